@@ -1,0 +1,61 @@
+// The contract every check kind implements: one file per kind under src/checks/, listed in registry.ts.
+import type { z } from "zod";
+import type { FileIndex } from "../evidence/file-index.js";
+import type { ContextKind, Facts, Need, Target } from "../evidence/types.js";
+
+export type CheckStatus = "pass" | "fail" | "waived" | "skipped" | "pending" | "unknown" | "error";
+
+export interface EvidenceLink {
+  label: string;
+  url?: string;
+}
+
+/** What a kind's evaluate returns; the engine adds waivers and errors on top. */
+export interface KindResult {
+  status: Exclude<CheckStatus, "waived" | "error">;
+  /** 0..1; partial credit where a check has several parts. */
+  credit: number;
+  /** One line a person understands: "docs/runbook.md last changed 45 days ago (limit 30)". */
+  summary: string;
+  /** Further lines, e.g. which of several paths are missing. */
+  details?: string[];
+  evidence?: EvidenceLink[];
+  /** A kind-specific hint; the check's own `fix` wins. */
+  fix?: string;
+}
+
+export interface NeedsEnv {
+  target: Target;
+  /** The commit's file index, once collected (needs() is called again when it is). */
+  files: FileIndex | null;
+}
+
+export interface EvalInput {
+  checkId: string;
+  target: Target;
+  facts: Facts;
+  now: Date;
+}
+
+export interface CheckKind<P = unknown> {
+  /** The key in .readiness.yml: "file", "workflow", ... */
+  readonly name: string;
+  /** One line for docs and the JSON Schema. */
+  readonly description: string;
+  readonly schema: z.ZodType<P>;
+  /** Contexts where the kind makes sense; elsewhere its checks are `skipped`. */
+  readonly appliesTo: readonly ContextKind[];
+  /** Evidence the check needs, declared so a provider can batch. Called with files: null first. */
+  needs(params: P, env: NeedsEnv): Need[];
+  /** Pure: params + collected facts + now → result. Must not throw on any facts. */
+  evaluate(params: P, input: EvalInput): KindResult;
+}
+
+/** Helper so each kind file keeps its parameter type inferred from its schema. */
+export function defineKind<S extends z.ZodType>(
+  kind: CheckKind<z.output<S>> & { schema: S },
+): CheckKind<z.output<S>> {
+  return kind;
+}
+
+export const ALL_CONTEXTS: readonly ContextKind[] = ["pull_request", "release", "deployment", "local"];

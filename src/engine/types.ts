@@ -1,0 +1,81 @@
+// The report: what one evaluation concluded. Its JSON form is a public contract (docs/report-format.md).
+import type { CheckStatus, EvidenceLink } from "../checks/types.js";
+import type { ContextKind } from "../evidence/types.js";
+
+export type Verdict = "go" | "no-go" | "pending";
+
+/** A waiver as the engine saw it. `applied`: it covers a non-passing check now. */
+export interface WaiverView {
+  check: string;
+  source: "policy" | "comment";
+  reason: string;
+  /** Last valid day, YYYY-MM-DD; the waiver holds until 23:59:59.999 UTC that day. */
+  expires: string;
+  approvedBy?: string;
+  url?: string;
+  /**
+   * applied: covers the check now; expired: past its expiry; unused: the check passes without it;
+   * refused: the check is `waivable: false`; unknown-check: no such check in the policy.
+   */
+  state: "applied" | "expired" | "unused" | "refused" | "unknown-check";
+}
+
+export interface CheckReport {
+  id: string;
+  title: string;
+  category: string;
+  kind: string;
+  required: boolean;
+  weight: number;
+  status: CheckStatus;
+  /** 0..1, after waivers. */
+  credit: number;
+  summary: string;
+  details?: string[];
+  evidence?: EvidenceLink[];
+  fix?: string;
+  /** The waiver that applies or was considered for this check. */
+  waiver: WaiverView | null;
+}
+
+export interface CategoryReport {
+  id: string;
+  title: string;
+  weight: number;
+  /** 0..100, one decimal; null when no check of the category applies. */
+  score: number | null;
+  /** Applicable (not skipped) checks in the category. */
+  checks: number;
+}
+
+export interface TargetSummary {
+  context: ContextKind;
+  repository?: string;
+  sha?: string;
+  ref?: string;
+  pullRequest?: number;
+  release?: string;
+  environment?: string;
+}
+
+export interface Report {
+  schemaVersion: 1;
+  verdict: Verdict;
+  /** 0..100, one decimal. */
+  score: number;
+  minScore: number;
+  mode: "block" | "warn";
+  /** Some check is unknown or error: the gate could not tell, so it fails closed. */
+  incomplete: boolean;
+  evaluatedAt: string;
+  target: TargetSummary;
+  categories: CategoryReport[];
+  checks: CheckReport[];
+  /** Ids of checks that stand between this commit and GO. */
+  blocking: string[];
+  /** Ids of checks still waiting for evidence (a workflow running). */
+  pending: string[];
+  waivers: WaiverView[];
+  /** Things a person should know that are not check results (expired waivers, no applicable checks...). */
+  notes: string[];
+}

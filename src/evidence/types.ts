@@ -1,0 +1,245 @@
+// The evidence contract: what checks may ask (Need), what providers answer (Fact).
+// Providers (local: fs + git, github: REST) implement EvidenceProvider; the engine never does I/O itself.
+import type { FileIndex } from "./file-index.js";
+
+export type ContextKind = "pull_request" | "release" | "deployment" | "local";
+
+export interface RepositoryRef {
+  owner: string;
+  name: string;
+  defaultBranch?: string;
+  htmlUrl?: string;
+}
+
+/** What is being evaluated: one commit, seen as a pull request, a release, a deployment or a local checkout. */
+export interface Target {
+  context: ContextKind;
+  repository?: RepositoryRef;
+  sha?: string;
+  /** Branch or tag name the commit was reached by, when known. */
+  ref?: string;
+  pullRequest?: {
+    number: number;
+    baseRef: string;
+    headRef: string;
+    headSha: string;
+    labels: string[];
+    author?: string;
+    draft?: boolean;
+    url?: string;
+  };
+  release?: { tag: string; id?: number; url?: string; prerelease?: boolean };
+  deployment?: { environment: string; id?: number; url?: string };
+}
+
+/** An answer, or the reason it could not be had. `unknown` never earns credit. */
+export type Fact<T> = { state: "ok"; value: T } | { state: "unknown"; reason: string };
+
+export const known = <T>(value: T): Fact<T> => ({ state: "ok", value });
+export const unknown = <T = never>(reason: string): Fact<T> => ({ state: "unknown", reason });
+
+export interface WorkflowRef {
+  /** Workflow display name (`name:` in the workflow file). */
+  name?: string;
+  /** Workflow file name, e.g. `ci.yml`, or its path `.github/workflows/ci.yml`. */
+  file?: string;
+}
+
+export interface WorkflowJob {
+  name: string;
+  status: string;
+  conclusion: string | null;
+}
+
+export interface WorkflowRun {
+  id: number;
+  name: string;
+  /** `.github/workflows/ci.yml` */
+  path: string;
+  headSha: string;
+  branch: string | null;
+  event: string;
+  /** queued | in_progress | completed | waiting | requested | pending | action_required */
+  status: string;
+  /** success | failure | cancelled | skipped | timed_out | neutral | action_required | stale | null */
+  conclusion: string | null;
+  createdAt: string;
+  url?: string;
+  /** Present when the need asked for jobs. */
+  jobs?: WorkflowJob[];
+}
+
+export interface CheckRunSummary {
+  name: string;
+  status: string;
+  conclusion: string | null;
+  url?: string;
+  app?: string;
+  completedAt?: string | null;
+}
+
+export interface CommitStatus {
+  context: string;
+  /** success | failure | error | pending */
+  state: string;
+  url?: string;
+  updatedAt?: string;
+}
+
+export interface ArtifactFile {
+  runId: number;
+  runUrl?: string;
+  artifact: string;
+  /** The file's text, or null when the artifact holds no such file. */
+  content: string | null;
+}
+
+export interface ReleaseAsset {
+  name: string;
+  size: number;
+  url?: string;
+}
+
+export interface Release {
+  tag: string;
+  name?: string;
+  draft: boolean;
+  prerelease: boolean;
+  url?: string;
+  assets: ReleaseAsset[];
+}
+
+export interface BranchRules {
+  branch: string;
+  /** Status check contexts required before merging (rulesets and branch protection). */
+  requiredChecks: string[];
+  /** Approving reviews required before merging; 0 when none. */
+  requiredReviews: number;
+}
+
+export type AlertSource = "dependabot" | "code-scanning" | "secret-scanning";
+export type Severity = "low" | "medium" | "high" | "critical";
+
+export interface Alert {
+  source: AlertSource;
+  number: number;
+  /** Secret-scanning alerts carry no severity: they are treated as critical. */
+  severity: Severity;
+  summary: string;
+  url?: string;
+}
+
+export interface PullRequestFacts {
+  number: number;
+  title: string;
+  labels: string[];
+  changedFiles: string[];
+  /** GitHub lists at most 3000 changed files. */
+  changedFilesTruncated: boolean;
+  author?: string;
+  url?: string;
+}
+
+/** A slash command found in a PR comment, with the facts needed to authorise it (see src/commands). */
+export interface LedgerCommand {
+  verb: "waive" | "unwaive" | "signoff";
+  check: string;
+  actor: string;
+  /** When the comment was posted (ISO). */
+  at: string;
+  /** Waiver expiry, YYYY-MM-DD (UTC end of day). */
+  until?: string;
+  reason?: string;
+  url?: string;
+  /** Comment was edited after posting: such commands are ignored. */
+  edited?: boolean;
+}
+
+export interface ActorFacts {
+  /** admin | maintain | write | triage | read | none */
+  permission: string;
+  /** `org/team` slugs, among the teams the policy names, this actor belongs to. */
+  teams: string[];
+  bot?: boolean;
+}
+
+export interface Ledger {
+  commands: LedgerCommand[];
+  actors: Record<string, ActorFacts>;
+  /** When the PR's current head was pushed (ISO), for sign-offs reset on push. */
+  headPushedAt?: string;
+  /** Pull requests whose comments were read. */
+  pullRequests: number[];
+}
+
+/** What a check may ask. `key(need)` identifies it, so equal needs are fetched once. */
+export type Need =
+  | { type: "files" }
+  | { type: "content"; path: string }
+  | { type: "lastChanged"; path: string }
+  | { type: "workflowRuns"; workflow: WorkflowRef; branch?: string; jobs?: boolean; limit?: number }
+  | { type: "checkRuns" }
+  | { type: "statuses" }
+  | { type: "artifactFile"; workflow: WorkflowRef; artifact: string; file: string; branch?: string }
+  | { type: "release" }
+  | { type: "branchRules"; branch: string }
+  | { type: "alerts"; source: AlertSource }
+  | { type: "pullRequest" }
+  | { type: "ledger"; teams: string[] };
+
+export interface Answers {
+  files: FileIndex;
+  /** Text of the file, at most MAX_CONTENT_BYTES; null when absent. */
+  content: string | null;
+  /** Date of the last commit that touched the path; null when never committed. */
+  lastChanged: Date | null;
+  /** Newest first. `branch` unset means: runs on the evaluated commit. */
+  workflowRuns: WorkflowRun[];
+  checkRuns: CheckRunSummary[];
+  statuses: CommitStatus[];
+  /** null when no completed run of the workflow has that artifact. */
+  artifactFile: ArtifactFile | null;
+  release: Release | null;
+  branchRules: BranchRules;
+  /** Open alerts only. */
+  alerts: Alert[];
+  pullRequest: PullRequestFacts | null;
+  ledger: Ledger;
+}
+
+export type NeedType = Need["type"];
+export type NeedOf<T extends NeedType> = Extract<Need, { type: T }>;
+export type AnswerOf<N extends Need> = Answers[N["type"]];
+
+export const MAX_CONTENT_BYTES = 1024 * 1024;
+
+/** Stable identity of a need: same key, same answer. */
+export function needKey(need: Need): string {
+  return JSON.stringify(need, (_key, value: unknown) =>
+    value && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : value,
+  );
+}
+
+/** Answers collected for one evaluation, keyed by needKey. */
+export class Facts {
+  constructor(private readonly answers: ReadonlyMap<string, Fact<unknown>> = new Map()) {}
+
+  get<N extends Need>(need: N): Fact<AnswerOf<N>> {
+    const fact = this.answers.get(needKey(need));
+    if (!fact) return unknown(`evidence "${need.type}" was not collected`);
+    return fact as Fact<AnswerOf<N>>;
+  }
+
+  has(need: Need): boolean {
+    return this.answers.has(needKey(need));
+  }
+}
+
+export interface EvidenceProvider {
+  /** A short name shown in reports: "local checkout", "GitHub". */
+  readonly name: string;
+  /** Answers every need; a need that cannot be answered gets `unknown` with a reason, never a throw. */
+  collect(needs: Need[], target: Target): Promise<Map<string, Fact<unknown>>>;
+}

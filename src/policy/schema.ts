@@ -1,0 +1,148 @@
+// The .readiness.yml format, as zod schemas. The JSON Schema in schema/readiness.schema.json is generated from these.
+import { z } from "zod";
+import { type KindName, kindNames, kinds } from "../checks/registry.js";
+
+export const CHECK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const contextName = z.enum(["pull_request", "release", "deployment", "local"]);
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date written YYYY-MM-DD")
+  .refine(
+    (s) =>
+      !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    {
+      message: "not a calendar date",
+    },
+  );
+
+const commonCheckFields = {
+  title: z.string().min(1).optional().describe("Shown in reports; default: the check id."),
+  description: z.string().optional().describe("Why the check exists."),
+  category: z.string().min(1).optional().describe("A key of `categories`; default: general."),
+  weight: z.number().positive().default(1).describe("Weight inside its category."),
+  required: z.boolean().default(false).describe("GO needs this check to pass or be waived."),
+  waivable: z.boolean().default(true).describe("Whether waivers may cover this check."),
+  fix: z.string().min(1).optional().describe("One line telling people how to fix a failure."),
+  contexts: z
+    .array(contextName)
+    .min(1)
+    .optional()
+    .describe(
+      "Evaluate only in these contexts (pull_request, release, deployment, local); elsewhere skipped.",
+    ),
+};
+
+const kindFields = Object.fromEntries(kindNames.map((k) => [k, kinds[k].schema.optional()])) as {
+  [K in KindName]: z.ZodOptional<(typeof kinds)[K]["schema"]>;
+};
+
+export const CheckSchema = z
+  .strictObject({ ...commonCheckFields, ...kindFields })
+  .superRefine((check, ctx) => {
+    const present = kindNames.filter((k) => check[k] !== undefined);
+    if (present.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `a check needs exactly one kind: one of ${kindNames.join(", ")}`,
+      });
+    } else if (present.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [present[1]!],
+        message: `a check has exactly one kind, found ${present.join(" and ")}`,
+      });
+    }
+  });
+
+export const CategorySchema = z.strictObject({
+  title: z.string().min(1).optional(),
+  weight: z.number().positive().default(1).describe("Weight of the category in the overall score."),
+  description: z.string().optional(),
+});
+
+export const WaiverSchema = z.strictObject({
+  check: z.string().min(1).describe("Id of the waived check."),
+  reason: z.string().min(1).describe("Why shipping without this check is acceptable."),
+  expires: isoDate.describe("Last day (UTC) the waiver holds, YYYY-MM-DD."),
+  approvedBy: z.string().min(1).optional().describe("Who approved it."),
+});
+
+export const CommandRulesSchema = z.strictObject({
+  waive: z
+    .strictObject({
+      permission: z
+        .enum(["admin", "maintain", "write", "triage", "read"])
+        .default("maintain")
+        .describe("Minimum repository permission to waive."),
+      teams: z
+        .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/))
+        .default([])
+        .describe("Teams whose members may also waive."),
+      maxDays: z.number().int().min(1).max(365).default(30).describe("Furthest expiry allowed, in days."),
+      minReasonLength: z.number().int().min(1).default(10),
+      allowSelfWaive: z
+        .boolean()
+        .default(true)
+        .describe("Whether a PR's author may waive checks on their own PR."),
+    })
+    .prefault({}),
+});
+
+export const AppliesSchema = z.strictObject({
+  pullRequests: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        branches: z.array(z.string().min(1)).optional().describe("Base branch globs, e.g. release/**."),
+        labels: z
+          .array(z.string().min(1))
+          .optional()
+          .describe("Labels that make a pull request a release PR."),
+      }),
+    ])
+    .default({ branches: ["release/**", "release-*"], labels: ["release"] })
+    .describe("Which pull requests are gated: base branch globs or labels (either matches)."),
+  releases: z.boolean().default(true),
+  environments: z.array(z.string().min(1)).default(["production"]).describe("Deployment environments gated."),
+});
+
+export const GateSchema = z.strictObject({
+  minScore: z.number().min(0).max(100).default(80),
+  mode: z.enum(["block", "warn"]).default("block"),
+  checkName: z.string().min(1).max(100).default("Production readiness").describe("Name of the check run."),
+  onRelease: z
+    .enum(["report", "draft"])
+    .default("report")
+    .describe("draft: turn a NO-GO release back into a draft."),
+});
+
+export const PolicySchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1),
+  extends: z
+    .array(z.string().min(1))
+    .default([])
+    .describe("Presets (readiness:baseline, readiness:service, readiness:supply-chain) or owner/repo:path."),
+  applies: AppliesSchema.prefault({}),
+  gate: GateSchema.prefault({}),
+  categories: z.record(z.string().regex(CHECK_ID), CategorySchema).default({}),
+  checks: z
+    .record(z.string().regex(CHECK_ID, "check ids are letters, digits, '.', '_' and '-'"), CheckSchema)
+    .default({}),
+  waivers: z.array(WaiverSchema).default([]),
+  commands: CommandRulesSchema.prefault({}),
+});
+
+export type Policy = z.output<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type CheckDef = z.output<typeof CheckSchema>;
+export type CategoryDef = z.output<typeof CategorySchema>;
+export type WaiverDef = z.output<typeof WaiverSchema>;
+export type ContextName = z.output<typeof contextName>;
+
+export const DEFAULT_CATEGORY = "general";
+
+/** The one kind a validated check has. */
+export function kindNameOf(check: CheckDef): KindName {
+  return kindNames.find((k) => check[k] !== undefined)!;
+}
