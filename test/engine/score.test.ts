@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import { scoreReport } from "../../src/engine/score.js";
+import type { CheckReport } from "../../src/engine/types.js";
+import { applyWaivers, isWaiverValid } from "../../src/engine/waivers.js";
+import { type Policy, PolicySchema } from "../../src/policy/schema.js";
+
+const NOW = new Date("2026-06-15T12:00:00Z");
+
+function policy(extra: Record<string, unknown> = {}): Policy {
+  return PolicySchema.parse({
+    version: 1,
+    categories: { sec: { title: "Security", weight: 3 }, ops: { title: "Operations", weight: 1 } },
+    checks: {
+      a: { category: "sec", file: { path: "a" } },
+      b: { category: "sec", weight: 3, file: { path: "b" } },
+      c: { category: "ops", file: { path: "c" } },
+    },
+    ...extra,
+  });
+}
+
+function check(id: string, category: string, status: CheckReport["status"], over: Partial<CheckReport> = {}): CheckReport {
+  return {
+    id,
+    title: id,
+    category,
+    kind: "file",
+    required: false,
+    weight: 1,
+    status,
+    credit: status === "pass" ? 1 : 0,
+    summary: status,
+    waiver: null,
+    ...over,
+  };
+}
+
+const report = (p: Policy, checks: CheckReport[]) =>
+  scoreReport({ policy: p, checks, waivers: [], notes: [], target: { context: "local" }, now: NOW });
+
+describe("scoring", () => {
+  it("weights checks inside a category and categories in the overall score", () => {
+    const r = report(policy(), [
+      check("a", "sec", "pass"),
+      check("b", "sec", "fail", { weight: 3 }),
+      check("c", "ops", "pass"),
+    ]);
+    expect(r.categories.map((c) => [c.id, c.score])).toEqual([
+      ["sec", 25],
+      ["ops", 100],
+    ]);
+    // (3 * 25 + 1 * 100) / 4
+    expect(r.score).toBe(43.8);
+    expect(r.verdict).toBe("no-go");
+    expect(r.blocking).toEqual(["b"]);
+  });
+
+  it("uses partial credit and rounds to one decimal", () => {
+    const r = report(policy(), [
+      check("a", "sec", "fail", { credit: 2 / 3 }),
+      check("b", "sec", "pass", { weight: 3 }),
+      check("c", "ops", "pass"),
+    ]);
+    expect(r.categories[0]?.score).toBe(91.7);
+    expect(r.score).toBe(93.8);
+    expect(r.verdict).toBe("go");
+    expect(r.blocking).toEqual([]);
+  });
+
+  it("drops skipped checks from the denominator and empty categories from the overall score", () => {
+    const r = report(policy(), [
+      check("a", "sec", "pass"),
+      check("b", "sec", "skipped", { weight: 3 }),
+      check("c", "ops", "skipped"),
+    ]);
+    expect(r.categories.map((c) => c.score)).toEqual([100, null]);
+    expect(r.score).toBe(100);
+    expect(r.verdict).toBe("go");
+  });
+
+  it("fails closed: unknown earns nothing and marks the report incomplete even above minScore", () => {
+    const r = report(policy({ gate: { minScore: 10 } }), [
+      check("a", "sec", "unknown"),
+      check("b", "sec", "pass", { weight: 3 }),
+      check("c", "ops", "pass"),
+    ]);
+    expect(r.score).toBeGreaterThan(10);
+    expect(r.incomplete).toBe(true);
+    expect(r.verdict).toBe("no-go");
+    expect(r.blocking).toEqual(["a"]);
+  });
+
+  it("is NO-GO when a required check fails whatever the score", () => {
+    const r = report(policy({ gate: { minScore: 0 } }), [
+      check("a", "sec", "fail", { required: true }),
+      check("b", "sec", "pass", { weight: 3 }),
+      check("c", "ops", "pass"),
+    ]);
+    expect(r.verdict).toBe("no-go");
+    expect(r.blocking).toEqual(["a"]);
+  });
+
+  it("stays pending while a pending check could still bring GO, NO-GO once it could not", () => {
+    const p = policy({ gate: { minScore: 80 } });
+    const rescuable = report(p, [
+      check("a", "sec", "pending"),
+      check("b", "sec", "pass", { weight: 3 }),
+      check("c", "ops", "pass"),
+    ]);
+    expect(rescuable.verdict).toBe("pending");
+    expect(rescuable.pending).toEqual(["a"]);
+    const hopeless = report(p, [
+      check("a", "sec", "pending"),
+      check("b", "sec", "fail", { weight: 3 }),
+      check("c", "ops", "pass"),
+    ]);
+    expect(hopeless.verdict).toBe("no-go");
+    const requiredFailing = report(p, [
+      check("a", "sec", "pending"),
+      check("b", "sec", "pass", { weight: 3 }),
+      check("c", "ops", "fail", { required: true }),
+    ]);
+    expect(requiredFailing.verdict).toBe("no-go");
+  });
+
+  it("says NO-GO when no check applies", () => {
+    const r = report(policy(), [check("a", "sec", "skipped"), check("b", "sec", "skipped"), check("c", "ops", "skipped")]);
+    expect(r.verdict).toBe("no-go");
+    expect(r.notes.join(" ")).toMatch(/No check applies/);
+  });
+});
+
+describe("waivers", () => {
+  const waiver = (checkId: string, expires: string) =>
+    ({ check: checkId, source: "policy", reason: "ships next sprint", expires, state: "applied" }) as const;
+
+  it("hold until the end of their expiry day, UTC", () => {
+    expect(isWaiverValid("2026-06-15", new Date("2026-06-15T23:59:59.999Z"))).toBe(true);
+    expect(isWaiverValid("2026-06-15", new Date("2026-06-16T00:00:00.000Z"))).toBe(false);
+  });
+
+  it("turn a failing check into waived with full credit, and say when they are expired or unused", () => {
+    const checks = [check("a", "sec", "fail"), check("b", "sec", "pass"), check("c", "ops", "fail")];
+    const notes: string[] = [];
+    const views = applyWaivers(
+      checks,
+      [waiver("a", "2026-06-30"), waiver("b", "2026-06-30"), waiver("c", "2026-06-01")],
+      policy(),
+      NOW,
+      notes,
+    );
+    expect(checks.map((c) => [c.status, c.credit])).toEqual([
+      ["waived", 1],
+      ["pass", 1],
+      ["fail", 0],
+    ]);
+    expect(views.map((v) => v.state)).toEqual(["applied", "unused", "expired"]);
+    expect(notes.join("\n")).toMatch(/c expired on 2026-06-01/);
+  });
+
+  it("are refused on checks that are not waivable", () => {
+    const p = PolicySchema.parse({
+      version: 1,
+      checks: { a: { waivable: false, file: { path: "a" } } },
+    });
+    const checks = [check("a", "general", "fail")];
+    const notes: string[] = [];
+    const [view] = applyWaivers(checks, [waiver("a", "2026-06-30")], p, NOW, notes);
+    expect(view?.state).toBe("refused");
+    expect(checks[0]?.status).toBe("fail");
+  });
+});
