@@ -1,30 +1,303 @@
 import { z } from "zod";
-import { globList } from "./common.js";
-import { ALL_CONTEXTS, defineKind } from "./types.js";
+import { type FileIndex, isGlob } from "../evidence/file-index.js";
+import { type Facts, MAX_CONTENT_BYTES, type Need } from "../evidence/types.js";
+import {
+  ageMs,
+  capLines,
+  compilePattern,
+  describeAge,
+  failed,
+  fileUrl,
+  globList,
+  joinAnd,
+  link,
+  type Part,
+  passed,
+  plural,
+  settle,
+  toList,
+  unknownResult,
+  withinDays,
+} from "./common.js";
+import { ALL_CONTEXTS, defineKind, type EvidenceLink } from "./types.js";
+
+/** Reading every file a broad glob matches would cost a request each on GitHub; past this many we stop. */
+export const MAX_READS_PER_ENTRY = 50;
+
+const schema = z.strictObject({
+  path: globList.describe("A path or glob (dot-directories included), or a list of them."),
+  minBytes: z.number().int().min(0).optional().describe("Smallest acceptable size in bytes."),
+  contains: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Regular expression (RE2 syntax, linear time; ^ and $ match at line boundaries) the file must contain.",
+    ),
+  maxAgeDays: z
+    .number()
+    .positive()
+    .optional()
+    .describe("The last commit touching the file must be at most this many days old."),
+});
+type Params = z.output<typeof schema>;
+
+/** Which facts one path needs beyond the file index. */
+function readsOf(params: Params, files: FileIndex, path: string): { content: boolean; age: boolean } {
+  return {
+    content: params.contains !== undefined || (params.minBytes !== undefined && files.bytes(path) === undefined),
+    age: params.maxAgeDays !== undefined,
+  };
+}
+
+/** The matching paths a check looks at: all of them, except those past the read budget. needs() and evaluate() must agree. */
+function plan(params: Params, files: FileIndex, entry: string): { matches: string[]; checked: string[] } {
+  const matches = files.match(entry);
+  const checked: string[] = [];
+  let reads = 0;
+  for (const path of matches) {
+    const r = readsOf(params, files, path);
+    if (r.content || r.age) {
+      if (reads >= MAX_READS_PER_ENTRY) continue;
+      reads++;
+    }
+    checked.push(path);
+  }
+  return { matches, checked };
+}
+
+interface PathOutcome extends Part {
+  /** What passed, for the summary: "last changed 3 days ago (limit 30)". */
+  notes: string[];
+  fix?: string;
+}
+
+function checkPath(
+  path: string,
+  params: Params,
+  re: ReturnType<typeof compilePattern>,
+  files: FileIndex,
+  facts: Facts,
+  now: Date,
+): PathOutcome {
+  const failures: string[] = [];
+  const notes: string[] = [];
+  const fixes: string[] = [];
+  let unknownReason: string | undefined;
+  const reads = readsOf(params, files, path);
+  const content = reads.content ? facts.get({ type: "content", path }) : null;
+  let text: string | null = null;
+  if (content?.state === "unknown") unknownReason = `the content of ${path} could not be read: ${content.reason}`;
+  else if (content?.state === "ok") {
+    if (content.value === null) unknownReason = `${path} is listed but its content could not be read`;
+    else text = content.value;
+  }
+
+  if (params.minBytes !== undefined) {
+    const listed = files.bytes(path);
+    const size = listed ?? (text === null ? undefined : Buffer.byteLength(text, "utf8"));
+    // Content is cut at MAX_CONTENT_BYTES, so a cut file is at least that big and no more is known.
+    const cut = listed === undefined && size !== undefined && size >= MAX_CONTENT_BYTES;
+    if (size === undefined) {
+      // unknownReason already says why
+    } else if (size >= params.minBytes) {
+      notes.push(`${cut ? "at least " : ""}${size.toLocaleString("en-US")} bytes`);
+    } else if (cut) {
+      unknownReason ??= `${path} is larger than ${MAX_CONTENT_BYTES} bytes and its exact size is not known`;
+    } else {
+      failures.push(`is ${plural(size, "byte")} (minimum ${params.minBytes})`);
+      fixes.push(`Fill in ${path} (at least ${plural(params.minBytes, "byte")})`);
+    }
+  }
+
+  if (params.contains !== undefined && re.ok && text !== null) {
+    if (re.re.test(text)) notes.push(`contains /${params.contains}/`);
+    else {
+      failures.push(`does not contain /${params.contains}/`);
+      fixes.push(`Make ${path} contain a match for /${params.contains}/`);
+    }
+  }
+
+  if (params.maxAgeDays !== undefined) {
+    const limit = params.maxAgeDays;
+    const changed = facts.get({ type: "lastChanged", path });
+    if (changed.state === "unknown") {
+      unknownReason ??= `when ${path} last changed could not be read: ${changed.reason}`;
+    } else if (changed.value === null) {
+      failures.push(`is not in any commit yet, so it has no age (limit ${plural(limit, "day")})`);
+      fixes.push(`Commit ${path}`);
+    } else {
+      const age = ageMs(changed.value, now);
+      if (withinDays(age, limit)) notes.push(`last changed ${describeAge(age)} (limit ${limit})`);
+      else {
+        failures.push(`last changed ${describeAge(age, limit)} (limit ${limit})`);
+        fixes.push(`Review and update ${path}: it must change at least every ${plural(limit, "day")}`);
+      }
+    }
+  }
+
+  if (failures.length > 0) {
+    return { state: "fail", reason: `${path} ${joinAnd(failures)}`, notes, fix: fixes[0]! };
+  }
+  if (unknownReason) return { state: "unknown", reason: unknownReason, notes };
+  return { state: "ok", notes };
+}
+
+interface EntryOutcome extends PathOutcome {
+  entry: string;
+  missing?: boolean;
+  /** The path that satisfied the entry. */
+  path?: string;
+  /** Paths inspected, when the read budget left some out. */
+  capped?: { checked: number; matched: number };
+}
+
+function checkEntry(
+  entry: string,
+  params: Params,
+  re: ReturnType<typeof compilePattern>,
+  files: FileIndex,
+  facts: Facts,
+  now: Date,
+): EntryOutcome {
+  const { matches, checked } = plan(params, files, entry);
+  const capped =
+    checked.length < matches.length ? { checked: checked.length, matched: matches.length } : undefined;
+  if (matches.length === 0) {
+    if (files.truncated) {
+      return {
+        entry,
+        state: "unknown",
+        reason: `the file list was truncated, so whether ${entry} exists is not known`,
+        notes: [],
+      };
+    }
+    return {
+      entry,
+      state: "fail",
+      missing: true,
+      reason: isGlob(entry) ? `no file matches ${entry}` : `${entry} is missing`,
+      notes: [],
+      fix: isGlob(entry) ? `Add a file matching ${entry}` : `Add ${entry}`,
+    };
+  }
+
+  const outcomes = checked.map((path) => ({ path, ...checkPath(path, params, re, files, facts, now) }));
+  const good = outcomes.find((o) => o.state === "ok");
+  if (good) return { entry, ...good, ...(capped ? { capped } : {}) };
+
+  const doubt = outcomes.find((o) => o.state === "unknown");
+  if (doubt) return { entry, ...doubt, path: undefined, ...(capped ? { capped } : {}) };
+  // A truncated list may hide a further match that would qualify.
+  if (files.truncated && isGlob(entry)) {
+    return {
+      entry,
+      state: "unknown",
+      reason: `the file list was truncated and no listed file matching ${entry} qualifies`,
+      notes: [],
+    };
+  }
+  const first = outcomes[0]!;
+  const reason =
+    outcomes.length === 1
+      ? first.reason!
+      : `none of the ${outcomes.length} files matching ${entry} qualifies (${first.reason})`;
+  return {
+    entry,
+    state: "fail",
+    reason: capped ? `${reason}; read only the first ${capped.checked} of ${capped.matched}` : reason,
+    notes: [],
+    ...(first.fix ? { fix: first.fix } : {}),
+    ...(capped ? { capped } : {}),
+  };
+}
+
+const okLine = (o: EntryOutcome): string =>
+  `${o.path} present${o.notes.length ? `, ${o.notes.join(", ")}` : ""}`;
+
+function capNote(outcomes: EntryOutcome[]): string {
+  const capped = outcomes.filter((o) => o.capped);
+  if (capped.length === 0) return "";
+  return ` (read only the first ${MAX_READS_PER_ENTRY} files matching ${joinAnd(capped.map((o) => o.entry))})`;
+}
 
 export const fileKind = defineKind({
   name: "file",
   description:
     "Files present in the commit: a path or glob, or a list of them (partial credit = share satisfied), optionally with a minimum size, a pattern they must contain and a maximum age measured from the last commit that touched them.",
-  schema: z.strictObject({
-    path: globList.describe("A path or glob (dot-directories included), or a list of them."),
-    minBytes: z.number().int().min(0).optional().describe("Smallest acceptable size in bytes."),
-    contains: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Regular expression (RE2 syntax, linear time) the file must contain."),
-    maxAgeDays: z
-      .number()
-      .positive()
-      .optional()
-      .describe("The last commit touching the file must be at most this many days old."),
-  }),
+  schema,
   appliesTo: ALL_CONTEXTS,
-  needs: () => {
-    throw new Error("not implemented");
+  needs: (params, { files }): Need[] => {
+    if (!files) return [{ type: "files" }];
+    const needs: Need[] = [{ type: "files" }];
+    // A broken pattern fails the check without reading anything.
+    if (params.contains !== undefined && !compilePattern(params.contains).ok) return needs;
+    for (const entry of toList(params.path)) {
+      for (const path of plan(params, files, entry).checked) {
+        const r = readsOf(params, files, path);
+        if (r.content) needs.push({ type: "content", path });
+        if (r.age) needs.push({ type: "lastChanged", path });
+      }
+    }
+    return needs;
   },
-  evaluate: () => {
-    throw new Error("not implemented");
+  evaluate: (params, { facts, target, now }) => {
+    const index = facts.get({ type: "files" });
+    if (index.state === "unknown") return unknownResult(`the file list could not be read: ${index.reason}`);
+    const files = index.value;
+    const re =
+      params.contains === undefined ? ({ ok: false, message: "" } as const) : compilePattern(params.contains);
+    if (params.contains !== undefined && !re.ok) {
+      return failed(re.message, 0, {
+        fix: "Fix the contains pattern: RE2 syntax, no lookaround or backreferences",
+      });
+    }
+
+    const entries = toList(params.path);
+    const outcomes = entries.map((entry) => checkEntry(entry, params, re, files, facts, now));
+    const { status, credit } = settle(outcomes);
+    const ok = outcomes.filter((o) => o.state === "ok");
+    const notOk = outcomes.filter((o) => o.state !== "ok");
+    const evidence = capLinks(ok.map((o) => link(o.path!, fileUrl(target, o.path!))));
+    const note = capNote(outcomes);
+
+    if (status === "pass") {
+      const summary = outcomes.length === 1 ? okLine(ok[0]!) : `All ${outcomes.length} present`;
+      return passed(summary + note, {
+        ...(outcomes.length > 1 ? { details: capLines(ok.map(okLine), 20) } : {}),
+        evidence,
+      });
+    }
+    const details = capLines(
+      [...notOk.map((o) => o.reason!), ...(outcomes.length > 1 ? ok.map(okLine) : [])],
+      20,
+    );
+    if (status === "unknown") {
+      const first = notOk.find((o) => o.state === "unknown")!;
+      return unknownResult(first.reason! + note, { details: outcomes.length > 1 ? details : [] });
+    }
+
+    const failing = outcomes.filter((o) => o.state === "fail");
+    const missing = failing.filter((o) => o.missing);
+    let summary: string;
+    if (outcomes.length === 1) summary = failing[0]!.reason!;
+    else if (missing.length === failing.length)
+      summary = `${ok.length} of ${outcomes.length} present; missing: ${missing.map((o) => o.entry).join(", ")}`;
+    else {
+      const shown = failing.slice(0, 2).map((o) => o.reason!);
+      const more = failing.length > 2 ? `; and ${failing.length - 2} more` : "";
+      summary = `${ok.length} of ${outcomes.length} satisfied; ${shown.join("; ")}${more}`;
+    }
+    const fix =
+      missing.length > 1 && missing.every((o) => !isGlob(o.entry))
+        ? `Add ${joinAnd(missing.map((o) => o.entry))}`
+        : failing[0]!.fix;
+    return failed(summary + note, credit, {
+      details: outcomes.length > 1 ? details : [],
+      evidence,
+      ...(fix ? { fix } : {}),
+    });
   },
 });
+
+const capLinks = (links: EvidenceLink[]): EvidenceLink[] => links.slice(0, 10);

@@ -1,0 +1,129 @@
+// When paths last changed: one `git log` for all of them, read as it streams and stopped once every path is seen.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { type GitFailure, type GitTrace, git, gitFailure } from "./git.js";
+
+/** A commit time, "never" (no commit touches the path) or "shallow" (history is cut before the answer). */
+export type LastChange = { time: Date } | { never: true } | { shallow: true };
+
+export interface History {
+  changes: Map<string, LastChange>;
+  /** Set when git failed; paths without an entry in `changes` could not be answered. */
+  failure?: GitFailure;
+}
+
+// Past this, paths go unnamed on the command line (limits on argument size) and are filtered here instead.
+const PATHSPEC_BYTES = 64 * 1024;
+
+/**
+ * Streams `git log -z --name-only` (newest first) and records, per wanted path, the first commit that lists
+ * it or a file below it. Walk order is git's default (by commit date), as `git log -1 -- <path>` uses.
+ * `paths` are normalized, repository-relative, relative to `cwd` (git's --relative).
+ */
+export async function lastChanges(cwd: string, paths: readonly string[], trace?: GitTrace): Promise<History> {
+  const changes = new Map<string, LastChange>();
+  const remaining = new Set(paths);
+  if (remaining.size === 0) return { changes };
+  // Paths first listed by a parentless commit: a true root commit, or the cut of a shallow clone.
+  const atRoot = new Map<string, { hash: string; time: number }>();
+
+  let pending: Buffer | null = null;
+  let expectHeader = false;
+  let firstName = false;
+  let hash = "";
+  let time = 0;
+  let root = false;
+
+  const see = (name: string): void => {
+    let p = name;
+    for (;;) {
+      if (remaining.has(p)) {
+        remaining.delete(p);
+        if (root) atRoot.set(p, { hash, time });
+        else changes.set(p, { time: new Date(time * 1000) });
+      }
+      const slash = p.lastIndexOf("/");
+      if (slash < 0) return;
+      p = p.slice(0, slash);
+    }
+  };
+
+  const token = (t: string): void => {
+    if (t === "") {
+      expectHeader = true;
+      return;
+    }
+    if (expectHeader) {
+      // "<hash> <committer time> <parent>..."
+      const parts = t.split(" ");
+      hash = parts[0] ?? "";
+      time = Number(parts[1]);
+      root = parts.length < 3 || parts[2] === "";
+      expectHeader = false;
+      firstName = true;
+      return;
+    }
+    // Names follow the header after a newline.
+    see(firstName && t.startsWith("\n") ? t.slice(1) : t);
+    firstName = false;
+  };
+
+  const onStdout = (chunk: Buffer): boolean => {
+    const buf: Buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
+    let start = 0;
+    for (let nul = buf.indexOf(0, start); nul >= 0; nul = buf.indexOf(0, start)) {
+      token(buf.toString("utf8", start, nul));
+      start = nul + 1;
+      if (remaining.size === 0) return true;
+    }
+    pending = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
+    return false;
+  };
+
+  let bytes = 0;
+  for (const p of paths) bytes += Buffer.byteLength(p) + 1;
+  const pathspec = bytes <= PATHSPEC_BYTES ? ["--", ...paths] : [];
+  const run = await git(
+    cwd,
+    [
+      "--literal-pathspecs",
+      "log",
+      "-z",
+      "--format=%x00%H %ct %P",
+      "--name-only",
+      "--no-renames",
+      "--relative",
+      "HEAD",
+      ...pathspec,
+    ],
+    { trace, onStdout },
+  );
+  const failure = gitFailure(run);
+  if (failure?.kind === "no-commits") {
+    for (const p of paths) changes.set(p, { never: true });
+    return { changes };
+  }
+  if (failure) return { changes, failure };
+
+  if (atRoot.size > 0 || remaining.size > 0) {
+    const cut = await shallowCommits(cwd, trace);
+    for (const [p, c] of atRoot) {
+      changes.set(p, cut.has(c.hash) ? { shallow: true } : { time: new Date(c.time * 1000) });
+    }
+    for (const p of remaining) changes.set(p, cut.size > 0 ? { shallow: true } : { never: true });
+  }
+  return { changes };
+}
+
+/** Commits where a shallow clone's history is cut (empty when it is not shallow). */
+async function shallowCommits(cwd: string, trace?: GitTrace): Promise<Set<string>> {
+  const run = await git(cwd, ["rev-parse", "--git-path", "shallow"], { trace });
+  if (run.code !== 0) return new Set();
+  const file = resolve(cwd, run.stdout.toString("utf8").trim());
+  try {
+    const text = await readFile(file, "utf8");
+    return new Set(text.split("\n").filter((l) => l.trim() !== ""));
+  } catch {
+    return new Set();
+  }
+}

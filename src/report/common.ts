@@ -1,0 +1,104 @@
+// Helpers shared by the renderers: ordering, bars, number formatting, status vocabulary.
+import type { CheckStatus } from "../checks/types.js";
+import type { CategoryReport, CheckReport, Report, Verdict } from "../engine/types.js";
+
+export const VERDICT_LABEL: Record<Verdict, string> = { go: "GO", "no-go": "NO-GO", pending: "PENDING" };
+
+/** Statuses that take credit away; the ones a reader must act on. */
+export const NOT_PASSING: ReadonlySet<CheckStatus> = new Set(["fail", "unknown", "error", "pending"]);
+
+/** 87.5 → "87.5", 80 → "80". */
+export function fmtNumber(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Math.round(n * 10) / 10);
+}
+
+/** Always one decimal, so a column of scores lines up. */
+export function fmtScore(n: number | null): string {
+  return n === null ? "n/a" : n.toFixed(1);
+}
+
+/** A bar of `width` cells; a cell fills only once its whole tenth is earned, so a full bar means 100. */
+export function bar(score: number | null, width = 10, full = "█", empty = "░"): string {
+  if (score === null) return empty.repeat(width);
+  const filled = Math.max(0, Math.min(width, Math.floor((score / 100) * width + 1e-9)));
+  return full.repeat(filled) + empty.repeat(width - filled);
+}
+
+export interface CategoryGroup {
+  /** The report's category entry; null for a category the report does not list (should not happen). */
+  category: CategoryReport | null;
+  id: string;
+  title: string;
+  checks: CheckReport[];
+}
+
+/** Checks grouped by category: categories in report order, checks in policy order inside each. */
+export function groupByCategory(report: Report): CategoryGroup[] {
+  const groups = new Map<string, CategoryGroup>();
+  for (const c of report.categories) groups.set(c.id, { category: c, id: c.id, title: c.title, checks: [] });
+  for (const check of report.checks) {
+    let g = groups.get(check.category);
+    if (!g) {
+      g = { category: null, id: check.category, title: check.category, checks: [] };
+      groups.set(check.category, g);
+    }
+    g.checks.push(check);
+  }
+  return [...groups.values()];
+}
+
+/** Counts shown next to the verdict: "2 blocking", "1 pending", "incomplete", ... */
+export function headlineParts(report: Report): string[] {
+  const parts: string[] = [];
+  if (report.blocking.length > 0) parts.push(`${report.blocking.length} blocking`);
+  if (report.pending.length > 0) parts.push(`${report.pending.length} pending`);
+  const waived = report.checks.filter((c) => c.status === "waived").length;
+  if (waived > 0) parts.push(`${waived} waived`);
+  if (report.incomplete) parts.push("incomplete");
+  if (report.mode === "warn") parts.push("warn mode");
+  return parts;
+}
+
+/** "pull request #12 · acme/api · main · 1a2b3c4" */
+export function targetLine(report: Report): string {
+  const t = report.target;
+  const parts: string[] = [];
+  const context: Record<string, string> = {
+    pull_request: "pull request",
+    release: "release",
+    deployment: "deployment",
+    local: "local checkout",
+  };
+  let what = context[t.context] ?? t.context;
+  if (t.pullRequest !== undefined) what += ` #${t.pullRequest}`;
+  if (t.release !== undefined) what += ` ${t.release}`;
+  if (t.environment !== undefined) what += ` to ${t.environment}`;
+  parts.push(what);
+  if (t.repository) parts.push(t.repository);
+  if (t.ref) parts.push(t.ref);
+  if (t.sha) parts.push(t.sha.slice(0, 7));
+  return parts.join(" · ");
+}
+
+/** Control characters (newlines, ANSI escapes, bidi-unsafe separators) collapsed to one space. */
+export function oneLine(s: string): string {
+  return s
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
+    .replace(/ {2,}/g, " ")
+    .trim();
+}
+
+/** Cut to at most `max` code points, ending with an ellipsis when cut. */
+export function clip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const points = Array.from(s);
+  if (points.length <= max) return s;
+  return `${points
+    .slice(0, Math.max(0, max - 1))
+    .join("")
+    .trimEnd()}…`;
+}
+
+export function isBlocking(report: Report, check: CheckReport): boolean {
+  return report.blocking.includes(check.id);
+}

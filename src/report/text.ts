@@ -1,0 +1,122 @@
+// The report for a terminal. Pure; colour only when asked (the CLI asks when stdout is a TTY and NO_COLOR is unset).
+import type { CheckStatus } from "../checks/types.js";
+import type { Report, Verdict, WaiverView } from "../engine/types.js";
+import {
+  bar,
+  fmtNumber,
+  fmtScore,
+  groupByCategory,
+  headlineParts,
+  oneLine,
+  targetLine,
+  VERDICT_LABEL,
+} from "./common.js";
+
+export interface TextOptions {
+  color: boolean;
+}
+
+type Style = "bold" | "dim" | "red" | "green" | "yellow" | "cyan" | "magenta";
+const SGR: Record<Style, [number, number]> = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  magenta: [35, 39],
+  cyan: [36, 39],
+};
+
+const STATUS: Record<CheckStatus, { symbol: string; word: string; style: Style }> = {
+  pass: { symbol: "✓", word: "pass", style: "green" },
+  fail: { symbol: "✗", word: "FAIL", style: "red" },
+  waived: { symbol: "~", word: "waived", style: "magenta" },
+  skipped: { symbol: "-", word: "skipped", style: "dim" },
+  pending: { symbol: "…", word: "pending", style: "yellow" },
+  unknown: { symbol: "?", word: "UNKNOWN", style: "red" },
+  error: { symbol: "!", word: "ERROR", style: "red" },
+};
+
+const VERDICT_STYLE: Record<Verdict, Style> = { go: "green", "no-go": "red", pending: "yellow" };
+
+const MAX_DETAILS = 10;
+const WORD_WIDTH = Math.max(...Object.values(STATUS).map((s) => s.word.length));
+
+export function renderText(report: Report, { color }: TextOptions): string {
+  const paint = (text: string, ...styles: Style[]): string => {
+    if (!color || text === "") return text;
+    let out = text;
+    for (const s of styles) out = `\u001b[${SGR[s][0]}m${out}\u001b[${SGR[s][1]}m`;
+    return out;
+  };
+  const lines: string[] = [];
+  const blocking = new Set(report.blocking);
+
+  const parts = headlineParts(report);
+  lines.push(
+    `${paint(VERDICT_LABEL[report.verdict], "bold", VERDICT_STYLE[report.verdict])}  score ${fmtNumber(report.score)} / ${fmtNumber(report.minScore)}` +
+      (parts.length ? `  (${parts.join(", ")})` : ""),
+  );
+  lines.push(paint(`${oneLine(targetLine(report))} · evaluated ${report.evaluatedAt}`, "dim"));
+
+  const groups = groupByCategory(report);
+  const titleWidth = Math.max(15, ...groups.map((g) => Array.from(oneLine(g.title)).length));
+  const indent = " ".repeat(2 + 2 + WORD_WIDTH + 1);
+  for (const g of groups) {
+    lines.push("");
+    const title = oneLine(g.title);
+    const pad = " ".repeat(titleWidth - Array.from(title).length);
+    const score = g.category?.score ?? null;
+    const barStyle: Style = score === null ? "dim" : score >= report.minScore ? "green" : "yellow";
+    const weight = g.category ? `  (w ${fmtNumber(g.category.weight)})` : "";
+    const none = score === null ? paint("  no applicable checks", "dim") : "";
+    lines.push(
+      `${paint(title, "bold")}${pad} ${paint(bar(score), barStyle)}  ${fmtScore(score).padStart(5)}${weight}${none}`,
+    );
+    for (const check of g.checks) {
+      const st = STATUS[check.status];
+      const flags: string[] = [];
+      if (check.required) flags.push("required");
+      if (blocking.has(check.id)) flags.push(paint("BLOCKING", "bold", "red"));
+      const word = paint(st.word.padEnd(WORD_WIDTH), st.style);
+      const title = oneLine(check.title);
+      const idNote = title === check.id ? "" : paint(` [${oneLine(check.id)}]`, "dim");
+      lines.push(
+        `  ${paint(st.symbol, st.style)} ${word} ${title}${idNote}${flags.length ? `  (${flags.join(", ")})` : ""}`,
+      );
+      const summary = oneLine(check.summary);
+      if (summary) lines.push(`${indent}${check.status === "skipped" ? paint(summary, "dim") : summary}`);
+      if (check.details?.length && check.status !== "pass" && check.status !== "skipped") {
+        for (const d of check.details.slice(0, MAX_DETAILS)) lines.push(`${indent}  - ${oneLine(d)}`);
+        if (check.details.length > MAX_DETAILS)
+          lines.push(paint(`${indent}  … ${check.details.length - MAX_DETAILS} more`, "dim"));
+      }
+      if (check.waiver && check.status === "waived") {
+        lines.push(`${indent}${paint(`waived: ${waiverText(check.waiver)}`, "magenta")}`);
+      }
+      if (check.fix && check.status !== "pass" && check.status !== "skipped" && check.status !== "waived") {
+        lines.push(`${indent}${paint("fix:", "bold")} ${oneLine(check.fix)}`);
+      }
+    }
+  }
+
+  if (report.waivers.length > 0) {
+    lines.push("", paint("Waivers", "bold"));
+    const stateWidth = Math.max(...report.waivers.map((w) => w.state.length));
+    for (const w of report.waivers) {
+      const style: Style = w.state === "applied" ? "magenta" : w.state === "unused" ? "dim" : "yellow";
+      lines.push(`  ${paint(w.state.padEnd(stateWidth), style)}  ${oneLine(w.check)}: ${waiverText(w)}`);
+    }
+  }
+
+  if (report.notes.length > 0) {
+    lines.push("", paint("Notes", "bold"));
+    for (const n of report.notes) lines.push(`  • ${oneLine(n)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function waiverText(w: WaiverView): string {
+  const by = w.approvedBy ? ` by ${oneLine(w.approvedBy)}` : "";
+  return `${oneLine(w.reason)} (${w.source}${by}, until ${oneLine(w.expires)})`;
+}
