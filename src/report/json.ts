@@ -2,8 +2,8 @@
 // Fields are copied one by one so an internal addition to Report never leaks into the contract unannounced.
 // Every key is always present; a value that does not exist is null (or an empty array), never a missing key.
 import type { CheckStatus } from "../checks/types.js";
-import type { ContextKind } from "../evidence/types.js";
 import type { CheckReport, Report, Verdict, WaiverView } from "../engine/types.js";
+import type { ContextKind } from "../evidence/types.js";
 
 export interface JsonWaiver {
   check: string;

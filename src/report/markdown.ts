@@ -69,7 +69,10 @@ function code(id: string): string {
 /** http(s) URLs only, with the characters that could end a link destination percent-encoded. */
 export function safeUrl(url: string | undefined): string | null {
   if (!url || !/^https?:\/\/[^\s]+$/i.test(url) || url.length > 2000) return null;
-  return url.replace(/[()<>"'`|[\]\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return url.replace(
+    /[()<>"'`|[\]\\]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
 }
 
 function link(label: string, url: string | undefined, max = 80): string {
@@ -117,7 +120,14 @@ const LEVELS: Level[] = [
   { passingDetail: false, summaryMax: 1000, details: true, evidenceMax: 10, rows: "all", textMax: 1000 },
   { passingDetail: false, summaryMax: 200, details: false, evidenceMax: 3, rows: "all", textMax: 300 },
   { passingDetail: false, summaryMax: 100, details: false, evidenceMax: 1, rows: "all", textMax: 150 },
-  { passingDetail: false, summaryMax: 100, details: false, evidenceMax: 1, rows: "not-passing", textMax: 150 },
+  {
+    passingDetail: false,
+    summaryMax: 100,
+    details: false,
+    evidenceMax: 1,
+    rows: "not-passing",
+    textMax: 150,
+  },
   { passingDetail: false, summaryMax: 80, details: false, evidenceMax: 1, rows: "none", textMax: 100 },
 ];
 
@@ -152,14 +162,29 @@ function checkTitle(check: CheckReport): string {
   return `**${title}**${id}${check.required ? " · required" : ""}`;
 }
 
-function blockingItem(check: CheckReport, lv: Level | null): string {
+interface ItemDetail {
+  /** Longest summary kept; 0 leaves the summary out. */
+  summaryMax: number;
+  fixMax: number;
+  evidenceMax: number;
+}
+
+function blockingItem(check: CheckReport, d: ItemDetail | null): string {
   const head = `- ${STATUS_EMOJI[check.status]} ${checkTitle(check)}`;
-  if (!lv) return head;
-  const summary = escapeMarkdown(check.summary, lv.summaryMax);
+  if (!d) return head;
+  const summary = d.summaryMax > 0 ? escapeMarkdown(check.summary, d.summaryMax) : "";
   let out = summary ? `${head} — ${summary}` : head;
-  if (check.fix) out += `\n  **fix:** ${escapeMarkdown(check.fix, lv.summaryMax)}`;
+  const ev = evidenceText(check.evidence, d.evidenceMax);
+  if (ev) out += ` · ${ev}`;
+  if (check.fix) out += `\n  **fix:** ${escapeMarkdown(check.fix, d.fixMax)}`;
   return out;
 }
+
+const itemDetail = (lv: Level): ItemDetail => ({
+  summaryMax: lv.summaryMax,
+  fixMax: lv.summaryMax,
+  evidenceMax: lv.evidenceMax,
+});
 
 function categoryTable(report: Report): string[] {
   if (report.categories.length === 0) return [];
@@ -193,9 +218,29 @@ function footer(report: Report, shown: number, detailsUrl: string | undefined): 
   return out;
 }
 
-function renderLevel(report: Report, opts: MarkdownOptions, lv: Level): string {
+/** Lines that know their UTF-8 size, so a level that cannot fit stops early instead of building megabytes. */
+class Bounded {
+  readonly lines: string[] = [];
+  private bytes = 0;
+  constructor(private readonly max: number) {}
+  /** False once the lines (joined by newlines, plus a final one) exceed the bound. */
+  push(...lines: string[]): boolean {
+    for (const l of lines) {
+      this.lines.push(l);
+      this.bytes += byteLength(l) + 1;
+    }
+    return this.bytes <= this.max;
+  }
+  text(): string {
+    return `${this.lines.join("\n")}\n`;
+  }
+}
+
+/** The report at one level of detail, or null when it does not fit in maxBytes. */
+function renderLevel(report: Report, opts: MarkdownOptions, lv: Level, maxBytes: number): string | null {
   const blocking = new Set(report.blocking);
-  const out: string[] = [headline(report, opts.title), "", subline(report)];
+  const out = new Bounded(maxBytes);
+  if (!out.push(headline(report, opts.title), "", subline(report))) return null;
   if (report.mode === "warn" && report.verdict !== "go") {
     out.push("", "> The gate is in **warn** mode: this result does not block.");
   }
@@ -203,29 +248,34 @@ function renderLevel(report: Report, opts: MarkdownOptions, lv: Level): string {
   const blockers = report.checks.filter((c) => blocking.has(c.id));
   if (blockers.length) {
     out.push("", "### What blocks", "");
-    for (const c of blockers) out.push(blockingItem(c, lv));
+    for (const c of blockers) if (!out.push(blockingItem(c, itemDetail(lv)))) return null;
   }
 
   const cats = categoryTable(report);
-  if (cats.length) out.push("", "### Categories", "", ...cats);
+  if (cats.length && !out.push("", "### Categories", "", ...cats)) return null;
 
   // Checks in policy order, grouped by category; blocking checks are already listed above with their fix.
   let shown = blockers.length;
   if (lv.rows !== "none") {
     const ordered = groupByCategory(report).flatMap((g) => g.checks.map((c) => ({ c, cat: g.title })));
-    const active = ordered.filter(({ c }) => !blocking.has(c.id) && c.status !== "pass" && c.status !== "skipped");
+    const active = ordered.filter(
+      ({ c }) => !blocking.has(c.id) && c.status !== "pass" && c.status !== "skipped",
+    );
     const quiet = ordered.filter(({ c }) => c.status === "pass" || c.status === "skipped");
     const row = ({ c, cat }: { c: CheckReport; cat: string }) =>
       `| ${STATUS_EMOJI[c.status]} | ${checkTitle(c)} | ${escapeMarkdown(cat, 60)} | ${checkCell(c, lv)} |`;
     const head = ["| | Check | Category | Result |", "| --- | --- | --- | --- |"];
     if (active.length) {
-      out.push("", blockers.length ? "### Other checks" : "### Checks", "", ...head, ...active.map(row));
+      out.push("", blockers.length ? "### Other checks" : "### Checks", "", ...head);
+      for (const x of active) if (!out.push(row(x))) return null;
       shown += active.length;
     }
     if (quiet.length && lv.rows === "all") {
       const passing = quiet.filter(({ c }) => c.status === "pass").length;
       const label = `${passing} passing, ${quiet.length - passing} skipped`;
-      out.push("", `<details><summary>${label}</summary>`, "", ...head, ...quiet.map(row), "", "</details>");
+      out.push("", `<details><summary>${label}</summary>`, "", ...head);
+      for (const x of quiet) if (!out.push(row(x))) return null;
+      out.push("", "</details>");
       shown += quiet.length;
     }
   }
@@ -238,8 +288,8 @@ function renderLevel(report: Report, opts: MarkdownOptions, lv: Level): string {
     out.push("", "### Notes", "", ...report.notes.map((n) => `- ${escapeMarkdown(n, lv.textMax)}`));
   }
   const foot = footer(report, shown, opts.detailsUrl);
-  if (foot.length) out.push("", ...foot);
-  return `${out.join("\n")}\n`;
+  if (foot.length && !out.push("", ...foot)) return null;
+  return out.push() ? out.text() : null;
 }
 
 /**
@@ -269,13 +319,26 @@ function renderMinimal(report: Report, opts: MarkdownOptions, maxBytes: number):
     budget -= n;
     return true;
   };
-  if (!add(head.join("\n"))) return cutBytes(head[0]!, maxBytes - byteLength(tail(0))) + tail(0);
+  if (!add(head.join("\n"))) return cutBytes(`${head[0]}\n${tail(0)}`, maxBytes);
   let shown = 0;
-  if (blockers.length) {
-    add("\n\n### What blocks\n");
-    for (const c of blockers) {
-      if (!add(`\n${blockingItem(c, null)}`)) break;
-      shown++;
+  if (blockers.length && add("\n\n### What blocks\n")) {
+    // The whole blocking list at the most detail that fits; failing that, as many titles as fit.
+    const variants: ItemDetail[] = [
+      { summaryMax: 80, fixMax: 120, evidenceMax: 1 },
+      { summaryMax: 40, fixMax: 80, evidenceMax: 0 },
+      { summaryMax: 0, fixMax: 60, evidenceMax: 0 },
+    ];
+    const whole = variants
+      .map((d) => blockers.map((c) => `\n${blockingItem(c, d)}`).join(""))
+      .find((text) => byteLength(text) <= budget);
+    if (whole !== undefined) {
+      add(whole);
+      shown = blockers.length;
+    } else {
+      for (const c of blockers) {
+        if (!add(`\n${blockingItem(c, null)}`)) break;
+        shown++;
+      }
     }
   }
   const applied = report.waivers.filter((w) => w.state === "applied");
@@ -292,8 +355,8 @@ function renderMinimal(report: Report, opts: MarkdownOptions, maxBytes: number):
 export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   for (const lv of LEVELS) {
-    const text = renderLevel(report, opts, lv);
-    if (byteLength(text) <= maxBytes) return text;
+    const text = renderLevel(report, opts, lv, maxBytes);
+    if (text !== null) return text;
   }
   return cutBytes(renderMinimal(report, opts, maxBytes), maxBytes);
 }
@@ -317,11 +380,12 @@ export function renderComment(report: Report, opts: CommentOptions = {}): string
 
   const attempt = (limit: number, summaryMax: number): string => {
     const out: string[] = [COMMENT_MARKER, headline(report, opts.title, "###"), "", subline(report)];
-    if (report.mode === "warn" && report.verdict !== "go") out.push("", "> Warn mode: this result does not block.");
+    if (report.mode === "warn" && report.verdict !== "go")
+      out.push("", "> Warn mode: this result does not block.");
     const lv: Level = { ...LEVELS[3]!, summaryMax };
     if (blockers.length) {
       out.push("", "**What blocks**", "");
-      for (const c of blockers.slice(0, limit)) out.push(blockingItem(c, lv));
+      for (const c of blockers.slice(0, limit)) out.push(blockingItem(c, itemDetail(lv)));
       if (blockers.length > limit) out.push(`- … and ${blockers.length - limit} more`);
     }
     if (pending.length) {

@@ -73,7 +73,9 @@ export function noGo(): Report {
         status: "fail",
         credit: 0,
         summary: "docs/runbook.md last changed 45 days ago (limit 30)",
-        evidence: [{ label: "docs/runbook.md", url: "https://github.com/acme/api/blob/main/docs/runbook.md" }],
+        evidence: [
+          { label: "docs/runbook.md", url: "https://github.com/acme/api/blob/main/docs/runbook.md" },
+        ],
         fix: "Review docs/runbook.md and commit any change",
       }),
       check("alerts", {

@@ -16,7 +16,15 @@ describe("renderText", () => {
     expect(out).toContain("Security        ████████░░   87.5  (w 15)");
     expect(out).toContain("Operations      ████░░░░░░   40.0  (w 5)");
     expect(out).toMatch(/Docs {12}░{10} {4}n\/a {2}\(w 1\) {2}no applicable checks/);
-    const order = ["Security", "No critical alerts", "SBOM published", "CodeQL", "Operations", "Runbook", "CI green"];
+    const order = [
+      "Security",
+      "No critical alerts",
+      "SBOM published",
+      "CodeQL",
+      "Operations",
+      "Runbook",
+      "CI green",
+    ];
     const positions = order.map((s) => out.indexOf(s));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
