@@ -62,6 +62,7 @@ export function ageMs(then: Date | string, now: Date): number {
 
 /** Whole days, so a person reads "45 days ago"; just past a limit reads "more than 30 days ago", not "30". */
 export function describeAge(ms: number, limitDays?: number): string {
+  if (!Number.isFinite(ms)) return "at an unknown time";
   const days = Math.floor(ms / DAY_MS);
   if (limitDays !== undefined && ms > limitDays * DAY_MS && days <= limitDays) {
     return `more than ${plural(limitDays, "day")} ago`;

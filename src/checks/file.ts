@@ -1,3 +1,4 @@
+import type { RE2JS } from "re2js";
 import { z } from "zod";
 import { type FileIndex, isGlob } from "../evidence/file-index.js";
 import { type Facts, MAX_CONTENT_BYTES, type Need } from "../evidence/types.js";
@@ -45,7 +46,8 @@ type Params = z.output<typeof schema>;
 /** Which facts one path needs beyond the file index. */
 function readsOf(params: Params, files: FileIndex, path: string): { content: boolean; age: boolean } {
   return {
-    content: params.contains !== undefined || (params.minBytes !== undefined && files.bytes(path) === undefined),
+    content:
+      params.contains !== undefined || (params.minBytes !== undefined && files.bytes(path) === undefined),
     age: params.maxAgeDays !== undefined,
   };
 }
@@ -75,7 +77,7 @@ interface PathOutcome extends Part {
 function checkPath(
   path: string,
   params: Params,
-  re: ReturnType<typeof compilePattern>,
+  re: RE2JS | null,
   files: FileIndex,
   facts: Facts,
   now: Date,
@@ -87,7 +89,8 @@ function checkPath(
   const reads = readsOf(params, files, path);
   const content = reads.content ? facts.get({ type: "content", path }) : null;
   let text: string | null = null;
-  if (content?.state === "unknown") unknownReason = `the content of ${path} could not be read: ${content.reason}`;
+  if (content?.state === "unknown")
+    unknownReason = `the content of ${path} could not be read: ${content.reason}`;
   else if (content?.state === "ok") {
     if (content.value === null) unknownReason = `${path} is listed but its content could not be read`;
     else text = content.value;
@@ -110,8 +113,8 @@ function checkPath(
     }
   }
 
-  if (params.contains !== undefined && re.ok && text !== null) {
-    if (re.re.test(text)) notes.push(`contains /${params.contains}/`);
+  if (re && text !== null) {
+    if (re.test(text)) notes.push(`contains /${params.contains}/`);
     else {
       failures.push(`does not contain /${params.contains}/`);
       fixes.push(`Make ${path} contain a match for /${params.contains}/`);
@@ -155,7 +158,7 @@ interface EntryOutcome extends PathOutcome {
 function checkEntry(
   entry: string,
   params: Params,
-  re: ReturnType<typeof compilePattern>,
+  re: RE2JS | null,
   files: FileIndex,
   facts: Facts,
   now: Date,
@@ -205,7 +208,7 @@ function checkEntry(
   return {
     entry,
     state: "fail",
-    reason: capped ? `${reason}; read only the first ${capped.checked} of ${capped.matched}` : reason,
+    reason,
     notes: [],
     ...(first.fix ? { fix: first.fix } : {}),
     ...(capped ? { capped } : {}),
@@ -215,10 +218,12 @@ function checkEntry(
 const okLine = (o: EntryOutcome): string =>
   `${o.path} present${o.notes.length ? `, ${o.notes.join(", ")}` : ""}`;
 
+/** The summary must say when a broad glob was only partly read. */
 function capNote(outcomes: EntryOutcome[]): string {
-  const capped = outcomes.filter((o) => o.capped);
-  if (capped.length === 0) return "";
-  return ` (read only the first ${MAX_READS_PER_ENTRY} files matching ${joinAnd(capped.map((o) => o.entry))})`;
+  const capped = outcomes.flatMap((o) =>
+    o.capped ? [`${o.capped.checked} of ${o.capped.matched} files matching ${o.entry}`] : [],
+  );
+  return capped.length ? ` (read only the first ${joinAnd(capped)})` : "";
 }
 
 export const fileKind = defineKind({
@@ -245,12 +250,15 @@ export const fileKind = defineKind({
     const index = facts.get({ type: "files" });
     if (index.state === "unknown") return unknownResult(`the file list could not be read: ${index.reason}`);
     const files = index.value;
-    const re =
-      params.contains === undefined ? ({ ok: false, message: "" } as const) : compilePattern(params.contains);
-    if (params.contains !== undefined && !re.ok) {
-      return failed(re.message, 0, {
-        fix: "Fix the contains pattern: RE2 syntax, no lookaround or backreferences",
-      });
+    let re: RE2JS | null = null;
+    if (params.contains !== undefined) {
+      const compiled = compilePattern(params.contains);
+      if (!compiled.ok) {
+        return failed(compiled.message, 0, {
+          fix: "Fix the contains pattern: RE2 syntax, no lookaround or backreferences",
+        });
+      }
+      re = compiled.re;
     }
 
     const entries = toList(params.path);

@@ -1,32 +1,128 @@
 import { z } from "zod";
+import type { Ledger, LedgerCommand, Need } from "../evidence/types.js";
+import {
+  ageMs,
+  capLines,
+  describeAge,
+  failed,
+  joinAnd,
+  link,
+  passed,
+  plural,
+  unknownResult,
+  withinDays,
+} from "./common.js";
 import { ALL_CONTEXTS, defineKind } from "./types.js";
+
+const schema = z
+  .strictObject({
+    users: z.array(z.string().min(1)).optional().describe("GitHub logins allowed to sign off."),
+    teams: z
+      .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, "teams are written org/team-slug"))
+      .optional()
+      .describe("Teams (org/team-slug) whose members may sign off."),
+    count: z.number().int().min(1).default(1).describe("Distinct people who must sign off."),
+    maxAgeDays: z.number().positive().optional().describe("A sign-off counts for this many days."),
+    resetOnPush: z
+      .boolean()
+      .default(false)
+      .describe("A new push to the pull request voids earlier sign-offs."),
+  })
+  .refine((s) => (s.users?.length ?? 0) + (s.teams?.length ?? 0) > 0, {
+    message: "a signoff check needs users or teams",
+  });
+type Params = z.output<typeof schema>;
+
+// GitHub logins and team slugs are case-insensitive.
+const lower = (s: string): string => s.toLowerCase();
+
+function mayWho(p: Params): string {
+  const users = p.users ?? [];
+  const shown = users.length > 5 ? [...users.slice(0, 5), `${users.length - 5} more`] : users;
+  const teams = (p.teams ?? []).map((t) => `members of ${t}`);
+  return joinAnd([...shown, ...teams], "or");
+}
+
+function isEligible(p: Params, ledger: Ledger, actor: string): boolean {
+  if ((p.users ?? []).some((u) => lower(u) === lower(actor))) return true;
+  const teams = new Set((p.teams ?? []).map(lower));
+  const facts =
+    ledger.actors[actor] ??
+    Object.entries(ledger.actors).find(([login]) => lower(login) === lower(actor))?.[1];
+  return (facts?.teams ?? []).some((t) => teams.has(lower(t)));
+}
+
+interface Counted {
+  actor: string;
+  at: number;
+  url?: string;
+}
 
 export const signoffKind = defineKind({
   name: "signoff",
   description:
-    "A person from the given users or teams signed off with /readiness signoff in the pull request; maxAgeDays makes it recur.",
-  schema: z
-    .strictObject({
-      users: z.array(z.string().min(1)).optional().describe("GitHub logins allowed to sign off."),
-      teams: z
-        .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, "teams are written org/team-slug"))
-        .optional()
-        .describe("Teams (org/team-slug) whose members may sign off."),
-      count: z.number().int().min(1).default(1).describe("Distinct people who must sign off."),
-      maxAgeDays: z.number().positive().optional().describe("A sign-off counts for this many days."),
-      resetOnPush: z
-        .boolean()
-        .default(false)
-        .describe("A new push to the pull request voids earlier sign-offs."),
-    })
-    .refine((s) => (s.users?.length ?? 0) + (s.teams?.length ?? 0) > 0, {
-      message: "a signoff check needs users or teams",
-    }),
+    "A person from the given users or teams signed off with /readiness signoff <check> in the pull request; maxAgeDays makes it recur, resetOnPush voids it on a new push.",
+  schema,
   appliesTo: ALL_CONTEXTS,
-  needs: () => {
-    throw new Error("not implemented");
-  },
-  evaluate: () => {
-    throw new Error("not implemented");
+  // The engine collects one ledger for the whole policy (see ledgerNeed) and hands it to evaluate.
+  needs: (): Need[] => [],
+  evaluate: (p, { checkId, target, now, ledger: fact }) => {
+    if (target.context === "local") {
+      return unknownResult("sign-offs are recorded in pull request comments; only GitHub has them");
+    }
+    if (!fact) return unknownResult("sign-offs were not collected for this evaluation");
+    if (fact.state === "unknown") return unknownResult(`sign-offs could not be read: ${fact.reason}`);
+    const ledger = fact.value;
+    const pushedAt = ledger.headPushedAt === undefined ? undefined : Date.parse(ledger.headPushedAt);
+    const pushKnown = pushedAt !== undefined && !Number.isNaN(pushedAt);
+
+    const counted = new Map<string, Counted>();
+    const ignored: string[] = [];
+    const mine = ledger.commands.filter((c: LedgerCommand) => c.verb === "signoff" && c.check === checkId);
+    for (const c of mine) {
+      const at = Date.parse(c.at);
+      if (c.edited) {
+        ignored.push(`${c.actor}'s sign-off is ignored: the comment was edited after posting`);
+      } else if (!isEligible(p, ledger, c.actor)) {
+        ignored.push(`${c.actor} may not sign off this check`);
+      } else if (Number.isNaN(at)) {
+        ignored.push(`${c.actor}'s sign-off has no readable date`);
+      } else if (p.maxAgeDays !== undefined && !withinDays(ageMs(new Date(at), now), p.maxAgeDays)) {
+        ignored.push(
+          `${c.actor}'s sign-off is too old: ${describeAge(ageMs(new Date(at), now), p.maxAgeDays)} (limit ${p.maxAgeDays})`,
+        );
+      } else if (p.resetOnPush && pushKnown && at < pushedAt) {
+        ignored.push(`${c.actor} signed off before the latest push`);
+      } else {
+        const key = lower(c.actor);
+        const prev = counted.get(key);
+        if (!prev || at >= prev.at)
+          counted.set(key, { actor: c.actor, at, ...(c.url ? { url: c.url } : {}) });
+      }
+    }
+
+    const people = [...counted.values()].sort((a, b) => b.at - a.at);
+    const who = joinAnd(people.map((s) => `${s.actor} (${describeAge(ageMs(new Date(s.at), now))})`));
+    const evidence = people.map((s) => link(`sign-off by ${s.actor}`, s.url));
+    const details = capLines(ignored, 10);
+    if (people.length >= p.count) {
+      if (p.resetOnPush && !pushKnown) {
+        return unknownResult(
+          "when the pull request was last pushed is not known, so sign-offs cannot be checked against resetOnPush",
+          { details, evidence },
+        );
+      }
+      return passed(`signed off by ${who}`, { details, evidence });
+    }
+    const command = `/readiness signoff ${checkId}`;
+    const summary =
+      people.length === 0
+        ? `no sign-off yet; ${mayWho(p)} may sign off`
+        : `${people.length} of ${plural(p.count, "sign-off")}: ${who}; more may come from ${mayWho(p)}`;
+    return failed(summary, Math.min(1, people.length / p.count), {
+      details,
+      evidence,
+      fix: `Ask ${mayWho(p)} to comment \`${command}\` on the pull request`,
+    });
   },
 });

@@ -96,10 +96,12 @@ const CONCLUSION_WORDS: Record<string, string> = {
   stale: "went stale",
   neutral: "ended neutral",
 };
-const concluded = (conclusion: string | null): string =>
-  conclusion === null
-    ? "finished without a conclusion"
-    : `${CONCLUSION_WORDS[conclusion] ?? "did not succeed"} (conclusion: ${conclusion})`;
+/** "timed out on abc1234 (conclusion: timed_out)" */
+function concluded(conclusion: string | null, where = ""): string {
+  const at = where ? ` ${where}` : "";
+  if (conclusion === null) return `finished without a conclusion${at}`;
+  return `${CONCLUSION_WORDS[conclusion] ?? "did not succeed"}${at} (conclusion: ${conclusion})`;
+}
 
 function runningWords(status: string): string {
   if (status === "action_required") return "is waiting for approval to run";
@@ -126,19 +128,14 @@ function jobParts(p: Params, runs: WorkflowRun[], where: string): Part[] {
     if (instances.length === 0) return { state: "fail", reason: `job ${name} did not run ${where}` };
     const running = instances.find((j) => j.status !== "completed");
     const bad = instances.find((j) => j.status === "completed" && !ok.has(j.conclusion ?? ""));
-    if (bad) return { state: "fail", reason: `job ${bad.name} ${concluded(bad.conclusion)} ${where}` };
+    if (bad) return { state: "fail", reason: `job ${bad.name} ${concluded(bad.conclusion, where)}` };
     if (running) return { state: "pending", reason: `job ${running.name} is still running ${where}` };
     return { state: "ok" };
   });
 }
 
 /** The first reason of the state that decided the check, with every other reason as details. */
-function outcome(
-  parts: Part[],
-  passSummary: string,
-  evidence: EvidenceLink[],
-  fixes: Partial<Record<"fail" | "pending", string>>,
-): KindResult {
+function outcome(parts: Part[], passSummary: string, evidence: EvidenceLink[], fix: string): KindResult {
   const { status, credit } = settle(parts);
   if (status === "pass") return passed(passSummary, { evidence });
   const lead = parts.find((x) => x.state === status)!;
@@ -146,7 +143,7 @@ function outcome(
   const extra = { details, evidence };
   if (status === "unknown") return unknownResult(lead.reason!, extra);
   if (status === "pending") return pendingResult(lead.reason!, credit, extra);
-  return failed(lead.reason!, credit, { ...extra, ...(fixes.fail ? { fix: fixes.fail } : {}) });
+  return failed(lead.reason!, credit, { ...extra, fix });
 }
 
 function onCommit(p: Params, all: WorkflowRun[], sha: string | undefined): KindResult {
@@ -167,17 +164,21 @@ function onCommit(p: Params, all: WorkflowRun[], sha: string | undefined): KindR
   const ok = new Set(p.conclusions);
   const parts: Part[] = chosen.map((r): Part => {
     const on = `on ${at}${byEvent ? ` (${r.event})` : ""}`;
-    if (r.status !== "completed") return { state: "pending", reason: `${label} ${runningWords(r.status)} ${on}` };
+    if (r.status !== "completed")
+      return { state: "pending", reason: `${label} ${runningWords(r.status)} ${on}` };
     if (ok.has(r.conclusion ?? "")) return { state: "ok" };
-    return { state: "fail", reason: `${label} ${concluded(r.conclusion)} ${on}` };
+    return { state: "fail", reason: `${label} ${concluded(r.conclusion, on)}` };
   });
   parts.push(...jobParts(p, chosen, `on ${at}`));
-  const evidence = chosen.map((r) => runLink(label, r, byEvent ? r.event : r.conclusion ?? r.status));
-  const jobsNote = p.jobs ? `, jobs ${joinAnd(p.jobs)} included` : "";
+  const evidence = chosen.map((r) => runLink(label, r, byEvent ? r.event : (r.conclusion ?? r.status)));
+  const jobsNote = p.jobs ? `; jobs ${joinAnd(p.jobs)} succeeded` : "";
   const eventsNote = byEvent ? ` (${[...events].join(", ")})` : "";
-  return outcome(parts, `${label} succeeded on ${at}${eventsNote}${jobsNote}`, evidence, {
-    fail: `Fix what failed and re-run the ${label} workflow`,
-  });
+  return outcome(
+    parts,
+    `${label} succeeded on ${at}${eventsNote}${jobsNote}`,
+    evidence,
+    `Fix what failed and re-run the ${label} workflow`,
+  );
 }
 
 function onBranch(p: Params, branch: string, all: WorkflowRun[], now: Date): KindResult {
@@ -187,7 +188,9 @@ function onBranch(p: Params, branch: string, all: WorkflowRun[], now: Date): Kin
   const completed = runs.filter((r) => r.status === "completed");
   if (completed.length === 0) {
     if (runs.length > 0) {
-      return pendingResult(`${label} has no completed run on ${branch} yet; one ${runningWords(runs[0]!.status)}`);
+      return pendingResult(
+        `${label} has no completed run on ${branch} yet; one ${runningWords(runs[0]!.status)}`,
+      );
     }
     return failed(`no run of ${label} on ${branch}`, 0, { fix: `Run the ${label} workflow on ${branch}` });
   }
@@ -267,11 +270,15 @@ function onBranch(p: Params, branch: string, all: WorkflowRun[], now: Date): Kin
 
   const newest = completed[0]!;
   parts.push(...jobParts(p, [newest], `in the latest ${label} run on ${branch}`));
-  if (!evidence.some((e) => e.url === newest.url && newest.url)) evidence.unshift(runLink(label, newest, "latest"));
+  if (!evidence.some((e) => e.url === newest.url && newest.url))
+    evidence.unshift(runLink(label, newest, "latest"));
   const jobsNote = p.jobs ? `; jobs ${joinAnd(p.jobs)} succeeded` : "";
-  return outcome(parts, `${label} on ${branch}: ${notes.join(", ")}${jobsNote}`, evidence, {
-    fail: `Fix ${label} on ${branch} and run it again`,
-  });
+  return outcome(
+    parts,
+    `${label} on ${branch}: ${notes.join(", ")}${jobsNote}`,
+    evidence,
+    `Fix ${label} on ${branch} and run it again`,
+  );
 }
 
 export const workflowKind = defineKind({
@@ -283,7 +290,10 @@ export const workflowKind = defineKind({
   needs: (p): Need[] => [runsNeed(p)],
   evaluate: (p, { facts, target, now }) => {
     const runs = facts.get(runsNeed(p));
-    if (runs.state === "unknown") return unknownResult(`runs of ${labelOf(p)} could not be read: ${runs.reason}`);
-    return p.branch !== undefined ? onBranch(p, p.branch, runs.value, now) : onCommit(p, runs.value, target.sha);
+    if (runs.state === "unknown")
+      return unknownResult(`runs of ${labelOf(p)} could not be read: ${runs.reason}`);
+    return p.branch !== undefined
+      ? onBranch(p, p.branch, runs.value, now)
+      : onCommit(p, runs.value, target.sha);
   },
 });

@@ -3,7 +3,15 @@ import { kindOf } from "../checks/registry.js";
 import type { CheckStatus, KindResult } from "../checks/types.js";
 import { waiversFromLedger } from "../commands/ledger.js";
 import type { FileIndex } from "../evidence/file-index.js";
-import { type Facts, type Need, type NeedOf, needKey, type Target } from "../evidence/types.js";
+import {
+  type Fact,
+  type Facts,
+  type Ledger,
+  type Need,
+  type NeedOf,
+  needKey,
+  type Target,
+} from "../evidence/types.js";
 import { type CheckDef, DEFAULT_CATEGORY, kindNameOf, type Policy } from "../policy/schema.js";
 import { scoreReport } from "./score.js";
 import type { CheckReport, Report, TargetSummary, WaiverView } from "./types.js";
@@ -63,10 +71,17 @@ function evaluateCheck(
   facts: Facts,
   target: Target,
   now: Date,
+  ledger: Fact<Ledger> | null,
 ): KindResult | null {
   const name = kindNameOf(check);
   try {
-    const result = kindOf(name).evaluate(check[name], { checkId: id, target, facts, now });
+    const result = kindOf(name).evaluate(check[name], {
+      checkId: id,
+      target,
+      facts,
+      now,
+      ...(ledger ? { ledger } : {}),
+    });
     if (!(result.credit >= 0 && result.credit <= 1))
       throw new Error(`credit ${result.credit} is outside 0..1`);
     return result;
@@ -93,6 +108,7 @@ export interface EvaluateOptions {
 
 export function evaluatePolicy(policy: Policy, facts: Facts, { target, now }: EvaluateOptions): Report {
   const checks: CheckReport[] = [];
+  const ledger = target.context === "local" ? null : facts.get(ledgerNeed(policy));
   for (const [id, check] of Object.entries(policy.checks)) {
     const kind = kindNameOf(check);
     const base = {
@@ -109,7 +125,7 @@ export function evaluatePolicy(policy: Policy, facts: Facts, { target, now }: Ev
       checks.push({ ...base, status: "skipped", credit: 0, summary: `Skipped: ${skipped}.` });
       continue;
     }
-    const result = evaluateCheck(id, check, facts, target, now);
+    const result = evaluateCheck(id, check, facts, target, now, ledger);
     if (!result) {
       checks.push({
         ...base,
@@ -134,7 +150,6 @@ export function evaluatePolicy(policy: Policy, facts: Facts, { target, now }: Ev
   }
 
   const notes: string[] = [];
-  const ledger = target.context === "local" ? null : facts.get(ledgerNeed(policy));
   let fromComments: WaiverView[] = [];
   if (ledger?.state === "ok") {
     fromComments = waiversFromLedger(ledger.value, policy, target, now);

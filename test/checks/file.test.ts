@@ -1,0 +1,275 @@
+import { describe, expect, it } from "vitest";
+import { compilePattern } from "../../src/checks/common.js";
+import { fileKind, MAX_READS_PER_ENTRY } from "../../src/checks/file.js";
+import { check, daysAgo, evaluateWorld, localTarget, prTarget } from "./helpers.js";
+
+describe("file: presence", () => {
+  it("passes when the path is in the commit and links to it", () => {
+    const r = check(fileKind, { path: "docs/runbook.md" }, { files: ["docs/runbook.md", "README.md"] });
+    expect(r.status).toBe("pass");
+    expect(r.credit).toBe(1);
+    expect(r.summary).toBe("docs/runbook.md present");
+    expect(r.evidence?.[0]?.url).toBe(`https://github.com/acme/shop/blob/${prTarget.sha}/docs/runbook.md`);
+  });
+
+  it("fails naming the missing path, with a fix", () => {
+    const r = check(fileKind, { path: "docs/runbook.md" }, { files: ["README.md"] });
+    expect(r.status).toBe("fail");
+    expect(r.credit).toBe(0);
+    expect(r.summary).toBe("docs/runbook.md is missing");
+    expect(r.fix).toBe("Add docs/runbook.md");
+  });
+
+  it("gives the share of a list satisfied and names what is missing", () => {
+    const r = check(
+      fileKind,
+      { path: ["docs/runbook.md", "docs/SLO.md", "SECURITY.md"] },
+      { files: ["docs/runbook.md", "SECURITY.md"] },
+    );
+    expect(r.status).toBe("fail");
+    expect(r.credit).toBeCloseTo(2 / 3);
+    expect(r.summary).toBe("2 of 3 present; missing: docs/SLO.md");
+    expect(r.fix).toBe("Add docs/SLO.md");
+  });
+
+  it("finds dot-directories with a glob (**/CODEOWNERS → .github/CODEOWNERS)", () => {
+    const r = check(fileKind, { path: "**/CODEOWNERS" }, { files: [".github/CODEOWNERS", "src/index.ts"] });
+    expect(r.status).toBe("pass");
+    expect(r.summary).toContain(".github/CODEOWNERS");
+  });
+
+  it("says no file matches a glob when none does", () => {
+    const r = check(fileKind, { path: "docs/adr/*.md" }, { files: ["docs/runbook.md"] });
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe("no file matches docs/adr/*.md");
+    expect(r.fix).toBe("Add a file matching docs/adr/*.md");
+  });
+
+  it("only asks for the file list when no condition needs more", () => {
+    const r = check(fileKind, { path: ["a.md", "b.md"] }, { files: ["a.md", "b.md"] });
+    expect(r.asked).toEqual([{ type: "files" }]);
+    expect(r.summary).toBe("All 2 present");
+  });
+});
+
+describe("file: fail closed", () => {
+  it("is unknown, not failed, when the file list was truncated and the path is not in it", () => {
+    const r = check(fileKind, { path: "docs/runbook.md" }, { files: ["README.md"], truncated: true });
+    expect(r.status).toBe("unknown");
+    expect(r.credit).toBe(0);
+    expect(r.summary).toContain("the file list was truncated");
+  });
+
+  it("still passes a path the truncated list does show", () => {
+    const r = check(fileKind, { path: "README.md" }, { files: ["README.md"], truncated: true });
+    expect(r.status).toBe("pass");
+  });
+
+  it("a definite failure decides even when another entry is unknown", () => {
+    const r = check(
+      fileKind,
+      { path: ["docs/runbook.md", "SECURITY.md", "README.md"] },
+      { files: ["README.md", "docs/runbook.md"], truncated: true },
+    );
+    // Nothing definite fails, and SECURITY.md may hide past the truncation.
+    expect(r.status).toBe("unknown");
+    expect(r.credit).toBe(0);
+    const r2 = check(
+      fileKind,
+      { path: ["docs/runbook.md", "SECURITY.md"], minBytes: 100 },
+      { files: [{ path: "docs/runbook.md", size: 3 }], truncated: true },
+    );
+    expect(r2.status).toBe("fail");
+    expect(r2.summary).toContain("docs/runbook.md is 3 bytes (minimum 100)");
+    expect(r2.details).toContainEqual(expect.stringContaining("SECURITY.md exists is not known"));
+  });
+
+  it("propagates an unreadable file list with its reason", () => {
+    const r = check(fileKind, { path: "README.md" }, { unknown: { files: "GitHub answered 502" } });
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toContain("GitHub answered 502");
+  });
+
+  it("propagates unreadable content with its reason", () => {
+    const r = check(
+      fileKind,
+      { path: "docs/runbook.md", contains: "Rollback" },
+      { files: ["docs/runbook.md"], unknown: { content: "rate limited" } },
+    );
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toContain("rate limited");
+  });
+});
+
+describe("file: size", () => {
+  it("uses the size the index gives without reading the file", () => {
+    const r = check(
+      fileKind,
+      { path: "docs/runbook.md", minBytes: 200 },
+      { files: [{ path: "docs/runbook.md", size: 12 }] },
+    );
+    expect(r.asked).toEqual([{ type: "files" }]);
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe("docs/runbook.md is 12 bytes (minimum 200)");
+    expect(r.fix).toContain("at least 200 bytes");
+  });
+
+  it("reads the content when the index does not know the size", () => {
+    const r = check(
+      fileKind,
+      { path: "docs/runbook.md", minBytes: 10 },
+      { files: ["docs/runbook.md"], content: { "docs/runbook.md": "# Runbook\n\nStep one" } },
+    );
+    expect(r.asked).toContainEqual({ type: "content", path: "docs/runbook.md" });
+    expect(r.status).toBe("pass");
+    expect(r.summary).toBe("docs/runbook.md present, 19 bytes");
+  });
+
+  it("counts bytes, not characters", () => {
+    const r = check(fileKind, { path: "a.md", minBytes: 4 }, { files: ["a.md"], content: { "a.md": "éé" } });
+    expect(r.status).toBe("pass");
+  });
+});
+
+describe("file: contains", () => {
+  it("passes when the pattern is found, with ^ matching at line starts", () => {
+    const r = check(
+      fileKind,
+      { path: "docs/runbook.md", contains: "^## Rollback" },
+      { files: ["docs/runbook.md"], content: { "docs/runbook.md": "# Runbook\n## Rollback\nrun ./undo" } },
+    );
+    expect(r.status).toBe("pass");
+  });
+
+  it("fails naming the pattern when it is not found", () => {
+    const r = check(
+      fileKind,
+      { path: "docs/runbook.md", contains: "Rollback" },
+      { files: ["docs/runbook.md"], content: { "docs/runbook.md": "# Runbook" } },
+    );
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe("docs/runbook.md does not contain /Rollback/");
+  });
+
+  it("finishes a catastrophic pattern on a long input with the right answer", () => {
+    const text = `${"a".repeat(50_000)}b`;
+    const r = check(
+      fileKind,
+      { path: "big.txt", contains: "(a+)+$" },
+      { files: ["big.txt"], content: { "big.txt": text } },
+    );
+    // (a+)+$ does not match: the input ends with b. A backtracking engine would not finish.
+    expect(r.status).toBe("fail");
+    const r2 = check(
+      fileKind,
+      { path: "big.txt", contains: "(a+)+b$" },
+      { files: ["big.txt"], content: { "big.txt": text } },
+    );
+    expect(r2.status).toBe("pass");
+  });
+
+  it("reports an invalid pattern as a failure with a clear message, without reading files", () => {
+    const r = check(
+      fileKind,
+      { path: "docs/runbook.md", contains: "(?=lookahead)" },
+      { files: ["docs/runbook.md"] },
+    );
+    expect(r.status).toBe("fail");
+    expect(r.summary).toContain("invalid regular expression /(?=lookahead)/");
+    expect(r.fix).toContain("RE2");
+    expect(r.asked).toEqual([{ type: "files" }]);
+    expect(compilePattern("(abc").ok).toBe(false);
+  });
+
+  it("a glob entry is satisfied by any one matching file", () => {
+    const r = check(
+      fileKind,
+      { path: "docs/adr/*.md", contains: "Status: accepted" },
+      {
+        files: ["docs/adr/001.md", "docs/adr/002.md"],
+        content: { "docs/adr/001.md": "Status: draft", "docs/adr/002.md": "Status: accepted" },
+      },
+    );
+    expect(r.status).toBe("pass");
+    expect(r.summary).toContain("docs/adr/002.md");
+  });
+
+  it("explains when no file matching a glob qualifies", () => {
+    const r = check(
+      fileKind,
+      { path: "docs/adr/*.md", contains: "Status: accepted" },
+      {
+        files: ["docs/adr/001.md", "docs/adr/002.md"],
+        content: { "docs/adr/001.md": "Status: draft", "docs/adr/002.md": "x" },
+      },
+    );
+    expect(r.status).toBe("fail");
+    expect(r.summary).toContain("none of the 2 files matching docs/adr/*.md qualifies");
+  });
+
+  it(`reads at most ${MAX_READS_PER_ENTRY} files per entry and says so`, () => {
+    const files = Array.from({ length: 80 }, (_, i) => `notes/${String(i).padStart(3, "0")}.md`);
+    const content = Object.fromEntries(files.map((f) => [f, "draft"]));
+    const r = check(fileKind, { path: "notes/*.md", contains: "approved" }, { files, content });
+    expect(r.asked.filter((n) => n.type === "content")).toHaveLength(MAX_READS_PER_ENTRY);
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe(
+      `none of the ${MAX_READS_PER_ENTRY} files matching notes/*.md qualifies (notes/000.md does not contain /approved/)` +
+        ` (read only the first ${MAX_READS_PER_ENTRY} of 80 files matching notes/*.md)`,
+    );
+  });
+});
+
+describe("file: maxAgeDays", () => {
+  const world = (days: number) => ({
+    files: ["docs/runbook.md"],
+    lastChanged: { "docs/runbook.md": daysAgo(days) },
+  });
+
+  it("asks for the last change of matched paths only", () => {
+    const r = check(fileKind, { path: ["docs/runbook.md", "docs/none.md"], maxAgeDays: 30 }, world(3));
+    expect(r.asked).toEqual([{ type: "files" }, { type: "lastChanged", path: "docs/runbook.md" }]);
+  });
+
+  it("fails a stale file, naming its age and the limit", () => {
+    const r = check(fileKind, { path: "docs/runbook.md", maxAgeDays: 30 }, world(45));
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe("docs/runbook.md last changed 45 days ago (limit 30)");
+    expect(r.fix).toContain("every 30 days");
+  });
+
+  it("passes exactly at the limit and fails just past it", () => {
+    expect(check(fileKind, { path: "docs/runbook.md", maxAgeDays: 30 }, world(30)).status).toBe("pass");
+    const late = check(fileKind, { path: "docs/runbook.md", maxAgeDays: 30 }, world(30.01));
+    expect(late.status).toBe("fail");
+    expect(late.summary).toContain("more than 30 days ago");
+  });
+
+  it("fails a file that was never committed", () => {
+    const r = check(fileKind, { path: "docs/runbook.md", maxAgeDays: 30 }, { files: ["docs/runbook.md"] });
+    expect(r.status).toBe("fail");
+    expect(r.summary).toContain("not in any commit");
+  });
+});
+
+describe("file: through the engine", () => {
+  it("scores a local checkout", () => {
+    const report = evaluateWorld(
+      {
+        version: 1,
+        checks: {
+          runbook: { file: { path: "docs/runbook.md", maxAgeDays: 90 } },
+          codeowners: { file: { path: "**/CODEOWNERS" } },
+        },
+      },
+      { files: ["docs/runbook.md", ".github/CODEOWNERS"], lastChanged: { "docs/runbook.md": daysAgo(120) } },
+      localTarget,
+    );
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    expect(byId.codeowners?.status).toBe("pass");
+    expect(byId.runbook?.status).toBe("fail");
+    expect(byId.runbook?.summary).toBe("docs/runbook.md last changed 120 days ago (limit 90)");
+    expect(report.score).toBe(50);
+    expect(report.verdict).toBe("no-go");
+  });
+});
