@@ -55,12 +55,24 @@ export function git(cwd: string, args: readonly string[], opts: GitOptions = {})
     const chunks: Buffer[] = [];
     let stderr = "";
     let stopped = false;
+    let failedReading = false;
     let spawnError: NodeJS.ErrnoException | undefined;
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn("git", full, { cwd, env: gitEnv(), stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+      child = spawn("git", full, {
+        cwd,
+        env: gitEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+        windowsHide: true,
+      });
     } catch (e) {
-      resolve({ code: null, stdout: Buffer.alloc(0), stderr: "", stopped, spawnError: e as NodeJS.ErrnoException });
+      resolve({
+        code: null,
+        stdout: Buffer.alloc(0),
+        stderr: "",
+        stopped,
+        spawnError: e as NodeJS.ErrnoException,
+      });
       return;
     }
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -69,19 +81,34 @@ export function git(cwd: string, args: readonly string[], opts: GitOptions = {})
         chunks.push(chunk);
         return;
       }
-      if (opts.onStdout(chunk)) {
+      let enough: boolean | undefined;
+      try {
+        enough = opts.onStdout(chunk);
+      } catch (e) {
+        // Thrown inside an event handler it would take the process down; report it as git's failure.
+        stderr = `fatal: reading git's output failed: ${e instanceof Error ? e.message : String(e)}`;
+        failedReading = true;
+        enough = true;
+      }
+      if (enough) {
         stopped = true;
         child.kill();
       }
     });
     child.stderr!.on("data", (chunk: Buffer) => {
-      if (stderr.length < STDERR_CAP) stderr += chunk.toString("utf8");
+      if (!failedReading && stderr.length < STDERR_CAP) stderr += chunk.toString("utf8");
     });
     child.on("error", (e: NodeJS.ErrnoException) => {
       spawnError = e;
     });
     child.on("close", (code) => {
-      resolve({ code, stdout: Buffer.concat(chunks), stderr, stopped, ...(spawnError ? { spawnError } : {}) });
+      resolve({
+        code: failedReading ? 128 : code,
+        stdout: Buffer.concat(chunks),
+        stderr,
+        stopped: stopped && !failedReading,
+        ...(spawnError ? { spawnError } : {}),
+      });
     });
   });
 }
@@ -98,14 +125,17 @@ export function gitFailure(run: GitRun): GitFailure | null {
   if (run.spawnError) {
     if (run.spawnError.code === "ENOENT") {
       // ENOENT is also what spawn reports for a missing cwd.
-      return { kind: "no-git", message: "git is not installed (or not on PATH), or the directory does not exist" };
+      return {
+        kind: "no-git",
+        message: "git is not installed (or not on PATH), or the directory does not exist",
+      };
     }
     return { kind: "other", message: `git could not be started: ${run.spawnError.message}` };
   }
   if (run.code === 0 || run.stopped) return null;
   const err = run.stderr.trim();
   if (/not a git repository/i.test(err)) return { kind: "not-a-checkout", message: "not a git checkout" };
-  if (/does not have any commits yet|bad default revision|ambiguous argument 'HEAD'/i.test(err)) {
+  if (/does not have any commits yet|bad (default )?revision 'HEAD'|ambiguous argument 'HEAD'/i.test(err)) {
     return { kind: "no-commits", message: "the repository has no commits yet" };
   }
   if (/dubious ownership/i.test(err)) {

@@ -1,6 +1,6 @@
 // When paths last changed: one `git log` for all of them, read as it streams and stopped once every path is seen.
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { type GitFailure, type GitTrace, git, gitFailure } from "./git.js";
 
 /** A commit time, "never" (no commit touches the path) or "shallow" (history is cut before the answer). */
@@ -8,6 +8,8 @@ export type LastChange = { time: Date } | { never: true } | { shallow: true };
 
 export interface History {
   changes: Map<string, LastChange>;
+  /** git was stopped before the end of history because every path had been seen. */
+  stoppedEarly: boolean;
   /** Set when git failed; paths without an entry in `changes` could not be answered. */
   failure?: GitFailure;
 }
@@ -23,7 +25,7 @@ const PATHSPEC_BYTES = 64 * 1024;
 export async function lastChanges(cwd: string, paths: readonly string[], trace?: GitTrace): Promise<History> {
   const changes = new Map<string, LastChange>();
   const remaining = new Set(paths);
-  if (remaining.size === 0) return { changes };
+  if (remaining.size === 0) return { changes, stoppedEarly: false };
   // Paths first listed by a parentless commit: a true root commit, or the cut of a shallow clone.
   const atRoot = new Map<string, { hash: string; time: number }>();
 
@@ -101,9 +103,9 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
   const failure = gitFailure(run);
   if (failure?.kind === "no-commits") {
     for (const p of paths) changes.set(p, { never: true });
-    return { changes };
+    return { changes, stoppedEarly: false };
   }
-  if (failure) return { changes, failure };
+  if (failure) return { changes, stoppedEarly: false, failure };
 
   if (atRoot.size > 0 || remaining.size > 0) {
     const cut = await shallowCommits(cwd, trace);
@@ -112,14 +114,21 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
     }
     for (const p of remaining) changes.set(p, cut.size > 0 ? { shallow: true } : { never: true });
   }
-  return { changes };
+  return { changes, stoppedEarly: run.stopped };
 }
 
 /** Commits where a shallow clone's history is cut (empty when it is not shallow). */
 async function shallowCommits(cwd: string, trace?: GitTrace): Promise<Set<string>> {
-  const run = await git(cwd, ["rev-parse", "--git-path", "shallow"], { trace });
-  if (run.code !== 0) return new Set();
-  const file = resolve(cwd, run.stdout.toString("utf8").trim());
+  let file: string;
+  // At the top of an ordinary checkout the answer is on disk; elsewhere (subdirectory, linked worktree,
+  // submodule) git says where its directory is.
+  const dotGit = await stat(join(cwd, ".git")).catch(() => null);
+  if (dotGit?.isDirectory()) file = join(cwd, ".git", "shallow");
+  else {
+    const run = await git(cwd, ["rev-parse", "--git-path", "shallow"], { trace });
+    if (run.code !== 0) return new Set();
+    file = resolve(cwd, run.stdout.toString("utf8").trim());
+  }
   try {
     const text = await readFile(file, "utf8");
     return new Set(text.split("\n").filter((l) => l.trim() !== ""));

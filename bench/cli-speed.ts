@@ -1,0 +1,581 @@
+// `readiness check` against repolinter 0.12.0 on the same 20,000-file git checkout, same rules, interleaved runs.
+//
+//   npx tsx bench/cli-speed.ts [--runs 7] [--no-build]
+//
+// Builds (once, cached under bench/.cache) a repository with a realistic layout and 300 back-dated commits,
+// a .readiness.yml with 30 file checks (10 with maxAgeDays, 7 with contains) and the equivalent repolinter
+// ruleset (file-existence / file-contents; freshness has no repolinter equivalent, so those are existence only).
+// Installs repolinter on demand into bench/.cache/repolinter. Prints medians, p90, the ratio and peak RSS.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, platform, release, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FileIndex } from "../src/evidence/file-index.js";
+import { LocalEvidence } from "../src/evidence/local/provider.js";
+import type { Need } from "../src/evidence/types.js";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const CACHE = join(ROOT, "bench/.cache");
+const REPOLINTER_DIR = join(CACHE, "repolinter");
+const REPOLINTER_BIN = join(REPOLINTER_DIR, "node_modules/repolinter/bin/repolinter.js");
+const CLI = join(ROOT, "bin/readiness.js");
+const FILES = 20_000;
+const COMMITS = 300;
+const DAY = 86_400;
+
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const RUNS = Number(flag("--runs") ?? 7);
+const BUILD = !argv.includes("--no-build");
+
+// ------------------------------------------------------------------ the checks, both ways
+
+interface Rule {
+  id: string;
+  path: string;
+  contains?: string;
+  maxAgeDays?: number;
+}
+
+const SERVICES = [
+  "billing",
+  "auth",
+  "search",
+  "payments",
+  "ledger",
+  "notify",
+  "gateway",
+  "catalog",
+  "orders",
+  "users",
+];
+const SERVICE_COUNT = 20;
+const serviceName = (i: number) => (i < SERVICES.length ? SERVICES[i]! : `svc-${String(i).padStart(2, "0")}`);
+
+const RULES: Rule[] = [
+  { id: "readme", path: "README.md", contains: "^## Quickstart" },
+  { id: "license", path: "LICENSE", contains: "MIT License" },
+  { id: "contributing", path: "CONTRIBUTING.md" },
+  { id: "code-of-conduct", path: "CODE_OF_CONDUCT.md" },
+  { id: "security-policy", path: "SECURITY.md", contains: "security@", maxAgeDays: 365 },
+  { id: "changelog", path: "CHANGELOG.md", contains: "^## \\d+\\.\\d+\\.\\d+" },
+  { id: "codeowners", path: ".github/CODEOWNERS", contains: "@" },
+  { id: "dependabot", path: ".github/dependabot.yml" },
+  { id: "ci-workflows", path: ".github/workflows/*.yml" },
+  { id: "issue-templates", path: ".github/ISSUE_TEMPLATE/*.md" },
+  { id: "pr-template", path: ".github/pull_request_template.md" },
+  { id: "editorconfig", path: ".editorconfig" },
+  { id: "lockfile", path: "package-lock.json" },
+  { id: "adrs", path: "docs/adr/*.md" },
+  { id: "architecture-fresh", path: "docs/architecture.md", maxAgeDays: 365 },
+  { id: "slo-fresh", path: "docs/slo.md", maxAgeDays: 180 },
+  { id: "oncall-fresh", path: "docs/oncall.md", maxAgeDays: 90 },
+  ...[0, 1, 2, 3, 4, 5].map((i) => ({
+    id: `runbook-${serviceName(i)}`,
+    path: `services/${serviceName(i)}/runbook.md`,
+    maxAgeDays: 90,
+  })),
+  { id: "dockerfiles", path: "services/*/Dockerfile" },
+  { id: "healthcheck", path: "services/billing/Dockerfile", contains: "HEALTHCHECK" },
+  { id: "openapi", path: "services/*/openapi.yaml" },
+  { id: "unit-tests", path: "**/*.test.ts" },
+  { id: "package-readmes", path: "packages/*/README.md" },
+  { id: "strict-typescript", path: "tsconfig.json", contains: '"strict": true' },
+  { id: "guides", path: "docs/**/*.md" },
+];
+
+function policyYaml(): string {
+  const lines = ["version: 1", "gate:", "  minScore: 80", "checks:"];
+  for (const r of RULES) {
+    const parts = [`path: ${JSON.stringify(r.path)}`];
+    if (r.contains) parts.push(`contains: ${JSON.stringify(r.contains)}`);
+    if (r.maxAgeDays) parts.push(`maxAgeDays: ${r.maxAgeDays}`);
+    lines.push(`  ${r.id}:`, `    file: { ${parts.join(", ")} }`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function repolinterRuleset(): string {
+  const rules: Record<string, unknown> = {};
+  for (const r of RULES) {
+    rules[r.id] = {
+      level: "error",
+      rule: r.contains
+        ? {
+            type: "file-contents",
+            options: { globsAll: [r.path], content: r.contains, flags: "m", "fail-on-non-existent": true },
+          }
+        : { type: "file-existence", options: { globsAny: [r.path] } },
+    };
+  }
+  return `${JSON.stringify({ $schema: "", version: 2, axioms: {}, rules }, null, 2)}\n`;
+}
+
+// ------------------------------------------------------------------ the repository
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS =
+  "account balance cache client config context cursor event handler index ledger limit order queue record retry route schema session stream token user value".split(
+    " ",
+  );
+
+function layout(rng: () => number): Map<string, string> {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+  const ts = (name: string) => {
+    const n = 8 + Math.floor(rng() * 40);
+    const body: string[] = [`// ${name}`, `import { ${pick(WORDS)} } from "./${pick(WORDS)}.js";`, ""];
+    for (let i = 0; i < n; i++) body.push(`export const ${pick(WORDS)}${i} = ${Math.floor(rng() * 1000)};`);
+    return `${body.join("\n")}\n`;
+  };
+  const files = new Map<string, string>();
+  const add = (p: string, text: string) => files.set(p, text);
+
+  add("README.md", "# Platform\n\nThe monorepo.\n\n## Quickstart\n\n```\nnpm ci && npm test\n```\n");
+  add("LICENSE", "MIT License\n\nCopyright (c) 2024 Example\n");
+  add("CONTRIBUTING.md", "# Contributing\n\nOpen a pull request.\n");
+  add("CODE_OF_CONDUCT.md", "# Code of conduct\n\nBe kind.\n");
+  add("SECURITY.md", "# Security\n\nReport to security@example.com.\n");
+  add("CHANGELOG.md", "# Changelog\n\n## 2.4.0\n\n- Faster.\n");
+  add(
+    "package.json",
+    '{ "name": "platform", "private": true, "workspaces": ["packages/*", "services/*"] }\n',
+  );
+  add("package-lock.json", '{ "lockfileVersion": 3 }\n');
+  add("tsconfig.json", '{ "compilerOptions": { "strict": true } }\n');
+  add(".editorconfig", "root = true\n");
+  add(".gitignore", "node_modules/\ndist/\n");
+  add(".readiness.yml", policyYaml());
+  add(".github/CODEOWNERS", "* @example/platform\n");
+  add(".github/dependabot.yml", "version: 2\n");
+  for (const w of ["ci", "release", "codeql"]) add(`.github/workflows/${w}.yml`, `name: ${w}\non: push\n`);
+  for (const t of ["bug", "feature"]) add(`.github/ISSUE_TEMPLATE/${t}.md`, `# ${t}\n`);
+  add(".github/pull_request_template.md", "## What\n");
+  add("docs/architecture.md", "# Architecture\n");
+  add("docs/slo.md", "# SLOs\n\n99.9% of requests under 300 ms.\n");
+  add("docs/oncall.md", "# On-call\n");
+  for (let i = 1; i <= 30; i++) add(`docs/adr/${String(i).padStart(4, "0")}-decision.md`, `# ADR ${i}\n`);
+  for (let i = 0; i < 20; i++) add(`docs/guides/${pick(WORDS)}-${i}.md`, `# Guide ${i}\n`);
+
+  for (let s = 0; s < SERVICE_COUNT; s++) {
+    const base = `services/${serviceName(s)}`;
+    add(`${base}/README.md`, `# ${serviceName(s)}\n`);
+    add(`${base}/runbook.md`, `# Runbook: ${serviceName(s)}\n\nPage the owner.\n`);
+    add(
+      `${base}/Dockerfile`,
+      `FROM node:20-slim\n${s % 3 === 0 ? "HEALTHCHECK CMD curl -f localhost/health\n" : ""}`,
+    );
+    add(`${base}/openapi.yaml`, "openapi: 3.1.0\n");
+    add(`${base}/package.json`, `{ "name": "${serviceName(s)}" }\n`);
+    for (let m = 0; m < 20; m++) {
+      const mod = `${base}/src/${pick(WORDS)}${m}`;
+      for (let f = 0; f < 15; f++) add(`${mod}/${pick(WORDS)}-${f}.ts`, ts(`${mod}/${f}`));
+      for (let f = 0; f < 5; f++) add(`${base}/test/${pick(WORDS)}${m}-${f}.test.ts`, ts(`test ${m} ${f}`));
+    }
+  }
+  // Packages fill up to exactly FILES.
+  for (let p = 0; files.size < FILES; p++) {
+    const base = `packages/pkg-${String(p).padStart(3, "0")}`;
+    add(`${base}/README.md`, `# pkg ${p}\n`);
+    add(`${base}/package.json`, `{ "name": "@example/pkg-${p}" }\n`);
+    for (let m = 0; m < 12 && files.size < FILES; m++) {
+      for (let f = 0; f < 14 && files.size < FILES; f++) {
+        add(`${base}/src/${pick(WORDS)}/${pick(WORDS)}-${m}-${f}.ts`, ts(`${base} ${m} ${f}`));
+      }
+      if (files.size < FILES) add(`${base}/test/${m}.test.ts`, ts(`${base} test ${m}`));
+    }
+  }
+  return files;
+}
+
+/** Commits per path that must change at a given age (days before the build), to give freshness checks work. */
+const PLANNED: Record<string, number> = {
+  "SECURITY.md": 30,
+  "docs/slo.md": 100,
+  "docs/oncall.md": 200,
+  "services/billing/runbook.md": 10,
+  "services/auth/runbook.md": 45,
+  "services/search/runbook.md": 80,
+  "services/payments/runbook.md": 400,
+  // docs/architecture.md and the ledger/notify runbooks are never touched after the first commit.
+};
+
+function buildRepo(dir: string): void {
+  const rng = mulberry32(20_000);
+  const files = layout(rng);
+  const sources = [...files.keys()].filter((p) => p.endsWith(".ts"));
+  const now = Math.floor(Date.now() / 1000);
+  const start = now - 730 * DAY;
+  const step = Math.floor((729 * DAY) / (COMMITS - 1));
+  const planned = new Map<number, string[]>();
+  for (const [path, age] of Object.entries(PLANNED)) {
+    const k = Math.min(COMMITS - 1, Math.max(1, Math.round((now - age * DAY - start) / step)));
+    planned.set(k, [...(planned.get(k) ?? []), path]);
+  }
+
+  const chunks: Buffer[] = [];
+  const emit = (s: string | Buffer) => chunks.push(typeof s === "string" ? Buffer.from(s) : s);
+  const blob = (path: string, text: string) => {
+    const data = Buffer.from(text);
+    emit(`M 100644 inline ${path}\ndata ${data.length}\n`);
+    emit(data);
+    emit("\n");
+  };
+  for (let k = 0; k < COMMITS; k++) {
+    const when = start + k * step + Math.floor(rng() * 3600);
+    const message = k === 0 ? "Initial import" : `Change ${k}`;
+    emit(`commit refs/heads/main\ncommitter Bench <bench@example.com> ${when} +0000\n`);
+    emit(`data ${Buffer.byteLength(message)}\n${message}\n`);
+    if (k === 0) {
+      for (const [path, text] of files) blob(path, text);
+      continue;
+    }
+    const touched = new Set(planned.get(k) ?? []);
+    const n = 1 + Math.floor(rng() * 6);
+    for (let i = 0; i < n; i++) touched.add(sources[Math.floor(rng() * sources.length)]!);
+    for (const path of touched) {
+      const text = `${files.get(path)}// change ${k}\n`;
+      files.set(path, text);
+      blob(path, text);
+    }
+  }
+  emit("done\n");
+
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const git = (args: string[], input?: Buffer) =>
+    execFileSync("git", ["-c", "init.defaultBranch=main", ...args], {
+      cwd: dir,
+      input,
+      stdio: [input ? "pipe" : "ignore", "ignore", "inherit"],
+      maxBuffer: 1 << 30,
+    });
+  git(["init", "-q"]);
+  git(["fast-import", "--quiet", "--done"], Buffer.concat(chunks));
+  git(["reset", "-q", "--hard", "main"]);
+  writeFileSync(join(dir, ".git/bench-ready"), "");
+}
+
+function ensureRepo(): string {
+  const key = createHash("sha1").update(`${FILES}/${COMMITS}/v1/${policyYaml()}`).digest("hex").slice(0, 8);
+  const dir = join(CACHE, `cli-speed-repo-${key}`);
+  if (!existsSync(join(dir, ".git/bench-ready"))) {
+    const t = performance.now();
+    process.stderr.write(
+      `building ${FILES.toLocaleString("en-US")}-file repository with ${COMMITS} commits in ${dir}…\n`,
+    );
+    buildRepo(dir);
+    process.stderr.write(`  built in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+  return dir;
+}
+
+// ------------------------------------------------------------------ tools
+
+function ensureRepolinter(): void {
+  if (existsSync(REPOLINTER_BIN)) return;
+  process.stderr.write("installing repolinter@0.12.0 into bench/.cache/repolinter…\n");
+  const r = spawnSync(
+    "npm",
+    ["install", "--prefix", REPOLINTER_DIR, "repolinter@0.12.0", "--no-save", "--no-audit", "--no-fund"],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  if (r.status !== 0 || !existsSync(REPOLINTER_BIN)) throw new Error("repolinter could not be installed");
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * dist/ is what bin/readiness.js runs; rebuild it when src/ is newer. tsc emits even with type errors
+ * elsewhere in src/, so a failed build still leaves a CLI worth trying (the probe run decides).
+ * Returns why the CLI cannot run, or null.
+ */
+function prepareCli(notes: string[]): string | null {
+  if (!existsSync(join(ROOT, "src/cli/main.ts"))) return "src/cli/main.ts does not exist yet";
+  const built = join(ROOT, "dist/cli/main.js");
+  const stale = !existsSync(built) || statSync(built).mtimeMs < newestMtime(join(ROOT, "src"));
+  if (stale && BUILD) {
+    process.stderr.write("building dist/ (npm run build)…\n");
+    const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, encoding: "utf8" });
+    if (r.status !== 0) {
+      const first = `${r.stdout}${r.stderr}`.split("\n").find((l) => /error TS/.test(l)) ?? "failed";
+      notes.push(`npm run build reported errors (${first.trim()}); timing what tsc emitted`);
+    }
+  } else if (stale) {
+    notes.push("dist/ is older than src/ and --no-build was given");
+  }
+  if (!existsSync(built)) return "dist/cli/main.js does not exist (run npm run build)";
+  return null;
+}
+
+interface Run {
+  ms: number;
+  rssKb: number | null;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+const RSS_PRELOAD = join(tmpdir(), "rg-bench-rss.cjs");
+
+/** Runs a node script; wall time from spawn to exit, peak RSS from /usr/bin/time -v (else a preload). */
+function measure(script: string, args: string[]): Promise<Run> {
+  const rssFile = join(tmpdir(), `rg-bench-rss-${process.pid}.txt`);
+  rmSync(rssFile, { force: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  delete env.GITHUB_TOKEN;
+  delete env.GH_TOKEN;
+  delete env.NODE_OPTIONS;
+  let cmd = process.execPath;
+  let full = [script, ...args];
+  if (TIME) {
+    cmd = TIME;
+    full = ["-v", "-o", rssFile, process.execPath, ...full];
+  } else {
+    writeFileSync(
+      RSS_PRELOAD,
+      "process.on('exit',()=>require('fs').writeFileSync(process.env.RG_RSS_FILE,String(process.resourceUsage().maxRSS)))\n",
+    );
+    env.NODE_OPTIONS = `--require ${RSS_PRELOAD}`;
+    env.RG_RSS_FILE = rssFile;
+  }
+  return new Promise((done) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, full, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    child.on("close", (code) => {
+      const ms = performance.now() - t0;
+      let rssKb: number | null = null;
+      try {
+        const text = readFileSync(rssFile, "utf8");
+        const m = TIME ? /Maximum resident set size \(kbytes\): (\d+)/.exec(text) : /^(\d+)/.exec(text);
+        rssKb = m ? Number(m[1]) : null;
+        const exit = /Exit status: (\d+)/.exec(text);
+        if (TIME && exit) code = Number(exit[1]);
+      } catch {
+        // no figure
+      }
+      done({
+        ms,
+        rssKb,
+        code,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
+    });
+  });
+}
+
+// ------------------------------------------------------------------ figures
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+/** Nearest rank: with 7 runs, p90 is the slowest. */
+const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.ceil(0.9 * xs.length) - 1]!;
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+const mb = (kb: number | null) => (kb === null ? "n/a" : `${(kb / 1024).toFixed(0)} MB`);
+
+type Outcome = Map<string, boolean>;
+
+function ourOutcome(stdout: string): Outcome | string {
+  try {
+    const report = JSON.parse(stdout) as { checks?: { id: string; status: string }[] };
+    if (!Array.isArray(report.checks)) return "no checks[] in the JSON output";
+    return new Map(report.checks.map((c) => [c.id, c.status === "pass"]));
+  } catch (e) {
+    return `output is not JSON: ${(e as Error).message}`;
+  }
+}
+
+function repolinterOutcome(stdout: string): Outcome | string {
+  try {
+    const out = JSON.parse(stdout) as { results?: { ruleInfo: { name: string }; status: string }[] };
+    if (!Array.isArray(out.results)) return "no results[] in the JSON output";
+    return new Map(out.results.map((r) => [r.ruleInfo.name, r.status === "PASSED"]));
+  } catch (e) {
+    return `output is not JSON: ${(e as Error).message}`;
+  }
+}
+
+/** In-process timing of the evidence provider alone, to see where the CLI's time goes. Not the CLI figure. */
+async function providerPhases(dir: string): Promise<void> {
+  const ages: Need[] = RULES.filter((r) => r.maxAgeDays).map((r) => ({ type: "lastChanged", path: r.path }));
+  const contents: Need[] = RULES.filter((r) => r.contains).map((r) => ({ type: "content", path: r.path }));
+  const t = {
+    files: [] as number[],
+    history: [] as number[],
+    content: [] as number[],
+    lstat: [] as number[],
+  };
+  let count = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const p = new LocalEvidence(dir);
+    let t0 = performance.now();
+    const got = await p.collect([{ type: "files" }], { context: "local" });
+    t.files.push(performance.now() - t0);
+    const index = (got.values().next().value as { value: FileIndex }).value;
+    count = index.size;
+    t0 = performance.now();
+    await p.collect(ages, { context: "local" });
+    t.history.push(performance.now() - t0);
+    t0 = performance.now();
+    await p.collect(contents, { context: "local" });
+    t.content.push(performance.now() - t0);
+    t0 = performance.now();
+    for (const path of index.paths) lstatSync(join(dir, path));
+    t.lstat.push(performance.now() - t0);
+  }
+  console.log(`\nLocalEvidence in-process (evidence only, not the CLI), median of ${RUNS}:`);
+  console.log(`  file list (git ls-files, ${count.toLocaleString("en-US")} paths): ${ms(median(t.files))}`);
+  console.log(`  lastChanged for ${ages.length} paths (one git log): ${ms(median(t.history))}`);
+  console.log(`  content of ${contents.length} files: ${ms(median(t.content))}`);
+  console.log(
+    `  for comparison, one lstat per listed path (not done by the provider): ${ms(median(t.lstat))}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const dir = ensureRepo();
+  ensureRepolinter();
+  const ruleset = join(CACHE, "cli-speed-repolinter.json");
+  writeFileSync(ruleset, repolinterRuleset());
+  const notes: string[] = [];
+  const cliProblem = prepareCli(notes);
+
+  const tools: { name: string; script: string; args: string[]; outcome: (s: string) => Outcome | string }[] =
+    [];
+  let cliMissing = cliProblem;
+  const ours = {
+    name: "readiness",
+    script: CLI,
+    args: ["check", dir, "--format", "json"],
+    outcome: ourOutcome,
+  };
+  if (!cliMissing) {
+    // Warm-up, and proof that the CLI works: exit 0 (GO), 1 (NO-GO) or 3 (incomplete) with a JSON report.
+    const probe = await measure(ours.script, ours.args);
+    const parsed = ourOutcome(probe.stdout);
+    if (![0, 1, 3].includes(probe.code ?? -1) || typeof parsed === "string") {
+      const why = typeof parsed === "string" ? parsed : "";
+      const stderr = probe.stderr.trim().split("\n").slice(0, 3).join(" | ");
+      cliMissing = `node bin/readiness.js check exited ${probe.code}: ${why} ${stderr}`.trim();
+    }
+  }
+  if (!cliMissing) tools.push(ours);
+  const theirs = {
+    name: "repolinter",
+    script: REPOLINTER_BIN,
+    args: ["lint", dir, "-r", ruleset, "-f", "json", "-d"],
+    outcome: repolinterOutcome,
+  };
+  tools.push(theirs);
+  await measure(theirs.script, theirs.args); // warm-up
+
+  const fileCount = Number(
+    execFileSync("git", ["ls-files"], { cwd: dir, encoding: "utf8" }).split("\n").length - 1,
+  );
+  console.log("CLI against repolinter");
+  console.log(
+    `machine: ${platform()} ${release()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), node ${process.version}`,
+  );
+  console.log(`date: ${new Date().toISOString()}`);
+  console.log(`tree: ${fileCount.toLocaleString("en-US")} files, ${COMMITS} commits (${dir})`);
+  console.log(
+    `checks: ${RULES.length} (${RULES.filter((r) => r.maxAgeDays).length} with maxAgeDays, ${RULES.filter((r) => r.contains).length} with contains)`,
+  );
+  console.log(
+    `runs: ${RUNS} each, interleaved, after one warm-up each; RSS from ${TIME ? "/usr/bin/time -v" : "process.resourceUsage() in a preload"}`,
+  );
+  console.log(`  readiness:  node bin/readiness.js ${ours.args.join(" ")}`);
+  console.log(`  repolinter: node ${theirs.script} ${theirs.args.join(" ")}`);
+  for (const n of notes) console.log(`note: ${n}`);
+  if (cliMissing) console.log(`\nreadiness CLI MISSING, not timed: ${cliMissing}`);
+
+  const runs = new Map<string, Run[]>(tools.map((t) => [t.name, []]));
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate who goes first, so neither always runs on a cache the other just warmed.
+    const order = i % 2 === 0 ? tools : [...tools].reverse();
+    for (const t of order) {
+      const r = await measure(t.script, t.args);
+      runs.get(t.name)!.push(r);
+      process.stderr.write(`  run ${i + 1} ${t.name}: ${ms(r.ms)}, ${mb(r.rssKb)}, exit ${r.code}\n`);
+    }
+  }
+
+  console.log("");
+  const medians = new Map<string, number>();
+  for (const t of tools) {
+    const rs = runs.get(t.name)!;
+    const times = rs.map((r) => r.ms);
+    const rss = rs.map((r) => r.rssKb).filter((x): x is number => x !== null);
+    medians.set(t.name, median(times));
+    console.log(
+      `${t.name.padEnd(11)} median ${ms(median(times))}, p90 ${ms(p90(times))}, min ${ms(Math.min(...times))}, peak RSS ${mb(rss.length ? Math.max(...rss) : null)} (median ${mb(rss.length ? median(rss) : null)}), exit ${rs[0]?.code}`,
+    );
+  }
+  const a = medians.get("readiness");
+  const b = medians.get("repolinter");
+  if (a !== undefined && b !== undefined) {
+    console.log(`ratio: readiness is ${(b / a).toFixed(1)}× faster than repolinter (median/median)`);
+    console.log(
+      `targets: median under 300 ms: ${a < 300 ? "met" : "NOT met"}; at least 10× faster: ${b / a >= 10 ? "met" : "NOT met"}`,
+    );
+    const mine = ourOutcome(runs.get("readiness")![0]!.stdout);
+    const theirsOut = repolinterOutcome(runs.get("repolinter")![0]!.stdout);
+    if (typeof mine !== "string" && typeof theirsOut !== "string") {
+      const comparable = RULES.filter((r) => !r.maxAgeDays);
+      const agree = comparable.filter((r) => mine.get(r.id) === theirsOut.get(r.id));
+      const differ = comparable.filter((r) => mine.get(r.id) !== theirsOut.get(r.id)).map((r) => r.id);
+      console.log(
+        `results: ${agree.length}/${comparable.length} checks without maxAgeDays agree${differ.length ? `; differ: ${differ.join(", ")}` : ""}`,
+      );
+      const fresh = RULES.filter((r) => r.maxAgeDays).map(
+        (r) => `${r.id}=${mine.get(r.id) ? "pass" : "fail"}`,
+      );
+      console.log(`freshness (readiness only): ${fresh.join(", ")}`);
+    }
+  } else {
+    console.log("ratio: n/a (the readiness CLI was not timed)");
+  }
+
+  await providerPhases(dir);
+}
+
+await main();

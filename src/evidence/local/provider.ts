@@ -1,0 +1,303 @@
+// Evidence from a directory on disk: the file list (git's view when it is a checkout), file contents and,
+// from git history, when paths last changed. Everything else is only known to GitHub and comes back unknown.
+import { constants } from "node:fs";
+import { open, realpath } from "node:fs/promises";
+import { resolve } from "node:path";
+import { FileIndex } from "../file-index.js";
+import {
+  type EvidenceProvider,
+  type Fact,
+  known,
+  MAX_CONTENT_BYTES,
+  type Need,
+  needKey,
+  type Target,
+  unknown,
+} from "../types.js";
+import { type GitFailure, type GitTrace, git, gitFailure } from "./git.js";
+import { lastChanges } from "./history.js";
+import { lexicalProblem, normalizeRelative, resolveInside } from "./paths.js";
+import { walkTree } from "./walk.js";
+
+export interface LocalOptions {
+  /** false: never run git (plain directory walk, no history). Default true. */
+  git?: boolean;
+  /** Sees the arguments of every git process started; for tests and diagnostics. */
+  trace?: GitTrace;
+}
+
+const GITHUB_ONLY = "run with --repo OWNER/NAME --ref REF and GITHUB_TOKEN, or let the App evaluate it";
+
+/** Why a need that only GitHub can answer has no local answer. */
+export function githubOnlyReason(need: Need): string {
+  const what: Record<string, string> = {
+    workflowRuns: "workflow runs are",
+    checkRuns: "check runs are",
+    statuses: "commit statuses are",
+    artifactFile: "workflow artifacts are",
+    release: "releases are",
+    branchRules: "branch protection and rulesets are",
+    alerts: `${need.type === "alerts" ? need.source : ""} alerts are`,
+    pullRequest: "pull requests are",
+    ledger: "waivers and sign-offs in pull request comments are",
+  };
+  return `${what[need.type] ?? `"${need.type}" evidence is`} only known to GitHub: ${GITHUB_ONLY}`;
+}
+
+interface Listing {
+  fact: Fact<FileIndex>;
+  /** Present, not ignored, never added to git: they have no history, so no log walk is needed for them. */
+  untracked: ReadonlySet<string>;
+}
+
+const CONTENT_CONCURRENCY = 16;
+
+export class LocalEvidence implements EvidenceProvider {
+  readonly name = "local checkout";
+  private readonly dir: string;
+  private readonly useGit: boolean;
+  private readonly trace: GitTrace | undefined;
+  private root?: Promise<string | null>;
+  private listing?: Promise<Listing>;
+  private listed?: Listing;
+
+  constructor(dir: string, opts: LocalOptions = {}) {
+    this.dir = resolve(dir);
+    this.useGit = opts.git !== false;
+    this.trace = opts.trace;
+  }
+
+  async collect(needs: Need[], _target: Target): Promise<Map<string, Fact<unknown>>> {
+    const out = new Map<string, Fact<unknown>>();
+    try {
+      await this.answer(needs, out);
+    } catch (e) {
+      // A bug here must cost credit, not the run.
+      const reason = `the local checkout could not be read: ${e instanceof Error ? e.message : String(e)}`;
+      for (const need of needs) if (!out.has(needKey(need))) out.set(needKey(need), unknown(reason));
+    }
+    return out;
+  }
+
+  private async answer(needs: Need[], out: Map<string, Fact<unknown>>): Promise<void> {
+    const contents: string[] = [];
+    const ages: string[] = [];
+    let files = false;
+    for (const need of needs) {
+      switch (need.type) {
+        case "files":
+          files = true;
+          break;
+        case "content":
+          contents.push(need.path);
+          break;
+        case "lastChanged":
+          ages.push(need.path);
+          break;
+        default:
+          out.set(needKey(need), unknown(githubOnlyReason(need)));
+      }
+    }
+    const jobs: Promise<void>[] = [];
+    if (files) {
+      jobs.push(
+        this.files().then((l) => {
+          out.set(needKey({ type: "files" }), l.fact);
+        }),
+      );
+    }
+    if (contents.length > 0) jobs.push(this.contents(contents, out));
+    if (ages.length > 0) jobs.push(this.ages(ages, out));
+    await Promise.all(jobs);
+  }
+
+  /** realpath of the directory, or null when it does not exist. */
+  private rootDir(): Promise<string | null> {
+    this.root ??= realpath(this.dir).catch(() => null);
+    return this.root;
+  }
+
+  private files(): Promise<Listing> {
+    this.listing ??= this.list().then(
+      (l) => {
+        this.listed = l;
+        return l;
+      },
+      (e: unknown) => ({
+        fact: unknown(`the file list could not be read: ${String(e)}`),
+        untracked: new Set(),
+      }),
+    );
+    return this.listing;
+  }
+
+  private async list(): Promise<Listing> {
+    const root = await this.rootDir();
+    if (root === null) return { fact: unknown(`${this.dir} does not exist`), untracked: new Set() };
+    if (this.useGit) {
+      // Two processes side by side: the untracked walk and the per-file lstat behind --deleted are each
+      // about half the cost, and -t (H tracked, ? untracked) tells which paths have no history.
+      const [listed, deleted] = await Promise.all([
+        git(root, ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"], {
+          trace: this.trace,
+        }),
+        git(root, ["ls-files", "-z", "--deleted"], { trace: this.trace }),
+      ]);
+      const failure = gitFailure(listed) ?? gitFailure(deleted);
+      if (!failure) return parseLsFiles(listed.stdout, deleted.stdout);
+      if (failure.kind !== "no-git" && failure.kind !== "not-a-checkout") {
+        return { fact: unknown(`the file list could not be read: ${failure.message}`), untracked: new Set() };
+      }
+    }
+    try {
+      const walk = await walkTree(root);
+      return {
+        fact: known(
+          new FileIndex(
+            walk.paths.map((path) => ({ path })),
+            walk.incomplete,
+          ),
+        ),
+        untracked: new Set(),
+      };
+    } catch (e) {
+      return {
+        fact: unknown(`${this.dir} could not be read: ${(e as Error).message}`),
+        untracked: new Set(),
+      };
+    }
+  }
+
+  private async contents(paths: string[], out: Map<string, Fact<unknown>>): Promise<void> {
+    const root = await this.rootDir();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < paths.length) {
+        const path = paths[next++]!;
+        out.set(
+          needKey({ type: "content", path }),
+          root === null ? unknown(`${this.dir} does not exist`) : await readContent(root, path),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONTENT_CONCURRENCY, paths.length) }, worker));
+  }
+
+  private async ages(paths: string[], out: Map<string, Fact<unknown>>): Promise<void> {
+    const set = (path: string, fact: Fact<Date | null>) =>
+      out.set(needKey({ type: "lastChanged", path }), fact);
+    const root = await this.rootDir();
+    if (root === null) {
+      for (const p of paths) set(p, unknown(`${this.dir} does not exist`));
+      return;
+    }
+    if (!this.useGit) {
+      for (const p of paths) set(p, unknown("freshness needs git history: git was turned off for this run"));
+      return;
+    }
+    // Only an already finished listing is used: waiting for one would delay the log by its run time.
+    const untracked = this.listed?.untracked ?? new Set<string>();
+    const ask = new Map<string, string[]>(); // normalized → requested spellings
+    await Promise.all(
+      paths.map(async (path) => {
+        const problem = lexicalProblem(path);
+        if (problem) return set(path, unknown(problem));
+        // History of a link is not the history of what it points to outside the repository.
+        const where = await resolveInside(root, path);
+        if (where.state === "refused") return set(path, unknown(where.reason));
+        const norm = normalizeRelative(path);
+        if (untracked.has(norm)) return set(path, known(null));
+        const spellings = ask.get(norm);
+        if (spellings) spellings.push(path);
+        else ask.set(norm, [path]);
+      }),
+    );
+    if (ask.size === 0) return;
+    const history = await lastChanges(root, [...ask.keys()], this.trace);
+    for (const [norm, spellings] of ask) {
+      const change = history.changes.get(norm);
+      let fact: Fact<Date | null>;
+      if (!change) fact = unknown(historyFailure(history.failure));
+      else if ("time" in change) fact = known(change.time);
+      else if ("never" in change) fact = known(null);
+      else
+        fact = unknown(
+          `shallow clone: history does not reach the last change to ${norm} (fetch the full history: git fetch --unshallow, or fetch-depth: 0 in actions/checkout)`,
+        );
+      for (const s of spellings) set(s, fact);
+    }
+  }
+}
+
+function historyFailure(failure: GitFailure | undefined): string {
+  if (!failure) return "git history could not be read";
+  if (failure.kind === "not-a-checkout") return "freshness needs git history: not a git checkout";
+  if (failure.kind === "no-git") return `freshness needs git history: ${failure.message}`;
+  return `git history could not be read: ${failure.message}`;
+}
+
+/** Calls `each` with every NUL-terminated path of `git ls-files -z`; with -t, after its tag. */
+function eachPath(stdout: Buffer, tagged: boolean, each: (path: string, tag: string) => void): void {
+  const text = stdout.toString("utf8");
+  const skip = tagged ? 2 : 0;
+  let start = 0;
+  for (let nul = text.indexOf("\0"); nul >= 0; nul = text.indexOf("\0", start)) {
+    each(text.slice(start + skip, nul), tagged ? text[start]! : "");
+    start = nul + 1;
+  }
+}
+
+function parseLsFiles(listed: Buffer, deletedOut: Buffer): Listing {
+  const deleted = new Set<string>();
+  eachPath(deletedOut, false, (path) => deleted.add(path));
+  const untracked = new Set<string>();
+  const entries: { path: string }[] = [];
+  eachPath(listed, true, (path, tag) => {
+    if (tag === "?") untracked.add(path);
+    // An unmerged path is listed once per stage; FileIndex keeps one.
+    if (deleted.size === 0 || !deleted.has(path)) entries.push({ path });
+  });
+  return { fact: known(new FileIndex(entries)), untracked };
+}
+
+async function readContent(root: string, path: string): Promise<Fact<string | null>> {
+  const where = await resolveInside(root, path);
+  if (where.state === "refused") return unknown(where.reason);
+  if (where.state === "absent") return known(null);
+  let fh: import("node:fs/promises").FileHandle | undefined;
+  try {
+    // O_NONBLOCK: a FIFO in the tree must not hang the run.
+    fh = await open(where.real, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = await fh.stat();
+    if (!st.isFile()) return known(null);
+    const buf = Buffer.alloc(Math.min(st.size, MAX_CONTENT_BYTES));
+    let filled = 0;
+    while (filled < buf.length) {
+      const { bytesRead } = await fh.read(buf, filled, buf.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return known(buf.toString("utf8", 0, filled));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EISDIR") return known(null);
+    return unknown(`${path} could not be read: ${(e as Error).message}`);
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}
+
+/** The evaluated target of a local run: commit and branch from git when `dir` is a checkout. */
+export async function localTarget(dir: string, opts: LocalOptions = {}): Promise<Target> {
+  const target: Target = { context: "local" };
+  if (opts.git === false) return target;
+  const root = await realpath(resolve(dir)).catch(() => null);
+  if (root === null) return target;
+  // One process: the commit, then the branch name ("HEAD" when detached); "--" so a file named HEAD is no revision.
+  const run = await git(root, ["rev-parse", "HEAD", "--abbrev-ref", "HEAD", "--"], { trace: opts.trace });
+  if (run.code !== 0) return target;
+  const [sha = "", ref = ""] = run.stdout.toString("utf8").split("\n");
+  if (/^[0-9a-f]{40,64}$/.test(sha)) target.sha = sha;
+  if (ref !== "" && ref !== "HEAD" && ref !== "--") target.ref = ref;
+  return target;
+}
