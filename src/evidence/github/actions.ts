@@ -1,0 +1,264 @@
+// GitHub Actions: workflow runs (of the commit, or on a branch), their jobs, and files inside artifacts.
+//
+// Runs of the commit come from ONE listing (`actions/runs?head_sha=`) shared by every workflow and artifact
+// need, filtered here by workflow name or file. Runs on a branch are listed per workflow.
+import { unzipSync } from "fflate";
+import {
+  type ArtifactFile,
+  type Fact,
+  known,
+  unknown,
+  type WorkflowJob,
+  type WorkflowRef,
+  type WorkflowRun,
+} from "../types.js";
+import { explain, PERMISSIONS } from "./failure.js";
+import { decodeText } from "./files.js";
+import { at, type RepoScope } from "./scope.js";
+
+interface RawRun {
+  id: number;
+  name?: string | null;
+  path?: string;
+  head_sha: string;
+  head_branch?: string | null;
+  event: string;
+  status: string | null;
+  conclusion: string | null;
+  created_at: string;
+  html_url?: string;
+}
+
+interface RawJob {
+  name: string;
+  status: string;
+  conclusion: string | null;
+}
+
+interface RawArtifact {
+  id: number;
+  name: string;
+  size_in_bytes: number;
+  expired: boolean;
+}
+
+/** Runs newest first; the API already sorts so, this keeps it stable whatever a page boundary does. */
+const newestFirst = (a: RawRun, b: RawRun) =>
+  a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : b.id - a.id;
+
+function toRun(r: RawRun): WorkflowRun {
+  const run: WorkflowRun = {
+    id: r.id,
+    name: r.name ?? "",
+    path: workflowPath(r.path ?? ""),
+    headSha: r.head_sha,
+    branch: r.head_branch ?? null,
+    event: r.event,
+    status: r.status ?? "unknown",
+    conclusion: r.conclusion ?? null,
+    createdAt: r.created_at,
+  };
+  if (r.html_url) run.url = r.html_url;
+  return run;
+}
+
+/** `.github/workflows/ci.yml@refs/heads/main` (reusable and dynamic workflows) → `.github/workflows/ci.yml`. */
+const workflowPath = (p: string) => p.replace(/@.*$/, "");
+
+const fileName = (p: string) => p.slice(p.lastIndexOf("/") + 1);
+
+export function matchesWorkflow(run: { name?: string | null; path?: string }, ref: WorkflowRef): boolean {
+  if (ref.file) {
+    const path = workflowPath(run.path ?? "");
+    return ref.file.includes("/") ? path === ref.file.replace(/^\.?\//, "") : fileName(path) === ref.file;
+  }
+  return ref.name !== undefined && run.name === ref.name;
+}
+
+const describe = (ref: WorkflowRef) => (ref.file ? `workflow ${ref.file}` : `workflow "${ref.name ?? "?"}"`);
+
+export class Actions {
+  constructor(private readonly s: RepoScope) {}
+
+  /** Every run of the evaluated commit: one listing, whatever the number of workflow needs. */
+  private async runsOfCommit(): Promise<Fact<RawRun[]>> {
+    const paged = await this.s.reader.pages<RawRun>(
+      "GET /repos/{owner}/{repo}/actions/runs",
+      { ...at(this.s), head_sha: this.s.sha, per_page: 100, exclude_pull_requests: true },
+      this.s.limits.listPages,
+      (d) => (d as { workflow_runs?: RawRun[] }).workflow_runs ?? [],
+    );
+    if (!paged.ok) return unknown(explain(paged.failure, "workflow runs of the commit", PERMISSIONS.actions));
+    if (paged.truncated)
+      this.s.log.warn(
+        `more than ${paged.items.length} workflow runs on one commit: only the newest were read`,
+      );
+    return known(paged.items.sort(newestFirst));
+  }
+
+  /** The workflow's id for the runs-by-workflow endpoint: the file name works as an id, a name needs the list. */
+  private async workflowId(ref: WorkflowRef): Promise<Fact<string | number | null>> {
+    if (ref.file) return known(fileName(ref.file));
+    const paged = await this.s.reader.pages<{ id: number; name: string; path: string }>(
+      "GET /repos/{owner}/{repo}/actions/workflows",
+      { ...at(this.s), per_page: 100 },
+      this.s.limits.listPages,
+      (d) => (d as { workflows?: { id: number; name: string; path: string }[] }).workflows ?? [],
+    );
+    if (!paged.ok) return unknown(explain(paged.failure, "list of workflows", PERMISSIONS.actions));
+    const found = paged.items.find((w) => w.name === ref.name);
+    return known(found ? found.id : null);
+  }
+
+  private async runsOnBranch(
+    ref: WorkflowRef,
+    branch: string,
+    params: Record<string, unknown>,
+  ): Promise<Fact<RawRun[]>> {
+    const subject = `runs of ${describe(ref)} on ${branch}`;
+    const id = await this.workflowId(ref);
+    if (id.state !== "ok") return id;
+    if (id.value === null) return known([]);
+    const reply = await this.s.reader.get<{ workflow_runs?: RawRun[] }>(
+      "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+      { ...at(this.s), workflow_id: id.value, branch, exclude_pull_requests: true, ...params },
+    );
+    if (!reply.ok) {
+      // 404: no workflow file by that name. The check then finds no run, which is what a person expects.
+      if (reply.failure.status === 404) return known([]);
+      return unknown(explain(reply.failure, subject, PERMISSIONS.actions));
+    }
+    return known((reply.data.workflow_runs ?? []).sort(newestFirst));
+  }
+
+  async workflowRuns(need: {
+    workflow: WorkflowRef;
+    branch?: string;
+    jobs?: boolean;
+    limit?: number;
+  }): Promise<Fact<WorkflowRun[]>> {
+    const limit = Math.max(1, Math.min(100, need.limit ?? (need.branch ? 10 : 100)));
+    const raw = need.branch
+      ? await this.runsOnBranch(need.workflow, need.branch, { per_page: limit })
+      : await this.runsOfCommit();
+    if (raw.state !== "ok") return raw;
+    const runs = raw.value
+      .filter((r) => matchesWorkflow(r, need.workflow))
+      .slice(0, limit)
+      .map(toRun);
+    if (!need.jobs || runs.length === 0) return known(runs);
+    // Jobs for the newest run and the newest completed one: what a jobs requirement is judged on.
+    const targets = new Set(
+      [runs[0], runs.find((r) => r.status === "completed")].filter((r) => r !== undefined),
+    );
+    for (const run of targets) {
+      const jobs = await this.jobs(run.id);
+      if (jobs.state !== "ok") return jobs;
+      run.jobs = jobs.value;
+    }
+    return known(runs);
+  }
+
+  private async jobs(runId: number): Promise<Fact<WorkflowJob[]>> {
+    const paged = await this.s.reader.pages<RawJob>(
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+      { ...at(this.s), run_id: runId, per_page: 100 },
+      this.s.limits.listPages,
+      (d) => (d as { jobs?: RawJob[] }).jobs ?? [],
+    );
+    if (!paged.ok) return unknown(explain(paged.failure, `jobs of run ${runId}`, PERMISSIONS.actions));
+    return known(
+      paged.items.map((j) => ({ name: j.name, status: j.status, conclusion: j.conclusion ?? null })),
+    );
+  }
+
+  /**
+   * A file inside an artifact of the latest successful run of a workflow (of the commit, or on a branch).
+   * `file` "" asks whether the artifact exists: nothing is downloaded and `content` is null.
+   */
+  async artifactFile(need: {
+    workflow: WorkflowRef;
+    artifact: string;
+    file: string;
+    branch?: string;
+  }): Promise<Fact<ArtifactFile | null>> {
+    const subject = `artifact "${need.artifact}" of ${describe(need.workflow)}`;
+    const runs = need.branch
+      ? await this.runsOnBranch(need.workflow, need.branch, { status: "success", per_page: 1 })
+      : await this.runsOfCommit();
+    if (runs.state !== "ok") return runs;
+    const run = runs.value.find(
+      (r) => matchesWorkflow(r, need.workflow) && r.status === "completed" && r.conclusion === "success",
+    );
+    if (!run) return known(null);
+
+    const listed = await this.s.reader.get<{ artifacts?: RawArtifact[] }>(
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
+      { ...at(this.s), run_id: run.id, name: need.artifact },
+    );
+    if (!listed.ok) return unknown(explain(listed.failure, subject, PERMISSIONS.actions));
+    const artifact = (listed.data.artifacts ?? []).find((a) => a.name === need.artifact);
+    if (!artifact) return known(null);
+    const base: ArtifactFile = { runId: run.id, artifact: need.artifact, content: null };
+    if (run.html_url) base.runUrl = run.html_url;
+    if (need.file === "") return known(base);
+
+    if (artifact.expired)
+      return unknown(`${subject}: the artifact of run ${run.id} has expired, so ${need.file} cannot be read`);
+    const max = this.s.limits.maxArtifactBytes;
+    if (artifact.size_in_bytes > max) {
+      return unknown(
+        `${subject}: the artifact is ${mib(artifact.size_in_bytes)}; artifacts over ${mib(max)} are not downloaded`,
+      );
+    }
+    // GitHub answers 302 to a storage URL valid for a minute; fetch follows it (without our Authorization).
+    const zip = await this.s.reader.get<unknown>(
+      "GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}",
+      { ...at(this.s), artifact_id: artifact.id, archive_format: "zip" },
+    );
+    if (!zip.ok) return unknown(explain(zip.failure, subject, PERMISSIONS.actions));
+    const bytes = toBytes(zip.data);
+    if (!bytes) return unknown(`${subject}: the download was not a zip archive`);
+    if (bytes.byteLength > max) return unknown(`${subject}: the download is over ${mib(max)}`);
+    const text = readZipEntry(bytes, need.file, this.s.limits.maxContentBytes);
+    if (text.state !== "ok") return unknown(`${subject}: ${text.reason}`);
+    return known({ ...base, content: text.value });
+  }
+}
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+function toBytes(data: unknown): Uint8Array | null {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return null;
+}
+
+/**
+ * Inflates only the wanted entry, and only if its declared size is within `maxBytes`: a zip bomb's other
+ * entries are never touched, and fflate writes the wanted one into a buffer of the declared size.
+ */
+export function readZipEntry(zip: Uint8Array, file: string, maxBytes: number): Fact<string | null> {
+  const wanted = file.replace(/^\.?\//, "");
+  let tooBig = 0;
+  try {
+    const entries = unzipSync(zip, {
+      filter: (f) => {
+        if (f.name !== wanted) return false;
+        if (f.originalSize > maxBytes) {
+          tooBig = f.originalSize;
+          return false;
+        }
+        return true;
+      },
+    });
+    if (tooBig)
+      return unknown(`${wanted} is ${mib(tooBig)} uncompressed; files over ${mib(maxBytes)} are not read`);
+    const entry = entries[wanted];
+    return known(entry ? decodeText(entry, maxBytes) : null);
+  } catch (e) {
+    return unknown(
+      `the artifact is not a readable zip archive (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
+}

@@ -1,0 +1,121 @@
+// The commit's files: one recursive tree, then file text by blob SHA.
+//
+// Why blobs rather than `contents/{path}?ref=`: both cost one request per file, but a blob URL names the
+// content, not the commit. A file that did not change between two commits keeps its blob SHA, so the next
+// commit's evaluation finds it in the ETag cache without asking GitHub at all. The contents API is used
+// only when no tree is at hand (a lone content need) or the tree was truncated and lacks the path.
+import { FileIndex } from "../file-index.js";
+import { type Fact, known, unknown } from "../types.js";
+import { explain, PERMISSIONS } from "./failure.js";
+import { at, type RepoScope } from "./scope.js";
+
+export interface Tree {
+  index: FileIndex;
+  blobs: Map<string, { sha: string; size?: number }>;
+  truncated: boolean;
+}
+
+interface TreeEntry {
+  path: string;
+  type: string;
+  sha: string;
+  size?: number;
+}
+
+const RAW = { accept: "application/vnd.github.raw+json" };
+
+export async function fetchTree(s: RepoScope): Promise<Fact<Tree>> {
+  const reply = await s.reader.get<{ tree?: TreeEntry[]; truncated?: boolean }>(
+    "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+    { ...at(s), tree_sha: s.sha, recursive: "1" },
+  );
+  if (!reply.ok) {
+    const f = reply.failure;
+    if (f.status === 404 || f.status === 422)
+      return unknown(`file list: commit ${s.sha.slice(0, 7)} was not found in ${s.owner}/${s.repo}`);
+    if (f.status === 409) return unknown(`file list: ${s.owner}/${s.repo} is an empty repository`);
+    return unknown(explain(f, "file list", PERMISSIONS.contents));
+  }
+  const blobs = new Map<string, { sha: string; size?: number }>();
+  // Blobs only: directories are implied by paths, submodules ("commit") have no content here.
+  for (const e of reply.data.tree ?? []) {
+    if (e.type === "blob")
+      blobs.set(e.path, e.size === undefined ? { sha: e.sha } : { sha: e.sha, size: e.size });
+  }
+  const truncated = reply.data.truncated === true;
+  if (truncated) {
+    s.log.warn(
+      { entries: blobs.size },
+      `GitHub truncated the tree of ${s.owner}/${s.repo}@${s.sha.slice(0, 7)}: paths it lacks count as unknown`,
+    );
+  }
+  const entries = [...blobs].map(([path, b]) => (b.size === undefined ? { path } : { path, size: b.size }));
+  return known({ index: new FileIndex(entries, truncated), blobs, truncated });
+}
+
+/**
+ * The file's text, at most `maxContentBytes` (cut on a character boundary); null when the commit has no
+ * such file. `tree` is the commit's tree when one was fetched for this evaluation.
+ */
+export async function fetchContent(
+  s: RepoScope,
+  path: string,
+  tree: Fact<Tree> | null,
+): Promise<Fact<string | null>> {
+  const subject = `content of ${path}`;
+  if (tree?.state === "ok") {
+    const blob = tree.value.blobs.get(path);
+    if (blob) {
+      if (blob.size !== undefined && blob.size > s.limits.maxFileBytes) return tooLarge(s, path, blob.size);
+      const reply = await s.reader.get<unknown>("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
+        ...at(s),
+        file_sha: blob.sha,
+        headers: RAW,
+      });
+      if (!reply.ok) return unknown(explain(reply.failure, subject, PERMISSIONS.contents));
+      return known(decodeText(reply.data, s.limits.maxContentBytes));
+    }
+    if (!tree.value.truncated) return known(null);
+  }
+  const reply = await s.reader.get<unknown>("GET /repos/{owner}/{repo}/contents/{path}", {
+    ...at(s),
+    path,
+    ref: s.sha,
+    headers: RAW,
+  });
+  if (!reply.ok) {
+    if (reply.failure.status === 404) return known(null);
+    // 403 "too_large" comes back for files over 100 MB, which GitHub will not serve through the API.
+    return unknown(explain(reply.failure, subject, PERMISSIONS.contents));
+  }
+  // A directory answers with its listing whatever the media type.
+  if (Array.isArray(reply.data)) return known(null);
+  return known(decodeText(reply.data, s.limits.maxContentBytes));
+}
+
+function tooLarge(s: RepoScope, path: string, size: number): Fact<never> {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return unknown(
+    `content of ${path}: the file is ${mib(size)}; files over ${mib(s.limits.maxFileBytes)} are not read`,
+  );
+}
+
+/** Raw bodies arrive as text or bytes depending on the content type GitHub sends; JSON files may be parsed. */
+export function decodeText(data: unknown, maxBytes: number): string {
+  let bytes: Uint8Array;
+  if (typeof data === "string") {
+    if (data.length * 3 <= maxBytes) return data;
+    bytes = Buffer.from(data, "utf8");
+  } else if (data instanceof ArrayBuffer) {
+    bytes = new Uint8Array(data);
+  } else if (ArrayBuffer.isView(data)) {
+    bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } else if (data && typeof data === "object" && (data as { encoding?: unknown }).encoding === "base64") {
+    bytes = Buffer.from(String((data as { content?: unknown }).content ?? ""), "base64");
+  } else {
+    return JSON.stringify(data, null, 2);
+  }
+  if (bytes.byteLength <= maxBytes) return new TextDecoder().decode(bytes);
+  // The cut may fall inside a multi-byte character; its fragment decodes to U+FFFD, which is dropped.
+  return new TextDecoder().decode(bytes.subarray(0, maxBytes)).replace(/\uFFFD+$/, "");
+}

@@ -1,0 +1,139 @@
+// Every GitHub read of one evaluation goes through here: one request per distinct URL (concurrent callers
+// share the promise), at most `concurrency` requests in flight, failures as values, bounded pagination.
+import { type Failure, toFailure } from "./failure.js";
+import type { GitHubOctokit, LogLike } from "./octokit.js";
+
+export type Headers = Record<string, string | number | undefined>;
+
+export type Reply<T> =
+  | { ok: true; status: number; data: T; headers: Headers }
+  | { ok: false; failure: Failure };
+
+export type Paged<T> =
+  | { ok: true; items: T[]; truncated: boolean; pages: number; first: unknown }
+  | { ok: false; failure: Failure };
+
+export interface ReaderOptions {
+  concurrency: number;
+  /** Per request, including redirects and the body. */
+  timeoutMs: number;
+  log: LogLike;
+}
+
+type Params = Record<string, unknown>;
+
+export class GitHubReader {
+  private readonly memo = new Map<string, Promise<Reply<unknown>>>();
+  private readonly waiting: (() => void)[] = [];
+  private active = 0;
+  /** Requests handed to Octokit (after de-duplication); cache hits further down still count here. */
+  issued = 0;
+  /** Most requests that were in flight at once. */
+  peak = 0;
+
+  constructor(
+    private readonly octokit: GitHubOctokit,
+    private readonly options: ReaderOptions,
+  ) {}
+
+  /** GET `route` with `params`; the same URL and media type are fetched once per reader. */
+  get<T>(route: string, params: Params = {}): Promise<Reply<T>> {
+    const endpoint = this.octokit.request.endpoint(route, params);
+    const key = `${endpoint.method} ${endpoint.url} ${String(endpoint.headers.accept ?? "")}`;
+    let pending = this.memo.get(key);
+    if (!pending) {
+      pending = this.send(route, params, `${endpoint.method} ${endpoint.url}`);
+      this.memo.set(key, pending);
+    }
+    return pending as Promise<Reply<T>>;
+  }
+
+  /**
+   * All pages of a list, at most `maxPages`. Page-numbered lists fetch the remaining pages concurrently
+   * once the first page's `Link: rel="last"` tells how many there are; cursor lists follow `rel="next"`.
+   * Follow-up pages reuse `route` with the query GitHub put in the link, so every URL stays a documented one.
+   */
+  async pages<T>(
+    route: string,
+    params: Params,
+    maxPages: number,
+    items: (data: unknown) => T[],
+  ): Promise<Paged<T>> {
+    const first = await this.get<unknown>(route, params);
+    if (!first.ok) return first;
+    const out = items(first.data);
+    const links = parseLink(first.headers.link);
+    const last = links.last ? Number(new URL(links.last).searchParams.get("page")) : Number.NaN;
+    if (Number.isInteger(last) && last > 1) {
+      const upto = Math.min(last, maxPages);
+      const rest = await Promise.all(
+        Array.from({ length: upto - 1 }, (_, i) => this.get<unknown>(route, { ...params, page: i + 2 })),
+      );
+      for (const page of rest) {
+        if (!page.ok) return page;
+        out.push(...items(page.data));
+      }
+      return { ok: true, items: out, truncated: last > maxPages, pages: upto, first: first.data };
+    }
+    let next = links.next;
+    let pages = 1;
+    while (next && pages < maxPages) {
+      const query = Object.fromEntries(new URL(next).searchParams);
+      const page = await this.get<unknown>(route, { ...params, ...query });
+      if (!page.ok) return page;
+      out.push(...items(page.data));
+      next = parseLink(page.headers.link).next;
+      pages++;
+    }
+    return { ok: true, items: out, truncated: next !== undefined, pages, first: first.data };
+  }
+
+  private async send(route: string, params: Params, what: string): Promise<Reply<unknown>> {
+    await this.acquire();
+    this.issued++;
+    try {
+      const response = await this.octokit.request(route, {
+        ...params,
+        request: { signal: AbortSignal.timeout(this.options.timeoutMs) },
+      });
+      return {
+        ok: true,
+        status: response.status,
+        data: response.data,
+        headers: response.headers as Headers,
+      };
+    } catch (error) {
+      const failure = toFailure(error);
+      this.options.log.debug({ status: failure.status, message: failure.message }, `GitHub: ${what} failed`);
+      return { ok: false, failure };
+    } finally {
+      this.release();
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.active >= this.options.concurrency) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    this.peak = Math.max(this.peak, this.active);
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    // The slot passes straight to the next waiter, so `active` stays the same.
+    if (next) next();
+    else this.active--;
+  }
+}
+
+export function parseLink(header: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof header !== "string") return out;
+  for (const part of header.split(",")) {
+    const m = /<([^>]+)>\s*;\s*rel="([^"]+)"/.exec(part);
+    if (m?.[1] && m[2]) out[m[2]] = m[1];
+  }
+  return out;
+}

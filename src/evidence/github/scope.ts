@@ -1,0 +1,53 @@
+// What every part of the GitHub provider shares for one evaluation: the reader, the repository, the commit
+// and the bounds that keep an evaluation's cost predictable.
+import { MAX_CONTENT_BYTES } from "../types.js";
+import type { LogLike } from "./octokit.js";
+import type { GitHubReader } from "./reader.js";
+
+export interface GitHubEvidenceLimits {
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Per request. */
+  timeoutMs: number;
+  /** Text returned for a file (the contract's MAX_CONTENT_BYTES). */
+  maxContentBytes: number;
+  /** Files larger than this are not downloaded at all: their content is unknown. */
+  maxFileBytes: number;
+  /** Artifacts (zip) larger than this are not downloaded. */
+  maxArtifactBytes: number;
+  /** Pages of 100 read from lists of runs, check runs, statuses, workflows and jobs. */
+  listPages: number;
+  /** Pages of 100 open alerts read per source. */
+  alertPages: number;
+  /** Pages of 100 changed files of a pull request (GitHub lists at most 3000). */
+  prFilePages: number;
+  /** `commits?path=` look-ups per evaluation (one request per path); beyond, lastChanged is unknown. */
+  lastChangedLookups: number;
+  /** Releases listed when looking for the release of a deployed commit (one page). */
+  releasesListed: number;
+}
+
+export const DEFAULT_LIMITS: GitHubEvidenceLimits = {
+  concurrency: 6,
+  timeoutMs: 30_000,
+  maxContentBytes: MAX_CONTENT_BYTES,
+  maxFileBytes: 10 * 1024 * 1024,
+  maxArtifactBytes: 10 * 1024 * 1024,
+  listPages: 3,
+  alertPages: 3,
+  prFilePages: 30,
+  lastChangedLookups: 40,
+  releasesListed: 30,
+};
+
+export interface RepoScope {
+  reader: GitHubReader;
+  owner: string;
+  repo: string;
+  sha: string;
+  limits: GitHubEvidenceLimits;
+  log: LogLike;
+}
+
+/** `{ owner, repo }` for route parameters. */
+export const at = (s: RepoScope) => ({ owner: s.owner, repo: s.repo });

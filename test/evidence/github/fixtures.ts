@@ -1,0 +1,154 @@
+// Shared pieces of the GitHub provider tests: an Octokit without retries, nock scopes checked against
+// GitHub's OpenAPI description, and builders for the payloads GitHub sends.
+import { Octokit } from "@octokit/rest";
+import nock from "nock";
+import { expect } from "vitest";
+import { GitHubEvidence, type GitHubEvidenceOptions } from "../../../src/evidence/github/provider.js";
+import { type Fact, type Need, needKey, type Target } from "../../../src/evidence/types.js";
+import { type RequestRecorder, recordRequests } from "../../support/openapi.js";
+
+export const OWNER = "acme";
+export const REPO = "shop";
+export const SHA = "3f786850e387550fdab836ed7e6dc881de23001b";
+export const OTHER_SHA = "89e6c98d92887913cadf06b2adb97f26cde4849b";
+export const REPO_PATH = `/repos/${OWNER}/${REPO}`;
+export const API = "https://api.github.com";
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** @octokit/rest has neither retry nor throttling plugins: every request is made exactly once. */
+export function makeOctokit(token = "test-token"): Octokit {
+  return new Octokit({ auth: token, log: quiet });
+}
+
+export function makeProvider(options: Partial<GitHubEvidenceOptions> = {}): GitHubEvidence {
+  return new GitHubEvidence({ octokit: makeOctokit(), owner: OWNER, repo: REPO, sha: SHA, ...options });
+}
+
+/** A nock scope for api.github.com whose every request is checked against the OpenAPI description. */
+export function github(): { api: nock.Scope; rec: RequestRecorder } {
+  const api = nock(API);
+  const rec = recordRequests(api);
+  return { api, rec };
+}
+
+/** Every mocked reply used, every request a documented endpoint. */
+export function expectDone(api: nock.Scope, rec: RequestRecorder): void {
+  rec.assertAllKnown();
+  expect(api.pendingMocks()).toEqual([]);
+}
+
+export const deployment: Target = {
+  context: "deployment",
+  repository: { owner: OWNER, name: REPO, defaultBranch: "main" },
+  sha: SHA,
+  deployment: { environment: "production" },
+};
+
+export const pullRequest: Target = {
+  context: "pull_request",
+  repository: { owner: OWNER, name: REPO, defaultBranch: "main" },
+  sha: SHA,
+  ref: "feature",
+  pullRequest: {
+    number: 42,
+    baseRef: "main",
+    headRef: "feature",
+    headSha: SHA,
+    labels: ["release", "security"],
+    author: "octocat",
+    url: "https://github.com/acme/shop/pull/42",
+  },
+};
+
+export const release: Target = {
+  context: "release",
+  repository: { owner: OWNER, name: REPO, defaultBranch: "main" },
+  sha: SHA,
+  ref: "v1.2.0",
+  release: { tag: "v1.2.0" },
+};
+
+export async function collectOne<N extends Need>(
+  provider: GitHubEvidence,
+  need: N,
+  target: Target = deployment,
+): Promise<Fact<unknown>> {
+  const out = await provider.collect([need], target);
+  return out.get(needKey(need))!;
+}
+
+export async function collectAll(
+  provider: GitHubEvidence,
+  needs: Need[],
+  target: Target = deployment,
+): Promise<Fact<unknown>[]> {
+  const out = await provider.collect(needs, target);
+  return needs.map((n) => out.get(needKey(n))!);
+}
+
+export function tree(paths: Record<string, number>, truncated = false) {
+  let i = 0;
+  const entries = Object.entries(paths).map(([path, size]) => ({
+    path,
+    mode: "100644",
+    type: "blob",
+    sha: blobSha(path),
+    size,
+    url: `${API}${REPO_PATH}/git/blobs/${blobSha(path)}`,
+    _i: i++,
+  }));
+  const dirs = new Set<string>();
+  for (const p of Object.keys(paths)) {
+    const parts = p.split("/");
+    for (let d = 1; d < parts.length; d++) dirs.add(parts.slice(0, d).join("/"));
+  }
+  return {
+    sha: SHA,
+    url: `${API}${REPO_PATH}/git/trees/${SHA}`,
+    tree: [
+      ...[...dirs].map((path) => ({ path, mode: "040000", type: "tree", sha: blobSha(`${path}/`) })),
+      ...entries.map(({ _i, ...e }) => e),
+    ],
+    truncated,
+  };
+}
+
+/** A stable fake blob SHA per path. */
+export function blobSha(path: string): string {
+  let h = 0x811c9dc5;
+  for (const c of path) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return (h.toString(16).padStart(8, "0") + "0".repeat(32)).slice(0, 40);
+}
+
+let runId = 1000;
+export function workflowRun(over: Record<string, unknown> = {}) {
+  const id = (over.id as number | undefined) ?? ++runId;
+  return {
+    id,
+    name: "CI",
+    path: ".github/workflows/ci.yml",
+    head_sha: SHA,
+    head_branch: "main",
+    event: "push",
+    status: "completed",
+    conclusion: "success",
+    created_at: "2026-11-20T10:00:00Z",
+    html_url: `https://github.com/${OWNER}/${REPO}/actions/runs/${id}`,
+    ...over,
+  };
+}
+
+export function commitItem(date: string, sha = OTHER_SHA) {
+  return {
+    sha,
+    commit: { author: { date }, committer: { date }, message: "docs: update" },
+    parents: [{ sha: SHA }],
+  };
+}
+
+export const permissionDenied = {
+  message: "Resource not accessible by integration",
+  documentation_url: "https://docs.github.com/rest/dependabot/alerts#list-dependabot-alerts-for-a-repository",
+  status: "403",
+};
