@@ -1,0 +1,62 @@
+// Which targets a policy gates. Pure. The policy asked is always the BASE branch's (or the default
+// branch's), so a pull request cannot take itself out of the gate by editing .readiness.yml.
+import picomatch from "picomatch";
+import type { Report } from "../engine/types.js";
+import type { Policy } from "../policy/schema.js";
+
+const matcher = (glob: string): ((s: string) => boolean) => {
+  try {
+    return picomatch(glob, { dot: true });
+  } catch {
+    return () => false;
+  }
+};
+
+export interface PullRequestShape {
+  baseRef: string;
+  labels: readonly string[];
+}
+
+/** A pull request is gated when its base branch matches a glob or it carries one of the labels. */
+export function gatesPullRequest(policy: Policy, pr: PullRequestShape): boolean {
+  const rule = policy.applies.pullRequests;
+  if (rule === false) return false;
+  const branches = rule.branches ?? [];
+  const labels = rule.labels ?? [];
+  if (branches.length === 0 && labels.length === 0) return true;
+  if (branches.some((g) => matcher(g)(pr.baseRef))) return true;
+  const wanted = new Set(labels.map((l) => l.toLowerCase()));
+  return pr.labels.some((l) => wanted.has(l.toLowerCase()));
+}
+
+export function gatesEnvironment(policy: Policy, environment: string): boolean {
+  return policy.applies.environments.some((g) => matcher(g)(environment));
+}
+
+export function gatesReleases(policy: Policy): boolean {
+  return policy.applies.releases;
+}
+
+const TIMED_KINDS = ["file", "workflow", "signoff"] as const;
+
+/**
+ * Whether the result can change with time alone, without any event: a waiver that expires, a maxAgeDays
+ * limit that a file, a workflow run or a sign-off ages past. Reconcile revisits such targets.
+ */
+export function isTimeSensitive(policy: Policy, report?: Report): boolean {
+  if (policy.waivers.length > 0) return true;
+  if (report?.waivers.some((w) => w.state === "applied")) return true;
+  for (const check of Object.values(policy.checks)) {
+    for (const kind of TIMED_KINDS) {
+      const params = check[kind] as { maxAgeDays?: number } | undefined;
+      if (params?.maxAgeDays !== undefined) return true;
+    }
+  }
+  return false;
+}
+
+export const POLICY_PATHS = [".readiness.yml", ".github/readiness.yml"] as const;
+
+export function isPolicyPath(path: string): boolean {
+  return (POLICY_PATHS as readonly string[]).includes(path);
+}

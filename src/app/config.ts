@@ -1,0 +1,172 @@
+// Server settings from the environment, validated before anything starts. Probot falls back silently on
+// several of them (a "development" webhook secret, a stray *.pem in the working directory, localhost), so the
+// server reads them itself and refuses to start with one line that says what is wrong.
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Settings {
+  appId: number;
+  /** PEM text; never logged. */
+  privateKey: string;
+  webhookSecret: string;
+  webhookPath: string;
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  logFormat: "json" | "pretty";
+  /** REST base URL: https://api.github.com, or <GHE_PROTOCOL>://<GHE_HOST>/api/v3 as Probot builds it. */
+  baseUrl: string;
+  /** Re-evaluate time-sensitive release PRs every N minutes; null: off. */
+  reconcileIntervalMinutes: number | null;
+  queueConcurrency: number;
+  queueMaxQueued: number;
+  /** How long SIGTERM waits for queued and running evaluations. */
+  drainTimeoutMs: number;
+}
+
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; message: string };
+
+export interface ReadOptions {
+  /** The reconcile command authenticates as the App but receives no webhooks. */
+  requireWebhookSecret?: boolean;
+  readFile?: (path: string) => string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEV_SECRET = "development";
+
+function positiveInt(env: Env, name: string, fallback: number, problems: string[], max = 1_000_000): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    problems.push(`${name} must be a whole number between 1 and ${max}, got "${raw}"`);
+    return fallback;
+  }
+  return n;
+}
+
+/** PRIVATE_KEY may be PEM, PEM with literal "\n", or base64 of PEM (as @probot/get-private-key accepts). */
+function normaliseKey(raw: string): string {
+  let text = raw.trim();
+  if (!text.includes("-----BEGIN")) {
+    const decoded = Buffer.from(text, "base64").toString("utf8");
+    if (decoded.includes("-----BEGIN")) text = decoded.trim();
+  }
+  return text.replace(/\\n/g, "\n");
+}
+
+function readKey(env: Env, problems: string[], readFile: (p: string) => string): string {
+  const inline = env.PRIVATE_KEY?.trim();
+  const path = env.PRIVATE_KEY_PATH?.trim();
+  let text: string;
+  let source: string;
+  if (inline) {
+    text = normaliseKey(inline);
+    source = "PRIVATE_KEY";
+  } else if (path) {
+    try {
+      text = normaliseKey(readFile(path));
+    } catch (e) {
+      problems.push(
+        `PRIVATE_KEY_PATH ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+      );
+      return "";
+    }
+    source = `PRIVATE_KEY_PATH ${path}`;
+  } else {
+    // Probot would otherwise pick up any single *.pem in the working directory: never guess a credential.
+    problems.push(
+      "PRIVATE_KEY or PRIVATE_KEY_PATH is not set (a *.pem in the working directory is not used)",
+    );
+    return "";
+  }
+  try {
+    const key = createPrivateKey(text);
+    if (key.asymmetricKeyType !== "rsa") throw new Error("not RSA");
+  } catch {
+    // The message names the source only: a key must never reach a log, not even a broken one.
+    problems.push(`${source} is not an RSA private key in PEM format`);
+    return "";
+  }
+  return text;
+}
+
+export function readSettings(env: Env, options: ReadOptions = {}): SettingsResult {
+  const problems: string[] = [];
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, "utf8"));
+
+  const appIdRaw = env.APP_ID?.trim();
+  let appId = 0;
+  if (!appIdRaw) problems.push("APP_ID is not set");
+  else if (!/^\d+$/.test(appIdRaw) || Number(appIdRaw) < 1)
+    problems.push(`APP_ID must be a number, got "${appIdRaw}"`);
+  else appId = Number(appIdRaw);
+
+  const privateKey = readKey(env, problems, readFile);
+
+  const webhookSecret = env.WEBHOOK_SECRET ?? "";
+  if (options.requireWebhookSecret !== false) {
+    if (!webhookSecret) problems.push("WEBHOOK_SECRET is not set");
+    else if (webhookSecret === DEV_SECRET && env.NODE_ENV !== "development")
+      problems.push(
+        `WEBHOOK_SECRET is Probot's "${DEV_SECRET}" default; that is allowed with NODE_ENV=development only`,
+      );
+  }
+
+  let port = 3000;
+  const portRaw = env.PORT?.trim();
+  if (portRaw) {
+    const n = Number(portRaw);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) problems.push(`PORT must be 0-65535, got "${portRaw}"`);
+    else port = n;
+  }
+
+  const logLevel = (env.LOG_LEVEL?.trim() || "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  const logFormatRaw = env.LOG_FORMAT?.trim() || "json";
+  if (logFormatRaw !== "json" && logFormatRaw !== "pretty")
+    problems.push("LOG_FORMAT must be json or pretty");
+  const logFormat = logFormatRaw === "pretty" ? "pretty" : "json";
+
+  let baseUrl = "https://api.github.com";
+  const gheHost = env.GHE_HOST?.trim();
+  const protocol = env.GHE_PROTOCOL?.trim() || "https";
+  if (protocol !== "https" && protocol !== "http") problems.push("GHE_PROTOCOL must be https or http");
+  if (gheHost) {
+    if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(gheHost))
+      problems.push(
+        `GHE_HOST must be a host name with an optional port (no scheme, no path), got "${gheHost}"`,
+      );
+    else baseUrl = `${protocol}://${gheHost}/api/v3`;
+  }
+
+  let reconcileIntervalMinutes: number | null = null;
+  if (env.RECONCILE_INTERVAL_MINUTES?.trim())
+    reconcileIntervalMinutes = positiveInt(env, "RECONCILE_INTERVAL_MINUTES", 60, problems, 7 * 24 * 60);
+
+  const webhookPath = env.WEBHOOK_PATH?.trim() || "/api/github/webhooks";
+  if (!webhookPath.startsWith("/")) problems.push("WEBHOOK_PATH must start with /");
+
+  const settings: Settings = {
+    appId,
+    privateKey,
+    webhookSecret,
+    webhookPath,
+    port,
+    host: env.HOST?.trim() || "localhost",
+    logLevel,
+    logFormat,
+    baseUrl,
+    reconcileIntervalMinutes,
+    queueConcurrency: positiveInt(env, "QUEUE_CONCURRENCY", 4, problems, 64),
+    queueMaxQueued: positiveInt(env, "QUEUE_MAX", 500, problems, 100_000),
+    drainTimeoutMs: positiveInt(env, "DRAIN_TIMEOUT_SECONDS", 25, problems, 3600) * 1000,
+  };
+  if (problems.length > 0) return { ok: false, message: `cannot start: ${problems.join("; ")}` };
+  return { ok: true, settings };
+}

@@ -1,0 +1,705 @@
+// The service: a job → its targets → policy → evidence → report → check run, comment, release, deployment.
+// Data moves forward only; every GitHub write happens in ./publish.
+import type { Logger } from "probot";
+import { runEvaluation } from "../engine/run.js";
+import type { Report } from "../engine/types.js";
+import type { EvidenceProvider, Target } from "../evidence/types.js";
+import type { PolicyError } from "../policy/errors.js";
+import type { Policy } from "../policy/schema.js";
+import { policyErrorAnnotations } from "../report/annotations.js";
+import { VERDICT_LABEL } from "../report/common.js";
+import { byteLength, COMMENT_MARKER, renderComment, renderMarkdown } from "../report/markdown.js";
+import { gatesEnvironment, gatesPullRequest, gatesReleases, isTimeSensitive } from "./applies.js";
+import {
+  type DeploymentData,
+  formatRunTag,
+  type Job,
+  type PullRequestData,
+  parseRunTag,
+  type ReleaseData,
+  type RunTag,
+} from "./jobs.js";
+import { getPullRequest, getRelease, listOpenPullRequests, resolveTag } from "./lookup.js";
+import type { Metrics } from "./metrics.js";
+import type { AppOctokit } from "./octokit.js";
+import {
+  describeErrors,
+  findSource,
+  isLocal,
+  type PolicyLookup,
+  type PolicySource,
+  resolvePolicy,
+  validate,
+} from "./policy.js";
+import {
+  type CheckRunLocation,
+  type CheckRunRef,
+  type Conclusion,
+  findCheckRun,
+  finishCheckRun,
+  SUMMARY_MAX_BYTES,
+  startCheckRun,
+} from "./publish/check-run.js";
+import { upsertSticky } from "./publish/comment.js";
+import { reviewDeployment } from "./publish/deployment.js";
+import { draftRelease, explainRelease, releaseExplanation } from "./publish/release.js";
+
+export const DEFAULT_CHECK_NAME = "Production readiness";
+
+export interface EvidenceFactoryArgs {
+  octokit: AppOctokit;
+  owner: string;
+  repo: string;
+  sha: string;
+  log: Logger;
+}
+
+export interface ServiceOptions {
+  appId: number;
+  now: () => Date;
+  metrics: Metrics;
+  /** Queues follow-up work (one job per pull request found); coalesced like any other job. */
+  enqueue: (job: Job) => void;
+  waiters: Waiters;
+  evidence: (args: EvidenceFactoryArgs) => EvidenceProvider;
+}
+
+/** Releases and deployments whose verdict was pending, woken when a workflow on their commit completes. */
+export class Waiters {
+  private readonly byCommit = new Map<string, { job: Job; since: number }[]>();
+
+  constructor(
+    private readonly max = 1000,
+    private readonly ttlMs = 24 * 3600_000,
+  ) {}
+
+  private static key(owner: string, repo: string, sha: string): string {
+    return `${owner}/${repo}@${sha}`.toLowerCase();
+  }
+
+  add(owner: string, repo: string, sha: string, job: Job, now = Date.now()): void {
+    const key = Waiters.key(owner, repo, sha);
+    const list = (this.byCommit.get(key) ?? []).filter((w) => JSON.stringify(w.job) !== JSON.stringify(job));
+    list.push({ job, since: now });
+    this.byCommit.delete(key);
+    this.byCommit.set(key, list);
+    while (this.byCommit.size > this.max) this.byCommit.delete(this.byCommit.keys().next().value as string);
+  }
+
+  take(owner: string, repo: string, sha: string, now = Date.now()): Job[] {
+    const key = Waiters.key(owner, repo, sha);
+    const list = this.byCommit.get(key) ?? [];
+    this.byCommit.delete(key);
+    return list.filter((w) => now - w.since < this.ttlMs).map((w) => w.job);
+  }
+
+  get size(): number {
+    return this.byCommit.size;
+  }
+}
+
+interface Loc {
+  owner: string;
+  repo: string;
+}
+
+interface Published {
+  report: Report;
+  run: CheckRunRef;
+  checkName: string;
+}
+
+class CouldNotEvaluate extends Error {}
+
+/** A short, safe description of why GitHub did not answer: status and message, never request headers. */
+export function describeFailure(error: unknown): string {
+  const e = error as { status?: number; message?: string; name?: string };
+  const message = (e?.message ?? String(error)).split("\n")[0]!.slice(0, 300);
+  return e?.status ? `GitHub answered ${e.status}: ${message}` : message;
+}
+
+export function titleOf(report: Report): string {
+  const score = `${report.score}/100`;
+  if (couldNotTell(report)) return "Could not evaluate: no evidence could be read";
+  if (report.verdict === "go") return `GO · ${score}`;
+  if (report.verdict === "pending") {
+    const waiting = report.pending.slice(0, 3).join(", ");
+    return `Pending · ${score} · waiting for ${waiting}${report.pending.length > 3 ? ", …" : ""}`;
+  }
+  const warn = report.mode === "warn" ? " (warn mode)" : "";
+  return `NO-GO${warn} · ${score} (needs ${report.minScore})`;
+}
+
+/** Every applicable check came back unknown or error: nothing was learnt, so say so rather than score it. */
+function couldNotTell(report: Report): boolean {
+  const applicable = report.checks.filter((c) => c.status !== "skipped");
+  return applicable.length > 0 && applicable.every((c) => c.status === "unknown" || c.status === "error");
+}
+
+/** null: keep the run in_progress (pending). GitHub unreachable is never success. */
+export function conclusionOf(report: Report): Conclusion | null {
+  if (couldNotTell(report)) return "failure";
+  if (report.verdict === "go") return "success";
+  if (report.verdict === "pending") return null;
+  return report.mode === "warn" ? "neutral" : "failure";
+}
+
+function repositoryRef(loc: Loc, defaultBranch?: string): Target["repository"] {
+  const r: NonNullable<Target["repository"]> = { owner: loc.owner, name: loc.repo };
+  if (defaultBranch) r.defaultBranch = defaultBranch;
+  return r;
+}
+
+export class EvaluationService {
+  constructor(private readonly o: ServiceOptions) {}
+
+  async run(job: Job, octokit: AppOctokit, log: Logger): Promise<void> {
+    switch (job.type) {
+      case "pull_request":
+        return this.pullRequestJob(job, octokit, log);
+      case "commit":
+        return this.commitJob(job, octokit, log);
+      case "release_prs":
+        return this.releasePrsJob(job, octokit, log);
+      case "release":
+        return this.releaseJob(job, octokit, log);
+      case "deployment":
+        return this.deploymentJob(job, octokit, log);
+      case "rerun":
+        return this.rerunJob(job, octokit, log);
+    }
+  }
+
+  // ------------------------------------------------------------------ fan-out: which targets
+
+  private followUp(child: Job): void {
+    this.o.enqueue(child);
+  }
+
+  private prJob(parent: Job, pr: PullRequestData, reason: string): Job {
+    return { ...baseOf(parent), reason, type: "pull_request", number: pr.number, sha: pr.headSha, pr };
+  }
+
+  private async commitJob(job: Extract<Job, { type: "commit" }>, octokit: AppOctokit, log: Logger) {
+    const loc = { owner: job.owner, repo: job.repo };
+    if (job.prNumbers.length > 0) {
+      for (const number of job.prNumbers)
+        this.followUp({ ...baseOf(job), type: "pull_request", number, sha: job.sha });
+    } else {
+      // Fork pull requests are missing from workflow_run payloads: find them by their head commit.
+      const open = await listOpenPullRequests(octokit, loc);
+      for (const pr of open.filter((p) => p.headSha === job.sha))
+        this.followUp(this.prJob(job, pr, job.reason));
+    }
+    for (const waiting of this.o.waiters.take(job.owner, job.repo, job.sha))
+      this.followUp({ ...waiting, deliveries: job.deliveries, reason: job.reason });
+    if (job.onDefaultBranch) this.followUp({ ...baseOf(job), type: "release_prs" });
+    log.debug({ prs: job.prNumbers.length }, "commit fanned out");
+  }
+
+  private async releasePrsJob(job: Extract<Job, { type: "release_prs" }>, octokit: AppOctokit, log: Logger) {
+    const loc = { owner: job.owner, repo: job.repo };
+    const open = await listOpenPullRequests(octokit, loc);
+    const byBase = new Map<string, PullRequestData[]>();
+    for (const pr of open) {
+      if (job.base && pr.baseRef !== job.base) continue;
+      byBase.set(pr.baseRef, [...(byBase.get(pr.baseRef) ?? []), pr]);
+    }
+    let queued = 0;
+    for (const [base, prs] of byBase) {
+      const lookup = await resolvePolicy(octokit, loc, base, this.o.now());
+      if (lookup.state === "none") continue;
+      for (const pr of prs) {
+        // An invalid policy cannot say which PRs it gates: each PR job reports the error (fail closed).
+        if (lookup.state === "invalid" || gatesPullRequest(lookup.policy, pr)) {
+          this.followUp(this.prJob(job, pr, job.reason));
+          queued++;
+        }
+      }
+    }
+    log.info({ open: open.length, queued }, "release pull requests queued");
+  }
+
+  private async rerunJob(job: Extract<Job, { type: "rerun" }>, octokit: AppOctokit, log: Logger) {
+    const loc = { owner: job.owner, repo: job.repo };
+    let tag = parseRunTag(job.externalId);
+    if (!tag) {
+      // A check suite re-run does not name the run: look ours up on the commit by this App's id.
+      const lookup = await resolvePolicy(octokit, loc, job.defaultBranch ?? "HEAD", this.o.now()).catch(
+        () => null,
+      );
+      const name = lookup?.state === "ok" ? lookup.policy.gate.checkName : DEFAULT_CHECK_NAME;
+      const run = await findCheckRun(octokit, { ...loc, sha: job.sha, name, appId: this.o.appId });
+      tag = parseRunTag(run?.externalId);
+    }
+    const prNumbers = tag?.context === "pull_request" && tag.pr ? [tag.pr] : job.prNumbers;
+    if (!tag || tag.context === "pull_request") {
+      this.followUp({ ...baseOf(job), type: "commit", sha: job.sha, prNumbers, onDefaultBranch: false });
+      return;
+    }
+    if (tag.context === "release" && tag.release) {
+      const release = await getRelease(octokit, loc, tag.release);
+      if (release) this.followUp({ ...baseOf(job), type: "release", release });
+      return;
+    }
+    if (tag.context === "deployment" && tag.environment) {
+      // A gate is answered once per deployment; a re-run refreshes the check run only.
+      this.followUp({
+        ...baseOf(job),
+        type: "deployment",
+        deployment: { environment: tag.environment, sha: job.sha },
+      });
+      return;
+    }
+    log.info({ tag }, "re-run: nothing to re-evaluate");
+  }
+
+  // ------------------------------------------------------------------ targets
+
+  private async pullRequestJob(
+    job: Extract<Job, { type: "pull_request" }>,
+    octokit: AppOctokit,
+    log: Logger,
+  ) {
+    const loc = { owner: job.owner, repo: job.repo };
+    const pr = job.pr ?? (await getPullRequest(octokit, loc, job.number));
+    if (pr?.state !== "open") {
+      log.debug({ pr: job.number }, "pull request not open; skipped");
+      return;
+    }
+    if (!job.pr && pr.headSha !== job.sha) {
+      log.debug(
+        { pr: pr.number, head: pr.headSha },
+        "pull request head moved on; its own events evaluate it",
+      );
+      return;
+    }
+    const sha = pr.headSha;
+    const started = Date.now();
+    let checkName = DEFAULT_CHECK_NAME;
+    const tag: RunTag = { context: "pull_request", pr: pr.number };
+    try {
+      const lookup = await resolvePolicy(octokit, loc, pr.baseRef, this.o.now());
+      if (lookup.state === "none") {
+        this.count("pull_request", "silent", started);
+        log.debug({ base: pr.baseRef }, "no policy on the base branch; silent");
+        return;
+      }
+      if (lookup.state === "invalid") {
+        await this.publishInvalid(octokit, loc, sha, lookup, tag, `the \`${pr.baseRef}\` branch`);
+        this.count("pull_request", "invalid-policy", started);
+        return;
+      }
+      const policy = lookup.policy;
+      checkName = policy.gate.checkName;
+      if (!gatesPullRequest(policy, pr)) {
+        if (job.mayLeaveGate) await this.leaveGate(octokit, loc, sha, checkName, pr);
+        log.debug({ pr: pr.number }, "pull request not gated by the policy");
+        return;
+      }
+      const head = await this.headPolicyErrors(octokit, loc, pr, lookup.source);
+      const target: Target = {
+        context: "pull_request",
+        repository: repositoryRef(loc, job.defaultBranch),
+        sha,
+        ref: pr.headRef,
+        pullRequest: {
+          number: pr.number,
+          baseRef: pr.baseRef,
+          headRef: pr.headRef,
+          headSha: pr.headSha,
+          labels: pr.labels,
+          draft: pr.draft,
+          ...(pr.author ? { author: pr.author } : {}),
+          ...(pr.url ? { url: pr.url } : {}),
+        },
+      };
+      const published = await this.evaluateAndPublish(octokit, log, loc, sha, policy, target, tag, head);
+      const body = renderComment(published.report, {
+        ...(published.run.htmlUrl ? { detailsUrl: published.run.htmlUrl } : {}),
+        title: checkName,
+      });
+      const comment = await upsertSticky(
+        octokit,
+        { ...loc, number: pr.number, appId: this.o.appId, marker: COMMENT_MARKER },
+        body,
+      );
+      log.info(
+        { pr: pr.number, verdict: published.report.verdict, score: published.report.score, comment },
+        "pull request evaluated",
+      );
+      this.count("pull_request", published.report.verdict, started);
+    } catch (error) {
+      await this.failClosed(octokit, log, loc, sha, checkName, tag, error, started);
+    }
+  }
+
+  private async releaseJob(job: Extract<Job, { type: "release" }>, octokit: AppOctokit, log: Logger) {
+    const loc = { owner: job.owner, repo: job.repo };
+    const release = job.release;
+    const started = Date.now();
+    const tag: RunTag = { context: "release", release: release.id };
+    let sha: string | undefined;
+    let checkName = DEFAULT_CHECK_NAME;
+    try {
+      const branch = job.defaultBranch ?? "HEAD";
+      const lookup = await resolvePolicy(octokit, loc, branch, this.o.now());
+      if (lookup.state === "none") {
+        this.count("release", "silent", started);
+        return;
+      }
+      sha = await resolveTag(octokit, loc, release.tag);
+      if (lookup.state === "invalid") {
+        await this.publishInvalid(octokit, loc, sha, lookup, tag, "the default branch");
+        this.count("release", "invalid-policy", started);
+        return;
+      }
+      const policy = lookup.policy;
+      checkName = policy.gate.checkName;
+      if (!gatesReleases(policy)) return;
+      const target: Target = {
+        context: "release",
+        repository: repositoryRef(loc, job.defaultBranch),
+        sha,
+        ref: release.tag,
+        release: {
+          tag: release.tag,
+          id: release.id,
+          prerelease: release.prerelease,
+          ...(release.url ? { url: release.url } : {}),
+        },
+      };
+      const { report, run } = await this.evaluateAndPublish(
+        octokit,
+        log,
+        loc,
+        sha,
+        policy,
+        target,
+        tag,
+        null,
+      );
+      this.count("release", report.verdict, started);
+      if (report.verdict === "pending") this.o.waiters.add(loc.owner, loc.repo, sha, job);
+      if (report.verdict === "no-go" && report.mode === "block" && policy.gate.onRelease === "draft") {
+        await this.holdBackRelease(octokit, log, loc, sha, release, report, run);
+      }
+      log.info({ release: release.tag, verdict: report.verdict, score: report.score }, "release evaluated");
+    } catch (error) {
+      if (!sha) {
+        log.error({ err: errorForLog(error), release: release.tag }, "release could not be evaluated");
+        this.count("release", "error", started);
+        return;
+      }
+      await this.failClosed(octokit, log, loc, sha, checkName, tag, error, started);
+    }
+  }
+
+  private async holdBackRelease(
+    octokit: AppOctokit,
+    log: Logger,
+    loc: Loc,
+    sha: string,
+    release: ReleaseData,
+    report: Report,
+    run: CheckRunRef,
+  ) {
+    let drafted = false;
+    let problem: string | undefined;
+    if (!release.draft) {
+      try {
+        await draftRelease(octokit, { ...loc, appId: this.o.appId }, release.id);
+        drafted = true;
+      } catch (error) {
+        problem =
+          (error as { status?: number }).status === 403
+            ? "The App could not turn the release back into a draft: it needs the contents: write permission."
+            : `The App could not turn the release back into a draft (${describeFailure(error)}).`;
+        log.warn({ err: errorForLog(error), release: release.tag }, "release not drafted");
+      }
+    }
+    const body = releaseExplanation(release, report, {
+      drafted,
+      ...(run.htmlUrl ? { checkRunUrl: run.htmlUrl } : {}),
+      ...(problem ? { problem } : {}),
+    });
+    try {
+      const where = await explainRelease(octokit, { ...loc, appId: this.o.appId }, sha, release, body);
+      log.info({ release: release.tag, drafted, ...where }, "release held back");
+    } catch (error) {
+      log.warn({ err: errorForLog(error), release: release.tag }, "release explanation not posted");
+    }
+  }
+
+  private async deploymentJob(job: Extract<Job, { type: "deployment" }>, octokit: AppOctokit, log: Logger) {
+    const loc = { owner: job.owner, repo: job.repo };
+    const d = job.deployment;
+    const started = Date.now();
+    const tag: RunTag = { context: "deployment", environment: d.environment };
+    const answer = async (state: "approved" | "rejected" | undefined, comment: string) => {
+      if (d.runId === undefined) return;
+      await reviewDeployment(octokit, { ...loc, runId: d.runId, environment: d.environment }, state, comment);
+      log.info({ environment: d.environment, state: state ?? "status" }, "deployment gate answered");
+    };
+    let checkName = DEFAULT_CHECK_NAME;
+    try {
+      const lookup = await resolvePolicy(octokit, loc, job.defaultBranch ?? "HEAD", this.o.now());
+      if (lookup.state === "none") {
+        // GitHub waits on this rule until it is answered (up to 30 days): silence would hold the job.
+        await answer(
+          "rejected",
+          "Readiness Gate found no .readiness.yml on the default branch (nor in the organisation's .github repository), so it cannot tell whether this deployment is ready.",
+        );
+        this.count("deployment", "silent", started);
+        return;
+      }
+      if (lookup.state === "invalid") {
+        const run = await this.publishInvalid(octokit, loc, d.sha, lookup, tag, "the default branch");
+        await answer("rejected", `The readiness policy does not validate. ${linkTo(run?.htmlUrl)}`.trim());
+        this.count("deployment", "invalid-policy", started);
+        return;
+      }
+      const policy = lookup.policy;
+      checkName = policy.gate.checkName;
+      if (!gatesEnvironment(policy, d.environment)) {
+        await answer("approved", `The environment \`${d.environment}\` is not gated by .readiness.yml.`);
+        return;
+      }
+      const target: Target = {
+        context: "deployment",
+        repository: repositoryRef(loc, job.defaultBranch),
+        sha: d.sha,
+        ...(d.ref ? { ref: d.ref } : {}),
+        deployment: {
+          environment: d.environment,
+          ...(d.deploymentId !== undefined ? { id: d.deploymentId } : {}),
+          ...(d.deploymentUrl ? { url: d.deploymentUrl } : {}),
+        },
+      };
+      const { report, run } = await this.evaluateAndPublish(
+        octokit,
+        log,
+        loc,
+        d.sha,
+        policy,
+        target,
+        tag,
+        null,
+      );
+      this.count("deployment", report.verdict, started);
+      const headline = `Readiness ${VERDICT_LABEL[report.verdict]}: ${report.score}/100 (minimum ${report.minScore}).`;
+      const blocking = report.blocking.length ? ` Blocking: ${report.blocking.slice(0, 8).join(", ")}.` : "";
+      if (report.verdict === "go") await answer("approved", `${headline} ${linkTo(run.htmlUrl)}`);
+      else if (report.verdict === "pending") {
+        await answer(
+          undefined,
+          `${headline} Waiting for ${report.pending.slice(0, 8).join(", ")}. ${linkTo(run.htmlUrl)}`,
+        );
+        this.o.waiters.add(loc.owner, loc.repo, d.sha, job);
+      } else if (report.mode === "warn" && !couldNotTell(report))
+        await answer("approved", `${headline} Warn mode: not blocking.${blocking} ${linkTo(run.htmlUrl)}`);
+      else await answer("rejected", `${headline}${blocking} ${linkTo(run.htmlUrl)}`);
+    } catch (error) {
+      const run = await this.failClosed(octokit, log, loc, d.sha, checkName, tag, error, started);
+      try {
+        await answer(
+          "rejected",
+          `Readiness Gate could not evaluate this deployment: ${describeFailure(error)}. ${linkTo(run?.htmlUrl)}`,
+        );
+      } catch (e) {
+        log.error({ err: errorForLog(e) }, "deployment gate could not be answered");
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ evaluate and publish
+
+  private async evaluateAndPublish(
+    octokit: AppOctokit,
+    log: Logger,
+    loc: Loc,
+    sha: string,
+    policy: Policy,
+    target: Target,
+    tag: RunTag,
+    head: HeadPolicyErrors | null,
+  ): Promise<Published> {
+    const checkName = policy.gate.checkName;
+    const where: CheckRunLocation = { ...loc, sha, name: checkName, appId: this.o.appId };
+    const now = this.o.now();
+    const existing = await findCheckRun(octokit, where);
+    const externalId = formatRunTag({ ...tag, timeSensitive: isTimeSensitive(policy) });
+    const run = await startCheckRun(
+      octokit,
+      where,
+      existing,
+      { title: "Evaluating…", summary: "Readiness Gate is collecting the evidence this policy asks for." },
+      externalId,
+      now,
+    );
+    let report: Report;
+    try {
+      const provider = this.o.evidence({ octokit, owner: loc.owner, repo: loc.repo, sha, log });
+      report = await runEvaluation({ policy, provider, target, now });
+    } catch (error) {
+      throw Object.assign(new CouldNotEvaluate(describeFailure(error)), { run, cause: error });
+    }
+    const finalTag = formatRunTag({ ...tag, timeSensitive: isTimeSensitive(policy, report) });
+    let conclusion = conclusionOf(report);
+    let title = titleOf(report);
+    let prefix = "";
+    let annotations: ReturnType<typeof policyErrorAnnotations> = [];
+    if (head) {
+      prefix = `### The policy changed in this pull request does not validate\n\n${describeErrors(head.errors)}\n\nIt would become the gate once merged; fix it first. This result uses the base branch's policy.\n\n---\n\n`;
+      annotations = policyErrorAnnotations(head.errors, head.path);
+      if (conclusion !== null && report.mode === "block") conclusion = "failure";
+      title = `${title} · policy in this PR is invalid`;
+    }
+    const summary =
+      prefix +
+      renderMarkdown(report, {
+        maxBytes: SUMMARY_MAX_BYTES - byteLength(prefix),
+        ...(run.htmlUrl ? { detailsUrl: run.htmlUrl } : {}),
+        title: checkName,
+      });
+    await finishCheckRun(
+      octokit,
+      loc,
+      run,
+      conclusion,
+      { title, summary, annotations },
+      finalTag,
+      this.o.now(),
+    );
+    return { report, run, checkName };
+  }
+
+  /** When a PR changes the policy file, its head version is validated too (strictly) and annotated. */
+  private async headPolicyErrors(
+    octokit: AppOctokit,
+    loc: Loc,
+    pr: PullRequestData,
+    base: PolicySource,
+  ): Promise<HeadPolicyErrors | null> {
+    const head = await findSource(octokit, loc, pr.headSha);
+    if (!head || !isLocal(head, loc)) return null;
+    if (isLocal(base, loc) && base.path === head.path && base.text === head.text) return null;
+    const lookup = await validate(octokit, head, this.o.now(), true);
+    return lookup.state === "invalid" ? { path: head.path, errors: lookup.errors } : null;
+  }
+
+  private async publishInvalid(
+    octokit: AppOctokit,
+    loc: Loc,
+    sha: string,
+    lookup: Extract<PolicyLookup, { state: "invalid" }>,
+    tag: RunTag,
+    where: string,
+  ): Promise<CheckRunRef> {
+    const { source, errors } = lookup;
+    const place = isLocal(source, loc) ? `\`${source.path}\`` : `\`${source.path}\` in \`${source.repo}\``;
+    const title = `Invalid policy: ${errors.length} problem${errors.length === 1 ? "" : "s"} in ${source.path}`;
+    const summary = `The readiness policy ${place} on ${where} does not validate, so this commit cannot be evaluated and the gate fails closed.\n\n${describeErrors(errors)}\n`;
+    const annotations = isLocal(source, loc) ? policyErrorAnnotations(errors, source.path) : [];
+    const runLoc: CheckRunLocation = { ...loc, sha, name: DEFAULT_CHECK_NAME, appId: this.o.appId };
+    const externalId = formatRunTag(tag);
+    const existing = await findCheckRun(octokit, runLoc);
+    const run = await startCheckRun(octokit, runLoc, existing, { title, summary }, externalId, this.o.now());
+    await finishCheckRun(
+      octokit,
+      loc,
+      run,
+      "failure",
+      { title, summary, annotations },
+      externalId,
+      this.o.now(),
+    );
+    return run;
+  }
+
+  /** The PR no longer matches applies.pullRequests: a result left from before must not keep blocking it. */
+  private async leaveGate(octokit: AppOctokit, loc: Loc, sha: string, name: string, pr: PullRequestData) {
+    const run = await findCheckRun(octokit, { ...loc, sha, name, appId: this.o.appId });
+    if (!run) return;
+    await finishCheckRun(
+      octokit,
+      loc,
+      run,
+      "neutral",
+      {
+        title: "Not gated",
+        summary: `Pull request #${pr.number} no longer matches \`applies.pullRequests\` of the base branch's policy (base branch or labels), so Readiness Gate does not gate it.`,
+      },
+      run.externalId ?? formatRunTag({ context: "pull_request", pr: pr.number }),
+      this.o.now(),
+    );
+  }
+
+  /** Anything that stopped the evaluation: the check run fails with "could not evaluate", never success. */
+  private async failClosed(
+    octokit: AppOctokit,
+    log: Logger,
+    loc: Loc,
+    sha: string,
+    checkName: string,
+    tag: RunTag,
+    error: unknown,
+    started: number,
+  ): Promise<CheckRunRef | undefined> {
+    const cause = error instanceof CouldNotEvaluate ? (error as { cause?: unknown }).cause : error;
+    log.error({ err: errorForLog(cause) }, "could not evaluate");
+    this.count(tag.context, "error", started);
+    const title = "Could not evaluate";
+    const summary = `Readiness Gate could not evaluate this commit: ${describeFailure(cause)}.\n\nThe gate fails closed. Press **Re-evaluate** once GitHub answers again; the reconcile job also retries runs left unfinished.`;
+    const externalId = formatRunTag(tag);
+    try {
+      let run = (error as { run?: CheckRunRef }).run ?? null;
+      if (!run) {
+        const where = { ...loc, sha, name: checkName, appId: this.o.appId };
+        const existing = await findCheckRun(octokit, where);
+        run = await startCheckRun(octokit, where, existing, { title, summary }, externalId, this.o.now());
+      }
+      await finishCheckRun(octokit, loc, run, "failure", { title, summary }, externalId, this.o.now());
+      return run;
+    } catch (e) {
+      log.error({ err: errorForLog(e) }, "could not report the failure either; reconcile will retry");
+      return undefined;
+    }
+  }
+
+  private count(context: string, verdict: string, started: number): void {
+    this.o.metrics.evaluations.inc({ context, verdict });
+    if (verdict !== "silent")
+      this.o.metrics.evaluationSeconds.observe({ context }, (Date.now() - started) / 1000);
+  }
+}
+
+interface HeadPolicyErrors {
+  path: string;
+  errors: PolicyError[];
+}
+
+/** The fields every job carries, for a follow-up job of another type. */
+function baseOf(job: Job) {
+  return {
+    installationId: job.installationId,
+    owner: job.owner,
+    repo: job.repo,
+    ...(job.defaultBranch ? { defaultBranch: job.defaultBranch } : {}),
+    deliveries: job.deliveries,
+    reason: job.reason,
+  };
+}
+
+function linkTo(url: string | undefined): string {
+  return url ? `[Check run](${url})` : "";
+}
+
+/** Errors as logged: message, status, stack; never the request (its headers carry the token). */
+export function errorForLog(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const e = error as Error & { status?: number };
+  return { type: e.name, message: e.message, ...(e.status ? { status: e.status } : {}), stack: e.stack };
+}
+
+export type { DeploymentData };

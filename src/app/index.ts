@@ -1,0 +1,231 @@
+// The Probot app: wiring only. Webhooks become jobs (./handlers), jobs wait in a bounded queue (./queue),
+// the service evaluates and publishes (./evaluate), routes answer health and metrics (./routes).
+import type { EmitterWebhookEventName } from "@octokit/webhooks";
+import type { ApplicationFunction, ApplicationFunctionOptions, Logger, Probot } from "probot";
+import { HistoryMemory } from "../evidence/github/history.js";
+import { GitHubEvidence } from "../evidence/github/provider.js";
+import type { EvidenceProvider } from "../evidence/types.js";
+import { EvaluationService, type EvidenceFactoryArgs, errorForLog, Waiters } from "./evaluate.js";
+import { type AnyEventHandler, handlers } from "./handlers/index.js";
+import { type Job, jobKey, jobSha, mergeJobs, repoName } from "./jobs.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import type { AppOctokit } from "./octokit.js";
+import { RecentIds, WorkQueue } from "./queue.js";
+import { type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
+
+export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
+
+import { createEtagLayer, type EtagLayer } from "./etag.js";
+import { createRoutes } from "./routes.js";
+
+export interface ReadinessAppOptions {
+  now?: () => Date;
+  metrics?: Metrics;
+  concurrency?: number;
+  maxQueued?: number;
+  /** Delivery ids remembered to drop duplicates. */
+  rememberDeliveries?: number;
+  reconcileIntervalMinutes?: number | null;
+  /** The evidence provider per evaluation; GitHub REST by default. */
+  evidence?: (args: EvidenceFactoryArgs) => EvidenceProvider;
+}
+
+export interface AppRuntime {
+  readonly metrics: Metrics;
+  /** True once draining began: webhooks are refused with 503 and /readyz says so. */
+  readonly draining: boolean;
+  /** This App's id, known once the app function has run. */
+  readonly appId: number | undefined;
+  readonly waiters: Waiters;
+  /** Jobs queued or parked. */
+  readonly depth: number;
+  /** Resolves when no job is queued or running. */
+  idle(): Promise<void>;
+  /** Stops taking webhooks and waits up to `timeoutMs` for the queue; true when it emptied in time. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** One reconcile pass through every installation (or those `only` names), queueing what it finds. */
+  reconcileNow(only?: ReconcileScope): Promise<ReconcileSummary>;
+}
+
+class Unavailable extends Error {
+  readonly status = 503;
+}
+
+export function createReadinessApp(options: ReadinessAppOptions = {}): {
+  app: ApplicationFunction;
+  runtime: AppRuntime;
+} {
+  const metrics = options.metrics ?? createMetrics();
+  const now = options.now ?? (() => new Date());
+  const waiters = new Waiters();
+  const seen = new RecentIds(options.rememberDeliveries ?? 10_000);
+  // Every installation Octokit goes through the ETag cache, which also counts requests for /metrics.
+  const etag: EtagLayer = createEtagLayer(metrics);
+  let draining = false;
+  let appId: number | undefined;
+  let probot: Probot | undefined;
+  let service: EvaluationService | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  // Last-change dates carried from one evaluated commit to the next: a push re-reads only changed paths.
+  const history = new HistoryMemory();
+  const evidence =
+    options.evidence ??
+    ((a: EvidenceFactoryArgs): EvidenceProvider =>
+      new GitHubEvidence({
+        octokit: a.octokit as unknown as ConstructorParameters<typeof GitHubEvidence>[0]["octokit"],
+        owner: a.owner,
+        repo: a.repo,
+        sha: a.sha,
+        log: a.log,
+        history,
+      }));
+
+  const queue = new WorkQueue<Job>(
+    async (job) => {
+      if (!probot || !service) throw new Error("the app is not loaded");
+      const log = jobLog(probot.log, job);
+      const octokit = etag.wrap((await probot.auth(job.installationId)) as AppOctokit, job.installationId);
+      await service.run(job, octokit, log);
+    },
+    {
+      concurrency: options.concurrency ?? 4,
+      maxQueued: options.maxQueued ?? 500,
+      merge: mergeJobs,
+      onChange: ({ queued, running }) => {
+        metrics.queueDepth.set(queued);
+        metrics.queueRunning.set(running);
+      },
+      onError: (error, key) => probot?.log.error({ err: errorForLog(error), job: key }, "job failed"),
+    },
+  );
+
+  const enqueue = (job: Job): boolean => {
+    const result = queue.push(jobKey(job), job);
+    if (result === "coalesced" || result === "rerun") metrics.queueCoalesced.inc();
+    if (result === "rejected") {
+      metrics.queueRejected.inc();
+      return false;
+    }
+    return true;
+  };
+
+  const runtime: AppRuntime = {
+    metrics,
+    get draining() {
+      return draining;
+    },
+    get appId() {
+      return appId;
+    },
+    waiters,
+    get depth() {
+      return queue.depth;
+    },
+    idle: () => queue.idle(),
+    async drain(timeoutMs: number) {
+      draining = true;
+      if (timer) clearInterval(timer);
+      return queue.drain(timeoutMs);
+    },
+    async reconcileNow(only: ReconcileScope = {}) {
+      if (!probot || appId === undefined) throw new Error("the app is not loaded");
+      const p = probot;
+      return reconcile({
+        ...only,
+        appOctokit: (await p.auth()) as AppOctokit,
+        installationOctokit: async (id) => etag.wrap((await p.auth(id)) as AppOctokit, id),
+        appId,
+        now,
+        log: p.log.child({ name: "reconcile" }),
+        submit: (job) => {
+          enqueue(job);
+        },
+      });
+    },
+  };
+
+  const app: ApplicationFunction = async (instance: Probot, { addHandler }: ApplicationFunctionOptions) => {
+    probot = instance;
+    // The App's id without a request: the JWT authentication knows it.
+    const appAuth = (await (await instance.auth()).auth({ type: "app" })) as { appId: number };
+    appId = Number(appAuth.appId);
+    const id = appId;
+    service = new EvaluationService({
+      appId: id,
+      now,
+      metrics,
+      waiters,
+      evidence,
+      enqueue: (job) => {
+        if (!enqueue(job))
+          instance.log.warn({ job: jobKey(job) }, "follow-up work refused: queue full or draining");
+      },
+    });
+
+    instance.onAny(async (context) => {
+      const action = (context.payload as { action?: string }).action ?? "";
+      metrics.webhooks.inc({ event: context.name, action });
+      if (draining) throw new Unavailable("shutting down: not taking webhooks");
+    });
+
+    const accept =
+      (handler: AnyEventHandler) => async (context: { id: string; name: string; payload: unknown }) => {
+        if (draining) throw new Unavailable("shutting down: not taking webhooks");
+        if (seen.has(context.id)) {
+          metrics.duplicateDeliveries.inc();
+          instance.log.info({ deliveryId: context.id, event: context.name }, "duplicate delivery ignored");
+          return;
+        }
+        const jobs = handler.jobs(context, { appId: id });
+        for (const job of jobs) {
+          // Refused work answers 503, so GitHub's delivery log shows it and it can be redelivered.
+          if (!enqueue(job)) throw new Unavailable("evaluation queue is full");
+        }
+        seen.add(context.id);
+        const first = jobs[0];
+        instance.log.info(
+          {
+            deliveryId: context.id,
+            event: context.name,
+            ...(first ? { repository: repoName(first), sha: jobSha(first) } : {}),
+            jobs: jobs.map(jobKey),
+          },
+          jobs.length ? "webhook accepted" : "webhook ignored",
+        );
+      };
+    for (const handler of handlers) {
+      instance.on(handler.events as EmitterWebhookEventName[], accept(handler));
+    }
+
+    addHandler(createRoutes(metrics, runtime));
+
+    const minutes = options.reconcileIntervalMinutes;
+    if (minutes && minutes > 0) {
+      timer = setInterval(() => {
+        runtime.reconcileNow().catch((error) => {
+          instance.log.error({ err: errorForLog(error) }, "reconcile failed");
+        });
+      }, minutes * 60_000);
+      timer.unref();
+    }
+  };
+
+  return { app, runtime };
+}
+
+function jobLog(log: Logger, job: Job): Logger {
+  const sha = jobSha(job);
+  return log.child({
+    deliveryId: job.deliveries[job.deliveries.length - 1],
+    ...(job.deliveries.length > 1 ? { deliveries: job.deliveries } : {}),
+    repository: repoName(job),
+    ...(sha ? { sha } : {}),
+    installation: job.installationId,
+    job: job.type,
+    reason: job.reason,
+  });
+}
+
+/** For `probot run dist/app/index.js`; the server entry (main.ts) builds its own to drain on SIGTERM. */
+export default createReadinessApp().app;

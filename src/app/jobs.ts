@@ -1,0 +1,171 @@
+// Work items: what a webhook (or reconcile) asks the App to do, as plain data. Handlers build them from
+// payloads without any I/O; the service (evaluate.ts) carries them out.
+
+export interface PullRequestData {
+  number: number;
+  state: string;
+  draft: boolean;
+  baseRef: string;
+  headRef: string;
+  headSha: string;
+  labels: string[];
+  author?: string;
+  url?: string;
+}
+
+export interface ReleaseData {
+  id: number;
+  tag: string;
+  name?: string;
+  draft: boolean;
+  prerelease: boolean;
+  url?: string;
+}
+
+export interface DeploymentData {
+  environment: string;
+  sha: string;
+  ref?: string;
+  deploymentId?: number;
+  deploymentUrl?: string;
+  /** The workflow run waiting on the gate (parsed from deployment_callback_url); absent: report only. */
+  runId?: number;
+}
+
+interface JobBase {
+  installationId: number;
+  owner: string;
+  repo: string;
+  defaultBranch?: string;
+  /** X-GitHub-Delivery ids that asked for this work (several once coalesced). */
+  deliveries: string[];
+  /** What asked: "pull_request.synchronize", "reconcile", ... */
+  reason: string;
+}
+
+export type Job = JobBase &
+  (
+    | {
+        type: "pull_request";
+        number: number;
+        /** The commit the event was about; the PR is skipped if its head has moved on. */
+        sha: string;
+        /** Taken from the payload when it carries the whole pull request; fetched otherwise. */
+        pr?: PullRequestData;
+        /** The event may have taken the PR out of the gate (label removed, base changed). */
+        mayLeaveGate?: boolean;
+      }
+    /**
+     * Something finished on a commit (a workflow run): re-evaluate the pull requests it heads (listed, or
+     * found by sha for fork PRs), releases and deployments waiting on it, and with `onDefaultBranch` every
+     * open release PR.
+     */
+    | { type: "commit"; sha: string; prNumbers: number[]; onDefaultBranch: boolean }
+    /** Every open pull request the policy gates (into `base`, when given), e.g. after the policy changed. */
+    | { type: "release_prs"; base?: string }
+    | { type: "release"; release: ReleaseData }
+    | { type: "deployment"; deployment: DeploymentData }
+    /** A re-run asked on a check run or suite: the check run's external_id says what it was for. */
+    | { type: "rerun"; sha: string; externalId?: string; prNumbers: number[] }
+  );
+
+export type JobType = Job["type"];
+
+export function repoName(job: Pick<JobBase, "owner" | "repo">): string {
+  return `${job.owner}/${job.repo}`;
+}
+
+/** Jobs with equal keys coalesce: same repository, commit and context. */
+export function jobKey(job: Job): string {
+  const r = repoName(job);
+  switch (job.type) {
+    case "pull_request":
+      return `${r}@${job.sha}:pull_request:${job.number}`;
+    case "commit":
+      return `${r}@${job.sha}:commit`;
+    case "release_prs":
+      return `${r}:release_prs:${job.base ?? "*"}`;
+    case "release":
+      return `${r}:release:${job.release.id}`;
+    case "deployment":
+      return `${r}@${job.deployment.sha}:deployment:${job.deployment.environment}:${job.deployment.runId ?? "-"}`;
+    case "rerun":
+      return `${r}@${job.sha}:rerun`;
+  }
+}
+
+/** The newer job wins, but remembers every delivery that asked for it. */
+export function mergeJobs(older: Job, newer: Job): Job {
+  const deliveries = [...new Set([...older.deliveries, ...newer.deliveries])].slice(-20);
+  const merged = { ...newer, deliveries } as Job;
+  if (older.type === "pull_request" && merged.type === "pull_request") {
+    merged.mayLeaveGate = Boolean(older.mayLeaveGate || merged.mayLeaveGate);
+    if (!merged.pr && older.pr) merged.pr = older.pr;
+  }
+  return merged;
+}
+
+/** The commit a job is about, when it is known before any lookup (for logs). */
+export function jobSha(job: Job): string | undefined {
+  switch (job.type) {
+    case "pull_request":
+    case "commit":
+    case "rerun":
+      return job.sha;
+    case "deployment":
+      return job.deployment.sha;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * What a check run was for, kept in its external_id so a re-run or reconcile knows the target again.
+ * `ts`: the result can change with time alone (waivers expire, maxAgeDays), so reconcile revisits it.
+ */
+export interface RunTag {
+  context: "pull_request" | "release" | "deployment";
+  pr?: number;
+  release?: number;
+  environment?: string;
+  timeSensitive?: boolean;
+}
+
+export function formatRunTag(tag: RunTag): string {
+  const parts = [`ctx=${tag.context}`];
+  if (tag.pr !== undefined) parts.push(`pr=${tag.pr}`);
+  if (tag.release !== undefined) parts.push(`release=${tag.release}`);
+  if (tag.environment !== undefined) parts.push(`env=${encodeURIComponent(tag.environment)}`);
+  if (tag.timeSensitive) parts.push("ts=1");
+  return `readiness;${parts.join(";")}`;
+}
+
+export function parseRunTag(text: string | null | undefined): RunTag | null {
+  if (!text?.startsWith("readiness;")) return null;
+  const fields = new Map(
+    text
+      .split(";")
+      .slice(1)
+      .map((p) => {
+        const i = p.indexOf("=");
+        return [p.slice(0, i), p.slice(i + 1)] as const;
+      }),
+  );
+  const context = fields.get("ctx");
+  if (context !== "pull_request" && context !== "release" && context !== "deployment") return null;
+  const tag: RunTag = { context };
+  const pr = Number(fields.get("pr"));
+  if (Number.isInteger(pr) && pr > 0) tag.pr = pr;
+  const release = Number(fields.get("release"));
+  if (Number.isInteger(release) && release > 0) tag.release = release;
+  const env = fields.get("env");
+  if (env) {
+    try {
+      tag.environment = decodeURIComponent(env);
+    } catch {
+      tag.environment = env;
+    }
+  }
+  if (fields.get("ts") === "1") tag.timeSensitive = true;
+  return tag;
+}

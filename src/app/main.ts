@@ -1,0 +1,70 @@
+// The server: `npm start` (node dist/app/main.js). Settings are checked before anything starts; a problem
+// is one line on stderr and exit code 1.
+import { Probot, Server } from "probot";
+import { readSettings } from "./config.js";
+import { createReadinessApp } from "./index.js";
+import { createLogger } from "./logging.js";
+import { createMetrics } from "./metrics.js";
+
+const result = readSettings(process.env);
+if (!result.ok) {
+  process.stderr.write(`readiness-gate: ${result.message}\n`);
+  process.exit(1);
+}
+const settings = result.settings;
+const log = await createLogger(settings);
+
+const { app, runtime } = createReadinessApp({
+  metrics: createMetrics({ defaults: true }),
+  concurrency: settings.queueConcurrency,
+  maxQueued: settings.queueMaxQueued,
+  reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+});
+
+const server = new Server({
+  host: settings.host,
+  port: settings.port,
+  webhookPath: settings.webhookPath,
+  log,
+  Probot: Probot.defaults({
+    appId: settings.appId,
+    privateKey: settings.privateKey,
+    secret: settings.webhookSecret,
+    baseUrl: settings.baseUrl,
+    log,
+  }),
+});
+
+await server.load(app);
+const http = await server.start();
+log.info(
+  {
+    appId: settings.appId,
+    baseUrl: settings.baseUrl,
+    webhookPath: settings.webhookPath,
+    reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+  },
+  "readiness gate ready",
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    log.warn({ signal }, "second signal: exiting without waiting");
+    process.exit(1);
+  }
+  stopping = true;
+  // /readyz turns 503 and webhooks are answered 503 (GitHub can redeliver them) while the queue drains.
+  log.info({ signal, queued: runtime.depth }, "draining: no new webhooks");
+  const drained = await runtime.drain(settings.drainTimeoutMs);
+  log.info(
+    { drained, left: runtime.depth },
+    drained ? "drained" : "drain bound reached; unfinished check runs are healed by reconcile",
+  );
+  http.closeIdleConnections();
+  const stopped = server.stop().catch((err: unknown) => log.warn({ err }, "server stop failed"));
+  await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

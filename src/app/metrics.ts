@@ -1,0 +1,124 @@
+// Prometheus metrics. One registry per App instance, so tests (a fresh Probot each) never share counters.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Cumulative GitHub request counters, read when /metrics is scraped (see ./etag.ts). */
+export interface GitHubCounters {
+  /** HTTP status ("200", "304", "404"), "cache-hit" (no request needed) or "network-error". */
+  byStatus: Record<string, number>;
+  /** 304 answers plus answers served from the cache without a request. */
+  cacheHits: number;
+  /** Latest x-ratelimit-remaining per installation id. */
+  rateLimitRemaining: Record<string, number>;
+}
+
+export interface Metrics {
+  registry: Registry;
+  webhooks: Counter<"event" | "action">;
+  duplicateDeliveries: Counter;
+  evaluations: Counter<"context" | "verdict">;
+  evaluationSeconds: Histogram<"context">;
+  githubRequests: Counter<"status">;
+  githubCacheHits: Counter;
+  rateLimitRemaining: Gauge<"installation">;
+  /** Where the GitHub counters come from; set by the ETag layer. */
+  github: { source: (() => GitHubCounters) | null };
+  queueDepth: Gauge;
+  queueRunning: Gauge;
+  queueCoalesced: Counter;
+  queueRejected: Counter;
+}
+
+export function createMetrics({ defaults = false }: { defaults?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (defaults) collectDefaultMetrics({ register: registry, prefix: "readiness_" });
+  const registers = [registry];
+  const github: Metrics["github"] = { source: null };
+  // Counters only go up: each scrape adds what the cumulative source gained since the previous one.
+  const seenStatus = new Map<string, number>();
+  let seenHits = 0;
+  return {
+    github,
+    registry,
+    webhooks: new Counter({
+      name: "readiness_webhooks_total",
+      help: "Webhook deliveries received, by event and action.",
+      labelNames: ["event", "action"],
+      registers,
+    }),
+    duplicateDeliveries: new Counter({
+      name: "readiness_webhook_duplicates_total",
+      help: "Deliveries ignored because their X-GitHub-Delivery id was already processed.",
+      registers,
+    }),
+    evaluations: new Counter({
+      name: "readiness_evaluations_total",
+      help: "Evaluations finished, by context and verdict (go, no-go, pending, invalid-policy, error).",
+      labelNames: ["context", "verdict"],
+      registers,
+    }),
+    evaluationSeconds: new Histogram({
+      name: "readiness_evaluation_duration_seconds",
+      help: "Time from picking a target up to publishing its result.",
+      labelNames: ["context"],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    githubRequests: new Counter({
+      name: "readiness_github_requests_total",
+      help: "GitHub REST requests by outcome: HTTP status, cache-hit (served without a request) or network-error.",
+      labelNames: ["status"],
+      registers,
+      collect() {
+        const src = github.source?.();
+        if (!src) return;
+        for (const [status, total] of Object.entries(src.byStatus)) {
+          const delta = total - (seenStatus.get(status) ?? 0);
+          if (delta > 0) this.inc({ status }, delta);
+          seenStatus.set(status, total);
+        }
+      },
+    }),
+    githubCacheHits: new Counter({
+      name: "readiness_github_cache_hits_total",
+      help: "Requests answered from the ETag cache: 304 Not Modified (free of rate limit) or content-addressed.",
+      registers,
+      collect() {
+        const src = github.source?.();
+        if (!src) return;
+        if (src.cacheHits > seenHits) this.inc(src.cacheHits - seenHits);
+        seenHits = src.cacheHits;
+      },
+    }),
+    rateLimitRemaining: new Gauge({
+      name: "readiness_github_rate_limit_remaining",
+      help: "x-ratelimit-remaining of the latest GitHub answer, per installation.",
+      labelNames: ["installation"],
+      registers,
+      collect() {
+        const src = github.source?.();
+        if (!src) return;
+        for (const [installation, n] of Object.entries(src.rateLimitRemaining)) this.set({ installation }, n);
+      },
+    }),
+    queueDepth: new Gauge({
+      name: "readiness_queue_depth",
+      help: "Evaluations waiting in the in-process queue.",
+      registers,
+    }),
+    queueRunning: new Gauge({
+      name: "readiness_queue_running",
+      help: "Evaluations running now.",
+      registers,
+    }),
+    queueCoalesced: new Counter({
+      name: "readiness_queue_coalesced_total",
+      help: "Work items folded into one already queued or running for the same target.",
+      registers,
+    }),
+    queueRejected: new Counter({
+      name: "readiness_queue_rejected_total",
+      help: "Work items refused because the queue was full or the server was draining.",
+      registers,
+    }),
+  };
+}

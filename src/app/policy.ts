@@ -1,0 +1,89 @@
+// Which policy applies: found at a ref (repository root, .github/, then the organisation's .github repository),
+// loaded and validated. A pull request always asks with its BASE ref, releases and deployments with the
+// default branch, so no change under evaluation can loosen its own gate.
+import { findPolicy, remoteFetcher } from "../evidence/github/policy-source.js";
+import { formatPolicyError, type PolicyError } from "../policy/errors.js";
+import { loadPolicy } from "../policy/load.js";
+import type { Policy } from "../policy/schema.js";
+import type { AppOctokit } from "./octokit.js";
+
+export interface PolicySource {
+  text: string;
+  /** Path of the file inside the repository that holds it. */
+  path: string;
+  /** `owner/name` of the repository it was found in (the organisation's .github repository, maybe). */
+  repo: string;
+  ref?: string;
+}
+
+export type PolicyLookup =
+  | { state: "none" }
+  | { state: "invalid"; source: PolicySource; errors: PolicyError[] }
+  | { state: "ok"; source: PolicySource; policy: Policy; warnings: string[] };
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+type Gh = Parameters<typeof findPolicy>[0];
+
+function sourceOf(found: NonNullable<Awaited<ReturnType<typeof findPolicy>>>, loc: RepoRef): PolicySource {
+  const repo = (found as { repo?: unknown }).repo;
+  const name =
+    typeof repo === "string"
+      ? repo
+      : repo && typeof repo === "object" && "owner" in repo && "repo" in repo
+        ? `${String((repo as { owner: unknown }).owner)}/${String((repo as { repo: unknown }).repo)}`
+        : `${loc.owner}/${loc.repo}`;
+  const source: PolicySource = { text: found.text, path: found.path, repo: name };
+  const ref = (found as { ref?: unknown }).ref;
+  if (typeof ref === "string") source.ref = ref;
+  return source;
+}
+
+export async function findSource(
+  octokit: AppOctokit,
+  loc: RepoRef,
+  ref: string,
+): Promise<PolicySource | null> {
+  const found = await findPolicy(octokit as unknown as Gh, { owner: loc.owner, repo: loc.repo, ref });
+  return found ? sourceOf(found, loc) : null;
+}
+
+export async function validate(
+  octokit: AppOctokit,
+  source: PolicySource,
+  now: Date,
+  strict: boolean,
+): Promise<PolicyLookup> {
+  const result = await loadPolicy(source.text, source.path, {
+    now,
+    strict,
+    fetchRemote: remoteFetcher(octokit as unknown as Gh),
+  });
+  if (result.ok) return { state: "ok", source, policy: result.policy, warnings: result.warnings.map(String) };
+  return { state: "invalid", source, errors: result.errors };
+}
+
+export async function resolvePolicy(
+  octokit: AppOctokit,
+  loc: RepoRef,
+  ref: string,
+  now: Date,
+): Promise<PolicyLookup> {
+  const source = await findSource(octokit, loc, ref);
+  if (!source) return { state: "none" };
+  return validate(octokit, source, now, false);
+}
+
+/** True when the source lives in the repository itself, so its lines can carry annotations. */
+export function isLocal(source: PolicySource, loc: RepoRef): boolean {
+  return source.repo.toLowerCase() === `${loc.owner}/${loc.repo}`.toLowerCase();
+}
+
+export function describeErrors(errors: readonly PolicyError[], max = 50): string {
+  const lines = errors.slice(0, max).map((e) => `- \`${formatPolicyError(e).replace(/`/g, "'")}\``);
+  if (errors.length > max) lines.push(`- … and ${errors.length - max} more`);
+  return lines.join("\n");
+}

@@ -1,0 +1,88 @@
+// `readiness reconcile`: one pass of ./reconcile.ts from the command line (a cron job, a Kubernetes CronJob),
+// with the server's settings (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST). No webhook secret needed.
+import { Probot } from "probot";
+import { readSettings } from "./config.js";
+import { createReadinessApp, type ReconcileScope } from "./index.js";
+import { createLogger } from "./logging.js";
+
+export interface ReconcileIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env?: Record<string, string | undefined>;
+}
+
+export const RECONCILE_USAGE = `Usage: readiness reconcile [--repo OWNER/NAME] [--installation ID] [--dry-run]
+
+Re-evaluates open release pull requests whose result can change with time (waivers that expire,
+maxAgeDays limits) or whose check run was left in_progress or never written (a missed webhook),
+in every installation of the App. Reads APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST/GHE_PROTOCOL.
+
+  --repo OWNER/NAME    only this repository
+  --installation ID    only this installation
+  --dry-run            list what would be re-evaluated, change nothing
+`;
+
+type Parsed = ({ ok: true } & ReconcileScope & { help?: boolean }) | { ok: false; message: string };
+
+export function parseReconcileArgs(argv: readonly string[]): Parsed {
+  const out: ReconcileScope & { help?: boolean } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
+    const value = () => inline ?? argv[++i];
+    if (flag === "--help" || flag === "-h") out.help = true;
+    else if (flag === "--dry-run") out.dryRun = true;
+    else if (flag === "--repo") {
+      const v = value();
+      if (!v || !/^[^/\s]+\/[^/\s]+$/.test(v)) return { ok: false, message: "--repo needs OWNER/NAME" };
+      out.repository = v;
+    } else if (flag === "--installation") {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 1) return { ok: false, message: "--installation needs a number" };
+      out.installationId = v;
+    } else return { ok: false, message: `unknown argument: ${arg}` };
+  }
+  return { ok: true, ...out };
+}
+
+/** Exit code: 0 done, 1 some repositories could not be reconciled, 2 usage or settings error. */
+export async function reconcileMain(argv: readonly string[], io: ReconcileIO): Promise<number> {
+  const args = parseReconcileArgs(argv);
+  if (!args.ok) {
+    io.stderr.write(`readiness reconcile: ${args.message}\n\n${RECONCILE_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout.write(RECONCILE_USAGE);
+    return 0;
+  }
+  const env = io.env ?? process.env;
+  const settings = readSettings({ LOG_LEVEL: "warn", ...env }, { requireWebhookSecret: false });
+  if (!settings.ok) {
+    io.stderr.write(`readiness reconcile: ${settings.message}\n`);
+    return 2;
+  }
+  const s = settings.settings;
+  const log = await createLogger(s, 2);
+  const probot = new Probot({ appId: s.appId, privateKey: s.privateKey, baseUrl: s.baseUrl, log });
+  const { app, runtime } = createReadinessApp({ concurrency: s.queueConcurrency, maxQueued: 100_000 });
+  await probot.load(app, { cwd: process.cwd(), addHandler: () => {} });
+  const scope: ReconcileScope = {};
+  if (args.repository) scope.repository = args.repository;
+  if (args.installationId !== undefined) scope.installationId = args.installationId;
+  if (args.dryRun) scope.dryRun = true;
+  const summary = await runtime.reconcileNow(scope);
+  await runtime.idle();
+  for (const d of summary.decisions)
+    io.stdout.write(`${args.dryRun ? "would re-evaluate" : "re-evaluated"} ${d}\n`);
+  for (const e of summary.errors) io.stderr.write(`error: ${e}\n`);
+  io.stdout.write(
+    `reconcile: ${summary.installations} installation(s), ${summary.repositories} repositories, ` +
+      `${summary.gated} gated of ${summary.pullRequests} open pull requests: ` +
+      `${summary.reevaluated} ${args.dryRun ? "to re-evaluate" : "re-evaluated"}, ${summary.upToDate} up to date, ` +
+      `${summary.errors.length} error(s)\n`,
+  );
+  return summary.errors.length ? 1 : 0;
+}

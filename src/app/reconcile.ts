@@ -1,0 +1,192 @@
+// How missed webhooks heal, and how results that change with time alone (a waiver expires, a file ages past
+// maxAgeDays) get written: for every installation and repository, revisit the open release PRs whose result
+// can have changed without an event, or whose check run was left in_progress or never written.
+import { gatesPullRequest, isTimeSensitive } from "./applies.js";
+import { DEFAULT_CHECK_NAME, errorForLog } from "./evaluate.js";
+import { type Job, type PullRequestData, parseRunTag } from "./jobs.js";
+import { listOpenPullRequests } from "./lookup.js";
+import type { AppOctokit } from "./octokit.js";
+import { resolvePolicy } from "./policy.js";
+import { findCheckRun } from "./publish/check-run.js";
+
+export interface ReconcileLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface ReconcileOptions {
+  /** Authenticated as the App (JWT): lists installations. */
+  appOctokit: AppOctokit;
+  installationOctokit: (installationId: number) => Promise<AppOctokit>;
+  appId: number;
+  now: () => Date;
+  log: ReconcileLog;
+  /** Takes a pull request evaluation: the server queues it, the CLI runs it. */
+  submit: (job: Job) => void | Promise<void>;
+  installationId?: number;
+  /** `owner/name`: one repository only. */
+  repository?: string;
+  /** List what would be re-evaluated, without evaluating. */
+  dryRun?: boolean;
+}
+
+export interface ReconcileSummary {
+  installations: number;
+  repositories: number;
+  pullRequests: number;
+  gated: number;
+  reevaluated: number;
+  upToDate: number;
+  errors: string[];
+  /** `owner/name#number: why`, for the CLI to print. */
+  decisions: string[];
+}
+
+interface RepoInfo {
+  owner: string;
+  name: string;
+  defaultBranch?: string;
+  archived?: boolean;
+}
+
+async function listInstallations(octokit: AppOctokit): Promise<number[]> {
+  const ids: number[] = [];
+  for await (const page of octokit.paginate.iterator("GET /app/installations", { per_page: 100 })) {
+    for (const inst of page.data) ids.push(inst.id);
+  }
+  return ids;
+}
+
+async function listRepositories(octokit: AppOctokit): Promise<RepoInfo[]> {
+  const repos: RepoInfo[] = [];
+  for await (const page of octokit.paginate.iterator("GET /installation/repositories", { per_page: 100 })) {
+    // paginate unwraps { repositories: [...] } into the list itself.
+    const list = (
+      Array.isArray(page.data) ? page.data : (page.data as { repositories: unknown[] }).repositories
+    ) as {
+      name: string;
+      owner: { login: string };
+      default_branch?: string;
+      archived?: boolean;
+    }[];
+    for (const r of list)
+      repos.push({
+        owner: r.owner.login,
+        name: r.name,
+        ...(r.default_branch ? { defaultBranch: r.default_branch } : {}),
+        ...(r.archived ? { archived: true } : {}),
+      });
+  }
+  return repos;
+}
+
+/** Why a gated PR needs a new evaluation now, or null when its last result still holds. */
+async function staleReason(
+  octokit: AppOctokit,
+  repo: RepoInfo,
+  pr: PullRequestData,
+  checkName: string,
+  appId: number,
+  timeSensitivePolicy: boolean,
+): Promise<string | null> {
+  if (timeSensitivePolicy) return "the policy has waivers or maxAgeDays limits";
+  const run = await findCheckRun(octokit, {
+    owner: repo.owner,
+    repo: repo.name,
+    sha: pr.headSha,
+    name: checkName,
+    appId,
+  });
+  if (!run) return "no check run on its head commit (a missed webhook?)";
+  if (run.status !== "completed") return `its check run was left ${run.status}`;
+  if (parseRunTag(run.externalId)?.timeSensitive) return "its last result depended on waivers that expire";
+  return null;
+}
+
+export async function reconcile(o: ReconcileOptions): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = {
+    installations: 0,
+    repositories: 0,
+    pullRequests: 0,
+    gated: 0,
+    reevaluated: 0,
+    upToDate: 0,
+    errors: [],
+    decisions: [],
+  };
+  const installations =
+    o.installationId !== undefined ? [o.installationId] : await listInstallations(o.appOctokit);
+  for (const installationId of installations) {
+    summary.installations++;
+    let octokit: AppOctokit;
+    let repos: RepoInfo[];
+    try {
+      octokit = await o.installationOctokit(installationId);
+      repos = await listRepositories(octokit);
+    } catch (error) {
+      summary.errors.push(`installation ${installationId}: ${errorForLog(error).message}`);
+      continue;
+    }
+    for (const repo of repos) {
+      const full = `${repo.owner}/${repo.name}`;
+      if (repo.archived) continue;
+      if (o.repository && o.repository.toLowerCase() !== full.toLowerCase()) continue;
+      summary.repositories++;
+      try {
+        await reconcileRepository(o, octokit, installationId, repo, summary);
+      } catch (error) {
+        summary.errors.push(`${full}: ${errorForLog(error).message}`);
+        o.log.warn({ repository: full, err: errorForLog(error) }, "reconcile: repository skipped");
+      }
+    }
+  }
+  o.log.info({ ...summary, decisions: summary.decisions.length }, "reconcile finished");
+  return summary;
+}
+
+async function reconcileRepository(
+  o: ReconcileOptions,
+  octokit: AppOctokit,
+  installationId: number,
+  repo: RepoInfo,
+  summary: ReconcileSummary,
+): Promise<void> {
+  const loc = { owner: repo.owner, repo: repo.name };
+  const prs = await listOpenPullRequests(octokit, loc);
+  summary.pullRequests += prs.length;
+  const bases = new Map<string, PullRequestData[]>();
+  for (const pr of prs) bases.set(pr.baseRef, [...(bases.get(pr.baseRef) ?? []), pr]);
+  for (const [base, list] of bases) {
+    const lookup = await resolvePolicy(octokit, loc, base, o.now());
+    if (lookup.state === "none") continue;
+    for (const pr of list) {
+      const gated = lookup.state === "invalid" || gatesPullRequest(lookup.policy, pr);
+      if (!gated) continue;
+      summary.gated++;
+      const name = lookup.state === "ok" ? lookup.policy.gate.checkName : DEFAULT_CHECK_NAME;
+      const timed = lookup.state === "ok" && isTimeSensitive(lookup.policy);
+      const why = await staleReason(octokit, repo, pr, name, o.appId, timed);
+      const label = `${repo.owner}/${repo.name}#${pr.number}`;
+      if (!why) {
+        summary.upToDate++;
+        continue;
+      }
+      summary.decisions.push(`${label}: ${why}`);
+      summary.reevaluated++;
+      if (o.dryRun) continue;
+      await o.submit({
+        type: "pull_request",
+        installationId,
+        owner: repo.owner,
+        repo: repo.name,
+        ...(repo.defaultBranch ? { defaultBranch: repo.defaultBranch } : {}),
+        deliveries: [],
+        reason: "reconcile",
+        number: pr.number,
+        sha: pr.headSha,
+        pr,
+      });
+    }
+  }
+}

@@ -1,0 +1,696 @@
+// A local stand-in for the part of GitHub's REST API the App uses, served on 127.0.0.1 under /api/v3 (the
+// GitHub Enterprise Server layout, so the App reaches it through GHE_HOST/GHE_PROTOCOL). It keeps state
+// (repositories, files per commit, pull requests, workflow runs, check runs, comments, releases, deployment
+// gate answers) and records every request, so a test asserts on what the App wrote.
+//
+// Built to be extended: `use()` adds middleware that runs before routing (latency, faults, rate limits),
+// `route()` adds or overrides an endpoint. A load or fault-injection test composes those.
+import { createHash, createPublicKey, createVerify, type KeyObject, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface StandInRequest {
+  method: string;
+  /** Path below /api/v3, without the query. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage["headers"];
+  body: unknown;
+  /** Set by the router: the route's named parameters. */
+  params: Record<string, string>;
+  /** When the request arrived (ms since epoch). */
+  at: number;
+}
+
+export interface StandInReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler = (req: StandInRequest, gh: GitHubStandIn) => StandInReply | Promise<StandInReply>;
+/** Returns a reply to answer instead of routing (a fault), or undefined to go on. May await (latency). */
+export type Middleware = (
+  req: StandInRequest,
+  gh: GitHubStandIn,
+) => StandInReply | undefined | Promise<StandInReply | undefined>;
+
+export interface PullRequestSeed {
+  number: number;
+  base: string;
+  head: string;
+  headSha: string;
+  labels?: string[];
+  state?: "open" | "closed";
+  draft?: boolean;
+  user?: string;
+}
+
+export interface WorkflowRunSeed {
+  id?: number;
+  name: string;
+  path: string;
+  headSha: string;
+  branch?: string;
+  event?: string;
+  status?: string;
+  conclusion?: string | null;
+  createdAt?: string;
+}
+
+export interface RepoSeed {
+  owner: string;
+  name: string;
+  id?: number;
+  defaultBranch?: string;
+  /** Files by ref: a branch name, a tag or a commit sha → path → text. */
+  files?: Record<string, Record<string, string>>;
+  /** Branch and tag names → commit sha, so `contents?ref=main` and tags resolve. */
+  refs?: Record<string, string>;
+  pulls?: PullRequestSeed[];
+  runs?: WorkflowRunSeed[];
+  releases?: { id: number; tag: string; draft?: boolean; prerelease?: boolean }[];
+}
+
+export interface CheckRunState {
+  id: number;
+  owner: string;
+  repo: string;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  external_id: string | null;
+  output: { title?: string; summary?: string; text?: string };
+  annotations: unknown[];
+  actions: unknown[];
+  app_id: number;
+  /** Every write to this run, in order. */
+  writes: Record<string, unknown>[];
+}
+
+export interface CommentState {
+  id: number;
+  owner: string;
+  repo: string;
+  issue: number;
+  body: string;
+  app_id: number | null;
+  user: string;
+  edits: number;
+}
+
+export interface GateAnswer {
+  owner: string;
+  repo: string;
+  runId: number;
+  environment_name: string;
+  state?: string;
+  comment?: string;
+}
+
+export interface StandInOptions {
+  /** The App's id: check runs and comments written with an installation token belong to it. */
+  appId: number;
+  /** PEM of the App's public key: installation token requests must carry a JWT it verifies. */
+  publicKey?: string;
+  installations?: { id: number; account: string }[];
+}
+
+const API = "/api/v3";
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handler: RouteHandler;
+}
+
+function compile(path: string): { pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = path
+    .split("/")
+    .map((seg) => {
+      if (seg.startsWith(":")) {
+        names.push(seg.slice(1));
+        return "([^/]+)";
+      }
+      if (seg.startsWith("*")) {
+        names.push(seg.slice(1));
+        return "(.+)";
+      }
+      return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    })
+    .join("/");
+  return { pattern: new RegExp(`^${source}$`), names };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): StandInReply => ({
+  status,
+  body,
+  headers,
+});
+const notFound = (): StandInReply =>
+  json(404, { message: "Not Found", documentation_url: "https://docs.github.com" });
+
+function verifyJwt(token: string, key: KeyObject, appId: number): boolean {
+  const [h, p, s] = token.split(".");
+  if (!h || !p || !s) return false;
+  const verifier = createVerify("RSA-SHA256");
+  verifier.update(`${h}.${p}`);
+  if (!verifier.verify(key, Buffer.from(s, "base64url"))) return false;
+  const claims = JSON.parse(Buffer.from(p, "base64url").toString("utf8")) as { iss?: unknown; exp?: number };
+  return String(claims.iss) === String(appId) && (claims.exp ?? 0) * 1000 > Date.now();
+}
+
+export class GitHubStandIn {
+  readonly requests: StandInRequest[] = [];
+  readonly repos = new Map<string, Required<Omit<RepoSeed, "id">> & { id: number }>();
+  readonly checkRuns: CheckRunState[] = [];
+  readonly comments: CommentState[] = [];
+  readonly gateAnswers: GateAnswer[] = [];
+  readonly issues: { owner: string; repo: string; number: number; title: string; body: string }[] = [];
+  readonly releasePatches: { owner: string; repo: string; id: number; body: unknown }[] = [];
+  /** Installation tokens handed out; a test can assert none of them reached a log. */
+  readonly tokens: string[] = [];
+  private readonly routes: Route[] = [];
+  private readonly middleware: Middleware[] = [];
+  private readonly publicKey: KeyObject | undefined;
+  private server: Server | undefined;
+  private nextId = 1000;
+  origin = "";
+
+  constructor(readonly options: StandInOptions) {
+    this.publicKey = options.publicKey ? createPublicKey(options.publicKey) : undefined;
+    this.defaultRoutes();
+  }
+
+  /** host:port, for GHE_HOST. */
+  get host(): string {
+    return this.origin.replace(/^https?:\/\//, "");
+  }
+
+  get baseUrl(): string {
+    return `${this.origin}${API}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.origin = `http://127.0.0.1:${port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    const server = this.server;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  use(mw: Middleware): this {
+    this.middleware.push(mw);
+    return this;
+  }
+
+  /** Routes added later win over earlier ones (and over the defaults). */
+  route(method: string, path: string, handler: RouteHandler): this {
+    const { pattern, names } = compile(path);
+    this.routes.unshift({ method: method.toUpperCase(), pattern, names, handler });
+    return this;
+  }
+
+  addRepo(seed: RepoSeed): this {
+    const repo = {
+      owner: seed.owner,
+      name: seed.name,
+      id: seed.id ?? this.nextId++,
+      defaultBranch: seed.defaultBranch ?? "main",
+      files: seed.files ?? {},
+      refs: seed.refs ?? {},
+      pulls: seed.pulls ?? [],
+      runs: (seed.runs ?? []).map((r) => ({ ...r, id: r.id ?? this.nextId++ })),
+      releases: seed.releases ?? [],
+    };
+    this.repos.set(`${seed.owner}/${seed.name}`.toLowerCase(), repo);
+    return this;
+  }
+
+  repo(owner: string, name: string) {
+    return this.repos.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  /** Requests whose "METHOD /path" (below /api/v3, no query) starts with `prefix`. */
+  count(prefix = ""): number {
+    return this.requests.filter((r) => `${r.method} ${r.path}`.startsWith(prefix)).length;
+  }
+
+  /** Requests that wrote something (anything but GET and the token exchange). */
+  writes(): StandInRequest[] {
+    return this.requests.filter((r) => r.method !== "GET" && !r.path.endsWith("/access_tokens"));
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", this.origin || "http://127.0.0.1");
+    let body: unknown = raw;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      // keep the text
+    }
+    const path = url.pathname.startsWith(API) ? url.pathname.slice(API.length) || "/" : url.pathname;
+    const request: StandInRequest = {
+      method: (req.method ?? "GET").toUpperCase(),
+      path: decodeURI(path),
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      params: {},
+      at: Date.now(),
+    };
+    this.requests.push(request);
+    let reply: StandInReply | undefined;
+    try {
+      for (const mw of this.middleware) {
+        reply = await mw(request, this);
+        if (reply) break;
+      }
+      if (!reply) reply = await this.dispatch(request);
+    } catch (e) {
+      reply = json(500, { message: `stand-in error: ${(e as Error).message}` });
+    }
+    const headers: Record<string, string> = {
+      "x-ratelimit-limit": "5000",
+      "x-ratelimit-remaining": "4999",
+      "x-github-request-id": randomUUID(),
+      ...(reply.headers ?? {}),
+    };
+    if (reply.body === undefined) {
+      res.writeHead(reply.status, headers).end();
+    } else if (typeof reply.body === "string") {
+      res
+        .writeHead(reply.status, { "content-type": "application/vnd.github.raw", ...headers })
+        .end(reply.body);
+    } else {
+      res
+        .writeHead(reply.status, { "content-type": "application/json; charset=utf-8", ...headers })
+        .end(JSON.stringify(reply.body));
+    }
+  }
+
+  private async dispatch(req: StandInRequest): Promise<StandInReply> {
+    for (const route of this.routes) {
+      if (route.method !== req.method) continue;
+      const m = route.pattern.exec(req.path);
+      if (!m) continue;
+      req.params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")]));
+      if (!req.path.startsWith("/app/") && !this.installationAuthorized(req)) {
+        return json(401, { message: "Bad credentials" });
+      }
+      return route.handler(req, this);
+    }
+    return notFound();
+  }
+
+  private installationAuthorized(req: StandInRequest): boolean {
+    const auth = String(req.headers.authorization ?? "");
+    const token = auth.replace(/^(token|bearer)\s+/i, "");
+    return this.tokens.includes(token);
+  }
+
+  private appAuthorized(req: StandInRequest): boolean {
+    const auth = String(req.headers.authorization ?? "");
+    if (!/^bearer\s+/i.test(auth)) return false;
+    if (!this.publicKey) return true;
+    return verifyJwt(auth.replace(/^bearer\s+/i, ""), this.publicKey, this.options.appId);
+  }
+
+  private resolveRef(repo: ReturnType<GitHubStandIn["repo"]>, ref: string | null): string {
+    if (!repo) return ref ?? "";
+    const r = ref ?? repo.defaultBranch;
+    return repo.refs[r] ?? r;
+  }
+
+  private filesAt(repo: NonNullable<ReturnType<GitHubStandIn["repo"]>>, ref: string | null) {
+    const name = ref ?? repo.defaultBranch;
+    return repo.files[name] ?? repo.files[this.resolveRef(repo, name)];
+  }
+
+  private pullJson(repo: NonNullable<ReturnType<GitHubStandIn["repo"]>>, pr: PullRequestSeed) {
+    const base = `${this.baseUrl}/repos/${repo.owner}/${repo.name}`;
+    return {
+      id: pr.number * 1000,
+      number: pr.number,
+      state: pr.state ?? "open",
+      draft: pr.draft ?? false,
+      title: `PR ${pr.number}`,
+      html_url: `${this.origin}/${repo.owner}/${repo.name}/pull/${pr.number}`,
+      url: `${base}/pulls/${pr.number}`,
+      user: { login: pr.user ?? "octocat", type: "User" },
+      labels: (pr.labels ?? []).map((name, i) => ({ id: i + 1, name })),
+      merged_at: null,
+      base: { ref: pr.base, sha: this.resolveRef(repo, pr.base), repo: { id: repo.id } },
+      head: { ref: pr.head, sha: pr.headSha, repo: { id: repo.id } },
+    };
+  }
+
+  private defaultRoutes(): void {
+    const repoOf = (req: StandInRequest) => this.repo(req.params.owner ?? "", req.params.repo ?? "");
+
+    this.route("POST", "/app/installations/:id/access_tokens", (req) => {
+      if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
+      const token = `ghs_standin${randomUUID().replace(/-/g, "")}`;
+      this.tokens.push(token);
+      return json(201, {
+        token,
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        permissions: {},
+        repository_selection: "all",
+      });
+    });
+    this.route("GET", "/app/installations", (req) => {
+      if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
+      return json(
+        200,
+        (this.options.installations ?? [{ id: 1, account: "octo" }]).map((i) => ({
+          id: i.id,
+          account: { login: i.account },
+        })),
+      );
+    });
+    this.route("GET", "/installation/repositories", () => {
+      const repositories = [...this.repos.values()].map((r) => ({
+        id: r.id,
+        name: r.name,
+        full_name: `${r.owner}/${r.name}`,
+        owner: { login: r.owner },
+        default_branch: r.defaultBranch,
+        archived: false,
+      }));
+      return json(200, { total_count: repositories.length, repositories });
+    });
+
+    this.route("GET", "/repos/:owner/:repo/contents/*path", (req) => {
+      const repo = repoOf(req);
+      if (!repo) return notFound();
+      const text = this.filesAt(repo, req.query.get("ref"))?.[req.params.path ?? ""];
+      if (text === undefined) return notFound();
+      if (String(req.headers.accept ?? "").includes("raw")) return { status: 200, body: text };
+      return json(200, {
+        type: "file",
+        path: req.params.path,
+        encoding: "base64",
+        content: Buffer.from(text).toString("base64"),
+        size: Buffer.byteLength(text),
+      });
+    });
+    this.route("GET", "/repos/:owner/:repo/git/trees/:sha", (req) => {
+      const repo = repoOf(req);
+      const files = repo ? this.filesAt(repo, req.params.sha ?? null) : undefined;
+      if (!files) return notFound();
+      const tree = Object.entries(files).map(([path, text]) => ({
+        path,
+        mode: "100644",
+        type: "blob",
+        sha: blobSha(text),
+        size: Buffer.byteLength(text),
+      }));
+      return json(200, { sha: req.params.sha, tree, truncated: false });
+    });
+    this.route("GET", "/repos/:owner/:repo/git/blobs/:sha", (req) => {
+      const repo = repoOf(req);
+      if (!repo) return notFound();
+      for (const files of Object.values(repo.files))
+        for (const text of Object.values(files))
+          if (blobSha(text) === req.params.sha) {
+            if (String(req.headers.accept ?? "").includes("raw")) return { status: 200, body: text };
+            return json(200, {
+              sha: req.params.sha,
+              encoding: "base64",
+              content: Buffer.from(text).toString("base64"),
+            });
+          }
+      return notFound();
+    });
+    this.route("GET", "/repos/:owner/:repo/git/ref/*ref", (req) => {
+      const repo = repoOf(req);
+      const name = (req.params.ref ?? "").replace(/^(tags|heads)\//, "");
+      const sha = repo?.refs[name];
+      if (!sha) return notFound();
+      return json(200, { ref: `refs/${req.params.ref}`, object: { type: "commit", sha } });
+    });
+    this.route("GET", "/repos/:owner/:repo/actions/runs", (req) => {
+      const repo = repoOf(req);
+      if (!repo) return notFound();
+      const sha = req.query.get("head_sha");
+      const runs = repo.runs
+        .filter((r) => !sha || r.headSha === sha)
+        .map((r) => this.runJson(repo, r as WorkflowRunSeed & { id: number }));
+      return json(200, { total_count: runs.length, workflow_runs: runs });
+    });
+    this.route("GET", "/repos/:owner/:repo/commits/:ref/check-runs", (req) => {
+      const name = req.query.get("check_name");
+      const appId = req.query.get("app_id");
+      const runs = this.checkRuns
+        .filter(
+          (r) =>
+            r.owner === req.params.owner &&
+            r.repo === req.params.repo &&
+            r.head_sha === req.params.ref &&
+            (!name || r.name === name) &&
+            (!appId || String(r.app_id) === appId),
+        )
+        .reverse()
+        .map((r) => this.checkRunJson(r));
+      return json(200, { total_count: runs.length, check_runs: runs });
+    });
+    this.route("POST", "/repos/:owner/:repo/check-runs", (req) => {
+      const b = req.body as Record<string, unknown>;
+      const output = (b.output ?? {}) as CheckRunState["output"] & { annotations?: unknown[] };
+      const run: CheckRunState = {
+        id: this.nextId++,
+        owner: req.params.owner!,
+        repo: req.params.repo!,
+        name: String(b.name),
+        head_sha: String(b.head_sha),
+        status: String(b.conclusion ? "completed" : (b.status ?? "queued")),
+        conclusion: (b.conclusion as string) ?? null,
+        external_id: (b.external_id as string) ?? null,
+        output: { title: output.title, summary: output.summary, text: output.text },
+        annotations: [...(output.annotations ?? [])],
+        actions: (b.actions as unknown[]) ?? [],
+        app_id: this.options.appId,
+        writes: [b],
+      };
+      this.checkRuns.push(run);
+      return json(201, this.checkRunJson(run));
+    });
+    this.route("PATCH", "/repos/:owner/:repo/check-runs/:id", (req) => {
+      const run = this.checkRuns.find((r) => String(r.id) === req.params.id);
+      if (!run) return notFound();
+      const b = req.body as Record<string, unknown>;
+      run.writes.push(b);
+      if (b.conclusion) {
+        run.status = "completed";
+        run.conclusion = String(b.conclusion);
+      } else if (b.status) {
+        run.status = String(b.status);
+        if (run.status !== "completed") run.conclusion = null;
+      }
+      if (b.external_id !== undefined) run.external_id = b.external_id as string;
+      if (b.actions) run.actions = b.actions as unknown[];
+      const output = b.output as (CheckRunState["output"] & { annotations?: unknown[] }) | undefined;
+      if (output) {
+        run.output = { title: output.title, summary: output.summary, text: output.text };
+        run.annotations.push(...(output.annotations ?? []));
+      }
+      return json(200, this.checkRunJson(run));
+    });
+    this.route("GET", "/repos/:owner/:repo/commits/:ref/status", (req) =>
+      json(200, { state: "pending", sha: req.params.ref, total_count: 0, statuses: [] }),
+    );
+    this.route("GET", "/repos/:owner/:repo/commits/:ref/check-suites", () =>
+      json(200, { total_count: 0, check_suites: [] }),
+    );
+    this.route("GET", "/repos/:owner/:repo/issues/:number/comments", (req) => {
+      const list = this.comments
+        .filter(
+          (c) =>
+            c.owner === req.params.owner &&
+            c.repo === req.params.repo &&
+            String(c.issue) === req.params.number,
+        )
+        .map((c) => this.commentJson(c));
+      return json(200, list);
+    });
+    this.route("POST", "/repos/:owner/:repo/issues/:number/comments", (req) => {
+      const c: CommentState = {
+        id: this.nextId++,
+        owner: req.params.owner!,
+        repo: req.params.repo!,
+        issue: Number(req.params.number),
+        body: String((req.body as { body?: string }).body ?? ""),
+        app_id: this.options.appId,
+        user: "readiness-gate[bot]",
+        edits: 0,
+      };
+      this.comments.push(c);
+      return json(201, this.commentJson(c));
+    });
+    this.route("PATCH", "/repos/:owner/:repo/issues/comments/:id", (req) => {
+      const c = this.comments.find((x) => String(x.id) === req.params.id);
+      if (!c) return notFound();
+      c.body = String((req.body as { body?: string }).body ?? "");
+      c.edits++;
+      return json(200, this.commentJson(c));
+    });
+    this.route("GET", "/repos/:owner/:repo/pulls", (req) => {
+      const repo = repoOf(req);
+      if (!repo) return notFound();
+      const state = req.query.get("state") ?? "open";
+      return json(
+        200,
+        repo.pulls
+          .filter((p) => state === "all" || (p.state ?? "open") === state)
+          .map((p) => this.pullJson(repo, p)),
+      );
+    });
+    this.route("GET", "/repos/:owner/:repo/pulls/:number", (req) => {
+      const repo = repoOf(req);
+      const pr = repo?.pulls.find((p) => String(p.number) === req.params.number);
+      return repo && pr ? json(200, this.pullJson(repo, pr)) : notFound();
+    });
+    this.route("GET", "/repos/:owner/:repo/pulls/:number/files", () => json(200, []));
+    this.route("GET", "/repos/:owner/:repo/commits/:sha/pulls", (req) => {
+      const repo = repoOf(req);
+      if (!repo) return notFound();
+      return json(
+        200,
+        repo.pulls.filter((p) => p.headSha === req.params.sha).map((p) => this.pullJson(repo, p)),
+      );
+    });
+    this.route("GET", "/repos/:owner/:repo/git/commits/:sha", (req) =>
+      json(200, { sha: req.params.sha, committer: { date: new Date().toISOString() } }),
+    );
+    this.route("POST", "/repos/:owner/:repo/actions/runs/:runId/deployment_protection_rule", (req) => {
+      const b = req.body as { environment_name: string; state?: string; comment?: string };
+      this.gateAnswers.push({
+        owner: req.params.owner!,
+        repo: req.params.repo!,
+        runId: Number(req.params.runId),
+        ...b,
+      });
+      return { status: 204 };
+    });
+    this.route("GET", "/repos/:owner/:repo/releases/:id", (req) => {
+      const release = repoOf(req)?.releases.find((r) => String(r.id) === req.params.id);
+      return release
+        ? json(200, {
+            id: release.id,
+            tag_name: release.tag,
+            draft: release.draft ?? false,
+            prerelease: release.prerelease ?? false,
+            assets: [],
+          })
+        : notFound();
+    });
+    this.route("PATCH", "/repos/:owner/:repo/releases/:id", (req) => {
+      const release = repoOf(req)?.releases.find((r) => String(r.id) === req.params.id);
+      if (!release) return notFound();
+      this.releasePatches.push({
+        owner: req.params.owner!,
+        repo: req.params.repo!,
+        id: release.id,
+        body: req.body,
+      });
+      Object.assign(release, { draft: (req.body as { draft?: boolean }).draft ?? release.draft });
+      return json(200, { id: release.id, tag_name: release.tag, draft: release.draft ?? false });
+    });
+    this.route("GET", "/repos/:owner/:repo/issues", (req) =>
+      json(
+        200,
+        this.issues
+          .filter((i) => i.owner === req.params.owner && i.repo === req.params.repo)
+          .map((i) => ({
+            number: i.number,
+            title: i.title,
+            body: i.body,
+            performed_via_github_app: { id: this.options.appId },
+          })),
+      ),
+    );
+    this.route("POST", "/repos/:owner/:repo/issues", (req) => {
+      const b = req.body as { title: string; body: string };
+      const issue = {
+        owner: req.params.owner!,
+        repo: req.params.repo!,
+        number: this.nextId++,
+        title: b.title,
+        body: b.body,
+      };
+      this.issues.push(issue);
+      return json(201, { number: issue.number, title: issue.title, body: issue.body });
+    });
+  }
+
+  private runJson(repo: NonNullable<ReturnType<GitHubStandIn["repo"]>>, r: WorkflowRunSeed & { id: number }) {
+    return {
+      id: r.id,
+      name: r.name,
+      path: r.path,
+      head_sha: r.headSha,
+      head_branch: r.branch ?? null,
+      event: r.event ?? "push",
+      status: r.status ?? "completed",
+      conclusion: r.conclusion === undefined ? "success" : r.conclusion,
+      created_at: r.createdAt ?? new Date().toISOString(),
+      updated_at: r.createdAt ?? new Date().toISOString(),
+      run_started_at: r.createdAt ?? new Date().toISOString(),
+      html_url: `${this.origin}/${repo.owner}/${repo.name}/actions/runs/${r.id}`,
+      pull_requests: [],
+    };
+  }
+
+  private checkRunJson(r: CheckRunState) {
+    return {
+      id: r.id,
+      name: r.name,
+      head_sha: r.head_sha,
+      status: r.status,
+      conclusion: r.conclusion,
+      external_id: r.external_id,
+      html_url: `${this.origin}/${r.owner}/${r.repo}/runs/${r.id}`,
+      output: {
+        title: r.output.title ?? null,
+        summary: r.output.summary ?? null,
+        annotations_count: r.annotations.length,
+      },
+      app: { id: r.app_id, slug: "readiness-gate" },
+    };
+  }
+
+  private commentJson(c: CommentState) {
+    return {
+      id: c.id,
+      body: c.body,
+      user: { login: c.user, type: c.app_id ? "Bot" : "User" },
+      performed_via_github_app: c.app_id ? { id: c.app_id } : null,
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+      html_url: `${this.origin}/${c.owner}/${c.repo}/pull/${c.issue}#issuecomment-${c.id}`,
+    };
+  }
+}
+
+/** The git blob id of a text, as GitHub's trees report it. */
+function blobSha(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
