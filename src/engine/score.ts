@@ -73,7 +73,9 @@ export function scoreReport({ policy, checks, waivers, notes, target, now }: Sco
   const blocking =
     verdict === "go"
       ? []
-      : checks.filter((c) => FAILING.has(c.status) && (c.required || verdict === "no-go")).map((c) => c.id);
+      : checks
+          .filter((c) => FAILING.has(c.status) && (c.required || c.status !== "fail" || overall < minScore))
+          .map((c) => c.id);
 
   return {
     schemaVersion: 1,

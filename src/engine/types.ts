@@ -71,7 +71,10 @@ export interface Report {
   target: TargetSummary;
   categories: CategoryReport[];
   checks: CheckReport[];
-  /** Ids of checks that stand between this commit and GO. */
+  /**
+   * Ids of checks that stand between this commit and GO: required checks not passing, checks whose evidence
+   * could not be had, and, while the score is under minScore, every failing check.
+   */
   blocking: string[];
   /** Ids of checks still waiting for evidence (a workflow running). */
   pending: string[];
