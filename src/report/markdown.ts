@@ -131,10 +131,12 @@ const LEVELS: Level[] = [
   { passingDetail: false, summaryMax: 80, details: false, evidenceMax: 1, rows: "none", textMax: 100 },
 ];
 
+/** Evidence with a page to open; a label without a link only repeats the summary. */
 function evidenceText(evidence: EvidenceLink[] | undefined, max: number): string {
-  if (!evidence?.length || max <= 0) return "";
-  const shown = evidence.slice(0, max).map((e) => link(e.label, e.url));
-  const more = evidence.length > max ? ` (+${evidence.length - max})` : "";
+  const linked = (evidence ?? []).filter((e) => safeUrl(e.url) !== null);
+  if (!linked.length || max <= 0) return "";
+  const shown = linked.slice(0, max).map((e) => link(e.label, e.url));
+  const more = linked.length > max ? ` (+${linked.length - max})` : "";
   return shown.join(" · ") + more;
 }
 

@@ -1,0 +1,185 @@
+// Command-line arguments → a command, or a usage error as a value. Pure: no I/O.
+import { parseArgs } from "node:util";
+
+export type Format = "text" | "markdown" | "json";
+export const FORMATS: readonly Format[] = ["text", "markdown", "json"];
+
+export type Command =
+  | { name: "help"; topic?: "check" | "validate" | "schema" }
+  | { name: "version" }
+  | {
+      name: "check";
+      dir?: string;
+      policy?: string;
+      format: Format;
+      now?: Date;
+      github?: { owner: string; repo: string; ref: string };
+    }
+  | { name: "validate"; file?: string; now?: Date }
+  | { name: "schema" };
+
+export type Parsed = { ok: true; command: Command } | { ok: false; message: string };
+
+const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * An ISO-8601 date or date-time. A date alone is midnight UTC; a time without a zone is UTC, so the same
+ * command gives the same answer on every machine.
+ */
+export function parseNow(value: string): Date | null {
+  const m = ISO.exec(value.trim());
+  if (!m) return null;
+  const [, date, time, zone] = m;
+  const text = time ? `${date}T${time}${zone ? zone.toUpperCase() : "Z"}` : `${date}T00:00:00Z`;
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) return null;
+  // Reject dates JavaScript would roll over (2025-02-30 → March 2).
+  if (new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) return null;
+  return d;
+}
+
+const REPO = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
+
+function fail(message: string): Parsed {
+  return { ok: false, message };
+}
+
+function parse(
+  args: string[],
+  options: Record<string, { type: "string" | "boolean"; short?: string }>,
+  maxPositionals: number,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } | string {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { help: { type: "boolean", short: "h" }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length > maxPositionals) return `unexpected argument '${positionals[maxPositionals]}'`;
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (e) {
+    // parseArgs errors are worded for users; drop its advice about '--', which is noise here.
+    return (e as Error).message.replace(/\. To specify a positional argument.*$/s, "").replace(/\.$/, "");
+  }
+}
+
+export function parseCommandLine(argv: string[]): Parsed {
+  const [first, ...rest] = argv;
+  if (first === undefined) return fail("no command given");
+  if (first === "--help" || first === "-h" || first === "help") {
+    const topic = rest[0];
+    if (topic === "check" || topic === "validate" || topic === "schema")
+      return { ok: true, command: { name: "help", topic } };
+    return { ok: true, command: { name: "help" } };
+  }
+  if (first === "--version" || first === "-V" || first === "version")
+    return { ok: true, command: { name: "version" } };
+
+  switch (first) {
+    case "check": {
+      const p = parse(
+        rest,
+        {
+          policy: { type: "string", short: "p" },
+          format: { type: "string", short: "f" },
+          now: { type: "string" },
+          repo: { type: "string" },
+          ref: { type: "string" },
+        },
+        1,
+      );
+      if (typeof p === "string") return fail(p);
+      const v = p.values;
+      if (v.help) return { ok: true, command: { name: "help", topic: "check" } };
+      const format = (v.format as string | undefined) ?? "text";
+      if (!FORMATS.includes(format as Format))
+        return fail(`--format must be one of ${FORMATS.join(", ")}, not '${format}'`);
+      const command: Extract<Command, { name: "check" }> = { name: "check", format: format as Format };
+      if (p.positionals[0] !== undefined) command.dir = p.positionals[0];
+      if (typeof v.policy === "string") command.policy = v.policy;
+      if (typeof v.now === "string") {
+        const now = parseNow(v.now);
+        if (!now)
+          return fail(
+            `--now must be an ISO-8601 date or time (2025-03-01, 2025-03-01T12:00:00Z), not '${v.now}'`,
+          );
+        command.now = now;
+      }
+      const repo = v.repo as string | undefined;
+      const ref = v.ref as string | undefined;
+      if (repo !== undefined || ref !== undefined) {
+        if (repo === undefined || ref === undefined) return fail("--repo and --ref go together");
+        const m = REPO.exec(repo);
+        if (!m) return fail(`--repo must be OWNER/NAME, not '${repo}'`);
+        if (ref.trim() === "") return fail("--ref must not be empty");
+        command.github = { owner: m[1]!, repo: m[2]!, ref };
+      }
+      return { ok: true, command };
+    }
+    case "validate": {
+      const p = parse(rest, { now: { type: "string" } }, 1);
+      if (typeof p === "string") return fail(p);
+      if (p.values.help) return { ok: true, command: { name: "help", topic: "validate" } };
+      const command: Extract<Command, { name: "validate" }> = { name: "validate" };
+      if (p.positionals[0] !== undefined) command.file = p.positionals[0];
+      if (typeof p.values.now === "string") {
+        const now = parseNow(p.values.now);
+        if (!now) return fail(`--now must be an ISO-8601 date or time, not '${p.values.now}'`);
+        command.now = now;
+      }
+      return { ok: true, command };
+    }
+    case "schema": {
+      const p = parse(rest, {}, 0);
+      if (typeof p === "string") return fail(p);
+      if (p.values.help) return { ok: true, command: { name: "help", topic: "schema" } };
+      return { ok: true, command: { name: "schema" } };
+    }
+    default:
+      return fail(first.startsWith("-") ? `unknown option '${first}'` : `unknown command '${first}'`);
+  }
+}
+
+export const USAGE = `Usage:
+  readiness check [DIR] [--policy FILE] [--format text|markdown|json] [--now ISO-8601]
+                  [--repo OWNER/NAME --ref REF]
+  readiness validate [FILE] [--now ISO-8601]
+  readiness schema
+  readiness --help | --version`;
+
+export const HELP: Record<"main" | "check" | "validate" | "schema", string> = {
+  main: `readiness: a release gate. Evaluates .readiness.yml against evidence and says GO or NO-GO.
+
+${USAGE}
+
+Commands:
+  check     Evaluate the policy on a checkout and print the report.
+  validate  Check a policy file strictly, without evaluating it.
+  schema    Print the JSON Schema of .readiness.yml (for editors).
+
+Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not evaluate.
+Run 'readiness check --help' for the options of a command.`,
+  check: `Usage: readiness check [DIR] [options]
+
+Evaluates the policy on DIR (default: the current directory) and prints the report.
+
+Options:
+  -p, --policy FILE    The policy. Default: DIR/.readiness.yml, else DIR/.github/readiness.yml.
+  -f, --format FORMAT  text (default), markdown or json (the contract in docs/report-format.md).
+      --now ISO-8601   Evaluate as of this time (2025-03-01 or 2025-03-01T12:00:00Z; no zone means UTC).
+      --repo OWNER/NAME, --ref REF
+                       Take evidence from GitHub for that commit instead of the checkout
+                       (token from GITHUB_TOKEN, API from GITHUB_API_URL).
+
+Colour: on when stdout is a terminal, off when NO_COLOR is set.
+Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not evaluate (evidence missing).`,
+  validate: `Usage: readiness validate [FILE] [--now ISO-8601]
+
+Checks a policy (default: .readiness.yml, else .github/readiness.yml) strictly: a waiver past its expiry is an
+error. Prints every problem as file:line:column: message. Exit 0 when valid, 2 when not.`,
+  schema: `Usage: readiness schema
+
+Prints the JSON Schema of .readiness.yml. Editors use it through
+  # yaml-language-server: $schema=./schema/readiness.schema.json`,
+};

@@ -1,0 +1,258 @@
+// The readiness command: arguments in, report out. Parsing and printing only; the work is in policy/, evidence/,
+// engine/ and report/. The GitHub provider is imported on demand so a local run never loads Octokit.
+import { readFile, stat } from "node:fs/promises";
+import { isAbsolute, relative, resolve } from "node:path";
+import type { Writable } from "node:stream";
+import { runEvaluation } from "../engine/run.js";
+import type { Report } from "../engine/types.js";
+import type { CliGitHubEvidence } from "../evidence/github/cli.js";
+import { LocalEvidence, localTarget } from "../evidence/local/provider.js";
+import type { EvidenceProvider, Target } from "../evidence/types.js";
+import { formatPolicyError, type LoadOptions, loadPolicy, type PolicyError } from "../policy/load.js";
+import type { Policy } from "../policy/schema.js";
+import { renderJson } from "../report/json.js";
+import { renderMarkdown } from "../report/markdown.js";
+import { renderText } from "../report/text.js";
+import { type Command, HELP, parseCommandLine, USAGE } from "./args.js";
+
+export interface CliIo {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export const EXIT = { go: 0, noGo: 1, usage: 2, incomplete: 3 } as const;
+
+const POLICY_NAMES = [".readiness.yml", ".github/readiness.yml"];
+
+/** A failure the user can act on: one message, one exit code, never a stack trace. */
+class UserError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const out = (s: string) => void io.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+  const err = (s: string) => void io.stderr.write(s.endsWith("\n") ? s : `${s}\n`);
+  try {
+    const parsed = parseCommandLine(argv);
+    if (!parsed.ok) {
+      err(`readiness: ${parsed.message}\n${USAGE}\nRun 'readiness --help' for details.`);
+      return EXIT.usage;
+    }
+    return await run(parsed.command, io, out, err);
+  } catch (e) {
+    if (e instanceof UserError) {
+      err(`readiness: ${e.message}`);
+      return e.code;
+    }
+    err(`readiness: internal error: ${oneLine(e)}`);
+    if (io.env.READINESS_DEBUG && e instanceof Error && e.stack) err(e.stack);
+    return EXIT.incomplete;
+  }
+}
+
+async function run(
+  command: Command,
+  io: CliIo,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  switch (command.name) {
+    case "help":
+      out(HELP[command.topic ?? "main"]);
+      return 0;
+    case "version":
+      out(await version());
+      return 0;
+    case "schema": {
+      const { renderPolicyJsonSchema } = await import("../policy/json-schema.js");
+      out(renderPolicyJsonSchema());
+      return 0;
+    }
+    case "validate": {
+      const file = await findPolicy(io.cwd, command.file, io.cwd);
+      const text = await readPolicyFile(file, io.cwd);
+      const result = await loadAndReport(
+        text,
+        display(file, io.cwd),
+        { now: command.now ?? new Date(), strict: true },
+        err,
+      );
+      if (!result) return EXIT.usage;
+      const checks = Object.keys(result.checks).length;
+      const categories = Object.keys(result.categories).length;
+      out(
+        `${display(file, io.cwd)}: valid (${checks} check${checks === 1 ? "" : "s"}, ${categories} categor${categories === 1 ? "y" : "ies"})`,
+      );
+      return 0;
+    }
+    case "check":
+      return check(command, io, out, err);
+  }
+}
+
+async function check(
+  command: Extract<Command, { name: "check" }>,
+  io: CliIo,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  const dir = resolve(io.cwd, command.dir ?? ".");
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory()) throw new UserError(`not a directory: ${command.dir ?? dir}`, EXIT.usage);
+  const now = command.now ?? new Date();
+
+  let provider: EvidenceProvider;
+  let target: Target;
+  let policy: Policy | null;
+  if (command.github) {
+    const gh = await gitHubEvidence(command.github, io.env, err);
+    ({ provider, target } = gh);
+    policy = await gitHubPolicy(gh, command, io, now, err);
+  } else {
+    const file = await findPolicy(dir, command.policy, io.cwd);
+    policy = await loadAndReport(await readPolicyFile(file, io.cwd), display(file, io.cwd), { now }, err);
+    provider = new LocalEvidence(dir);
+    target = await localTarget(dir);
+  }
+  if (!policy) return EXIT.usage;
+
+  let report: Report;
+  try {
+    report = await runEvaluation({ policy, provider, target, now });
+  } catch (e) {
+    throw new UserError(`could not collect evidence from ${provider.name}: ${oneLine(e)}`, EXIT.incomplete);
+  }
+
+  switch (command.format) {
+    case "json":
+      out(renderJson(report));
+      break;
+    case "markdown":
+      out(renderMarkdown(report, { title: policy.gate.checkName }));
+      break;
+    default:
+      out(renderText(report, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }));
+  }
+  if (report.incomplete) return EXIT.incomplete;
+  return report.verdict === "go" ? EXIT.go : EXIT.noGo;
+}
+
+/** The explicit file, else the first of .readiness.yml and .github/readiness.yml in dir. */
+async function findPolicy(dir: string, explicit: string | undefined, cwd: string): Promise<string> {
+  if (explicit !== undefined) {
+    const file = resolve(cwd, explicit);
+    const info = await stat(file).catch(() => null);
+    if (!info) throw new UserError(`policy file not found: ${explicit}`, EXIT.usage);
+    if (!info.isFile()) throw new UserError(`policy is not a file: ${explicit}`, EXIT.usage);
+    return file;
+  }
+  for (const name of POLICY_NAMES) {
+    const file = resolve(dir, name);
+    if ((await stat(file).catch(() => null))?.isFile()) return file;
+  }
+  const where = POLICY_NAMES.map((n) => display(resolve(dir, n), cwd)).join(" or ");
+  throw new UserError(
+    `no policy found: looked for ${where}. Create one (see .readiness.example.yml) or pass --policy FILE.`,
+    EXIT.usage,
+  );
+}
+
+/** Path as the user would type it: relative to where they stand when that is shorter. */
+function display(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
+}
+
+async function readPolicyFile(file: string, cwd: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    throw new UserError(`cannot read ${display(file, cwd)}: ${(e as Error).message}`, EXIT.usage);
+  }
+}
+
+/** Loads and validates; prints warnings, and errors as file:line:column: message. Null when invalid. */
+async function loadAndReport(
+  text: string,
+  label: string,
+  opts: LoadOptions,
+  err: (s: string) => void,
+): Promise<Policy | null> {
+  const result = await loadPolicy(text, label, opts);
+  if (!result.ok) {
+    for (const e of result.errors) err(formatPolicyError(e));
+    const n = result.errors.length;
+    err(`readiness: ${label} is not a valid policy (${n} error${n === 1 ? "" : "s"})`);
+    return null;
+  }
+  for (const w of result.warnings) err(warning(w));
+  return result.policy;
+}
+
+const warning = (w: PolicyError): string => `${w.file}:${w.line}:${w.column}: warning: ${w.message}`;
+
+async function gitHubEvidence(
+  where: { owner: string; repo: string; ref: string },
+  env: NodeJS.ProcessEnv,
+  err: (s: string) => void,
+): Promise<CliGitHubEvidence> {
+  const token = env.GITHUB_TOKEN || undefined;
+  if (!token)
+    err("readiness: GITHUB_TOKEN is not set: anonymous requests see public repositories only, 60 an hour");
+  const baseUrl = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
+  // Loaded here, not at the top: a local run must not pay for Octokit.
+  const { createCliGitHubEvidence } = await import("../evidence/github/cli.js");
+  try {
+    return await createCliGitHubEvidence({ ...where, baseUrl, ...(token ? { token } : {}) });
+  } catch (e) {
+    throw new UserError(`${where.owner}/${where.repo}@${where.ref}: ${oneLine(e)}`, EXIT.incomplete);
+  }
+}
+
+/** --policy when given, else the policy the App would use, read from GitHub. */
+async function gitHubPolicy(
+  gh: CliGitHubEvidence,
+  command: Extract<Command, { name: "check" }>,
+  io: CliIo,
+  now: Date,
+  err: (s: string) => void,
+): Promise<Policy | null> {
+  const opts: LoadOptions = { now, fetchRemote: gh.fetchRemote };
+  if (command.policy !== undefined) {
+    const file = await findPolicy(io.cwd, command.policy, io.cwd);
+    return loadAndReport(await readPolicyFile(file, io.cwd), display(file, io.cwd), opts, err);
+  }
+  let source: Awaited<ReturnType<CliGitHubEvidence["findPolicy"]>>;
+  try {
+    source = await gh.findPolicy();
+  } catch (e) {
+    throw new UserError(`could not read the policy from GitHub: ${oneLine(e)}`, EXIT.incomplete);
+  }
+  if (!source) {
+    const { owner, repo } = command.github!;
+    throw new UserError(
+      `no policy found in ${owner}/${repo} (.readiness.yml or .github/readiness.yml) or its organisation's .github repository; pass --policy FILE`,
+      EXIT.usage,
+    );
+  }
+  return loadAndReport(source.text, `${source.repo}:${source.path}`, opts, err);
+}
+
+function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+}
+
+async function version(): Promise<string> {
+  // src/cli and dist/cli both sit two levels below package.json.
+  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}

@@ -1,0 +1,247 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { JsonReportSchema } from "../report/json-contract.js";
+import { cleanup, cli, git, POLICY, README, repo, tempDir, write } from "./helpers.js";
+
+afterAll(cleanup);
+
+const ANSI = /\u001b\[/;
+const FRESH = { "README.md": README, "docs/runbook.md": "# Runbook\n", ".readiness.yml": POLICY };
+
+describe("readiness check", () => {
+  it("exits 0 on GO and prints the text report", async () => {
+    const dir = repo(FRESH, "2025-03-01T00:00:00Z");
+    const r = await cli(["check", "--now", "2025-03-10"], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toBe("GO  score 100 / 80");
+    expect(r.stdout).toContain("Documentation   ██████████  100.0  (w 2)");
+    expect(r.stdout).toContain("✓ pass    README present [readme]  (required)");
+    expect(r.stdout).not.toMatch(ANSI);
+  });
+
+  it("exits 1 on NO-GO, naming what blocks and its fix", async () => {
+    const dir = repo({ "README.md": README, ".readiness.yml": POLICY });
+    const r = await cli(["check", dir, "--now", "2025-01-02"], { cwd: tempDir() });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split("\n")[0]).toMatch(/^NO-GO {2}score \d+(\.\d)? \/ 80 {2}\(1 blocking\)$/);
+    expect(r.stdout).toContain("Runbook fresh [runbook]  (required, BLOCKING)");
+    expect(r.stdout).toContain("fix: Review docs/runbook.md");
+  });
+
+  it("measures ages from --now: the same commit is GO on one day and NO-GO a year later", async () => {
+    const dir = repo(FRESH, "2025-01-01T00:00:00Z");
+    const soon = await cli(["check", "--now", "2025-01-20T00:00:00Z", "--format", "json"], { cwd: dir });
+    const late = await cli(["check", "--now", "2026-01-01", "--format", "json"], { cwd: dir });
+    expect(soon.code).toBe(0);
+    expect(late.code).toBe(1);
+    expect(JSON.parse(soon.stdout).evaluatedAt).toBe("2025-01-20T00:00:00.000Z");
+    expect(JSON.parse(late.stdout).blocking).toEqual(["runbook"]);
+  });
+
+  it("--format json parses and matches the documented contract", async () => {
+    const dir = repo(FRESH, "2025-03-01T00:00:00Z");
+    const r = await cli(["check", "--format", "json", "--now", "2025-03-02"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout.endsWith("}\n")).toBe(true);
+    const json = JSON.parse(r.stdout);
+    expect(JsonReportSchema.parse(json)).toEqual(json);
+    expect(json).toMatchObject({
+      schemaVersion: 1,
+      verdict: "go",
+      score: 100,
+      minScore: 80,
+      incomplete: false,
+      target: { context: "local", ref: "main", sha: git(dir, ["rev-parse", "HEAD"]).trim() },
+      categories: [{ id: "docs", title: "Documentation", weight: 2, score: 100, checks: 2 }],
+      blocking: [],
+    });
+    expect(json.checks.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+      ["readme", "pass"],
+      ["runbook", "pass"],
+    ]);
+  });
+
+  it("--format markdown gives the check-run summary", async () => {
+    const dir = repo({ "README.md": README, ".readiness.yml": POLICY });
+    const r = await cli(["check", "--format", "markdown", "--now", "2025-01-02"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split("\n")[0]).toMatch(/^## ❌ Production readiness: NO-GO — score/);
+    expect(r.stdout).toContain("**fix:** Review docs/runbook.md");
+  });
+
+  it("exits 3 when evidence is missing: the gate cannot tell", async () => {
+    const policy = `version: 1
+checks:
+  readme: { file: { path: README.md } }
+  ci: { title: CI green, required: true, workflow: { file: ci.yml } }
+`;
+    const dir = repo({ "README.md": README, ".readiness.yml": policy });
+    const r = await cli(["check", "--now", "2025-01-02"], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stdout.split("\n")[0]).toMatch(/^NO-GO .*incomplete\)$/);
+    expect(r.stdout).toContain("UNKNOWN CI green [ci]");
+  });
+
+  it("finds .github/readiness.yml, and takes --policy", async () => {
+    const dir = repo({ "README.md": README, "docs/runbook.md": "x", ".github/readiness.yml": POLICY });
+    expect((await cli(["check", "--now", "2025-01-02"], { cwd: dir })).code).toBe(0);
+    write(dir, "other.yml", POLICY.replace("docs/runbook.md, maxAgeDays", "docs/missing.md, maxAgeDays"));
+    const r = await cli(["check", dir, "--policy", join(dir, "other.yml"), "--now", "2025-01-02"], {
+      cwd: tempDir(),
+    });
+    expect(r.code).toBe(1);
+  });
+
+  it("exits 2 with a clear message when there is no policy", async () => {
+    const dir = repo({ "README.md": README });
+    const r = await cli(["check"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      "readiness: no policy found: looked for .readiness.yml or .github/readiness.yml. Create one (see .readiness.example.yml) or pass --policy FILE.\n",
+    );
+    const missing = await cli(["check", "--policy", "nope.yml"], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("readiness: policy file not found: nope.yml\n");
+  });
+
+  it("exits 2 on an invalid policy, printing file:line:column: message", async () => {
+    const bad = `version: 1
+checks:
+  readme:
+    required: yes please
+    file: { path: README.md }
+`;
+    const dir = repo({ ".readiness.yml": bad });
+    const r = await cli(["check"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^\.readiness\.yml:4:\d+: .+$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("exits 2 on a bad --now, a bad --format, an unknown option, a missing directory", async () => {
+    const dir = repo(FRESH);
+    for (const argv of [
+      ["check", "--now", "tomorrow"],
+      ["check", "--format", "html"],
+      ["check", "--verbose"],
+      ["check", join(dir, "nowhere")],
+      ["frobnicate"],
+      [],
+    ]) {
+      const r = await cli(argv, { cwd: dir });
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^readiness: /);
+    }
+  });
+
+  it("colours only a terminal, and never when NO_COLOR is set", async () => {
+    const dir = repo(FRESH, "2025-03-01T00:00:00Z");
+    const argv = ["check", "--now", "2025-03-02"];
+    expect((await cli(argv, { cwd: dir, tty: true })).stdout).toMatch(ANSI);
+    expect((await cli(argv, { cwd: dir, tty: true, env: { NO_COLOR: "1" } })).stdout).not.toMatch(ANSI);
+    expect((await cli(argv, { cwd: dir, tty: false })).stdout).not.toMatch(ANSI);
+  });
+
+  it("GitHub mode needs --ref, and says when it has no token", async () => {
+    const dir = repo(FRESH);
+    const noRef = await cli(["check", "--repo", "acme/api"], { cwd: dir });
+    expect(noRef.code).toBe(2);
+    expect(noRef.stderr.split("\n")[0]).toBe("readiness: --repo and --ref go together");
+    const noToken = await cli(["check", "--repo", "acme/api", "--ref", "main"], {
+      cwd: dir,
+      env: { GITHUB_API_URL: "http://127.0.0.1:9" },
+    });
+    expect(noToken.stderr.split("\n")[0]).toMatch(/^readiness: GITHUB_TOKEN is not set/);
+  });
+
+  it("GitHub mode that cannot reach GitHub exits 3 with one line, no stack trace", async () => {
+    const dir = repo(FRESH);
+    const r = await cli(["check", "--repo", "acme/api", "--ref", "main", "--now", "2025-01-02"], {
+      cwd: dir,
+      env: { GITHUB_TOKEN: "t", GITHUB_API_URL: "http://127.0.0.1:9" },
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("readiness validate", () => {
+  const waived = (expires: string) => `${POLICY}waivers:
+  - check: runbook
+    reason: The runbook is being rewritten this sprint
+    expires: ${expires}
+`;
+
+  it("accepts a valid policy", async () => {
+    const dir = repo({ ".readiness.yml": POLICY });
+    const r = await cli(["validate"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(".readiness.yml: valid (2 checks, 1 category)\n");
+  });
+
+  it("is strict: a waiver past its expiry is an error with its location", async () => {
+    const dir = repo({ "policy.yml": waived("2025-01-31") });
+    const ok = await cli(["validate", "policy.yml", "--now", "2025-01-15"], { cwd: dir });
+    expect(ok.code).toBe(0);
+    const expired = await cli(["validate", "policy.yml", "--now", "2025-02-15"], { cwd: dir });
+    expect(expired.code).toBe(2);
+    expect(expired.stderr).toMatch(/^policy\.yml:\d+:\d+: .*expir/im);
+  });
+
+  it("reports every error as file:line:column and exits 2", async () => {
+    const dir = repo({ ".readiness.yml": "version: 2\nchecks:\n  a: { file: { path: 3 } }\n" });
+    const r = await cli(["validate"], { cwd: dir });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const l of lines.slice(0, -1)) expect(l).toMatch(/^\.readiness\.yml:\d+:\d+: /);
+  });
+});
+
+describe("readiness schema, --help, --version", () => {
+  it("schema prints a valid JSON Schema", async () => {
+    const r = await cli(["schema"], { cwd: tempDir() });
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(schema).toHaveProperty("properties.checks");
+    expect(schema).toHaveProperty("properties.version");
+  });
+
+  it("--help and --version print to stdout and exit 0", async () => {
+    const help = await cli(["--help"], { cwd: tempDir() });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("readiness check [DIR]");
+    expect(help.stdout).toContain("Exit codes: 0 GO");
+    const checkHelp = await cli(["check", "--help"], { cwd: tempDir() });
+    expect(checkHelp.stdout).toContain("--policy FILE");
+    const version = await cli(["--version"], { cwd: tempDir() });
+    expect(version.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    expect(version.stdout).toBe(`${pkg.version}\n`);
+  });
+});
+
+describe("unexpected failures", () => {
+  it("are one line, 'readiness: internal error: …', exit 3", async () => {
+    const dir = repo(FRESH);
+    const stderr: string[] = [];
+    const code = await main(["check", "--now", "2025-01-02"], {
+      stdout: {
+        write() {
+          throw new Error("disk on fire\n    at somewhere");
+        },
+      } as never,
+      stderr: { write: (s: string) => stderr.push(s) } as never,
+      env: {},
+      cwd: dir,
+    });
+    expect(code).toBe(3);
+    expect(stderr).toEqual(["readiness: internal error: disk on fire\n"]);
+  });
+});
