@@ -8,6 +8,9 @@ interface RepoLoc {
   repo: string;
 }
 
+/** Only owner and repo: a caller's location may carry more fields, which must not become query parameters. */
+const at = (loc: RepoLoc): RepoLoc => ({ owner: loc.owner, repo: loc.repo });
+
 /** The fields the App needs from a pull request object (webhook payload or REST answer). */
 export interface PullRequestLike {
   number: number;
@@ -60,7 +63,7 @@ export async function getPullRequest(
 ): Promise<PullRequestData | null> {
   try {
     const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-      ...loc,
+      ...at(loc),
       pull_number: number,
     });
     return toPullRequestData(data as PullRequestLike);
@@ -78,7 +81,7 @@ export async function listOpenPullRequests(
 ): Promise<PullRequestData[]> {
   const out: PullRequestData[] = [];
   for await (const page of octokit.paginate.iterator("GET /repos/{owner}/{repo}/pulls", {
-    ...loc,
+    ...at(loc),
     state: "open",
     per_page: 100,
   })) {
@@ -91,13 +94,13 @@ export async function listOpenPullRequests(
 /** The commit a tag points at, through an annotated tag object if there is one. */
 export async function resolveTag(octokit: AppOctokit, loc: RepoLoc, tag: string): Promise<string> {
   const { data } = await octokit.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
-    ...loc,
+    ...at(loc),
     ref: `tags/${tag}`,
   });
   let object = data.object;
   for (let depth = 0; object.type === "tag" && depth < 5; depth++) {
     const tagObject = await octokit.request("GET /repos/{owner}/{repo}/git/tags/{tag_sha}", {
-      ...loc,
+      ...at(loc),
       tag_sha: object.sha,
     });
     object = tagObject.data.object;
@@ -108,7 +111,7 @@ export async function resolveTag(octokit: AppOctokit, loc: RepoLoc, tag: string)
 export async function getRelease(octokit: AppOctokit, loc: RepoLoc, id: number): Promise<ReleaseData | null> {
   try {
     const { data } = await octokit.request("GET /repos/{owner}/{repo}/releases/{release_id}", {
-      ...loc,
+      ...at(loc),
       release_id: id,
     });
     return toReleaseData(data);
@@ -125,7 +128,7 @@ export async function pullRequestsForCommit(
   sha: string,
 ): Promise<PullRequestData[]> {
   const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
-    ...loc,
+    ...at(loc),
     commit_sha: sha,
     per_page: 10,
   });

@@ -105,10 +105,15 @@ export async function setup(options: ReadinessAppOptions = {}): Promise<Harness>
   };
 }
 
+/** Every request the test made must be a documented GitHub endpoint; nock is reset whatever happens. */
 export function teardown(h: Harness | undefined): void {
-  h?.recorder.stop();
-  nock.cleanAll();
-  nock.enableNetConnect();
+  try {
+    h?.recorder.assertAllKnown();
+  } finally {
+    h?.recorder.stop();
+    nock.cleanAll();
+    nock.enableNetConnect();
+  }
 }
 
 /** The installation token exchange (Probot caches the token per Probot instance). */

@@ -13,7 +13,9 @@ export const workflowRunHandler = defineHandler({
     const prNumbers = (run.pull_requests ?? [])
       .filter((pr) => pr !== null && (pr.base?.repo?.id === undefined || pr.base.repo.id === repository.id))
       .map((pr) => pr!.number);
-    const sameRepo = !run.head_repository || run.head_repository.id === repository.id;
+    // A run from a fork's branch named like the default branch is not a run on the default branch.
+    const ranIn = run.repository?.id ?? repository.id;
+    const sameRepo = !run.head_repository || run.head_repository.id === ranIn;
     const onDefaultBranch =
       sameRepo && run.event !== "pull_request" && run.head_branch === repository.default_branch;
     return [{ ...base, type: "commit", sha: run.head_sha, prNumbers, onDefaultBranch }];
