@@ -170,7 +170,9 @@ Options:
       --now ISO-8601   Evaluate as of this time (2025-03-01 or 2025-03-01T12:00:00Z; no zone means UTC).
       --repo OWNER/NAME, --ref REF
                        Take evidence from GitHub for that commit instead of the checkout
-                       (token from GITHUB_TOKEN, API from GITHUB_API_URL).
+                       (REF: branch, tag, SHA or pull/N; token from GITHUB_TOKEN, API from
+                       GITHUB_API_URL). The policy is --policy FILE, else the one the App would
+                       use, read from GitHub.
 
 Colour: on when stdout is a terminal, off when NO_COLOR is set.
 Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not evaluate (evidence missing).`,

@@ -95,10 +95,12 @@ function headline(report: Report, title: string | undefined, level = "##"): stri
   return `${level} ${VERDICT_EMOJI[report.verdict]} ${name}${VERDICT_LABEL[report.verdict]} — score ${fmtNumber(report.score)} / ${fmtNumber(report.minScore)}`;
 }
 
-function subline(report: Report): string {
+/** Counts, target and (unless `when` is false) the evaluation time. */
+function subline(report: Report, when = true): string {
   const parts = headlineParts(report);
   const counts = parts.length ? `**${parts.join(" · ")}** · ` : "";
-  return `${counts}${escapeMarkdown(targetLine(report), 300)} · evaluated ${escapeMarkdown(report.evaluatedAt, 40)}`;
+  const at = when ? ` · evaluated ${escapeMarkdown(report.evaluatedAt, 40)}` : "";
+  return `${counts}${escapeMarkdown(targetLine(report), 300)}${at}`;
 }
 
 /** How much detail a rendering level keeps. Levels fall until the output fits. */
@@ -381,7 +383,8 @@ export function renderComment(report: Report, opts: CommentOptions = {}): string
   const applied = report.waivers.filter((w) => w.state === "applied" || w.state === "expired");
 
   const attempt = (limit: number, summaryMax: number): string => {
-    const out: string[] = [COMMENT_MARKER, headline(report, opts.title, "###"), "", subline(report)];
+    // No evaluation time: the same result on the same commit gives the same body, so an update can be skipped.
+    const out: string[] = [COMMENT_MARKER, headline(report, opts.title, "###"), "", subline(report, false)];
     if (report.mode === "warn" && report.verdict !== "go")
       out.push("", "> Warn mode: this result does not block.");
     const lv: Level = { ...LEVELS[3]!, summaryMax };

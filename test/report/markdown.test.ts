@@ -236,6 +236,13 @@ describe("renderComment", () => {
     expect(c).not.toContain("ghost");
     expect(c).toContain("[Full report](https://github.com/acme/api/runs/7)");
     expect(c).not.toContain("No critical alerts");
+    // Same result, same body, whenever it was evaluated.
+    expect(
+      renderComment(
+        { ...noGo(), evaluatedAt: "2030-01-01T00:00:00.000Z" },
+        { detailsUrl: "https://github.com/acme/api/runs/7" },
+      ),
+    ).toBe(c);
     expect(bytes(c)).toBeLessThan(bytes(renderMarkdown(noGo())));
   });
 
