@@ -155,7 +155,7 @@ export function expectKnownEndpoint(
 ): KnownEndpoint {
   const result = checkEndpoint(method, url, options);
   if (!result.ok) throw new Error(result.problem);
-  return result;
+  return { method: result.method, template: result.template, operationId: result.operationId };
 }
 
 export interface RecordedRequest {

@@ -243,12 +243,14 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
       if (stats) stats.cacheHits++;
       return entry.response as Awaited<ReturnType<typeof request>>;
     }
-    const headers = { ...(opts.headers ?? {}) };
-    const conditional = entry?.etag !== undefined && headers["if-none-match"] === undefined;
-    if (conditional) headers["if-none-match"] = entry.etag;
+    // before-after-hook binds the original options object into every inner hook: a header is added by
+    // changing that object, never by passing a new one.
+    opts.headers ??= {};
+    const conditional = entry?.etag !== undefined && opts.headers["if-none-match"] === undefined;
+    if (conditional) opts.headers["if-none-match"] = entry.etag;
 
     try {
-      const response = await send({ ...opts, headers });
+      const response = await send(opts);
       bump(stats, String(response.status));
       if (stats) stats.misses++;
       noteRateLimit(stats, response.headers);
