@@ -1,0 +1,92 @@
+// The check-run publisher on its own: annotation batches, byte bounds, lookup by name and App id.
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  clipBytes,
+  findCheckRun,
+  finishCheckRun,
+  SUMMARY_MAX_BYTES,
+} from "../../src/app/publish/check-run.js";
+import type { Annotation } from "../../src/report/annotations.js";
+import { recordRequests } from "../support/openapi.js";
+import type { Body } from "./harness.js";
+
+const octokit = () =>
+  new ProbotOctokit({ auth: { token: "t" }, retry: { enabled: false }, throttle: { enabled: false } });
+
+afterEach(() => {
+  nock.cleanAll();
+});
+
+describe("check-run publisher", () => {
+  it("sends at most 50 annotations per request, the rest in follow-up updates", async () => {
+    const api = nock("https://api.github.com");
+    const recorder = recordRequests(api);
+    const bodies: Body[] = [];
+    api
+      .patch("/repos/o/r/check-runs/5", (b) => {
+        bodies.push(b);
+        return true;
+      })
+      .times(3)
+      .reply(200, { id: 5 });
+    const annotations: Annotation[] = Array.from({ length: 120 }, (_, i) => ({
+      path: ".readiness.yml",
+      start_line: i + 1,
+      end_line: i + 1,
+      annotation_level: "failure",
+      message: `problem ${i}`,
+      title: "Invalid policy",
+    }));
+    await finishCheckRun(
+      octokit(),
+      { owner: "o", repo: "r" },
+      { id: 5, status: "in_progress" },
+      "failure",
+      { title: "Invalid policy", summary: "s", annotations },
+      "readiness;ctx=pull_request;pr=1",
+      new Date("2026-11-20T12:00:00Z"),
+    );
+    expect(bodies.map((b) => b.output.annotations.length)).toEqual([50, 50, 20]);
+    expect(bodies[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    recorder.assertAllKnown();
+  });
+
+  it("keeps the summary under GitHub's 65,535-byte limit without splitting a character", () => {
+    const big = "é".repeat(40_000);
+    const cut = clipBytes(big);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(SUMMARY_MAX_BYTES);
+    expect(cut).not.toContain("\uFFFD");
+  });
+
+  it("finds its own run by name and App id, ignoring same-named runs of other apps", async () => {
+    const api = nock("https://api.github.com");
+    const recorder = recordRequests(api);
+    api
+      .get("/repos/o/r/commits/abc/check-runs")
+      .query({ check_name: "Production readiness", app_id: "7", filter: "latest", per_page: "10" })
+      .reply(200, {
+        total_count: 2,
+        check_runs: [
+          {
+            id: 1,
+            name: "Production readiness",
+            status: "completed",
+            conclusion: "success",
+            app: { id: 99 },
+          },
+          { id: 2, name: "Production readiness", status: "in_progress", conclusion: null, app: { id: 7 } },
+        ],
+      });
+    const run = await findCheckRun(octokit(), {
+      owner: "o",
+      repo: "r",
+      sha: "abc",
+      name: "Production readiness",
+      appId: 7,
+    });
+    expect(run).toMatchObject({ id: 2, status: "in_progress" });
+    recorder.assertAllKnown();
+  });
+});

@@ -1,0 +1,97 @@
+import { generateKeyPairSync } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { readSettings } from "../../src/app/config.js";
+
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+const ok = { APP_ID: "42", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s3cret" };
+
+describe("readSettings", () => {
+  it("accepts a complete environment with Probot's defaults", () => {
+    const r = readSettings(ok);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.settings).toMatchObject({
+      appId: 42,
+      port: 3000,
+      host: "localhost",
+      webhookPath: "/api/github/webhooks",
+      baseUrl: "https://api.github.com",
+      logFormat: "json",
+      reconcileIntervalMinutes: null,
+    });
+  });
+
+  it("refuses to start with one line naming every missing setting", () => {
+    const r = readSettings({});
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.message.split("\n")).toHaveLength(1);
+    expect(r.message).toContain("APP_ID is not set");
+    expect(r.message).toContain("PRIVATE_KEY or PRIVATE_KEY_PATH is not set");
+    expect(r.message).toContain("WEBHOOK_SECRET is not set");
+  });
+
+  it("never guesses a key from a *.pem in the working directory", () => {
+    const r = readSettings({ APP_ID: "1", WEBHOOK_SECRET: "x" }, { readFile: () => privateKey });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain("a *.pem in the working directory is not used");
+  });
+
+  it('refuses WEBHOOK_SECRET "development" unless NODE_ENV=development', () => {
+    const r = readSettings({ ...ok, WEBHOOK_SECRET: "development", NODE_ENV: "production" });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain("development");
+    expect(readSettings({ ...ok, WEBHOOK_SECRET: "development", NODE_ENV: "development" }).ok).toBe(true);
+  });
+
+  it("reads a key with escaped newlines, as base64, or from PRIVATE_KEY_PATH", () => {
+    expect(readSettings({ ...ok, PRIVATE_KEY: privateKey.replace(/\n/g, "\\n") }).ok).toBe(true);
+    expect(readSettings({ ...ok, PRIVATE_KEY: Buffer.from(privateKey).toString("base64") }).ok).toBe(true);
+    const viaPath = readSettings(
+      { APP_ID: "1", WEBHOOK_SECRET: "x", PRIVATE_KEY_PATH: "/keys/app.pem" },
+      { readFile: (p) => (p === "/keys/app.pem" ? privateKey : "") },
+    );
+    expect(viaPath.ok).toBe(true);
+  });
+
+  it("a broken key is named by its source, and never echoed", () => {
+    const secretish = "-----BEGIN RSA PRIVATE KEY-----\nTOPSECRETMATERIAL\n-----END RSA PRIVATE KEY-----";
+    const r = readSettings({ ...ok, PRIVATE_KEY: secretish });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.message).toContain("PRIVATE_KEY is not an RSA private key");
+    expect(r.message).not.toContain("TOPSECRET");
+  });
+
+  it("builds the GitHub Enterprise base URL the way Probot does", () => {
+    const r = readSettings({ ...ok, GHE_HOST: "127.0.0.1:8080", GHE_PROTOCOL: "http" });
+    expect(r.ok && r.settings.baseUrl).toBe("http://127.0.0.1:8080/api/v3");
+    expect(readSettings({ ...ok, GHE_HOST: "https://ghe.example.com" }).ok).toBe(false);
+  });
+
+  it("validates numbers: PORT, RECONCILE_INTERVAL_MINUTES, queue sizes", () => {
+    expect(readSettings({ ...ok, PORT: "http" }).ok).toBe(false);
+    expect(readSettings({ ...ok, RECONCILE_INTERVAL_MINUTES: "0" }).ok).toBe(false);
+    const r = readSettings({
+      ...ok,
+      RECONCILE_INTERVAL_MINUTES: "30",
+      QUEUE_CONCURRENCY: "2",
+      LOG_FORMAT: "pretty",
+    });
+    expect(r.ok && r.settings).toMatchObject({
+      reconcileIntervalMinutes: 30,
+      queueConcurrency: 2,
+      logFormat: "pretty",
+    });
+  });
+
+  it("the reconcile command needs no webhook secret", () => {
+    expect(readSettings({ APP_ID: "1", PRIVATE_KEY: privateKey }, { requireWebhookSecret: false }).ok).toBe(
+      true,
+    );
+  });
+});

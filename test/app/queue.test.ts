@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { RecentIds, WorkQueue } from "../../src/app/queue.js";
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe("WorkQueue", () => {
+  it("coalesces a burst for one key into the running job plus one re-run with the latest item", async () => {
+    const seen: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const q = new WorkQueue<number>(
+      async (n) => {
+        seen.push(n);
+        if (seen.length === 1) await gate;
+      },
+      { concurrency: 4, maxQueued: 10 },
+    );
+    const results = Array.from({ length: 50 }, (_, i) => q.push("repo@sha:pr", i));
+    expect(results[0]).toBe("queued");
+    expect(results[1]).toBe("rerun");
+    expect(results.slice(2).every((r) => r === "coalesced")).toBe(true);
+    release();
+    await q.idle();
+    expect(seen).toEqual([0, 49]);
+  });
+
+  it("coalesces items waiting in the queue (not yet running)", async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const q = new WorkQueue<string>(
+      async (item) => {
+        seen.push(item);
+        if (item === "block") await gate;
+      },
+      { concurrency: 1, maxQueued: 10, merge: (a, b) => `${a}+${b}` },
+    );
+    q.push("a", "block");
+    q.push("b", "x");
+    q.push("b", "y");
+    expect(q.depth).toBe(1);
+    release();
+    await q.idle();
+    expect(seen).toEqual(["block", "x+y"]);
+  });
+
+  it("runs different keys concurrently, at most `concurrency` at once", async () => {
+    let running = 0;
+    let peak = 0;
+    const q = new WorkQueue<number>(
+      async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await tick();
+        running--;
+      },
+      { concurrency: 3, maxQueued: 100 },
+    );
+    for (let i = 0; i < 20; i++) q.push(`k${i}`, i);
+    await q.idle();
+    expect(peak).toBe(3);
+  });
+
+  it("refuses work beyond maxQueued, and everything once draining", async () => {
+    const q = new WorkQueue<number>(() => tick(), { concurrency: 1, maxQueued: 2 });
+    expect(q.push("a", 1)).toBe("queued"); // starts running
+    expect(q.push("b", 1)).toBe("queued");
+    expect(q.push("c", 1)).toBe("queued");
+    expect(q.push("d", 1)).toBe("rejected");
+    expect(await q.drain(1000)).toBe(true);
+    expect(q.push("e", 1)).toBe("rejected");
+  });
+
+  it("drain gives up after its bound and reports it", async () => {
+    const q = new WorkQueue<number>(() => new Promise(() => {}), { concurrency: 1, maxQueued: 2 });
+    q.push("stuck", 1);
+    expect(await q.drain(30)).toBe(false);
+  });
+
+  it("a failing job is reported and does not stop the queue", async () => {
+    const errors: unknown[] = [];
+    const done: number[] = [];
+    const q = new WorkQueue<number>(
+      async (n) => {
+        if (n === 1) throw new Error("boom");
+        done.push(n);
+      },
+      { concurrency: 1, maxQueued: 10, onError: (e) => errors.push(e) },
+    );
+    q.push("a", 1);
+    q.push("b", 2);
+    await q.idle();
+    expect(errors).toHaveLength(1);
+    expect(done).toEqual([2]);
+  });
+});
+
+describe("RecentIds", () => {
+  it("remembers at most `max` ids, forgetting the oldest", () => {
+    const ids = new RecentIds(3);
+    for (const id of ["a", "b", "c", "d"]) ids.add(id);
+    expect(ids.size).toBe(3);
+    expect(ids.has("a")).toBe(false);
+    expect(ids.has("d")).toBe(true);
+  });
+});
