@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RecentIds, WorkQueue } from "../../src/app/queue.js";
 
-const tick = () => new Promise((r) => setTimeout(r, 5));
+const tick = () => new Promise<void>((r) => setTimeout(r, 5));
 
 describe("WorkQueue", () => {
   it("coalesces a burst for one key into the running job plus one re-run with the latest item", async () => {
