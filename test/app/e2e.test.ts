@@ -1,0 +1,303 @@
+// End to end: the built server (`node dist/app/main.js`) as its own process, a generated App key, GHE_HOST
+// pointing at a local GitHub stand-in, HMAC-signed webhooks over HTTP, and assertions on what the App wrote.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { sign } from "@octokit/webhooks-methods";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GitHubStandIn } from "../support/github-stand-in.js";
+import { example } from "./harness.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const MAIN = join(ROOT, "dist", "app", "main.js");
+const APP_ID = 4242;
+const SECRET = `e2e-${randomUUID()}`;
+const OWNER = "octo";
+const NAME = "service";
+const HEAD = "1".repeat(40);
+const DEPLOY = "2".repeat(40);
+
+const POLICY = `version: 1
+applies:
+  pullRequests: { branches: ["release/**"] }
+  environments: [production]
+gate:
+  minScore: 80
+checks:
+  readme:
+    required: true
+    file: { path: README.md }
+  changelog:
+    file: { path: CHANGELOG.md }
+`;
+
+const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds when dist/ is missing or older than src/. */
+function buildIfNeeded(): void {
+  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
+  execFileSync(
+    process.execPath,
+    [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+    {
+      cwd: ROOT,
+      stdio: "pipe",
+    },
+  );
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function repository() {
+  const repo = example("pull_request", "opened", 1).repository;
+  return {
+    ...repo,
+    id: 77,
+    name: NAME,
+    full_name: `${OWNER}/${NAME}`,
+    default_branch: "main",
+    owner: { ...repo.owner, login: OWNER },
+  };
+}
+
+describe("end to end: the built server against a GitHub stand-in", () => {
+  let gh: GitHubStandIn;
+  let app: ChildProcess;
+  let url = "";
+  let output = "";
+
+  async function send(event: string, payload: unknown, signature?: string) {
+    const body = JSON.stringify(payload);
+    return fetch(`${url}/api/github/webhooks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": randomUUID(),
+        "x-hub-signature-256": signature ?? (await sign(SECRET, body)),
+      },
+      body,
+    });
+  }
+
+  beforeAll(async () => {
+    buildIfNeeded();
+    gh = await new GitHubStandIn({
+      appId: APP_ID,
+      publicKey,
+      installations: [{ id: 1, account: OWNER }],
+    }).start();
+    const files = { ".readiness.yml": POLICY, "README.md": "# service\n", "CHANGELOG.md": "## 1.0\n" };
+    gh.addRepo({
+      owner: OWNER,
+      name: NAME,
+      id: 77,
+      defaultBranch: "main",
+      files: {
+        main: { ".readiness.yml": POLICY },
+        "release/1.0": { ".readiness.yml": POLICY },
+        [HEAD]: files,
+        [DEPLOY]: files,
+      },
+      pulls: [{ number: 7, base: "release/1.0", head: "prepare-1.0", headSha: HEAD }],
+    });
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    app = spawn(process.execPath, [MAIN], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "production",
+        APP_ID: String(APP_ID),
+        PRIVATE_KEY: privateKey,
+        WEBHOOK_SECRET: SECRET,
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        GHE_HOST: gh.host,
+        GHE_PROTOCOL: "http",
+        LOG_LEVEL: "debug",
+        LOG_FORMAT: "json",
+        DRAIN_TIMEOUT_SECONDS: "5",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    app.stdout!.on("data", (c: Buffer) => {
+      output += c.toString();
+    });
+    app.stderr!.on("data", (c: Buffer) => {
+      output += c.toString();
+    });
+    await until(
+      "the server to listen",
+      () => output.includes("readiness gate ready") || (app.exitCode !== null && "exited"),
+      20_000,
+    );
+    expect(app.exitCode, output).toBeNull();
+  }, 240_000);
+
+  afterAll(async () => {
+    if (app && app.exitCode === null) {
+      app.kill("SIGKILL");
+      await new Promise((r) => app.once("exit", r));
+    }
+    await gh?.stop();
+  });
+
+  it("is ready: /healthz and /readyz answer 200", async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+
+  it("a bad signature is rejected with 400 and causes no GitHub request", async () => {
+    const before = gh.requests.length;
+    const payload = { ...example("pull_request", "opened", 1), repository: repository() };
+    const res = await send(
+      "pull_request",
+      payload,
+      "sha256=0000000000000000000000000000000000000000000000000000000000000000",
+    );
+    expect(res.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gh.requests.length).toBe(before);
+  });
+
+  it("pull_request.opened: acknowledged at once, then one check run (GO) and one sticky comment", async () => {
+    const payload = example("pull_request", "opened", 1);
+    payload.repository = repository();
+    Object.assign(payload.pull_request, { number: 7, labels: [] });
+    payload.number = 7;
+    payload.pull_request.base.ref = "release/1.0";
+    payload.pull_request.head.sha = HEAD;
+
+    const started = Date.now();
+    const res = await send("pull_request", payload);
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2_000);
+
+    const run = await until("a completed check run", () =>
+      gh.checkRuns.find((r) => r.head_sha === HEAD && r.status === "completed"),
+    );
+    expect(gh.checkRuns.filter((r) => r.head_sha === HEAD)).toHaveLength(1);
+    expect(run).toMatchObject({
+      name: "Production readiness",
+      conclusion: "success",
+      external_id: "readiness;ctx=pull_request;pr=7",
+    });
+    expect(run.output.title).toBe("GO · 100/100");
+    expect(run.writes[0]).toMatchObject({ status: "in_progress" });
+    const comment = await until("the sticky comment", () => gh.comments.find((c) => c.issue === 7));
+    expect(comment.body).toContain("<!-- readiness-gate:status -->");
+
+    // The same commit again (a synchronize): the run is updated in place and the unchanged comment is not edited.
+    payload.action = "synchronize";
+    expect((await send("pull_request", payload)).status).toBe(200);
+    await until("a second evaluation", () => run.writes.length >= 4 && run.status === "completed");
+    expect(gh.checkRuns.filter((r) => r.head_sha === HEAD)).toHaveLength(1);
+    expect(gh.comments.filter((c) => c.issue === 7)).toHaveLength(1);
+    expect(comment.edits).toBe(0);
+  });
+
+  it("deployment_protection_rule.requested: evaluates the commit and approves the deployment", async () => {
+    const base = example("deployment", "created", 1);
+    const payload = {
+      action: "requested",
+      environment: "production",
+      event: "push",
+      deployment_callback_url: `${gh.baseUrl}/repos/${OWNER}/${NAME}/actions/runs/9001/deployment_protection_rule`,
+      deployment: { ...base.deployment, sha: DEPLOY, environment: "production" },
+      pull_requests: [],
+      repository: repository(),
+      installation: { id: 1 },
+      sender: base.sender,
+    };
+    expect((await send("deployment_protection_rule", payload)).status).toBe(200);
+
+    const answer = await until("the gate's answer", () => gh.gateAnswers.find((a) => a.runId === 9001));
+    expect(answer).toMatchObject({ environment_name: "production", state: "approved" });
+    const run = gh.checkRuns.find((r) => r.head_sha === DEPLOY)!;
+    expect(answer.comment).toContain(`/runs/${run.id}`);
+  });
+
+  it("metrics count what happened", async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(/readiness_webhooks_total\{event="pull_request",action="opened"\} 1/);
+    expect(text).toMatch(/readiness_evaluations_total\{context="pull_request",verdict="go"\} 2/);
+    expect(text).toMatch(/readiness_github_requests_total\{status="201"\} \d+/);
+  });
+
+  it("logs are JSON with delivery id, repository and sha; the key and tokens never appear", () => {
+    const lines = output
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const evaluated = lines.find((l) => l.msg === "pull request evaluated");
+    expect(evaluated).toMatchObject({ repository: `${OWNER}/${NAME}`, sha: HEAD });
+    expect(typeof evaluated?.deliveryId).toBe("string");
+    const keyBody = privateKey.split("\n")[1]!;
+    expect(output).not.toContain(keyBody);
+    expect(gh.tokens.length).toBeGreaterThan(0);
+    for (const token of gh.tokens) expect(output).not.toContain(token);
+  });
+
+  it("SIGTERM: readiness turns 503, the queue drains, the process exits 0", async () => {
+    const exited = new Promise<number | null>((r) => app.once("exit", (code) => r(code)));
+    app.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(output).toContain("draining: no new webhooks");
+  }, 20_000);
+});
+
+describe("end to end: refusing to start", () => {
+  it("missing settings: exit code 1 and one clear line, before anything listens", () => {
+    buildIfNeeded();
+    let stderr = "";
+    let status: number | null = 0;
+    try {
+      execFileSync(process.execPath, [MAIN], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, WEBHOOK_SECRET: "development", NODE_ENV: "production" },
+        stdio: "pipe",
+      });
+    } catch (e) {
+      const err = e as { status: number; stderr: Buffer };
+      status = err.status;
+      stderr = err.stderr.toString();
+    }
+    expect(status).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(
+      /^readiness-gate: cannot start: APP_ID is not set; PRIVATE_KEY or PRIVATE_KEY_PATH is not set.*WEBHOOK_SECRET is Probot's "development" default/,
+    );
+  }, 240_000);
+});
