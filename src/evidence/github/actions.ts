@@ -107,6 +107,10 @@ export class Actions {
     );
     if (!paged.ok) return unknown(explain(paged.failure, "list of workflows", PERMISSIONS.actions));
     const found = paged.items.find((w) => w.name === ref.name);
+    if (!found && paged.truncated)
+      return unknown(
+        `workflow "${ref.name}": not among the first ${paged.items.length} workflows of the repository`,
+      );
     return known(found ? found.id : null);
   }
 
@@ -128,7 +132,8 @@ export class Actions {
       if (reply.failure.status === 404) return known([]);
       return unknown(explain(reply.failure, subject, PERMISSIONS.actions));
     }
-    return known((reply.data.workflow_runs ?? []).sort(newestFirst));
+    // A copy: the response may be the ETag cache's, shared with later evaluations.
+    return known([...(reply.data.workflow_runs ?? [])].sort(newestFirst));
   }
 
   async workflowRuns(need: {

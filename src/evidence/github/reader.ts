@@ -61,7 +61,8 @@ export class GitHubReader {
   ): Promise<Paged<T>> {
     const first = await this.get<unknown>(route, params);
     if (!first.ok) return first;
-    const out = items(first.data);
+    // Copied: the page may be the ETag cache's response, shared with later evaluations.
+    const out = [...items(first.data)];
     const links = parseLink(first.headers.link);
     const last = links.last ? Number(new URL(links.last).searchParams.get("page")) : Number.NaN;
     if (Number.isInteger(last) && last > 1) {

@@ -75,14 +75,12 @@ test("a tag with a release: context release; the policy from the default branch"
     .get("/repos/acme/shop/commits/v1.2.0")
     .matchHeader("accept", "application/vnd.github.sha")
     .reply(200, SHA, { "content-type": "application/vnd.github.sha; charset=utf-8" });
-  api
-    .get("/repos/acme/shop/releases/tags/v1.2.0")
-    .reply(200, {
-      id: 5,
-      tag_name: "v1.2.0",
-      html_url: "https://github.com/acme/shop/releases/tag/v1.2.0",
-      prerelease: false,
-    });
+  api.get("/repos/acme/shop/releases/tags/v1.2.0").reply(200, {
+    id: 5,
+    tag_name: "v1.2.0",
+    html_url: "https://github.com/acme/shop/releases/tag/v1.2.0",
+    prerelease: false,
+  });
   const gh = await createCliGitHubEvidence({ owner: "acme", repo: "shop", ref: "v1.2.0", token: "t" });
   expect(gh.target).toMatchObject({
     context: "release",

@@ -144,6 +144,23 @@ describe("withEtagCache", () => {
     expect(gh.served).toEqual({ "304": 2 });
   });
 
+  test("paged lists from the cache are not altered by later pages (the cache's objects are read-only)", async () => {
+    const gh = fakeGitHub();
+    const run = (i: number) => ({ name: `c${i}`, status: "completed", conclusion: "success" });
+    const link = `<https://api.github.com/repositories/1/commits/${SHA}/check-runs?per_page=100&page=2>; rel="next", <https://api.github.com/repositories/1/commits/${SHA}/check-runs?per_page=100&page=2>; rel="last"`;
+    gh.set(`${REPO_PATH}/commits/${SHA}/check-runs?per_page=100`, { check_runs: [run(1), run(2)] }, { link });
+    gh.set(`${REPO_PATH}/commits/${SHA}/check-runs?per_page=100&page=2`, { check_runs: [run(3)] });
+    const octokit = withEtagCache(makeOctokit(), new EtagCache({ maxEntries: 10, maxBytes: 1 << 20 }));
+    const twice = [];
+    for (let i = 0; i < 3; i++) {
+      const p = new GitHubEvidence({ octokit, owner: OWNER, repo: REPO, sha: SHA });
+      twice.push(await p.collect([{ type: "checkRuns" }], deployment));
+    }
+    const counts = twice.map((m) => ([...m.values()][0] as { value: unknown[] }).value.length);
+    expect(counts).toEqual([3, 3, 3]);
+    expect(gh.served).toEqual({ "200": 2, "304": 4 });
+  });
+
   test("installing twice on one Octokit installs once", async () => {
     const gh = fakeGitHub();
     gh.set(`${REPO_PATH}/dependabot/alerts?state=open&per_page=100`, []);

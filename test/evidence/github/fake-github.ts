@@ -11,7 +11,7 @@ export interface FakeGitHub {
   rec: RequestRecorder;
   /** Path (with query, any order) → JSON body, or a function of the request headers. */
   routes: Map<string, unknown>;
-  set(pathWithQuery: string, body: unknown): void;
+  set(pathWithQuery: string, body: unknown, headers?: Record<string, string>): void;
   /** Responses GitHub sent, by status; "304" included. */
   served: Record<string, number>;
   reset(): void;
@@ -32,6 +32,7 @@ const etagOf = (body: unknown) =>
 
 export function fakeGitHub(): FakeGitHub {
   const routes = new Map<string, unknown>();
+  const extra = new Map<string, Record<string, string>>();
   const served: Record<string, number> = {};
   const count = (status: number) => {
     served[String(status)] = (served[String(status)] ?? 0) + 1;
@@ -47,7 +48,12 @@ export function fakeGitHub(): FakeGitHub {
         return [404, { message: "Not Found", status: "404" }];
       }
       const etag = etagOf(body);
-      const headers = { etag, "x-ratelimit-remaining": "4321", "x-ratelimit-reset": "1795000000" };
+      const headers = {
+        etag,
+        "x-ratelimit-remaining": "4321",
+        "x-ratelimit-reset": "1795000000",
+        ...extra.get(normalize(uri)),
+      };
       if (this.req.headers["if-none-match"] === etag) {
         count(304);
         return [304, "", headers];
@@ -63,8 +69,9 @@ export function fakeGitHub(): FakeGitHub {
     rec,
     routes,
     served,
-    set(pathWithQuery, body) {
+    set(pathWithQuery, body, headers) {
       routes.set(normalize(pathWithQuery), body);
+      if (headers) extra.set(normalize(pathWithQuery), headers);
     },
     reset() {
       for (const k of Object.keys(served)) delete served[k];
