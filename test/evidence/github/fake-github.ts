@@ -12,6 +12,8 @@ export interface FakeGitHub {
   /** Path (with query, any order) → JSON body, or a function of the request headers. */
   routes: Map<string, unknown>;
   set(pathWithQuery: string, body: unknown, headers?: Record<string, string>): void;
+  /** A fixed reply without ETag handling: redirects, errors. */
+  fixed(pathWithQuery: string, status: number, body: unknown, headers?: Record<string, string>): void;
   /** Responses GitHub sent, by status; "304" included. */
   served: Record<string, number>;
   reset(): void;
@@ -33,6 +35,7 @@ const etagOf = (body: unknown) =>
 export function fakeGitHub(): FakeGitHub {
   const routes = new Map<string, unknown>();
   const extra = new Map<string, Record<string, string>>();
+  const fixedReplies = new Map<string, [number, unknown, Record<string, string>]>();
   const served: Record<string, number> = {};
   const count = (status: number) => {
     served[String(status)] = (served[String(status)] ?? 0) + 1;
@@ -42,6 +45,11 @@ export function fakeGitHub(): FakeGitHub {
     .get(() => true)
     .query(true)
     .reply(function (uri) {
+      const fixed = fixedReplies.get(normalize(uri));
+      if (fixed) {
+        count(fixed[0]);
+        return fixed;
+      }
       const body = routes.get(normalize(uri));
       if (body === undefined) {
         count(404);
@@ -69,6 +77,9 @@ export function fakeGitHub(): FakeGitHub {
     rec,
     routes,
     served,
+    fixed(pathWithQuery, status, body, headers = {}) {
+      fixedReplies.set(normalize(pathWithQuery), [status, body, headers]);
+    },
     set(pathWithQuery, body, headers) {
       routes.set(normalize(pathWithQuery), body);
       if (headers) extra.set(normalize(pathWithQuery), headers);
