@@ -13,6 +13,8 @@ export interface Settings {
   privateKey: string;
   webhookSecret: string;
   webhookPath: string;
+  /** A smee.io channel forwarding webhooks to a local server (development only). */
+  webhookProxyUrl: string | null;
   port: number;
   host: string;
   logLevel: LogLevel;
@@ -152,11 +154,16 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
   const webhookPath = env.WEBHOOK_PATH?.trim() || "/api/github/webhooks";
   if (!webhookPath.startsWith("/")) problems.push("WEBHOOK_PATH must start with /");
 
+  const webhookProxyUrl = env.WEBHOOK_PROXY_URL?.trim() || null;
+  if (webhookProxyUrl && !/^https?:\/\/\S+$/.test(webhookProxyUrl))
+    problems.push("WEBHOOK_PROXY_URL must be an http(s) URL");
+
   const settings: Settings = {
     appId,
     privateKey,
     webhookSecret,
     webhookPath,
+    webhookProxyUrl,
     port,
     host: env.HOST?.trim() || "localhost",
     logLevel,

@@ -25,6 +25,7 @@ const server = new Server({
   host: settings.host,
   port: settings.port,
   webhookPath: settings.webhookPath,
+  ...(settings.webhookProxyUrl ? { webhookProxy: settings.webhookProxyUrl } : {}),
   log,
   Probot: Probot.defaults({
     appId: settings.appId,
