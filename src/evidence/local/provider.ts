@@ -1,8 +1,8 @@
 // Evidence from a directory on disk: the file list (git's view when it is a checkout), file contents and,
 // from git history, when paths last changed. Everything else is only known to GitHub and comes back unknown.
 import { constants } from "node:fs";
-import { open, realpath } from "node:fs/promises";
-import { resolve } from "node:path";
+import { open, readFile, realpath, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { FileIndex } from "../file-index.js";
 import {
   type EvidenceProvider,
@@ -65,6 +65,14 @@ export class LocalEvidence implements EvidenceProvider {
     this.dir = resolve(dir);
     this.useGit = opts.git !== false;
     this.trace = opts.trace;
+  }
+
+  /**
+   * Starts listing files now, in git's own processes, so a caller can overlap it with its own work
+   * (reading the policy); the next collect of `files` takes the result. Optional; never throws.
+   */
+  prefetch(): void {
+    void this.files();
   }
 
   async collect(needs: Need[], _target: Target): Promise<Map<string, Fact<unknown>>> {
@@ -287,17 +295,36 @@ async function readContent(root: string, path: string): Promise<Fact<string | nu
   }
 }
 
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * HEAD read from disk, as git does for a plain checkout: saves a process on every run. Anything unusual
+ * (worktree, subdirectory, packed or reftable refs, no commits yet) returns null and git is asked instead.
+ */
+async function headFromDisk(root: string): Promise<{ sha: string; ref?: string } | null> {
+  const gitDir = join(root, ".git");
+  if (!(await stat(gitDir).catch(() => null))?.isDirectory()) return null;
+  const head = (await readFile(join(gitDir, "HEAD"), "utf8").catch(() => "")).trim();
+  if (SHA.test(head)) return { sha: head };
+  const m = /^ref: (refs\/heads\/(.+))$/.exec(head);
+  if (!m || m[1]!.split("/").includes("..")) return null;
+  const sha = (await readFile(join(gitDir, m[1]!), "utf8").catch(() => "")).trim();
+  return SHA.test(sha) ? { sha, ref: m[2]! } : null;
+}
+
 /** The evaluated target of a local run: commit and branch from git when `dir` is a checkout. */
 export async function localTarget(dir: string, opts: LocalOptions = {}): Promise<Target> {
   const target: Target = { context: "local" };
   if (opts.git === false) return target;
   const root = await realpath(resolve(dir)).catch(() => null);
   if (root === null) return target;
+  const head = await headFromDisk(root);
+  if (head) return { ...target, ...head };
   // One process: the commit, then the branch name ("HEAD" when detached); "--" so a file named HEAD is no revision.
   const run = await git(root, ["rev-parse", "HEAD", "--abbrev-ref", "HEAD", "--"], { trace: opts.trace });
   if (run.code !== 0) return target;
   const [sha = "", ref = ""] = run.stdout.toString("utf8").split("\n");
-  if (/^[0-9a-f]{40,64}$/.test(sha)) target.sha = sha;
+  if (SHA.test(sha)) target.sha = sha;
   if (ref !== "" && ref !== "HEAD" && ref !== "--") target.ref = ref;
   return target;
 }

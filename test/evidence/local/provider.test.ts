@@ -126,6 +126,14 @@ describe("files in a git checkout", () => {
     expect(files.bytes("README.md")).toBeUndefined();
   });
 
+  it("can start listing early; the later collect reuses that listing", async () => {
+    const { provider, calls } = tracedProvider(repo);
+    provider.prefetch();
+    const files = value(await one<FileIndex>(provider, { type: "files" }));
+    expect(files.has("README.md")).toBe(true);
+    expect(calls).toHaveLength(2);
+  });
+
   it("answers relative to a subdirectory when pointed at one", async () => {
     const provider = new LocalEvidence(join(repo, "docs"));
     const [files, changed] = await ask(provider, [
@@ -375,7 +383,25 @@ describe("evidence only GitHub has", () => {
 describe("localTarget", () => {
   it("takes the commit and branch from git", async () => {
     const head = git(repo, ["rev-parse", "HEAD"]).trim();
-    expect(await localTarget(repo)).toEqual({ context: "local", sha: head, ref: "main" });
+    const calls: string[][] = [];
+    expect(await localTarget(repo, { trace: (a) => calls.push([...a]) })).toEqual({
+      context: "local",
+      sha: head,
+      ref: "main",
+    });
+    // A plain checkout's HEAD is read from disk, no process.
+    expect(calls).toEqual([]);
+    // Packed refs and subdirectories go through git, with the same answer.
+    const clone = tempDir();
+    git(clone, ["clone", "-q", `file://${repo}`, "."]);
+    git(clone, ["pack-refs", "--all"]);
+    expect(await localTarget(clone, { trace: (a) => calls.push([...a]) })).toEqual({
+      context: "local",
+      sha: head,
+      ref: "main",
+    });
+    expect(await localTarget(join(clone, "docs"))).toEqual({ context: "local", sha: head, ref: "main" });
+    expect(calls).toHaveLength(1);
   });
 
   it("leaves the ref out on a detached HEAD and everything out outside git", async () => {
