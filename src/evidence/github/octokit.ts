@@ -1,9 +1,9 @@
-// The slice of Octokit this directory uses. Probot's context.octokit (ProbotOctokit: core + rest + paginate)
-// and @octokit/rest's Octokit (core + rest + legacy namespaces + paginate) both fit, which the concrete
-// classes themselves do not: neither is assignable to the other.
+// The slice of Octokit this directory uses: `request` (every read), `hook` (the ETag cache) and `auth` (whose
+// view of GitHub a cached answer is). Probot's context.octokit (ProbotOctokit) and @octokit/rest's Octokit
+// both fit, which the concrete classes themselves do not: neither is assignable to the other.
 import type { Octokit } from "@octokit/rest";
 
-export type GitHubOctokit = Pick<Octokit, "request" | "hook" | "paginate" | "rest" | "auth">;
+export type GitHubOctokit = Pick<Octokit, "request" | "hook" | "auth">;
 
 /** pino-like; Probot's context.log and app.log fit. */
 export interface LogLike {
