@@ -18,7 +18,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { cpus, platform, release, tmpdir } from "node:os";
+import { cpus, loadavg, platform, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FileIndex } from "../src/evidence/file-index.js";
@@ -516,6 +516,11 @@ async function main(): Promise<void> {
     `machine: ${platform()} ${release()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), node ${process.version}`,
   );
   console.log(`date: ${new Date().toISOString()}`);
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ");
+  console.log(`load average before: ${load()} (1, 5, 15 min; the machine is shared)`);
   console.log(`tree: ${fileCount.toLocaleString("en-US")} files, ${COMMITS} commits (${dir})`);
   console.log(
     `checks: ${RULES.length} (${RULES.filter((r) => r.maxAgeDays).length} with maxAgeDays, ${RULES.filter((r) => r.contains).length} with contains)`,
@@ -539,6 +544,7 @@ async function main(): Promise<void> {
     }
   }
 
+  console.log(`load average after: ${load()}`);
   console.log("");
   const medians = new Map<string, number>();
   for (const t of tools) {

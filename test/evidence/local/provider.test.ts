@@ -67,6 +67,7 @@ beforeAll(() => {
     "docs/old-name.md": "to be renamed\n",
     "src/doomed.ts": "export {};\n",
     "docs/café notes.md": "unicode and a space\n",
+    "docs/[v1] *draft*.md": "glob characters in the name\n",
   });
   commit(repo, T.readme, { "README.md": "# Demo\n\nNow with words.\n" });
   git(repo, ["mv", "docs/old-name.md", "docs/new-name.md"]);
@@ -112,6 +113,7 @@ describe("files in a git checkout", () => {
     expect(files.paths.filter((p) => p.startsWith("dist/") || p.endsWith(".log"))).toEqual([]);
     expect(files.paths.some((p) => p.startsWith("node_modules/"))).toBe(false);
     expect(files.match("docs/**/*.md")).toEqual([
+      "docs/[v1] *draft*.md",
       "docs/café notes.md",
       "docs/new-name.md",
       "docs/runbook.md",
@@ -140,7 +142,12 @@ describe("files in a git checkout", () => {
       { type: "files" },
       { type: "lastChanged", path: "runbook.md" },
     ]);
-    expect((value(files) as FileIndex).paths).toEqual(["café notes.md", "new-name.md", "runbook.md"]);
+    expect((value(files) as FileIndex).paths).toEqual([
+      "[v1] *draft*.md",
+      "café notes.md",
+      "new-name.md",
+      "runbook.md",
+    ]);
     expect(value(changed)).toEqual(new Date(T.start));
   });
 });
@@ -243,6 +250,27 @@ describe("lastChanged", () => {
 
     const fresh = tracedProvider(repo);
     expect(value(await one(fresh.provider, { type: "lastChanged", path: "NOTES.md" }))).toBeNull();
+  });
+
+  it("takes names literally: glob characters, spaces and non-ASCII", async () => {
+    const provider = new LocalEvidence(repo);
+    const [draft, cafe, star] = await ask(provider, [
+      { type: "lastChanged", path: "docs/[v1] *draft*.md" },
+      { type: "lastChanged", path: "docs/café notes.md" },
+      { type: "lastChanged", path: "docs/*.md" },
+    ]);
+    expect(value(draft)).toEqual(new Date(T.start));
+    expect(value(cafe)).toEqual(new Date(T.start));
+    expect(value(star)).toBeNull();
+  });
+
+  it("filters in-process when the paths are too many for the command line", async () => {
+    const many = Array.from({ length: 4000 }, (_, i) => `generated/some/long/directory/name/file-${i}.txt`);
+    const history = await lastChanges(repo, ["README.md", "docs/runbook.md", ...many]);
+    expect(history.changes.get("README.md")).toEqual({ time: new Date(T.readme) });
+    expect(history.changes.get("docs/runbook.md")).toEqual({ time: new Date(T.start) });
+    expect(history.changes.get(many[0]!)).toEqual({ never: true });
+    expect(history.changes.size).toBe(4002);
   });
 
   it("knows a deleted path's last commit and a directory's newest change", async () => {
