@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 // The service: a job → its targets → policy → evidence → report → check run, comment, release, deployment.
 // Data moves forward only; every GitHub write happens in ./publish.
 import type { Logger } from "probot";
@@ -33,12 +34,13 @@ import {
 } from "./policy.js";
 import {
   type CheckRunLocation,
+  type CheckRunOutput,
   type CheckRunRef,
   type Conclusion,
   findCheckRun,
-  finishCheckRun,
   SUMMARY_MAX_BYTES,
   startCheckRun,
+  writeCheckRun,
 } from "./publish/check-run.js";
 import { upsertSticky } from "./publish/comment.js";
 import { reviewDeployment } from "./publish/deployment.js";
@@ -528,23 +530,24 @@ export class EvaluationService {
     const where: CheckRunLocation = { ...loc, sha, name: checkName, appId: this.o.appId };
     const now = this.o.now();
     const existing = await findCheckRun(octokit, where);
-    const externalId = formatRunTag({ ...tag, timeSensitive: isTimeSensitive(policy) });
-    const run = await startCheckRun(
-      octokit,
-      where,
-      existing,
-      { title: "Evaluating…", summary: "Readiness Gate is collecting the evidence this policy asks for." },
-      externalId,
-      now,
-    );
+    // A first evaluation shows in_progress at once. A completed run cannot be reopened (GitHub freezes it):
+    // it is compared with the new result at the end and superseded only if the result changed.
+    const current =
+      existing ??
+      (await startCheckRun(
+        octokit,
+        where,
+        { title: "Evaluating…", summary: "Readiness Gate is collecting the evidence this policy asks for." },
+        formatRunTag(tag),
+        now,
+      ));
     let report: Report;
     try {
       const provider = this.o.evidence({ octokit, owner: loc.owner, repo: loc.repo, sha, log });
       report = await runEvaluation({ policy, provider, target, now });
     } catch (error) {
-      throw Object.assign(new CouldNotEvaluate(describeFailure(error)), { run, cause: error });
+      throw Object.assign(new CouldNotEvaluate(describeFailure(error)), { run: current, cause: error });
     }
-    const finalTag = formatRunTag({ ...tag, timeSensitive: isTimeSensitive(policy, report) });
     let conclusion = conclusionOf(report);
     let title = titleOf(report);
     let prefix = "";
@@ -556,22 +559,40 @@ export class EvaluationService {
       title = `${title} · policy in this PR is invalid`;
     }
     const summary =
-      prefix +
-      renderMarkdown(report, {
-        maxBytes: SUMMARY_MAX_BYTES - byteLength(prefix),
-        ...(run.htmlUrl ? { detailsUrl: run.htmlUrl } : {}),
-        title: checkName,
-      });
-    await finishCheckRun(
+      prefix + renderMarkdown(report, { maxBytes: SUMMARY_MAX_BYTES - byteLength(prefix), title: checkName });
+    const { run, outcome } = await this.write(
       octokit,
-      loc,
-      run,
+      where,
+      current,
       conclusion,
       { title, summary, annotations },
-      finalTag,
+      { ...tag, timeSensitive: isTimeSensitive(policy, report) },
+      report.evaluatedAt,
+    );
+    log.debug({ checkRun: run.id, outcome }, "check run written");
+    return { report, run, checkName };
+  }
+
+  /** Writes a result with its fingerprint (see writeCheckRun for why a completed run is never patched). */
+  private write(
+    octokit: AppOctokit,
+    where: CheckRunLocation,
+    current: CheckRunRef | null,
+    conclusion: Conclusion | null,
+    output: CheckRunOutput,
+    tag: RunTag,
+    evaluatedAt?: string,
+  ) {
+    const fingerprint = fingerprintOf(conclusion, output, evaluatedAt);
+    const externalId = formatRunTag({ ...tag, fingerprint });
+    return writeCheckRun(
+      octokit,
+      where,
+      current,
+      { conclusion, output, externalId, fingerprint },
+      (run) => parseRunTag(run.externalId)?.fingerprint,
       this.o.now(),
     );
-    return { report, run, checkName };
   }
 
   /** When a PR changes the policy file, its head version is validated too (strictly) and annotated. */
@@ -602,36 +623,33 @@ export class EvaluationService {
     const summary = `The readiness policy ${place} on ${where} does not validate, so this commit cannot be evaluated and the gate fails closed.\n\n${describeErrors(errors)}\n`;
     const annotations = isLocal(source, loc) ? policyErrorAnnotations(errors, source.path) : [];
     const runLoc: CheckRunLocation = { ...loc, sha, name: DEFAULT_CHECK_NAME, appId: this.o.appId };
-    const externalId = formatRunTag(tag);
     const existing = await findCheckRun(octokit, runLoc);
-    const run = await startCheckRun(octokit, runLoc, existing, { title, summary }, externalId, this.o.now());
-    await finishCheckRun(
+    const { run } = await this.write(
       octokit,
-      loc,
-      run,
+      runLoc,
+      existing,
       "failure",
       { title, summary, annotations },
-      externalId,
-      this.o.now(),
+      tag,
     );
     return run;
   }
 
   /** The PR no longer matches applies.pullRequests: a result left from before must not keep blocking it. */
   private async leaveGate(octokit: AppOctokit, loc: Loc, sha: string, name: string, pr: PullRequestData) {
-    const run = await findCheckRun(octokit, { ...loc, sha, name, appId: this.o.appId });
-    if (!run) return;
-    await finishCheckRun(
+    const where: CheckRunLocation = { ...loc, sha, name, appId: this.o.appId };
+    const existing = await findCheckRun(octokit, where);
+    if (!existing) return;
+    await this.write(
       octokit,
-      loc,
-      run,
+      where,
+      existing,
       "neutral",
       {
         title: "Not gated",
         summary: `Pull request #${pr.number} no longer matches \`applies.pullRequests\` of the base branch's policy (base branch or labels), so Readiness Gate does not gate it.`,
       },
-      run.externalId ?? formatRunTag({ context: "pull_request", pr: pr.number }),
-      this.o.now(),
+      { context: "pull_request", pr: pr.number },
     );
   }
 
@@ -651,15 +669,10 @@ export class EvaluationService {
     this.count(tag.context, "error", started);
     const title = "Could not evaluate";
     const summary = `Readiness Gate could not evaluate this commit: ${describeFailure(cause)}.\n\nThe gate fails closed. Press **Re-evaluate** once GitHub answers again; the reconcile job also retries runs left unfinished.`;
-    const externalId = formatRunTag(tag);
     try {
-      let run = (error as { run?: CheckRunRef }).run ?? null;
-      if (!run) {
-        const where = { ...loc, sha, name: checkName, appId: this.o.appId };
-        const existing = await findCheckRun(octokit, where);
-        run = await startCheckRun(octokit, where, existing, { title, summary }, externalId, this.o.now());
-      }
-      await finishCheckRun(octokit, loc, run, "failure", { title, summary }, externalId, this.o.now());
+      const where: CheckRunLocation = { ...loc, sha, name: checkName, appId: this.o.appId };
+      const current = (error as { run?: CheckRunRef }).run ?? (await findCheckRun(octokit, where));
+      const { run } = await this.write(octokit, where, current, "failure", { title, summary }, tag);
       return run;
     } catch (e) {
       log.error({ err: errorForLog(e) }, "could not report the failure either; reconcile will retry");
@@ -677,6 +690,22 @@ export class EvaluationService {
 interface HeadPolicyErrors {
   path: string;
   errors: PolicyError[];
+}
+
+/**
+ * What a written result is, without the moment it was computed: conclusion, title, summary (its
+ * "evaluated <time>" removed) and annotations. Equal fingerprints: the run already says this.
+ */
+export function fingerprintOf(
+  conclusion: Conclusion | null,
+  output: CheckRunOutput,
+  evaluatedAt?: string,
+): string {
+  const summary = evaluatedAt ? output.summary.split(evaluatedAt).join("") : output.summary;
+  return createHash("sha256")
+    .update(JSON.stringify([conclusion, output.title, summary, output.text ?? "", output.annotations ?? []]))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** The fields every job carries, for a follow-up job of another type. */

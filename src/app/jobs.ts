@@ -129,6 +129,8 @@ export interface RunTag {
   release?: number;
   environment?: string;
   timeSensitive?: boolean;
+  /** Fingerprint of the result written (conclusion, title, summary without its timestamp, annotations). */
+  fingerprint?: string;
 }
 
 export function formatRunTag(tag: RunTag): string {
@@ -137,6 +139,7 @@ export function formatRunTag(tag: RunTag): string {
   if (tag.release !== undefined) parts.push(`release=${tag.release}`);
   if (tag.environment !== undefined) parts.push(`env=${encodeURIComponent(tag.environment)}`);
   if (tag.timeSensitive) parts.push("ts=1");
+  if (tag.fingerprint) parts.push(`fp=${tag.fingerprint}`);
   return `readiness;${parts.join(";")}`;
 }
 
@@ -167,5 +170,7 @@ export function parseRunTag(text: string | null | undefined): RunTag | null {
     }
   }
   if (fields.get("ts") === "1") tag.timeSensitive = true;
+  const fp = fields.get("fp");
+  if (fp && /^[0-9a-f]{6,64}$/.test(fp)) tag.fingerprint = fp;
   return tag;
 }

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   clipBytes,
   findCheckRun,
-  finishCheckRun,
   SUMMARY_MAX_BYTES,
+  writeCheckRun,
 } from "../../src/app/publish/check-run.js";
 import type { Annotation } from "../../src/report/annotations.js";
 import { recordRequests } from "../support/openapi.js";
@@ -39,17 +39,61 @@ describe("check-run publisher", () => {
       message: `problem ${i}`,
       title: "Invalid policy",
     }));
-    await finishCheckRun(
+    await writeCheckRun(
       octokit(),
-      { owner: "o", repo: "r" },
+      { owner: "o", repo: "r", sha: "abc", name: "Production readiness", appId: 7 },
       { id: 5, status: "in_progress" },
-      "failure",
-      { title: "Invalid policy", summary: "s", annotations },
-      "readiness;ctx=pull_request;pr=1",
+      {
+        conclusion: "failure",
+        output: { title: "Invalid policy", summary: "s", annotations },
+        externalId: "readiness;ctx=pull_request;pr=1",
+        fingerprint: "f1",
+      },
+      () => undefined,
       new Date("2026-11-20T12:00:00Z"),
     );
     expect(bodies.map((b) => b.output.annotations.length)).toEqual([50, 50, 20]);
     expect(bodies[0]).toMatchObject({ status: "completed", conclusion: "failure" });
+    recorder.assertAllKnown();
+  });
+
+  it("a completed run is never patched: an unchanged result writes nothing, a changed one creates a new run", async () => {
+    const api = nock("https://api.github.com");
+    const recorder = recordRequests(api);
+    const where = { owner: "o", repo: "r", sha: "abc", name: "Production readiness", appId: 7 };
+    const done = { id: 5, status: "completed", conclusion: "success" as const, externalId: "x" };
+    const result = {
+      conclusion: "success" as const,
+      output: { title: "GO · 100/100", summary: "s" },
+      externalId: "readiness;ctx=pull_request;pr=1;fp=aaaa",
+      fingerprint: "aaaa",
+    };
+    const same = await writeCheckRun(octokit(), where, done, result, () => "aaaa", new Date());
+    expect(same.outcome).toBe("unchanged");
+    expect(recorder.requests).toHaveLength(0);
+
+    const created: Body[] = [];
+    api
+      .post("/repos/o/r/check-runs", (b) => {
+        created.push(b);
+        return true;
+      })
+      .reply(201, { id: 6, status: "completed" });
+    const changed = await writeCheckRun(
+      octokit(),
+      where,
+      done,
+      { ...result, conclusion: "failure", fingerprint: "bbbb" },
+      () => "aaaa",
+      new Date(),
+    );
+    expect(changed).toMatchObject({ outcome: "created", run: { id: 6 } });
+    expect(created[0]).toMatchObject({
+      name: "Production readiness",
+      head_sha: "abc",
+      status: "completed",
+      conclusion: "failure",
+    });
     recorder.assertAllKnown();
   });
 

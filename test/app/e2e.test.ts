@@ -212,20 +212,24 @@ describe("end to end: the built server against a GitHub stand-in", () => {
     expect(run).toMatchObject({
       name: "Production readiness",
       conclusion: "success",
-      external_id: "readiness;ctx=pull_request;pr=7",
+      external_id: expect.stringMatching(/^readiness;ctx=pull_request;pr=7;fp=[0-9a-f]{16}$/),
     });
     expect(run.output.title).toBe("GO · 100/100");
     expect(run.writes[0]).toMatchObject({ status: "in_progress" });
     const comment = await until("the sticky comment", () => gh.comments.find((c) => c.issue === 7));
     expect(comment.body).toContain("<!-- readiness-gate:status -->");
 
-    // The same commit again (a synchronize): the run is updated in place and the unchanged comment is not edited.
+    // The same commit again (a synchronize), same evidence: the completed run already says it and the comment
+    // is unchanged, so nothing is written (GitHub would refuse to reopen a completed run anyway).
+    const writesBefore = gh.writes().length;
     payload.action = "synchronize";
     expect((await send("pull_request", payload)).status).toBe(200);
-    await until("a second evaluation", () => run.writes.length >= 4 && run.status === "completed");
+    await until("a second evaluation", () => output.split('"pull request evaluated"').length - 1 >= 2);
+    expect(gh.writes().length).toBe(writesBefore);
     expect(gh.checkRuns.filter((r) => r.head_sha === HEAD)).toHaveLength(1);
     expect(gh.comments.filter((c) => c.issue === 7)).toHaveLength(1);
     expect(comment.edits).toBe(0);
+    expect(run.rejectedWrites).toEqual([]);
   });
 
   it("deployment_protection_rule.requested: evaluates the commit and approves the deployment", async () => {

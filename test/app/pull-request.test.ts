@@ -79,11 +79,11 @@ describe("pull_request", () => {
 
     await h.deliver("pull_request", releasePr("synchronize"));
 
-    // Found again by name and app id: updated in place, never a second run.
-    expect(runs.every((r) => r._method === "PATCH")).toBe(true);
-    expect(runs[0]).toMatchObject({ status: "in_progress" });
-    const done = runs[runs.length - 1]!;
-    expect(done).toMatchObject({ status: "completed", conclusion: "failure" });
+    // Found again by name and app id. GitHub freezes a completed run, so the changed result (success →
+    // failure) is written as one new run of the same name, which supersedes it; the old one is never patched.
+    expect(runs).toHaveLength(1);
+    const done = runs[0]!;
+    expect(done).toMatchObject({ _method: "POST", status: "completed", conclusion: "failure" });
     expect(done.output.title).toMatch(/^NO-GO · \d+(\.\d)?\/100 \(needs 80\)$/);
     expect(posted[0]!.body).toContain("README");
   });
@@ -158,6 +158,30 @@ describe("pull_request", () => {
     expect(posted).toHaveLength(1);
   });
 
+  it("re-evaluating a commit whose result did not change writes no check run at all", async () => {
+    h = await setup();
+    token(h.api);
+    for (let i = 0; i < 2; i++) {
+      policy(h.api, REPO, "master", RELEASE_POLICY);
+      policy(h.api, REPO, HEAD, RELEASE_POLICY);
+      tree(h.api, REPO, HEAD, ["README.md", "CHANGELOG.md"]);
+    }
+    noCheckRun(h.api, REPO, HEAD);
+    const runs = checkRunWrites(h.api, REPO);
+    comments(h.api, REPO, 2);
+    commentWrites(h.api, REPO, 2);
+    await h.deliver("pull_request", releasePr("opened", 1));
+    const written = runs[runs.length - 1]!;
+    expect(written.external_id).toMatch(/^readiness;ctx=pull_request;pr=2;fp=[0-9a-f]{16}$/);
+
+    // GitHub now lists the completed run with the external_id the App wrote; a later evaluation (another
+    // clock time, same evidence) recognises its result and leaves the run alone.
+    existingCheckRun(h.api, REPO, HEAD, { id: 77, conclusion: "success", external_id: written.external_id });
+    const before = runs.length;
+    await h.deliver("pull_request", releasePr("synchronize"));
+    expect(runs.length).toBe(before);
+  });
+
   it("labeled: a PR that gains the release label is evaluated", async () => {
     h = await setup();
     const payload = releasePr("labeled");
@@ -191,7 +215,7 @@ describe("pull_request", () => {
 
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({
-      _method: "PATCH",
+      _method: "POST",
       conclusion: "neutral",
       output: { title: "Not gated" },
     });

@@ -87,6 +87,8 @@ export interface CheckRunState {
   app_id: number;
   /** Every write to this run, in order. */
   writes: Record<string, unknown>[];
+  /** Writes refused because the run was already completed. */
+  rejectedWrites: Record<string, unknown>[];
 }
 
 export interface CommentState {
@@ -488,6 +490,7 @@ export class GitHubStandIn {
         actions: (b.actions as unknown[]) ?? [],
         app_id: this.options.appId,
         writes: [b],
+        rejectedWrites: [],
       };
       this.checkRuns.push(run);
       return json(201, this.checkRunJson(run));
@@ -496,6 +499,11 @@ export class GitHubStandIn {
       const run = this.checkRuns.find((r) => String(r.id) === req.params.id);
       if (!run) return notFound();
       const b = req.body as Record<string, unknown>;
+      // GitHub freezes a completed run: its status and conclusion cannot change any more.
+      if (run.status === "completed" && (b.status !== undefined || b.conclusion !== undefined)) {
+        run.rejectedWrites.push(b);
+        return json(422, { message: "A completed check run's status and conclusion cannot be changed" });
+      }
       run.writes.push(b);
       if (b.conclusion) {
         run.status = "completed";

@@ -82,35 +82,14 @@ function outputOf(o: CheckRunOutput, annotations?: Annotation[]) {
   };
 }
 
-/**
- * Marks the commit's run in_progress with `output`, creating it only when this App has none for the name.
- * GitHub shows annotations from every request, so re-used runs get them again on completion only.
- */
+/** Creates the commit's run in_progress, before evidence is collected (only when the App has none yet). */
 export async function startCheckRun(
   octokit: AppOctokit,
   loc: CheckRunLocation,
-  existing: CheckRunRef | null,
   output: CheckRunOutput,
   externalId: string,
   now: Date,
 ): Promise<CheckRunRef> {
-  if (existing) {
-    const { data } = await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
-      owner: loc.owner,
-      repo: loc.repo,
-      check_run_id: existing.id,
-      status: "in_progress",
-      external_id: externalId,
-      output: outputOf(output),
-      actions: [REEVALUATE_ACTION],
-    });
-    return {
-      id: Number(data.id),
-      htmlUrl: data.html_url ?? existing.htmlUrl,
-      status: data.status,
-      externalId,
-    };
-  }
   const { data } = await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
     owner: loc.owner,
     repo: loc.repo,
@@ -125,33 +104,98 @@ export async function startCheckRun(
   return { id: Number(data.id), htmlUrl: data.html_url ?? undefined, status: data.status, externalId };
 }
 
-/** Writes the result: completed with a conclusion, or still in_progress (pending) when `conclusion` is null. */
-export async function finishCheckRun(
+export interface CheckRunResult {
+  /** null: pending, the run stays in_progress. */
+  conclusion: Conclusion | null;
+  output: CheckRunOutput;
+  /** external_id: what the run is for, and the result's fingerprint (see ../jobs.ts RunTag). */
+  externalId: string;
+  /** Identifies the result regardless of when it was computed; equal fingerprints, nothing to write. */
+  fingerprint: string;
+}
+
+export type WriteOutcome = "created" | "updated" | "unchanged";
+
+/**
+ * Writes a result on the commit's run. GitHub freezes a run's status and conclusion once it is completed
+ * (a PATCH cannot reopen it or change its conclusion), so:
+ * - a run still queued or in_progress (created at the start of this evaluation, or left pending) is updated
+ *   in place;
+ * - a completed run whose result is unchanged (same conclusion and fingerprint) is left as it is: no write;
+ * - a completed run whose result changed is superseded by a new run of the same name, which GitHub, the pull
+ *   request and branch protection follow from then on (the latest run of a name counts).
+ */
+export async function writeCheckRun(
   octokit: AppOctokit,
-  loc: Pick<CheckRunLocation, "owner" | "repo">,
-  run: CheckRunRef,
-  conclusion: Conclusion | null,
-  output: CheckRunOutput,
-  externalId: string,
+  loc: CheckRunLocation,
+  current: CheckRunRef | null,
+  result: CheckRunResult,
+  fingerprintOf: (run: CheckRunRef) => string | undefined,
   now: Date,
-): Promise<void> {
-  // At most 50 annotations per request; GitHub appends those of later requests.
-  const batches = chunk(output.annotations ?? []);
+): Promise<{ run: CheckRunRef; outcome: WriteOutcome }> {
+  const batches = chunk(result.output.annotations ?? []);
   const first = batches.shift();
-  const base = { owner: loc.owner, repo: loc.repo, check_run_id: run.id };
-  await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
-    ...base,
-    external_id: externalId,
-    ...(conclusion
-      ? { status: "completed" as const, conclusion, completed_at: now.toISOString() }
-      : { status: "in_progress" as const }),
-    output: outputOf(output, first),
-    actions: [REEVALUATE_ACTION],
-  });
+  const state = result.conclusion
+    ? { status: "completed" as const, conclusion: result.conclusion, completed_at: now.toISOString() }
+    : { status: "in_progress" as const };
+  let run: CheckRunRef;
+  let outcome: WriteOutcome;
+  if (current && current.status !== "completed") {
+    const { data } = await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
+      owner: loc.owner,
+      repo: loc.repo,
+      check_run_id: current.id,
+      external_id: result.externalId,
+      ...state,
+      output: outputOf(result.output, first),
+      actions: [REEVALUATE_ACTION],
+    });
+    run = {
+      ...current,
+      htmlUrl: data.html_url ?? current.htmlUrl,
+      status: data.status,
+      externalId: result.externalId,
+    };
+    outcome = "updated";
+  } else if (
+    current &&
+    current.conclusion === result.conclusion &&
+    fingerprintOf(current) !== undefined &&
+    fingerprintOf(current) === result.fingerprint
+  ) {
+    return { run: current, outcome: "unchanged" };
+  } else {
+    const { data } = await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
+      owner: loc.owner,
+      repo: loc.repo,
+      name: loc.name,
+      head_sha: loc.sha,
+      started_at: now.toISOString(),
+      external_id: result.externalId,
+      ...state,
+      output: outputOf(result.output, first),
+      actions: [REEVALUATE_ACTION],
+    });
+    run = {
+      id: Number(data.id),
+      htmlUrl: data.html_url ?? undefined,
+      status: data.status,
+      externalId: result.externalId,
+    };
+    outcome = "created";
+  }
+  // At most 50 annotations per request; GitHub appends those of later requests.
   for (const batch of batches) {
     await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
-      ...base,
-      output: { title: clipTitle(output.title), summary: clipBytes(output.summary), annotations: batch },
+      owner: loc.owner,
+      repo: loc.repo,
+      check_run_id: run.id,
+      output: {
+        title: clipTitle(result.output.title),
+        summary: clipBytes(result.output.summary),
+        annotations: batch,
+      },
     });
   }
+  return { run, outcome };
 }
