@@ -15,6 +15,7 @@ import {
   type DeploymentData,
   formatRunTag,
   type Job,
+  jobKey,
   type PullRequestData,
   parseRunTag,
   type ReleaseData,
@@ -81,7 +82,7 @@ export class Waiters {
 
   add(owner: string, repo: string, sha: string, job: Job, now = Date.now()): void {
     const key = Waiters.key(owner, repo, sha);
-    const list = (this.byCommit.get(key) ?? []).filter((w) => JSON.stringify(w.job) !== JSON.stringify(job));
+    const list = (this.byCommit.get(key) ?? []).filter((w) => jobKey(w.job) !== jobKey(job));
     list.push({ job, since: now });
     this.byCommit.delete(key);
     this.byCommit.set(key, list);
@@ -152,8 +153,33 @@ function repositoryRef(loc: Loc, defaultBranch?: string): Target["repository"] {
   return r;
 }
 
+/** How long "no policy here" is believed before asking GitHub again (a push changing the policy forgets it). */
+export const ABSENT_POLICY_TTL_MS = 5 * 60_000;
+
 export class EvaluationService {
+  /** `owner/repo@ref` → until when that ref is known to have no policy: 4 requests saved per event. */
+  private readonly absent = new Map<string, number>();
+
   constructor(private readonly o: ServiceOptions) {}
+
+  /** The policy at `ref`, remembering its absence for a while (repositories without one cost no requests). */
+  private async policyAt(octokit: AppOctokit, loc: Loc, ref: string): Promise<PolicyLookup> {
+    const key = `${loc.owner}/${loc.repo}@${ref}`.toLowerCase();
+    const until = this.absent.get(key);
+    if (until !== undefined && until > Date.now()) return { state: "none" };
+    const lookup = await resolvePolicy(octokit, loc, ref, this.o.now());
+    this.absent.delete(key);
+    if (lookup.state === "none") {
+      this.absent.set(key, Date.now() + ABSENT_POLICY_TTL_MS);
+      while (this.absent.size > 10_000) this.absent.delete(this.absent.keys().next().value as string);
+    }
+    return lookup;
+  }
+
+  /** A push changed the policy on `ref`: ask GitHub again next time. */
+  forgetAbsence(loc: Loc, ref: string): void {
+    this.absent.delete(`${loc.owner}/${loc.repo}@${ref}`.toLowerCase());
+  }
 
   async run(job: Job, octokit: AppOctokit, log: Logger): Promise<void> {
     switch (job.type) {
@@ -201,6 +227,7 @@ export class EvaluationService {
 
   private async releasePrsJob(job: Extract<Job, { type: "release_prs" }>, octokit: AppOctokit, log: Logger) {
     const loc = { owner: job.owner, repo: job.repo };
+    if (job.base) this.forgetAbsence(loc, job.base);
     const open = await listOpenPullRequests(octokit, loc);
     const byBase = new Map<string, PullRequestData[]>();
     for (const pr of open) {
@@ -209,7 +236,7 @@ export class EvaluationService {
     }
     let queued = 0;
     for (const [base, prs] of byBase) {
-      const lookup = await resolvePolicy(octokit, loc, base, this.o.now());
+      const lookup = await this.policyAt(octokit, loc, base);
       if (lookup.state === "none") continue;
       for (const pr of prs) {
         // An invalid policy cannot say which PRs it gates: each PR job reports the error (fail closed).
@@ -281,7 +308,7 @@ export class EvaluationService {
     let checkName = DEFAULT_CHECK_NAME;
     const tag: RunTag = { context: "pull_request", pr: pr.number };
     try {
-      const lookup = await resolvePolicy(octokit, loc, pr.baseRef, this.o.now());
+      const lookup = await this.policyAt(octokit, loc, pr.baseRef);
       if (lookup.state === "none") {
         this.count("pull_request", "silent", started);
         log.debug({ base: pr.baseRef }, "no policy on the base branch; silent");
@@ -345,7 +372,7 @@ export class EvaluationService {
     let checkName = DEFAULT_CHECK_NAME;
     try {
       const branch = job.defaultBranch ?? "HEAD";
-      const lookup = await resolvePolicy(octokit, loc, branch, this.o.now());
+      const lookup = await this.policyAt(octokit, loc, branch);
       if (lookup.state === "none") {
         this.count("release", "silent", started);
         return;
@@ -493,11 +520,17 @@ export class EvaluationService {
       const blocking = report.blocking.length ? ` Blocking: ${report.blocking.slice(0, 8).join(", ")}.` : "";
       if (report.verdict === "go") await answer("approved", `${headline} ${linkTo(run.htmlUrl)}`);
       else if (report.verdict === "pending") {
-        await answer(
-          undefined,
-          `${headline} Waiting for ${report.pending.slice(0, 8).join(", ")}. ${linkTo(run.htmlUrl)}`,
-        );
-        this.o.waiters.add(loc.owner, loc.repo, d.sha, job);
+        // GitHub takes ten status comments per deployment; keep the last one for nothing but the decision.
+        const reports = d.progressReports ?? 0;
+        if (d.runId !== undefined && reports < 9)
+          await answer(
+            undefined,
+            `${headline} Waiting for ${report.pending.slice(0, 8).join(", ")}. ${linkTo(run.htmlUrl)}`,
+          );
+        this.o.waiters.add(loc.owner, loc.repo, d.sha, {
+          ...job,
+          deployment: { ...d, progressReports: reports + 1 },
+        });
       } else if (report.mode === "warn" && !couldNotTell(report))
         await answer("approved", `${headline} Warn mode: not blocking.${blocking} ${linkTo(run.htmlUrl)}`);
       else await answer("rejected", `${headline}${blocking} ${linkTo(run.htmlUrl)}`);

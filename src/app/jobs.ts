@@ -30,6 +30,8 @@ export interface DeploymentData {
   deploymentUrl?: string;
   /** The workflow run waiting on the gate (parsed from deployment_callback_url); absent: report only. */
   runId?: number;
+  /** Status comments already posted while pending (GitHub accepts ten per deployment). */
+  progressReports?: number;
 }
 
 interface JobBase {

@@ -280,6 +280,18 @@ describe("pull_request", () => {
     ).toEqual([]);
   });
 
+  it("a repository without a policy costs no request on the next event for a while", async () => {
+    h = await setup();
+    token(h.api);
+    policy(h.api, REPO, "master", null);
+    await h.deliver("pull_request", releasePr("opened", 1));
+    const asked = h.recorder.requests.length;
+
+    await h.deliver("pull_request", releasePr("synchronize"));
+
+    expect(h.recorder.requests.length).toBe(asked);
+  });
+
   it("the head's policy cannot loosen the gate: the base policy is the one evaluated", async () => {
     h = await setup();
     const loose = "version: 1\napplies:\n  pullRequests: false\ngate:\n  minScore: 0\n";
