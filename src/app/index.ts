@@ -228,4 +228,5 @@ function jobLog(log: Logger, job: Job): Logger {
 }
 
 /** For `probot run dist/app/index.js`; the server entry (main.ts) builds its own to drain on SIGTERM. */
-export default createReadinessApp().app;
+const readinessApp: ApplicationFunction = (app, options) => createReadinessApp().app(app, options);
+export default readinessApp;
