@@ -214,6 +214,7 @@ export function checkRunWrites(api: nock.Scope, repo: string, id = 77): Body[] {
       return true;
     })
     .optionally()
+    .times(10)
     .reply(201, (_uri, body) => ({
       id,
       status: (body as { status?: string }).status,
