@@ -296,7 +296,7 @@ export class EvaluationService {
       log.debug({ pr: job.number }, "pull request not open; skipped");
       return;
     }
-    if (!job.pr && pr.headSha !== job.sha) {
+    if (!job.pr && job.sha !== undefined && pr.headSha !== job.sha) {
       log.debug(
         { pr: pr.number, head: pr.headSha },
         "pull request head moved on; its own events evaluate it",

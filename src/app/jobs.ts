@@ -50,8 +50,11 @@ export type Job = JobBase &
     | {
         type: "pull_request";
         number: number;
-        /** The commit the event was about; the PR is skipped if its head has moved on. */
-        sha: string;
+        /**
+         * The commit the event was about; the PR is skipped if its head has moved on. Unknown for events
+         * that name only the pull request (a comment): its current head is evaluated.
+         */
+        sha?: string;
         /** Taken from the payload when it carries the whole pull request; fetched otherwise. */
         pr?: PullRequestData;
         /** The event may have taken the PR out of the gate (label removed, base changed). */
@@ -82,7 +85,7 @@ export function jobKey(job: Job): string {
   const r = repoName(job);
   switch (job.type) {
     case "pull_request":
-      return `${r}@${job.sha}:pull_request:${job.number}`;
+      return `${r}@${job.sha ?? "head"}:pull_request:${job.number}`;
     case "commit":
       return `${r}@${job.sha}:commit`;
     case "release_prs":

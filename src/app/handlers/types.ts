@@ -1,6 +1,8 @@
 // One module per webhook event: a pure function from the payload to work items. No I/O here; the queue and
-// the service (../evaluate.ts) do the rest. Adding an event (issue_comment for slash commands, say) is one
-// file in this folder plus one line in ./index.ts.
+// the service (../evaluate.ts) do the rest. Adding an event is one file in this folder plus one line in
+// ./index.ts. For issue_comment (slash commands), a handler that returns
+//   [{ ...jobBase(event), type: "pull_request", number: payload.issue.number }]
+// for a command on a pull request re-evaluates that PR's current head (sha omitted: looked up).
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from "@octokit/webhooks";
 import type { Job } from "../jobs.js";
 
