@@ -4,12 +4,15 @@ import { type KindName, kindNames, kinds } from "../checks/registry.js";
 
 export const CHECK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const contextName = z.enum(["pull_request", "release", "deployment", "local"]);
+const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date written YYYY-MM-DD")
+  .regex(DATE_SHAPE, "expected a date written YYYY-MM-DD")
   .refine(
+    // only judged once the shape is right, so a malformed date gets one message
     (s) =>
-      !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+      !DATE_SHAPE.test(s) ||
+      (!Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s)),
     {
       message: "not a calendar date",
     },
@@ -36,23 +39,48 @@ const kindFields = Object.fromEntries(kindNames.map((k) => [k, kinds[k].schema.o
   [K in KindName]: z.ZodOptional<(typeof kinds)[K]["schema"]>;
 };
 
-export const CheckSchema = z
-  .strictObject({ ...commonCheckFields, ...kindFields })
-  .superRefine((check, ctx) => {
-    const present = kindNames.filter((k) => check[k] !== undefined);
-    if (present.length === 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `a check needs exactly one kind: one of ${kindNames.join(", ")}`,
-      });
-    } else if (present.length > 1) {
-      ctx.addIssue({
-        code: "custom",
-        path: [present[1]!],
-        message: `a check has exactly one kind, found ${present.join(" and ")}`,
-      });
-    }
-  });
+const CheckFieldsSchema = z.strictObject({ ...commonCheckFields, ...kindFields });
+
+const kindsPresent = (check: Record<string, unknown>): KindName[] =>
+  kindNames.filter((k) => check[k] !== undefined);
+
+/** `params.at: "key"` tells the loader to point at the key (the second kind) rather than its value. */
+const tooManyKinds = (present: KindName[]) => ({
+  code: "custom" as const,
+  path: [present[1]!],
+  message: `a check has exactly one kind, found ${present.join(" and ")}`,
+  params: { at: "key" },
+});
+
+export const CheckSchema = CheckFieldsSchema.superRefine((check, ctx) => {
+  const present = kindsPresent(check);
+  if (present.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `a check needs exactly one kind: one of ${kindNames.join(", ")}`,
+      params: { noKind: true },
+    });
+  } else if (present.length > 1) {
+    ctx.addIssue(tooManyKinds(present));
+  }
+});
+
+/** A check as written in a file that extends others: it may omit its kind and inherit it. */
+export const CheckOverrideSchema = CheckFieldsSchema.superRefine((check, ctx) => {
+  const present = kindsPresent(check);
+  if (present.length > 1) ctx.addIssue(tooManyKinds(present));
+});
+
+const checkIdKey = z
+  .string()
+  .regex(CHECK_ID, "check ids are letters, digits, '.', '_' and '-', starting with a letter or digit");
+const categoryIdKey = z
+  .string()
+  .regex(CHECK_ID, "category ids are letters, digits, '.', '_' and '-', starting with a letter or digit");
+/** `checks.<id>: null` (or false) removes a check inherited through `extends`. */
+const removal = [z.null(), z.literal(false)] as const;
+const CHECKS_DESCRIPTION =
+  "Checks by id. null or false removes a check inherited through extends; a check that names only some fields overrides the inherited one.";
 
 export const CategorySchema = z.strictObject({
   title: z.string().min(1).optional(),
@@ -125,12 +153,32 @@ export const PolicySchema = z.strictObject({
     .describe("Presets (readiness:baseline, readiness:service, readiness:supply-chain) or owner/repo:path."),
   applies: AppliesSchema.prefault({}),
   gate: GateSchema.prefault({}),
-  categories: z.record(z.string().regex(CHECK_ID), CategorySchema).default({}),
+  categories: z.record(categoryIdKey, CategorySchema).default({}),
   checks: z
-    .record(z.string().regex(CHECK_ID, "check ids are letters, digits, '.', '_' and '-'"), CheckSchema)
-    .default({}),
+    .record(checkIdKey, z.union([CheckSchema, ...removal]))
+    .default({})
+    .transform(
+      (checks) =>
+        Object.fromEntries(
+          Object.entries(checks).filter((entry): entry is [string, z.output<typeof CheckSchema>] =>
+            Boolean(entry[1]),
+          ),
+        ) as Record<string, z.output<typeof CheckSchema>>,
+    )
+    .describe(CHECKS_DESCRIPTION),
   waivers: z.array(WaiverSchema).default([]),
   commands: CommandRulesSchema.prefault({}),
+});
+
+/**
+ * One file of a policy that extends others (before merging): its checks may omit their kind. The merged
+ * result is validated with PolicySchema.
+ */
+export const PolicyDocumentSchema = PolicySchema.extend({
+  checks: z
+    .record(checkIdKey, z.union([CheckOverrideSchema, ...removal]))
+    .default({})
+    .describe(CHECKS_DESCRIPTION),
 });
 
 export type Policy = z.output<typeof PolicySchema>;

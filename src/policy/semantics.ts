@@ -1,0 +1,136 @@
+// What a schema cannot say: regular expressions RE2 accepts, paths inside the repository, references between
+// checks, categories and waivers, waiver expiry.
+import { RE2JS, RE2JSSyntaxException } from "re2js";
+import { at, type PolicyError } from "./errors.js";
+import type { OriginOf } from "./issues.js";
+import { DEFAULT_CATEGORY, type Policy } from "./schema.js";
+import { suggester } from "./suggest.js";
+import { locate, type Path, type Source } from "./yaml-source.js";
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Why a repository path (or glob) could reach outside the repository, or null. */
+export function escapesRepository(p: string, root = "repository"): string | null {
+  if (/^[/\\]/.test(p) || /^[A-Za-z]:/.test(p)) {
+    return `${JSON.stringify(p)} is an absolute path; paths are relative to the ${root} root`;
+  }
+  // a `..` segment, also as a brace alternative: `{..,docs}/x`
+  if (/(^|[/\\{,])\.\.($|[/\\},])/.test(p)) {
+    return `${JSON.stringify(p)} leaves the ${root} (a ".." segment); paths are relative to the ${root} root`;
+  }
+  return null;
+}
+
+export function re2Problem(pattern: string): string | null {
+  try {
+    RE2JS.compile(pattern);
+    return null;
+  } catch (e) {
+    const detail =
+      e instanceof RE2JSSyntaxException
+        ? e.message.replace(/^error parsing regexp: /, "")
+        : e instanceof Error
+          ? e.message
+          : String(e);
+    return `invalid RE2 regular expression: ${detail}`;
+  }
+}
+
+/** Checks on the values of one file (already shaped by its schema). */
+export function checkValues(src: Source, data: unknown, errors: PolicyError[]): void {
+  const report = (path: Path, message: string) =>
+    errors.push({ file: src.file, ...locate(src, path), message: at(path, message) });
+  const checks = isRecord(data) ? data.checks : undefined;
+  if (!isRecord(checks)) return;
+  for (const [id, check] of Object.entries(checks)) {
+    if (!isRecord(check)) continue;
+    const base = ["checks", id];
+    const file = check.file;
+    if (isRecord(file)) {
+      const paths = file.path;
+      const list = Array.isArray(paths) ? paths.map((p, i) => [p, i] as const) : [[paths, null] as const];
+      for (const [p, i] of list) {
+        const problem = typeof p === "string" ? escapesRepository(p) : null;
+        if (problem) report(i === null ? [...base, "file", "path"] : [...base, "file", "path", i], problem);
+      }
+      if (typeof file.contains === "string") {
+        const problem = re2Problem(file.contains);
+        if (problem) report([...base, "file", "contains"], problem);
+      }
+    }
+    const artifact = check.artifact;
+    if (isRecord(artifact) && isRecord(artifact.json) && typeof artifact.json.file === "string") {
+      const problem = escapesRepository(artifact.json.file, "artifact");
+      if (problem) report([...base, "artifact", "json", "file"], problem);
+    }
+    const pr = check.pr;
+    if (isRecord(pr) && Array.isArray(pr.changedFiles)) {
+      pr.changedFiles.forEach((p, i) => {
+        const problem = typeof p === "string" ? escapesRepository(p) : null;
+        if (problem) report([...base, "pr", "changedFiles", i], problem);
+      });
+    }
+  }
+}
+
+export interface CrossCheckOptions {
+  now?: Date;
+  strict?: boolean;
+}
+
+/** References across the whole (merged) policy: categories, waivers. */
+export function crossCheck(
+  policy: Policy,
+  origin: OriginOf,
+  opts: CrossCheckOptions,
+  errors: PolicyError[],
+  warnings: PolicyError[],
+): void {
+  const report = (into: PolicyError[], path: Path, message: string) => {
+    const o = origin(path);
+    into.push({ file: o.src.file, ...locate(o.src, o.path), message: at(o.path, message) });
+  };
+  const suggestion = suggester();
+  const categories = [...Object.keys(policy.categories), DEFAULT_CATEGORY];
+  const declared = new Set(categories);
+  for (const [id, check] of Object.entries(policy.checks)) {
+    const c = check.category;
+    if (c !== undefined && !declared.has(c)) {
+      report(
+        errors,
+        ["checks", id, "category"],
+        `unknown category ${JSON.stringify(c)}${suggestion(c, categories)}; declare it under categories or leave category out for ${DEFAULT_CATEGORY}`,
+      );
+    }
+  }
+  const ids = Object.keys(policy.checks);
+  const now = opts.now?.getTime();
+  policy.waivers.forEach((w, i) => {
+    const check = policy.checks[w.check];
+    if (!check) {
+      report(
+        errors,
+        ["waivers", i, "check"],
+        `no check ${JSON.stringify(w.check)} in this policy${suggestion(w.check, ids)}`,
+      );
+      return;
+    }
+    if (!check.waivable) {
+      report(
+        warnings,
+        ["waivers", i, "check"],
+        `check ${JSON.stringify(w.check)} is not waivable, so this waiver is ignored`,
+      );
+    }
+    if (now !== undefined && Number.isFinite(now) && now > Date.parse(`${w.expires}T23:59:59.999Z`)) {
+      if (opts.strict) report(errors, ["waivers", i, "expires"], `the waiver expired on ${w.expires}`);
+      else
+        report(
+          warnings,
+          ["waivers", i, "expires"],
+          `the waiver expired on ${w.expires} and no longer applies`,
+        );
+    }
+  });
+}
