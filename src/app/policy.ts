@@ -62,7 +62,8 @@ export async function validate(
     strict,
     fetchRemote: remoteFetcher(octokit as unknown as Gh),
   });
-  if (result.ok) return { state: "ok", source, policy: result.policy, warnings: result.warnings.map(formatPolicyError) };
+  if (result.ok)
+    return { state: "ok", source, policy: result.policy, warnings: result.warnings.map(formatPolicyError) };
   return { state: "invalid", source, errors: result.errors };
 }
 

@@ -19,7 +19,12 @@ function policy(extra: Record<string, unknown> = {}): Policy {
   });
 }
 
-function check(id: string, category: string, status: CheckReport["status"], over: Partial<CheckReport> = {}): CheckReport {
+function check(
+  id: string,
+  category: string,
+  status: CheckReport["status"],
+  over: Partial<CheckReport> = {},
+): CheckReport {
   return {
     id,
     title: id,
@@ -124,7 +129,11 @@ describe("scoring", () => {
   });
 
   it("says NO-GO when no check applies", () => {
-    const r = report(policy(), [check("a", "sec", "skipped"), check("b", "sec", "skipped"), check("c", "ops", "skipped")]);
+    const r = report(policy(), [
+      check("a", "sec", "skipped"),
+      check("b", "sec", "skipped"),
+      check("c", "ops", "skipped"),
+    ]);
     expect(r.verdict).toBe("no-go");
     expect(r.notes.join(" ")).toMatch(/No check applies/);
   });
