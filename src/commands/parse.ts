@@ -4,9 +4,10 @@
 // reader would not see as a plain line of the comment is not a command: fenced code (``` and ~~~), indented code
 // (four spaces or a tab), quoted replies (`>` lines and the lines that lazily continue them), HTML comments and
 // <pre> blocks, and any text where `/readiness` is not at the start of its line (inline code included).
+
+import { suggest } from "../policy/suggest.js";
 import { isCalendarDate } from "./dates.js";
 import { codeSpan } from "./markdown.js";
-import { suggest } from "./suggest.js";
 
 export const COMMAND_PREFIX = "/readiness";
 

@@ -61,3 +61,23 @@ export function suggester(budget = 200_000): (input: string, candidates: readonl
     return left >= 0 ? suggestion(input, candidates) : "";
   };
 }
+
+/**
+ * Up to `limit` known names close to `input`, closest first (ties alphabetical). Case is ignored when measuring,
+ * so `Runbook` suggests `runbook`; a name is close when at most a third of it (at least one edit) differs and
+ * the input is not replaced wholesale.
+ */
+export function suggest(input: string, known: Iterable<string>, limit = 3): string[] {
+  const needle = input.toLowerCase();
+  // Bounded so a pathological comment cannot make the reply expensive.
+  if (needle.length > 100) return [];
+  const scored: { name: string; d: number }[] = [];
+  for (const name of known) {
+    if (name === input) continue;
+    const d = editDistance(needle, name.toLowerCase());
+    const allowed = Math.max(1, Math.floor(name.length / 3));
+    if (d <= allowed && d < needle.length) scored.push({ name, d });
+  }
+  scored.sort((x, y) => x.d - y.d || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  return scored.slice(0, limit).map((s) => s.name);
+}
