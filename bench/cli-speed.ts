@@ -1,6 +1,6 @@
 // `readiness check` against repolinter 0.12.0 on the same 20,000-file git checkout, same rules, interleaved runs.
 //
-//   npx tsx bench/cli-speed.ts [--runs 7] [--no-build]
+//   npx tsx bench/cli-speed.ts [--runs 7] [--no-build] [--profile]
 //
 // Builds (once, cached under bench/.cache) a repository with a realistic layout and 300 back-dated commits,
 // a .readiness.yml with 30 file checks (10 with maxAgeDays, 7 with contains) and the equivalent repolinter
@@ -41,6 +41,7 @@ const flag = (name: string): string | undefined => {
 };
 const RUNS = Number(flag("--runs") ?? 7);
 const BUILD = !argv.includes("--no-build");
+const PROFILE = argv.includes("--profile");
 
 // ------------------------------------------------------------------ the checks, both ways
 
@@ -341,6 +342,8 @@ function prepareCli(notes: string[]): string | null {
 interface Run {
   ms: number;
   rssKb: number | null;
+  /** user + system CPU of the process and its children (git), from /usr/bin/time; less sensitive to load. */
+  cpuMs: number | null;
   code: number | null;
   stdout: string;
   stderr: string;
@@ -380,10 +383,14 @@ function measure(script: string, args: string[]): Promise<Run> {
     child.on("close", (code) => {
       const ms = performance.now() - t0;
       let rssKb: number | null = null;
+      let cpuMs: number | null = null;
       try {
         const text = readFileSync(rssFile, "utf8");
         const m = TIME ? /Maximum resident set size \(kbytes\): (\d+)/.exec(text) : /^(\d+)/.exec(text);
         rssKb = m ? Number(m[1]) : null;
+        const user = /User time \(seconds\): ([\d.]+)/.exec(text);
+        const sys = /System time \(seconds\): ([\d.]+)/.exec(text);
+        if (user && sys) cpuMs = (Number(user[1]) + Number(sys[1])) * 1000;
         const exit = /Exit status: (\d+)/.exec(text);
         if (TIME && exit) code = Number(exit[1]);
       } catch {
@@ -392,6 +399,7 @@ function measure(script: string, args: string[]): Promise<Run> {
       done({
         ms,
         rssKb,
+        cpuMs,
         code,
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"),
@@ -471,6 +479,58 @@ async function providerPhases(dir: string): Promise<void> {
   );
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Where one CLI run spends its time, from V8's CPU profile (--profile). Sampling adds some overhead. */
+async function profileCli(args: string[]): Promise<void> {
+  const dir = join(CACHE, "cli-speed-profile");
+  rmSync(dir, { recursive: true, force: true });
+  await measure("--cpu-prof", ["--cpu-prof-dir", dir, CLI, ...args]);
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) return void console.log("\nprofile: no .cpuprofile written");
+  const p = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const rules: [string, (url: string, fn: string) => boolean][] = [
+    ["local evidence (src/evidence/local)", (u) => u.includes("/evidence/local/")],
+    ["file index: build and glob matching", (u) => u.includes("/evidence/file-index")],
+    ["policy: read, parse, validate", (u) => u.includes("/policy/")],
+    ["check kinds and engine", (u) => u.includes("/checks/") || u.includes("/engine/")],
+    ["report rendering", (u) => u.includes("/report/")],
+    [
+      "module loading and compiling",
+      (u, f) => u.startsWith("node:internal/modules") || /^compileFunction/.test(f),
+    ],
+  ];
+  const sum = new Map<string, number>();
+  let total = 0;
+  p.samples.forEach((id, i) => {
+    const dt = (p.timeDeltas[i] ?? 0) / 1000;
+    total += dt;
+    const leaf = byId.get(id)!.callFrame.functionName;
+    let label =
+      leaf === "(idle)"
+        ? "idle: waiting on git and the disk"
+        : leaf === "(garbage collector)"
+          ? "garbage collection"
+          : "";
+    for (let cur: number | undefined = id; !label && cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)!.callFrame;
+      label = rules.find(([, test]) => test(f.url, f.functionName))?.[0] ?? "";
+    }
+    label ||= "other (startup, CLI, Node internals)";
+    sum.set(label, (sum.get(label) ?? 0) + dt);
+  });
+  console.log(`\nOne readiness run under the V8 profiler (--profile): ${ms(total)} sampled`);
+  for (const [label, t] of [...sum].sort((x, y) => y[1] - x[1]))
+    console.log(`  ${ms(t).padStart(7)}  ${label}`);
+}
+
 async function main(): Promise<void> {
   const dir = ensureRepo();
   ensureRepolinter();
@@ -547,19 +607,27 @@ async function main(): Promise<void> {
   console.log(`load average after: ${load()}`);
   console.log("");
   const medians = new Map<string, number>();
+  const cpuMedians = new Map<string, number>();
   for (const t of tools) {
     const rs = runs.get(t.name)!;
     const times = rs.map((r) => r.ms);
     const rss = rs.map((r) => r.rssKb).filter((x): x is number => x !== null);
+    const cpu = rs.map((r) => r.cpuMs).filter((x): x is number => x !== null);
     medians.set(t.name, median(times));
+    if (cpu.length) cpuMedians.set(t.name, median(cpu));
     console.log(
-      `${t.name.padEnd(11)} median ${ms(median(times))}, p90 ${ms(p90(times))}, min ${ms(Math.min(...times))}, peak RSS ${mb(rss.length ? Math.max(...rss) : null)} (median ${mb(rss.length ? median(rss) : null)}), exit ${rs[0]?.code}`,
+      `${t.name.padEnd(11)} median ${ms(median(times))}, p90 ${ms(p90(times))}, min ${ms(Math.min(...times))}, peak RSS ${mb(rss.length ? Math.max(...rss) : null)} (median ${mb(rss.length ? median(rss) : null)}), CPU median ${cpu.length ? ms(median(cpu)) : "n/a"}, exit ${rs[0]?.code}`,
     );
   }
   const a = medians.get("readiness");
   const b = medians.get("repolinter");
   if (a !== undefined && b !== undefined) {
     console.log(`ratio: readiness is ${(b / a).toFixed(1)}× faster than repolinter (median/median)`);
+    const ca = cpuMedians.get("readiness");
+    const cb = cpuMedians.get("repolinter");
+    if (ca !== undefined && cb !== undefined) {
+      console.log(`CPU ratio: readiness uses ${(cb / ca).toFixed(1)}× less CPU (user+system, median/median)`);
+    }
     console.log(
       `targets: median under 300 ms: ${a < 300 ? "met" : "NOT met"}; at least 10× faster: ${b / a >= 10 ? "met" : "NOT met"}`,
     );
@@ -582,6 +650,7 @@ async function main(): Promise<void> {
   }
 
   await providerPhases(dir);
+  if (PROFILE && tools.includes(ours)) await profileCli(ours.args);
 }
 
 await main();
