@@ -11,6 +11,7 @@ import { policyErrorAnnotations } from "../report/annotations.js";
 import { VERDICT_LABEL } from "../report/common.js";
 import { byteLength, COMMENT_MARKER, renderComment, renderMarkdown } from "../report/markdown.js";
 import { gatesEnvironment, gatesPullRequest, gatesReleases, isTimeSensitive } from "./applies.js";
+import { answerCommands } from "./commands.js";
 import {
   type DeploymentData,
   formatRunTag,
@@ -162,8 +163,11 @@ export class EvaluationService {
 
   constructor(private readonly o: ServiceOptions) {}
 
-  /** The policy at `ref`, remembering its absence for a while (repositories without one cost no requests). */
-  private async policyAt(octokit: AppOctokit, loc: Loc, ref: string): Promise<PolicyLookup> {
+  /**
+   * The policy at `ref`, remembering its absence for a while (repositories without one cost no requests).
+   * Slash commands are judged with it too, so a command and the evaluation it leads to read the same rules.
+   */
+  async policyAt(octokit: AppOctokit, loc: Loc, ref: string): Promise<PolicyLookup> {
     const key = `${loc.owner}/${loc.repo}@${ref}`.toLowerCase();
     const until = this.absent.get(key);
     if (until !== undefined && until > Date.now()) return { state: "none" };
@@ -195,6 +199,12 @@ export class EvaluationService {
         return this.deploymentJob(job, octokit, log);
       case "rerun":
         return this.rerunJob(job, octokit, log);
+      case "command":
+        return answerCommands(job, octokit, log, {
+          appId: this.o.appId,
+          policyAt: (o, loc, ref) => this.policyAt(o, loc, ref),
+          enqueue: (child) => this.followUp(child),
+        });
     }
   }
 

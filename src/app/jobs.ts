@@ -34,6 +34,19 @@ export interface DeploymentData {
   progressReports?: number;
 }
 
+/** A pull request comment holding `/readiness` lines, as the issue_comment payload gave it. */
+export interface CommandComment {
+  id: number;
+  body: string;
+  /** Login of the comment's author (bots never get here). */
+  author: string;
+  /** When it was posted (ISO): `for 14d` counts from that day and expiry rules are judged against it. */
+  createdAt: string;
+  url?: string;
+  /** Set for an edit: the body before it (`changes.body.from`). Commands of an edited comment never count. */
+  editedFrom?: string;
+}
+
 interface JobBase {
   installationId: number;
   owner: string;
@@ -72,6 +85,11 @@ export type Job = JobBase &
     | { type: "deployment"; deployment: DeploymentData }
     /** A re-run asked on a check run or suite: the check run's external_id says what it was for. */
     | { type: "rerun"; sha: string; externalId?: string; prNumbers: number[] }
+    /**
+     * Slash commands in a comment on pull request `number`: decide, react, reply, audit, then re-evaluate the
+     * pull request (its ledger is re-read from the comments, so nothing is stored).
+     */
+    | { type: "command"; number: number; comment: CommandComment }
   );
 
 export type JobType = Job["type"];
@@ -96,6 +114,9 @@ export function jobKey(job: Job): string {
       return `${r}@${job.deployment.sha}:deployment:${job.deployment.environment}:${job.deployment.runId ?? "-"}`;
     case "rerun":
       return `${r}@${job.sha}:rerun`;
+    case "command":
+      // Every comment is answered, and its edit separately: command jobs never coalesce with each other.
+      return `${r}:command:${job.number}:${job.comment.id}:${job.comment.editedFrom === undefined ? "created" : "edited"}`;
   }
 }
 

@@ -9,6 +9,8 @@ export interface ReconcileIO {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
   env?: Record<string, string | undefined>;
+  /** The clock evaluations run at (waiver expiry, maxAgeDays); the real one by default. */
+  now?: () => Date;
 }
 
 export const RECONCILE_USAGE = `Usage: readiness reconcile [--repo OWNER/NAME] [--installation ID] [--dry-run]
@@ -67,7 +69,11 @@ export async function reconcileMain(argv: readonly string[], io: ReconcileIO): P
   const s = settings.settings;
   const log = await createLogger(s, 2);
   const probot = new Probot({ appId: s.appId, privateKey: s.privateKey, baseUrl: s.baseUrl, log });
-  const { app, runtime } = createReadinessApp({ concurrency: s.queueConcurrency, maxQueued: 100_000 });
+  const { app, runtime } = createReadinessApp({
+    concurrency: s.queueConcurrency,
+    maxQueued: 100_000,
+    ...(io.now ? { now: io.now } : {}),
+  });
   await probot.load(app, { cwd: process.cwd(), addHandler: () => {} });
   const scope: ReconcileScope = {};
   if (args.repository) scope.repository = args.repository;

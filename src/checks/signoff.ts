@@ -56,6 +56,20 @@ interface Counted {
   actor: string;
   at: number;
   url?: string;
+  /** The note given with the sign-off. */
+  note?: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** What the summary leaves out: the note, and until when a recurring sign-off counts. */
+function counts(s: Counted, maxAgeDays: number | undefined): string | null {
+  const until =
+    maxAgeDays === undefined
+      ? ""
+      : ` (counts until ${new Date(s.at + maxAgeDays * DAY_MS).toISOString().slice(0, 16).replace("T", " ")} UTC)`;
+  if (!s.note && !until) return null;
+  return `${s.actor} signed off${s.note ? `: ${s.note}` : ""}${until}`;
 }
 
 export const signoffKind = defineKind({
@@ -97,14 +111,20 @@ export const signoffKind = defineKind({
         const key = lower(c.actor);
         const prev = counted.get(key);
         if (!prev || at >= prev.at)
-          counted.set(key, { actor: c.actor, at, ...(c.url ? { url: c.url } : {}) });
+          counted.set(key, {
+            actor: c.actor,
+            at,
+            ...(c.url ? { url: c.url } : {}),
+            ...(c.reason ? { note: c.reason } : {}),
+          });
       }
     }
 
     const people = [...counted.values()].sort((a, b) => b.at - a.at);
     const who = joinAnd(people.map((s) => `${s.actor} (${describeAge(ageMs(new Date(s.at), now))})`));
     const evidence = people.map((s) => link(`sign-off by ${s.actor}`, s.url));
-    const details = capLines(ignored, 10);
+    const signed = people.map((s) => counts(s, p.maxAgeDays)).filter((d): d is string => d !== null);
+    const details = [...signed, ...capLines(ignored, 10)];
     if (people.length >= p.count) {
       if (p.resetOnPush && !pushKnown) {
         return unknownResult(

@@ -16,7 +16,9 @@ export type Command =
       github?: { owner: string; repo: string; ref: string };
     }
   | { name: "validate"; file?: string; now?: Date }
-  | { name: "schema" };
+  | { name: "schema" }
+  /** The App's reconcile pass; its arguments are parsed by src/app/reconcile-cli.ts, loaded only then. */
+  | { name: "reconcile"; args: string[] };
 
 export type Parsed = { ok: true; command: Command } | { ok: false; message: string };
 
@@ -71,6 +73,7 @@ export function parseCommandLine(argv: string[]): Parsed {
     const topic = rest[0];
     if (topic === "check" || topic === "validate" || topic === "schema")
       return { ok: true, command: { name: "help", topic } };
+    if (topic === "reconcile") return { ok: true, command: { name: "reconcile", args: ["--help"] } };
     return { ok: true, command: { name: "help" } };
   }
   if (first === "--version" || first === "-V" || first === "version")
@@ -130,6 +133,8 @@ export function parseCommandLine(argv: string[]): Parsed {
       }
       return { ok: true, command };
     }
+    case "reconcile":
+      return { ok: true, command: { name: "reconcile", args: rest } };
     case "schema": {
       const p = parse(rest, {}, 0);
       if (typeof p === "string") return fail(p);
@@ -146,6 +151,7 @@ export const USAGE = `Usage:
                   [--repo OWNER/NAME --ref REF]
   readiness validate [FILE] [--now ISO-8601]
   readiness schema
+  readiness reconcile [--repo OWNER/NAME] [--installation ID] [--dry-run]
   readiness --help | --version`;
 
 export const HELP: Record<"main" | "check" | "validate" | "schema", string> = {
@@ -157,8 +163,12 @@ Commands:
   check     Evaluate the policy on a checkout and print the report.
   validate  Check a policy file strictly, without evaluating it.
   schema    Print the JSON Schema of .readiness.yml (for editors).
+  reconcile Re-evaluate, as the GitHub App, open release pull requests whose result can change with time
+            (waivers that expire, maxAgeDays) or whose check run was missed. Reads the App's settings
+            (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST); for a cron job.
 
 Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not evaluate.
+reconcile: 0 done · 1 some repositories could not be reconciled · 2 usage or settings error.
 Run 'readiness check --help' for the options of a command.`,
   check: `Usage: readiness check [DIR] [options]
 

@@ -1,5 +1,6 @@
 // The readiness command: arguments in, report out. Parsing and printing only; the work is in policy/, evidence/,
-// engine/ and report/. The GitHub provider is imported on demand so a local run never loads Octokit.
+// engine/ and report/. The GitHub provider and the App (for `reconcile`) are imported on demand, so a local
+// run never loads Octokit or Probot.
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Writable } from "node:stream";
@@ -94,6 +95,10 @@ async function run(
     }
     case "check":
       return check(command, io, out, err);
+    case "reconcile": {
+      const { reconcileMain } = await import("../app/reconcile-cli.js");
+      return reconcileMain(command.args, { stdout: io.stdout, stderr: io.stderr, env: io.env });
+    }
   }
 }
 

@@ -22,12 +22,6 @@ export function hasRole(permission: string | undefined, minimum: Role): boolean 
   return roleRank(permission) >= roleRank(minimum);
 }
 
-/**
- * ActorFacts as fetchLedger produces them: `unknownTeams` lists the teams whose membership could not be read
- * (the App lacks Organization members: read); the actor counts as not a member of those.
- */
-export type ActorFactsEx = ActorFacts & { unknownTeams?: string[] };
-
 /** A command with its expiry resolved to a day, as the ledger records it. */
 export interface ResolvedCommand {
   verb: Verb;
@@ -66,7 +60,7 @@ export interface AuthorizeInput {
   command: ResolvedCommand;
   actor: string;
   /** Undefined when the actor's permission could not be had: every state-changing command is refused. */
-  facts: ActorFactsEx | undefined;
+  facts: ActorFacts | undefined;
   /** Author of the pull request the command was posted on; undefined when unknown. */
   prAuthor?: string | undefined;
   /** When the command was given (the comment's created_at). Expiry rules are judged against this UTC day. */
@@ -93,7 +87,7 @@ export const DEFAULT_MAX_DAYS = 30;
 const sameLogin = (a: string | undefined, b: string | undefined) =>
   !!a && !!b && a.toLowerCase() === b.toLowerCase();
 
-function teamsOf(facts: ActorFactsEx | undefined): Set<string> {
+function teamsOf(facts: ActorFacts | undefined): Set<string> {
   return new Set((facts?.teams ?? []).map((t) => t.toLowerCase()));
 }
 
@@ -102,7 +96,7 @@ function list(items: string[]): string {
   return `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 }
 
-function unknownTeamsNote(facts: ActorFactsEx | undefined, named: string[]): string {
+function unknownTeamsNote(facts: ActorFacts | undefined, named: string[]): string {
   const lower = new Set(named.map((t) => t.toLowerCase()));
   const unknown = (facts?.unknownTeams ?? []).filter((t) => lower.has(t.toLowerCase()));
   return unknown.length
@@ -114,7 +108,7 @@ function unknownTeamsNote(facts: ActorFactsEx | undefined, named: string[]): str
 export function waiveRight(
   policy: Pick<Policy, "commands">,
   actor: string,
-  facts: ActorFactsEx | undefined,
+  facts: ActorFacts | undefined,
 ): { ok: true; why: string } | { ok: false; problem: Problem } {
   const rules = policy.commands.waive;
   if (!facts) {
@@ -153,7 +147,7 @@ interface SignoffRules {
 export function signoffRight(
   rules: SignoffRules,
   actor: string,
-  facts: ActorFactsEx | undefined,
+  facts: ActorFacts | undefined,
 ): { ok: true; why: string } | { ok: false; problem: Problem } {
   if ((rules.users ?? []).some((u) => sameLogin(u, actor)))
     return { ok: true, why: `${actor} is a listed approver` };

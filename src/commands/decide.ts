@@ -1,13 +1,7 @@
 // One decision per command, shared by the App's reply, the audit log and the ledger read at evaluation time.
-import type { LedgerCommand } from "../evidence/types.js";
+import type { ActorFacts, LedgerCommand } from "../evidence/types.js";
 import type { Policy } from "../policy/schema.js";
-import {
-  type ActorFactsEx,
-  authorize,
-  type Problem,
-  type RefusalCode,
-  type ResolvedCommand,
-} from "./authorize.js";
+import { authorize, type Problem, type RefusalCode, type ResolvedCommand } from "./authorize.js";
 import { addDays, utcDay } from "./dates.js";
 import type { ParsedCommand, ParsedLine, Verb } from "./parse.js";
 
@@ -16,7 +10,7 @@ export interface DecideContext {
   /** Login of the comment's author. */
   actor: string;
   /** What the actor is now; undefined when it could not be read (state-changing commands are then refused). */
-  facts: ActorFactsEx | undefined;
+  facts: ActorFacts | undefined;
   /** Author of the pull request the comment is on; undefined when unknown. */
   prAuthor?: string | undefined;
   /** When the comment was posted: `for 14d` counts from this UTC day, and expiry rules are judged against it. */

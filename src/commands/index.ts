@@ -1,7 +1,6 @@
 // What the App, the engine and the signoff check kind use from slash commands.
 export { type AuditEntry, type AuditLogger, type AuditWhere, auditDecisions, auditEntry } from "./audit.js";
 export {
-  type ActorFactsEx,
   type Authorization,
   authorize,
   hasRole,
@@ -20,12 +19,7 @@ export {
   resolveCommand,
   toLedgerCommand,
 } from "./decide.js";
-export {
-  explainLedger,
-  type LedgerCommandEx,
-  type LedgerEntry,
-  waiversFromLedger,
-} from "./ledger.js";
+export { explainLedger, type LedgerEntry, waiversFromLedger } from "./ledger.js";
 export {
   ALL_USAGE,
   COMMAND_PREFIX,

@@ -4,26 +4,15 @@
 // (a waiver by someone who lost the right no longer counts), dates against the day the command was given (so a
 // waiver does not become "too far ahead" or "in the past" by the mere passing of time; the engine handles expiry).
 import type { WaiverView } from "../engine/types.js";
-import type { Ledger, LedgerCommand, Target } from "../evidence/types.js";
+import type { ActorFacts, Ledger, LedgerCommand, Target } from "../evidence/types.js";
 import type { Policy } from "../policy/schema.js";
-import type { ActorFactsEx } from "./authorize.js";
 import { type CommandDecision, decideLedgerCommand } from "./decide.js";
-
-/**
- * What fetchLedger records beyond LedgerCommand: the pull request the comment is on and that PR's author, so
- * self-waive can be judged for a release that gathers the ledgers of several PRs.
- */
-export interface LedgerCommandEx extends LedgerCommand {
-  pullRequest?: number;
-  prAuthor?: string;
-}
 
 /** Author of the PR a command was posted on: recorded by fetchLedger, else the target's PR. */
 function prAuthorOf(command: LedgerCommand, target: Target): string | undefined {
-  const ex = command as LedgerCommandEx;
-  if (ex.prAuthor !== undefined) return ex.prAuthor;
+  if (command.prAuthor !== undefined) return command.prAuthor;
   const pr = target.pullRequest;
-  if (pr && (ex.pullRequest === undefined || ex.pullRequest === pr.number)) return pr.author;
+  if (pr && (command.pullRequest === undefined || command.pullRequest === pr.number)) return pr.author;
   return undefined;
 }
 
@@ -36,11 +25,11 @@ function inOrder(ledger: Ledger, now: Date): LedgerCommand[] {
     .map((x) => x.command);
 }
 
-function factsOf(ledger: Ledger, actor: string): ActorFactsEx | undefined {
-  return (ledger.actors[actor] ??
-    Object.entries(ledger.actors).find(([login]) => login.toLowerCase() === actor.toLowerCase())?.[1]) as
-    | ActorFactsEx
-    | undefined;
+function factsOf(ledger: Ledger, actor: string): ActorFacts | undefined {
+  return (
+    ledger.actors[actor] ??
+    Object.entries(ledger.actors).find(([login]) => login.toLowerCase() === actor.toLowerCase())?.[1]
+  );
 }
 
 export interface LedgerEntry {

@@ -153,6 +153,10 @@ export interface LedgerCommand {
   url?: string;
   /** Comment was edited after posting: such commands are ignored. */
   edited?: boolean;
+  /** The pull request the comment is on (a release gathers the ledgers of several). */
+  pullRequest?: number;
+  /** That pull request's author, so self-waive can be judged per pull request. */
+  prAuthor?: string;
 }
 
 export interface ActorFacts {
@@ -161,6 +165,11 @@ export interface ActorFacts {
   /** `org/team` slugs, among the teams the policy names, this actor belongs to. */
   teams: string[];
   bot?: boolean;
+  /**
+   * Teams whose membership could not be read (the App lacks Organization members: read); the actor counts as
+   * not a member of those, and refusals say why.
+   */
+  unknownTeams?: string[];
 }
 
 export interface Ledger {

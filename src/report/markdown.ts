@@ -373,7 +373,16 @@ export interface CommentOptions {
   maxBytes?: number;
 }
 
-/** The sticky PR comment: verdict, score, what blocks and how to fix it, waivers, a link to the check run. */
+/** A sign-off that counts: who and when (the summary), the link to the comment, the note and its term. */
+function signoffItem(check: CheckReport, summaryMax: number): string {
+  const notes = (check.details ?? []).slice(0, 3).map((d) => escapeMarkdown(d, summaryMax));
+  return [blockingItem(check, { summaryMax, fixMax: 0, evidenceMax: 3 }), ...notes].join(" · ");
+}
+
+/**
+ * The sticky PR comment: verdict, score, what blocks and how to fix it, waivers and sign-offs, a link to the
+ * check run.
+ */
 export function renderComment(report: Report, opts: CommentOptions = {}): string {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const href = safeUrl(opts.detailsUrl);
@@ -381,6 +390,7 @@ export function renderComment(report: Report, opts: CommentOptions = {}): string
   const blockers = report.checks.filter((c) => blocking.has(c.id));
   const pending = report.checks.filter((c) => c.status === "pending");
   const applied = report.waivers.filter((w) => w.state === "applied" || w.state === "expired");
+  const signedOff = report.checks.filter((c) => c.kind === "signoff" && c.status === "pass");
 
   const attempt = (limit: number, summaryMax: number): string => {
     // No evaluation time: the same result on the same commit gives the same body, so an update can be skipped.
@@ -401,6 +411,10 @@ export function renderComment(report: Report, opts: CommentOptions = {}): string
     if (applied.length) {
       out.push("", "**Waivers**", "", ...waiverRows(applied.slice(0, limit), summaryMax));
       if (applied.length > limit) out.push("", `… and ${applied.length - limit} more waivers`);
+    }
+    if (signedOff.length && limit > 0) {
+      out.push("", "**Sign-offs**", "", ...signedOff.slice(0, limit).map((c) => signoffItem(c, summaryMax)));
+      if (signedOff.length > limit) out.push(`- … and ${signedOff.length - limit} more`);
     }
     out.push("", href ? `[Full report](${href})` : `Full report: ${JSON_HINT.replace(/^see /, "")}.`);
     return `${out.join("\n")}\n`;

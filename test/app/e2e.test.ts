@@ -2,15 +2,13 @@
 // pointing at a local GitHub stand-in, HMAC-signed webhooks over HTTP, and assertions on what the App wrote.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildIfNeeded, freePort, ROOT, until } from "../support/build.js";
 import { GitHubStandIn } from "../support/github-stand-in.js";
 import { example } from "./harness.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const MAIN = join(ROOT, "dist", "app", "main.js");
 const APP_ID = 4242;
 const SECRET = `e2e-${randomUUID()}`;
@@ -38,51 +36,6 @@ const { privateKey, publicKey } = generateKeyPairSync("rsa", {
   privateKeyEncoding: { type: "pkcs1", format: "pem" },
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds when dist/ is missing or older than src/. */
-function buildIfNeeded(): void {
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
-  try {
-    execFileSync(
-      process.execPath,
-      [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
-      {
-        cwd: ROOT,
-        stdio: "pipe",
-      },
-    );
-  } catch (error) {
-    // tsc still emits when another module has a type error (the typecheck step reports those): go on if it did.
-    if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < Date.now() - 600_000) throw error;
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function repository() {
   const repo = example("pull_request", "opened", 1).repository;

@@ -62,6 +62,13 @@ describe("parseCommandLine", () => {
     expect(parseCommandLine(["--version"])).toEqual({ ok: true, command: { name: "version" } });
   });
 
+  it("hands reconcile's arguments, unparsed, to the App's reconcile", () => {
+    expect(parseCommandLine(["reconcile", "--installation", "12"])).toEqual({
+      ok: true,
+      command: { name: "reconcile", args: ["--installation", "12"] },
+    });
+  });
+
   it("reports usage errors as values", () => {
     const cases: [string[], RegExp][] = [
       [[], /no command/],

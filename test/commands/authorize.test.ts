@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type ActorFactsEx, hasRole, roleRank } from "../../src/commands/authorize.js";
+import { hasRole, roleRank } from "../../src/commands/authorize.js";
 import { type DecideContext, decideCommand } from "../../src/commands/decide.js";
 import { parseCommands } from "../../src/commands/parse.js";
+import type { ActorFacts } from "../../src/evidence/types.js";
 import { type Policy, type PolicyInput, PolicySchema } from "../../src/policy/schema.js";
 
 const POSTED = new Date("2026-06-15T12:00:00Z");
@@ -20,7 +21,7 @@ function policy(commands: PolicyInput["commands"] = {}, extraChecks: Record<stri
   });
 }
 
-const PEOPLE: Record<string, ActorFactsEx> = {
+const PEOPLE: Record<string, ActorFacts> = {
   admin: { permission: "admin", teams: [] },
   maintainer: { permission: "maintain", teams: [] },
   writer: { permission: "write", teams: [] },

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { CheckKind } from "../../src/checks/types.js";
-import { type LedgerCommandEx, waiversFromLedger } from "../../src/commands/ledger.js";
+import { waiversFromLedger } from "../../src/commands/ledger.js";
 import { evaluatePolicy, ledgerNeed } from "../../src/engine/evaluate.js";
 import type { Report } from "../../src/engine/types.js";
 import {
@@ -8,6 +8,7 @@ import {
   Facts,
   known,
   type Ledger,
+  type LedgerCommand,
   needKey,
   type Target,
 } from "../../src/evidence/types.js";
@@ -78,7 +79,7 @@ const ACTORS: Record<string, ActorFacts> = {
 };
 
 let seq = 0;
-function waive(check: string, actor: string, at: string, until: string, over: Partial<LedgerCommandEx> = {}) {
+function waive(check: string, actor: string, at: string, until: string, over: Partial<LedgerCommand> = {}) {
   seq++;
   return {
     verb: "waive" as const,
@@ -91,7 +92,7 @@ function waive(check: string, actor: string, at: string, until: string, over: Pa
     ...over,
   };
 }
-const unwaive = (check: string, actor: string, at: string, over: Partial<LedgerCommandEx> = {}) => ({
+const unwaive = (check: string, actor: string, at: string, over: Partial<LedgerCommand> = {}) => ({
   verb: "unwaive" as const,
   check,
   actor,
@@ -99,7 +100,7 @@ const unwaive = (check: string, actor: string, at: string, over: Partial<LedgerC
   ...over,
 });
 
-function ledger(commands: LedgerCommandEx[], over: Partial<Ledger> = {}): Ledger {
+function ledger(commands: LedgerCommand[], over: Partial<Ledger> = {}): Ledger {
   return { commands, actors: ACTORS, pullRequests: [7], ...over };
 }
 

@@ -70,6 +70,8 @@ export interface RepoSeed {
   pulls?: PullRequestSeed[];
   runs?: WorkflowRunSeed[];
   releases?: { id: number; tag: string; draft?: boolean; prerelease?: boolean }[];
+  /** Login → role (admin, maintain, write, triage, read) for the collaborator permission endpoint. */
+  collaborators?: Record<string, string>;
 }
 
 export interface CheckRunState {
@@ -100,6 +102,16 @@ export interface CommentState {
   app_id: number | null;
   user: string;
   edits: number;
+  /** ISO times GitHub reports, fixed when first shown if not given; `updatedAt` moves on every edit. */
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface ReactionState {
+  owner: string;
+  repo: string;
+  commentId: number;
+  content: string;
 }
 
 export interface GateAnswer {
@@ -170,6 +182,7 @@ export class GitHubStandIn {
   readonly repos = new Map<string, Required<Omit<RepoSeed, "id">> & { id: number }>();
   readonly checkRuns: CheckRunState[] = [];
   readonly comments: CommentState[] = [];
+  readonly reactions: ReactionState[] = [];
   readonly gateAnswers: GateAnswer[] = [];
   readonly issues: { owner: string; repo: string; number: number; title: string; body: string }[] = [];
   readonly releasePatches: { owner: string; repo: string; id: number; body: unknown }[] = [];
@@ -235,9 +248,41 @@ export class GitHubStandIn {
       pulls: seed.pulls ?? [],
       runs: (seed.runs ?? []).map((r) => ({ ...r, id: r.id ?? this.nextId++ })),
       releases: seed.releases ?? [],
+      collaborators: seed.collaborators ?? {},
     };
     this.repos.set(`${seed.owner}/${seed.name}`.toLowerCase(), repo);
     return this;
+  }
+
+  /** A comment by a person (not the App), as if posted at `createdAt` (now by default). */
+  addComment(c: {
+    owner: string;
+    repo: string;
+    issue: number;
+    user: string;
+    body: string;
+    createdAt?: string;
+  }) {
+    const at = c.createdAt ?? new Date().toISOString();
+    const comment: CommentState = {
+      id: this.nextId++,
+      owner: c.owner,
+      repo: c.repo,
+      issue: c.issue,
+      body: c.body,
+      app_id: null,
+      user: c.user,
+      edits: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.comments.push(comment);
+    return comment;
+  }
+
+  /** The comment as the issue_comment webhook and the REST API show it. */
+  commentPayload(c: CommentState) {
+    return this.commentJson(c);
   }
 
   repo(owner: string, name: string) {
@@ -539,6 +584,7 @@ export class GitHubStandIn {
       return json(200, list);
     });
     this.route("POST", "/repos/:owner/:repo/issues/:number/comments", (req) => {
+      const at = new Date().toISOString();
       const c: CommentState = {
         id: this.nextId++,
         owner: req.params.owner!,
@@ -548,6 +594,8 @@ export class GitHubStandIn {
         app_id: this.options.appId,
         user: "readiness-gate[bot]",
         edits: 0,
+        createdAt: at,
+        updatedAt: at,
       };
       this.comments.push(c);
       return json(201, this.commentJson(c));
@@ -557,7 +605,28 @@ export class GitHubStandIn {
       if (!c) return notFound();
       c.body = String((req.body as { body?: string }).body ?? "");
       c.edits++;
+      c.updatedAt = new Date().toISOString();
       return json(200, this.commentJson(c));
+    });
+    this.route("POST", "/repos/:owner/:repo/issues/comments/:id/reactions", (req) => {
+      const c = this.comments.find((x) => String(x.id) === req.params.id);
+      if (!c) return notFound();
+      const content = String((req.body as { content?: string }).content ?? "");
+      const again = this.reactions.some((r) => r.commentId === c.id && r.content === content);
+      if (!again) this.reactions.push({ owner: c.owner, repo: c.repo, commentId: c.id, content });
+      return json(again ? 200 : 201, { id: this.nextId++, content, user: { login: "readiness-gate[bot]" } });
+    });
+    this.route("GET", "/repos/:owner/:repo/collaborators/:username/permission", (req) => {
+      const repo = repoOf(req);
+      if (!repo) return notFound();
+      const role = repo.collaborators[req.params.username ?? ""];
+      // GitHub's `permission` folds maintain into write and triage into read; `role_name` keeps them.
+      const permission = role === "maintain" ? "write" : role === "triage" ? "read" : (role ?? "none");
+      return json(200, {
+        permission,
+        role_name: role ?? "none",
+        user: { login: req.params.username, type: "User" },
+      });
     });
     this.route("GET", "/repos/:owner/:repo/pulls", (req) => {
       const repo = repoOf(req);
@@ -685,13 +754,16 @@ export class GitHubStandIn {
   }
 
   private commentJson(c: CommentState) {
+    // Stable across reads: a comment whose two times differ reads as edited, and the ledger ignores it.
+    c.createdAt ??= new Date().toISOString();
+    c.updatedAt ??= c.createdAt;
     return {
       id: c.id,
       body: c.body,
       user: { login: c.user, type: c.app_id ? "Bot" : "User" },
       performed_via_github_app: c.app_id ? { id: c.app_id } : null,
-      created_at: new Date().toISOString(),
-      updated_at: new Date().toISOString(),
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
       html_url: `${this.origin}/${c.owner}/${c.repo}/pull/${c.issue}#issuecomment-${c.id}`,
     };
   }

@@ -1,7 +1,8 @@
-// Every webhook the App subscribes to (app.yml lists the same events). issue_comment (slash commands) joins here.
+// Every webhook the App subscribes to (app.yml lists the same events).
 import { checkRunHandler } from "./check-run.js";
 import { checkSuiteHandler } from "./check-suite.js";
 import { deploymentProtectionRuleHandler } from "./deployment-protection-rule.js";
+import { issueCommentHandler } from "./issue-comment.js";
 import { pullRequestHandler } from "./pull-request.js";
 import { pushHandler } from "./push.js";
 import { releaseHandler } from "./release.js";
@@ -16,6 +17,7 @@ export const handlers: readonly AnyEventHandler[] = [
   pushHandler,
   releaseHandler,
   deploymentProtectionRuleHandler,
+  issueCommentHandler,
 ];
 
 export type { AnyEventHandler, EventHandler, HandlerEnv } from "./types.js";

@@ -1,8 +1,7 @@
 // One module per webhook event: a pure function from the payload to work items. No I/O here; the queue and
 // the service (../evaluate.ts) do the rest. Adding an event is one file in this folder plus one line in
-// ./index.ts. For issue_comment (slash commands), a handler that returns
-//   [{ ...jobBase(event), type: "pull_request", number: payload.issue.number }]
-// for a command on a pull request re-evaluates that PR's current head (sha omitted: looked up).
+// ./index.ts. A job that names a pull request without a commit (a slash command's re-evaluation) evaluates
+// that PR's current head.
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from "@octokit/webhooks";
 import type { Job } from "../jobs.js";
 

@@ -8,11 +8,10 @@
 //   /repos/{o}/{r}/git/commits/{sha}                         \  when the PR was last pushed, only when
 //   /repos/{o}/{r}/commits/{sha}/check-suites                /  the ledger holds a sign-off
 import type { Octokit } from "@octokit/rest";
-import { type ActorFactsEx, ROLES } from "../../commands/authorize.js";
+import { ROLES } from "../../commands/authorize.js";
 import { toLedgerCommand } from "../../commands/decide.js";
-import type { LedgerCommandEx } from "../../commands/ledger.js";
 import { parseCommands } from "../../commands/parse.js";
-import type { Ledger, Target } from "../types.js";
+import type { ActorFacts, Ledger, LedgerCommand, Target } from "../types.js";
 
 export type LedgerOctokit = Pick<Octokit, "request">;
 
@@ -135,8 +134,8 @@ async function commandsOf(
   owner: string,
   repo: string,
   pr: PullRef,
-): Promise<LedgerCommandEx[]> {
-  const out: LedgerCommandEx[] = [];
+): Promise<LedgerCommand[]> {
+  const out: LedgerCommand[] = [];
   for (let page = 1; ; page++) {
     let comments: {
       body?: string;
@@ -232,7 +231,7 @@ async function membershipOf(octokit: LedgerOctokit, team: string, username: stri
 export async function fetchActorFacts(
   octokit: LedgerOctokit,
   { owner, repo, username, teams }: { owner: string; repo: string; username: string; teams: string[] },
-): Promise<ActorFactsEx> {
+): Promise<ActorFacts> {
   return actorFacts(
     octokit,
     owner,
@@ -248,7 +247,7 @@ async function actorFacts(
   repo: string,
   username: string,
   teams: string[],
-): Promise<ActorFactsEx> {
+): Promise<ActorFacts> {
   const permission = await permissionOf(octokit, owner, repo, username);
   const member: string[] = [];
   const unknownTeams: string[] = [];
@@ -320,7 +319,7 @@ export async function fetchLedger(octokit: LedgerOctokit, options: FetchLedgerOp
   const teams = [...new Set(options.teams)].filter((t) => TEAM.test(t));
   const prs = target.context === "local" ? [] : await pullRequestsOf(octokit, owner, repo, target, log);
 
-  const commands: LedgerCommandEx[] = [];
+  const commands: LedgerCommand[] = [];
   for (const pr of prs) commands.push(...(await commandsOf(octokit, owner, repo, pr)));
   commands.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 
@@ -335,7 +334,7 @@ export async function fetchLedger(octokit: LedgerOctokit, options: FetchLedgerOp
   const facts = await mapLimit(resolvedPeople, CONCURRENCY, (login) =>
     actorFacts(octokit, owner, repo, login, teams),
   );
-  const actors: Record<string, ActorFactsEx> = {};
+  const actors: Record<string, ActorFacts> = {};
   resolvedPeople.forEach((login, i) => {
     actors[login] = facts[i]!;
   });
