@@ -4,9 +4,9 @@
 // engine): dates are judged against the day the command was given, people against what they are now.
 import type { ActorFacts } from "../evidence/types.js";
 import type { Policy } from "../policy/schema.js";
+import { suggest } from "../policy/suggest.js";
 import { addDays, daysBetween, utcDay } from "./dates.js";
 import { USAGE, type Verb } from "./parse.js";
-import { suggest } from "./suggest.js";
 
 /** Repository roles, weakest first. Custom roles arrive as their base role (see fetchLedger). */
 export const ROLES = ["none", "read", "triage", "write", "maintain", "admin"] as const;

@@ -1,2 +1,0 @@
-// Moved to src/policy/suggest.ts; kept until every importer has moved.
-export { suggest } from "../policy/suggest.js";
