@@ -1,11 +1,12 @@
 import type { RE2JS } from "re2js";
 import { z } from "zod";
 import { type FileIndex, isGlob } from "../evidence/file-index.js";
-import { type Facts, MAX_CONTENT_BYTES, type Need } from "../evidence/types.js";
+import { type Facts, MAX_CONTENT_BYTES, type Need, type NeedOf } from "../evidence/types.js";
 import {
   ageMs,
   capLines,
   compilePattern,
+  DAY_MS,
   describeAge,
   failed,
   fileUrl,
@@ -68,6 +69,13 @@ function plan(params: Params, files: FileIndex, entry: string): { matches: strin
   return { matches, checked };
 }
 
+/** `within` lets a provider settle the limit with a bound rather than the exact date (see the Need). */
+const ageNeed = (path: string, limit: number): NeedOf<"lastChanged"> => ({
+  type: "lastChanged",
+  path,
+  within: limit,
+});
+
 interface PathOutcome extends Part {
   /** What passed, for the summary: "last changed 3 days ago (limit 30)". */
   notes: string[];
@@ -123,19 +131,35 @@ function checkPath(
 
   if (params.maxAgeDays !== undefined) {
     const limit = params.maxAgeDays;
-    const changed = facts.get({ type: "lastChanged", path });
+    const changed = facts.get(ageNeed(path, limit));
+    const stale = () =>
+      fixes.push(`Review and update ${path}: it must change at least every ${plural(limit, "day")}`);
     if (changed.state === "unknown") {
       unknownReason ??= `when ${path} last changed could not be read: ${changed.reason}`;
     } else if (changed.value === null) {
       failures.push(`is not in any commit yet, so it has no age (limit ${plural(limit, "day")})`);
       fixes.push(`Commit ${path}`);
-    } else {
+    } else if (changed.value instanceof Date) {
       const age = ageMs(changed.value, now);
       if (withinDays(age, limit)) notes.push(`last changed ${describeAge(age)} (limit ${limit})`);
       else {
         failures.push(`last changed ${describeAge(age, limit)} (limit ${limit})`);
-        fixes.push(`Review and update ${path}: it must change at least every ${plural(limit, "day")}`);
+        stale();
       }
+    } else if ("olderThan" in changed.value) {
+      // Only a bound is known (the provider examined the window, not the path's whole history).
+      const bound = changed.value.olderThan;
+      if (ageMs(bound, now) > limit * DAY_MS) {
+        failures.push(`last changed more than ${plural(limit, "day")} ago (limit ${limit})`);
+        stale();
+      } else {
+        unknownReason ??= `${path} last changed at or before ${bound.toISOString()}, which does not settle a limit of ${plural(limit, "day")}`;
+      }
+    } else {
+      const bound = changed.value.newerThan;
+      if (withinDays(ageMs(bound, now), limit)) notes.push(`changed within the last ${plural(limit, "day")}`);
+      else
+        unknownReason ??= `${path} last changed at or after ${bound.toISOString()}, which does not settle a limit of ${plural(limit, "day")}`;
     }
   }
 
@@ -241,7 +265,7 @@ export const fileKind = defineKind({
       for (const path of plan(params, files, entry).checked) {
         const r = readsOf(params, files, path);
         if (r.content) needs.push({ type: "content", path });
-        if (r.age) needs.push({ type: "lastChanged", path });
+        if (r.age) needs.push(ageNeed(path, params.maxAgeDays!));
       }
     }
     return needs;

@@ -185,7 +185,16 @@ export interface Ledger {
 export type Need =
   | { type: "files" }
   | { type: "content"; path: string }
-  | { type: "lastChanged"; path: string }
+  | {
+      type: "lastChanged";
+      path: string;
+      /**
+       * Days (a freshness limit): the asker only needs to know whether the last change lies within the last
+       * `within` days, so a provider may answer with a ChangeBound instead of a date (the GitHub provider then
+       * settles many paths with two requests per window instead of one per path). Absent: an exact date.
+       */
+      within?: number;
+    }
   | { type: "workflowRuns"; workflow: WorkflowRef; branch?: string; jobs?: boolean; limit?: number }
   | { type: "checkRuns" }
   | { type: "statuses" }
@@ -200,8 +209,11 @@ export interface Answers {
   files: FileIndex;
   /** Text of the file, at most MAX_CONTENT_BYTES; null when absent. */
   content: string | null;
-  /** Date of the last commit that touched the path; null when never committed. */
-  lastChanged: Date | null;
+  /**
+   * Date of the last commit that touched the path; null when never committed. A need with `within` may get a
+   * ChangeBound instead.
+   */
+  lastChanged: Date | null | ChangeBound;
   /** Newest first. `branch` unset means: runs on the evaluated commit. */
   workflowRuns: WorkflowRun[];
   checkRuns: CheckRunSummary[];
@@ -215,6 +227,13 @@ export interface Answers {
   pullRequest: PullRequestFacts | null;
   ledger: Ledger;
 }
+
+/**
+ * What is known of a last change when only a window was examined: it happened at or before `olderThan`
+ * (nothing touched the path since), or at or after `newerThan`. Either settles a freshness limit only when
+ * the bound lies on the right side of it; otherwise the answer is as good as unknown.
+ */
+export type ChangeBound = { olderThan: Date } | { newerThan: Date };
 
 export type NeedType = Need["type"];
 export type NeedOf<T extends NeedType> = Extract<Need, { type: T }>;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { compilePattern } from "../../src/checks/common.js";
 import { fileKind, MAX_READS_PER_ENTRY } from "../../src/checks/file.js";
-import { check, daysAgo, evaluateWorld, localTarget, prTarget } from "./helpers.js";
+import { FileIndex } from "../../src/evidence/file-index.js";
+import { type ChangeBound, type Fact, Facts, known, needKey } from "../../src/evidence/types.js";
+import { check, daysAgo, evaluateWorld, localTarget, NOW, prTarget } from "./helpers.js";
 
 describe("file: presence", () => {
   it("passes when the path is in the commit and links to it", () => {
@@ -228,7 +230,10 @@ describe("file: maxAgeDays", () => {
 
   it("asks for the last change of matched paths only", () => {
     const r = check(fileKind, { path: ["docs/runbook.md", "docs/none.md"], maxAgeDays: 30 }, world(3));
-    expect(r.asked).toEqual([{ type: "files" }, { type: "lastChanged", path: "docs/runbook.md" }]);
+    expect(r.asked).toEqual([
+      { type: "files" },
+      { type: "lastChanged", path: "docs/runbook.md", within: 30 },
+    ]);
   });
 
   it("fails a stale file, naming its age and the limit", () => {
@@ -249,6 +254,42 @@ describe("file: maxAgeDays", () => {
     const r = check(fileKind, { path: "docs/runbook.md", maxAgeDays: 30 }, { files: ["docs/runbook.md"] });
     expect(r.status).toBe("fail");
     expect(r.summary).toContain("not in any commit");
+  });
+});
+
+describe("file: maxAgeDays settled by a bound (a provider that examined the window only)", () => {
+  const path = "docs/runbook.md";
+  const run = (bound: ChangeBound, limit = 30) => {
+    const facts = new Facts(
+      new Map<string, Fact<unknown>>([
+        [needKey({ type: "files" }), known(new FileIndex([{ path }]))],
+        [needKey({ type: "lastChanged", path, within: limit }), known(bound)],
+      ]),
+    );
+    const params = fileKind.schema.parse({ path, maxAgeDays: limit });
+    return fileKind.evaluate(params, { checkId: "runbook", target: prTarget, facts, now: NOW });
+  };
+
+  it("fails a path untouched since before the window, without claiming an exact age", () => {
+    const r = run({ olderThan: new Date(daysAgo(31)) });
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe("docs/runbook.md last changed more than 30 days ago (limit 30)");
+    expect(r.fix).toContain("every 30 days");
+  });
+
+  it("passes a path changed inside the window", () => {
+    const r = run({ newerThan: new Date(daysAgo(29.5)) });
+    expect(r.status).toBe("pass");
+    expect(r.summary).toBe("docs/runbook.md present, changed within the last 30 days");
+  });
+
+  it("a bound on the wrong side of the limit settles nothing: unknown, with the reason", () => {
+    const before = run({ olderThan: new Date(daysAgo(10)) });
+    expect(before.status).toBe("unknown");
+    expect(before.summary).toContain("at or before");
+    const after = run({ newerThan: new Date(daysAgo(45)) });
+    expect(after.status).toBe("unknown");
+    expect(after.summary).toContain("at or after");
   });
 });
 

@@ -2,6 +2,14 @@
 //
 // Runs of the commit come from ONE listing (`actions/runs?head_sha=`) shared by every workflow and artifact
 // need, filtered here by workflow name or file. Runs on a branch are listed per workflow.
+//
+// Artifacts of the commit's runs come from ONE repository-wide listing too (`actions/artifacts`, newest 100),
+// instead of one listing per run: the runs of the commit being evaluated are recent, so their artifacts are
+// on that page. It is trusted to be complete for a run only when it visibly reaches back past the run's start
+// (the page is newest first and holds an older artifact) or holds every artifact of the repository; otherwise
+// that run's own listing is read as before. The price: the repository-wide page changes whenever any run
+// anywhere uploads an artifact, so on a busy repository a re-evaluation pays for it where per-run listings
+// would have been 304s.
 import { unzipSync } from "fflate";
 import {
   type ArtifactFile,
@@ -40,7 +48,11 @@ interface RawArtifact {
   name: string;
   size_in_bytes: number;
   expired: boolean;
+  created_at?: string | null;
+  workflow_run?: { id?: number } | null;
 }
+
+const RECENT_ARTIFACTS = 100;
 
 /** Runs newest first; the API already sorts so, this keeps it stable whatever a page boundary does. */
 const newestFirst = (a: RawRun, b: RawRun) =>
@@ -78,7 +90,32 @@ export function matchesWorkflow(run: { name?: string | null; path?: string }, re
 const describe = (ref: WorkflowRef) => (ref.file ? `workflow ${ref.file}` : `workflow "${ref.name ?? "?"}"`);
 
 export class Actions {
+  private recent: Promise<RawArtifact[] | null> | undefined;
+
   constructor(private readonly s: RepoScope) {}
+
+  /** The repository's newest artifacts, one page for every artifact need of the commit; null if unreadable. */
+  private recentArtifacts(): Promise<RawArtifact[] | null> {
+    this.recent ??= this.s.reader
+      .get<{ artifacts?: RawArtifact[] }>("GET /repos/{owner}/{repo}/actions/artifacts", {
+        ...at(this.s),
+        per_page: RECENT_ARTIFACTS,
+      })
+      .then((reply) => (reply.ok ? [...(reply.data.artifacts ?? [])] : null));
+    return this.recent;
+  }
+
+  /** The run's artifact of that name from the shared page, null if the page shows it has none, else undefined. */
+  private async fromRecent(run: RawRun, name: string): Promise<RawArtifact | null | undefined> {
+    const page = await this.recentArtifacts();
+    if (!page) return undefined;
+    const found = page.find((a) => a.workflow_run?.id === run.id && a.name === name);
+    if (found) return found;
+    if (page.length < RECENT_ARTIFACTS) return null;
+    const times = page.map((a) => Date.parse(a.created_at ?? ""));
+    const newestFirst = times.every((t, i) => Number.isFinite(t) && (i === 0 || t <= times[i - 1]!));
+    return newestFirst && times[times.length - 1]! < Date.parse(run.created_at) ? null : undefined;
+  }
 
   /** Every run of the evaluated commit: one listing, whatever the number of workflow needs. */
   private async runsOfCommit(): Promise<Fact<RawRun[]>> {
@@ -197,12 +234,15 @@ export class Actions {
     );
     if (!run) return known(null);
 
-    const listed = await this.s.reader.get<{ artifacts?: RawArtifact[] }>(
-      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
-      { ...at(this.s), run_id: run.id, name: need.artifact },
-    );
-    if (!listed.ok) return unknown(explain(listed.failure, subject, PERMISSIONS.actions));
-    const artifact = (listed.data.artifacts ?? []).find((a) => a.name === need.artifact);
+    let artifact = need.branch ? undefined : await this.fromRecent(run, need.artifact);
+    if (artifact === undefined) {
+      const listed = await this.s.reader.get<{ artifacts?: RawArtifact[] }>(
+        "GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts",
+        { ...at(this.s), run_id: run.id, name: need.artifact },
+      );
+      if (!listed.ok) return unknown(explain(listed.failure, subject, PERMISSIONS.actions));
+      artifact = (listed.data.artifacts ?? []).find((a) => a.name === need.artifact) ?? null;
+    }
     if (!artifact) return known(null);
     const base: ArtifactFile = { runId: run.id, artifact: need.artifact, content: null };
     if (run.html_url) base.runUrl = run.html_url;

@@ -7,8 +7,13 @@
 // context.octokit), else a hash of the token, else "anonymous". Two installations never share an entry;
 // a rotated personal token simply starts cold. The App may pass `identity` explicitly instead.
 //
-// Content-addressed URLs (git blobs and trees by SHA, contents at a commit SHA, history and compares
-// between SHAs) cannot change, so a remembered answer is used without asking GitHub again ("cache-hit").
+// Content-addressed URLs (git blobs, trees and commits by SHA, contents at a commit SHA, history and compares
+// between SHAs, an artifact's zip by its id) cannot change, so a remembered answer is used without asking
+// GitHub again ("cache-hit"). The provider may also seed such entries with answers it learnt another way:
+// the text of files read out of a repository archive is remembered under their blob URLs (cacheAccessOf).
+//
+// A streamed response (`request.parseSuccessResponseBody: false`, the repository archive) is never kept:
+// its body can be read once.
 import { createHash } from "node:crypto";
 import type { GitHubOctokit } from "./octokit.js";
 
@@ -153,9 +158,12 @@ const IMMUTABLE = [
   new RegExp(`/repos/[^/]+/[^/]+/commits\\?(?:.*&)?sha=${SHA}(?:&|$)`),
   new RegExp(`/repos/[^/]+/[^/]+/commits/${SHA}(?:\\?|$)`),
   new RegExp(`/repos/[^/]+/[^/]+/compare/${SHA}\\.\\.\\.${SHA}(?:\\?|$)`),
+  new RegExp(`/repos/[^/]+/[^/]+/git/commits/${SHA}(?:\\?|$)`),
+  // Artifacts are written once, by a run that has finished when the provider downloads them.
+  /\/repos\/[^/]+\/[^/]+\/actions\/artifacts\/\d+\/zip(?:\?|$)/,
 ];
 
-/** URLs whose answer can never change: everything in them is addressed by a full SHA. */
+/** URLs whose answer can never change: addressed by a full SHA, or by the id of something written once. */
 export function isImmutableUrl(url: string): boolean {
   const path = url.replace(/^https?:\/\/[^/]+/, "");
   return IMMUTABLE.some((re) => re.test(path));
@@ -193,6 +201,21 @@ async function deriveIdentity(octokit: Pick<GitHubOctokit, "auth">): Promise<str
   }
 }
 
+/** The cache as one Octokit sees it (its identity), for content-addressed answers learnt without a GET. */
+export interface CacheAccess {
+  /** Would `GET url` with this Accept be answered from the cache, without a request? */
+  has(url: string, accept: string): Promise<boolean>;
+  /** Remembers `data` as the answer to `GET url` (with this Accept); only for content-addressed URLs. */
+  seed(url: string, accept: string, data: unknown): Promise<void>;
+}
+
+const ACCESS = Symbol.for("readiness.etagCache.access");
+
+/** The cache installed on `octokit` by withEtagCache, if any (and if it trusts content-addressed URLs). */
+export function cacheAccessOf(octokit: object): CacheAccess | undefined {
+  return (octokit as { [ACCESS]?: CacheAccess })[ACCESS];
+}
+
 export interface WithEtagCacheOptions {
   /** Whose view of GitHub the responses are: overrides the identity derived from `octokit.auth()`. */
   identity?: string;
@@ -224,18 +247,42 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
   let identity: Promise<string> | undefined = options.identity
     ? Promise.resolve(options.identity)
     : undefined;
+  const keyOf = async (url: string, accept: string) => {
+    identity ??= deriveIdentity(octokit);
+    return `${await identity}\u0000${url}\u0000${accept}`;
+  };
+  if (trustImmutable) {
+    const access: CacheAccess = {
+      async has(url, accept) {
+        return cache.get(await keyOf(url, accept))?.immutable === true;
+      },
+      async seed(url, accept, data) {
+        if (!isImmutableUrl(url)) return;
+        const response: CachedResponse = { status: 200, url, headers: {}, data };
+        cache.set(await keyOf(url, accept), {
+          etag: undefined,
+          response,
+          bytes: estimateBytes(response),
+          immutable: true,
+        });
+      },
+    };
+    (marked as { [ACCESS]?: CacheAccess })[ACCESS] = access;
+  }
 
   octokit.hook.wrap("request", async (request, requestOptions) => {
     const send = request as unknown as (options: RequestOptions) => Promise<CachedResponse>;
     const opts = requestOptions as unknown as RequestOptions;
     const method = (opts.method ?? "GET").toUpperCase();
-    if (method !== "GET")
+    const streamed =
+      (opts.request as { parseSuccessResponseBody?: boolean } | undefined)?.parseSuccessResponseBody ===
+      false;
+    if (method !== "GET" || streamed)
       return (await passThrough(send, opts, stats)) as Awaited<ReturnType<typeof request>>;
 
-    identity ??= deriveIdentity(octokit);
     const parsed = octokit.request.endpoint.parse(requestOptions);
     const accept = String(parsed.headers.accept ?? "");
-    const key = `${await identity}\u0000${parsed.url}\u0000${accept}`;
+    const key = await keyOf(parsed.url, accept);
     const entry = cache.get(key);
 
     if (entry?.immutable && trustImmutable) {

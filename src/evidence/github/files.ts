@@ -1,4 +1,5 @@
-// The commit's files: one recursive tree, then file text by blob SHA.
+// The commit's files: one recursive tree, then file text by blob SHA, or out of one repository archive when a
+// round needs several files (see archive.ts for that trade-off).
 //
 // Why blobs rather than `contents/{path}?ref=`: both cost one request per file, but a blob URL names the
 // content, not the commit. A file that did not change between two commits keeps its blob SHA, so the next
@@ -6,6 +7,8 @@
 // only when no tree is at hand (a lone content need) or the tree was truncated and lacks the path.
 import { FileIndex } from "../file-index.js";
 import { type Fact, known, unknown } from "../types.js";
+import { readArchive } from "./archive.js";
+import type { CacheAccess } from "./etag-cache.js";
 import { explain, PERMISSIONS } from "./failure.js";
 import { at, type RepoScope } from "./scope.js";
 
@@ -91,6 +94,88 @@ export async function fetchContent(
   // A directory answers with its listing whatever the media type.
   if (Array.isArray(reply.data)) return known(null);
   return known(decodeText(reply.data, s.limits.maxContentBytes));
+}
+
+/**
+ * Content reads of one provider. Each round's paths are planned together: when enough of them would cost a
+ * blob request (not cached, not too large), one archive read serves them all; whatever the archive does not
+ * give back (left out, rewritten, or the read failed) is read by blob as before.
+ */
+export class Contents {
+  private readonly planned = new Map<string, Promise<Uint8Array | undefined>>();
+
+  constructor(
+    private readonly s: RepoScope,
+    private readonly cache: CacheAccess | undefined,
+  ) {}
+
+  /** Called with every content path of a round, before any is answered. */
+  plan(paths: string[], tree: Promise<Fact<Tree>>): void {
+    const fresh = [...new Set(paths)].filter((p) => !this.planned.has(p));
+    if (fresh.length === 0) return;
+    const batch = this.fromArchive(fresh, tree).catch((e: unknown) => {
+      this.s.log.warn({ err: e }, "repository archive: unexpected failure; reading blobs instead");
+      return new Map<string, Uint8Array>();
+    });
+    for (const path of fresh)
+      this.planned.set(
+        path,
+        batch.then((files) => files.get(path)),
+      );
+  }
+
+  async get(path: string, tree: Promise<Fact<Tree>> | undefined): Promise<Fact<string | null>> {
+    const t = tree ? await tree : null;
+    const bytes = await this.planned.get(path);
+    if (bytes && t?.state === "ok") return known(decodeText(bytes, this.s.limits.maxContentBytes));
+    return fetchContent(this.s, path, t);
+  }
+
+  private async fromArchive(
+    paths: string[],
+    treePromise: Promise<Fact<Tree>>,
+  ): Promise<Map<string, Uint8Array>> {
+    const none = new Map<string, Uint8Array>();
+    const { limits } = this.s;
+    if (limits.archiveMinFiles <= 0) return none;
+    const tree = await treePromise;
+    if (tree.state !== "ok" || tree.value.truncated) return none;
+    const wanted = new Map<string, number>();
+    for (const path of paths) {
+      const blob = tree.value.blobs.get(path);
+      if (!blob || blob.size === undefined || blob.size > limits.maxFileBytes) continue;
+      if (this.cache && (await this.cache.has(blobUrl(this.s, blob.sha), RAW.accept))) continue;
+      wanted.set(path, blob.size);
+    }
+    if (wanted.size < limits.archiveMinFiles) return none;
+    // Archives compress source about fourfold; a tree much larger than that will not fit under the limit,
+    // and a download cut off at the limit would be a request spent for nothing.
+    let total = 0;
+    for (const b of tree.value.blobs.values()) total += b.size ?? 0;
+    if (total > 4 * limits.maxArchiveBytes) {
+      this.s.log.debug({ total }, "repository archive skipped: the tree is too large");
+      return none;
+    }
+    const read = await readArchive(this.s, wanted);
+    if (!read.ok) {
+      this.s.log.warn({ reason: read.reason }, "repository archive not read; reading blobs instead");
+      return none;
+    }
+    if (this.cache) {
+      for (const [path, bytes] of read.files)
+        await this.cache.seed(blobUrl(this.s, tree.value.blobs.get(path)!.sha), RAW.accept, bytes);
+    }
+    return read.files;
+  }
+}
+
+/** The URL a blob read asks for: where the ETag cache keeps a blob's text. */
+function blobUrl(s: RepoScope, sha: string): string {
+  return s.reader.url("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
+    ...at(s),
+    file_sha: sha,
+    headers: RAW,
+  });
 }
 
 function tooLarge(s: RepoScope, path: string, size: number): Fact<never> {

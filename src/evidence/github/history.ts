@@ -1,34 +1,77 @@
 // When each path last changed (file checks with maxAgeDays).
 //
-// The trade-off. REST has exactly one exact answer: `GET /commits?sha={sha}&path={p}&per_page=1`, one
-// request per path (GraphQL could batch them, but evidence is read through REST only). The alternatives
-// considered and rejected:
-// - Walking history (`GET /commits?sha=` then `GET /commits/{sha}` per commit for its files) costs one
-//   request per commit walked and resolves a path only when the walk reaches the commit that last touched
-//   it. Files under a freshness rule (runbooks, threat models, DR records) typically changed weeks ago,
-//   dozens to hundreds of commits back: the walk pays K requests and usually resolves nothing, then the
-//   per-path calls are needed anyway. It wins only when most tracked files changed in the last few commits.
-// - Bisecting with trees or compares is approximate on merge-heavy histories and still costs several
-//   requests per distinct change.
-// So cold, lastChanged costs one request per path, bounded by `limits.lastChangedLookups` per evaluation
-// (beyond it: unknown, with the reason). What makes it cheap in steady state is reuse:
-// - Same commit again: the per-path URLs name a full SHA, so the ETag cache answers them without a request.
+// Two ways to answer, chosen per evaluation by what they cost.
+//
+// 1. Exact, one request per path: `GET /commits?sha={sha}&path={p}&per_page=1`, the newest commit touching
+//    the path (GraphQL could batch them, but evidence is read through REST only). Needs without `within`
+//    are always answered so; at most `limits.lastChangedLookups` per evaluation (beyond: unknown).
+//
+// 2. By window: a need with `within` (days) only asks whether the last change lies inside the window, and
+//    all such paths of one limit are settled together, whatever their number:
+//      `GET /commits?sha={sha}&until={cutoff}&per_page=1`  the newest commit B before the window
+//      `GET /compare/{B}...{sha}?per_page=100`            which files differ between B and the commit
+//    A path that does not differ is unchanged since B: `{ olderThan: date of B }`, and the check fails it as
+//    "more than N days ago" (honest, without an exact age). A path that differs changed after B:
+//    `{ newerThan: the oldest commit of B..sha }`, provided that commit lies inside the window. A commit of
+//    the range dated before the window (a branch committed earlier and merged later, or one inside the
+//    rounding below) would make "differs" prove nothing, so such paths are then looked up exactly. The
+//    compare lists 300 files at most; an active repository changes more than that in a long window, and then
+//    B's tree (one more request; the commit's own is the file list's) is compared with the commit's, blob by
+//    blob, which has no cap. So a window costs 2 requests, 3 on a busy repository.
+//    Windows go from the smallest limit up: a path changed within the smallest window is fresh for every
+//    larger one, and only the paths unchanged there go on to the next window. With two paths or fewer left,
+//    exact look-ups cost no more and give a date, so they are used instead.
+//    The cutoff is the provider's clock minus the limit minus 10 minutes, rounded down to the hour: the URLs
+//    stay the same for an hour, so the ETag cache answers a re-evaluation, and the margin keeps "older than"
+//    settled when the engine's clock (read before the evidence) is a little behind the provider's.
+//    Limits: GitHub lists a compare's commits in chronological order, and only the first page (the oldest
+//    100) is checked for commits before the window. A path changed and changed back inside the window does
+//    not differ, so it reads as stale: that errs towards "stale", never towards "fresh".
+//
+// Alternatives rejected: walking history (`GET /commits?sha=` then `GET /commits/{sha}` per commit for its
+// files) costs one request per commit walked and rarely reaches files that changed weeks ago; bisecting with
+// trees costs several requests per distinct change.
+//
+// Reuse across evaluations (what makes it cheap in steady state):
+// - Same commit again: every URL names a full SHA (the cutoff is fixed for the hour), so the ETag cache
+//   answers without a request; with a HistoryMemory not even the cache is asked.
 // - New commit Y after an evaluated commit X of the same repository (a push to a PR, the next release):
 //   with a `HistoryMemory`, ONE compare X...Y lists the files that changed in between; every path that did
-//   not change keeps X's answer, only changed paths are looked up again. If a file changed and was changed
-//   back within X..Y, the compare does not list it and the older date is kept: that errs towards "stale",
-//   never towards "fresh".
-import { type Fact, known, unknown } from "../types.js";
+//   not change keeps X's answer (a date, or a bound that still settles its limit now), only changed paths
+//   are asked again. If a file changed and was changed back within X..Y, the compare does not list it and
+//   the older answer is kept: that errs towards "stale", never towards "fresh".
+import { type ChangeBound, type Fact, known, unknown } from "../types.js";
 import { explain, PERMISSIONS } from "./failure.js";
 import { at, type RepoScope } from "./scope.js";
 
+/** What a lastChanged need gets: a date, null (never committed), or a bound (a need with `within`). */
+export type ChangeAnswer = Date | null | ChangeBound;
+
 interface Remembered {
   sha: string;
-  /** ISO date, or null: never committed. */
+  /** ISO date, null (never committed), or a bound: "<ISO" (at or before) or ">ISO" (at or after). */
   dates: Map<string, string | null>;
 }
 
-/** Last-change dates of the latest evaluated commit per repository, shared across evaluations. Bounded LRU. */
+const encode = (a: ChangeAnswer): string | null =>
+  a === null
+    ? null
+    : a instanceof Date
+      ? a.toISOString()
+      : "olderThan" in a
+        ? `<${a.olderThan.toISOString()}`
+        : `>${a.newerThan.toISOString()}`;
+
+const decode = (s: string | null): ChangeAnswer =>
+  s === null
+    ? null
+    : s.startsWith("<")
+      ? { olderThan: new Date(s.slice(1)) }
+      : s.startsWith(">")
+        ? { newerThan: new Date(s.slice(1)) }
+        : new Date(s);
+
+/** Last-change answers of the latest evaluated commit per repository, shared across evaluations. Bounded LRU. */
 export class HistoryMemory {
   private readonly repos = new Map<string, Remembered>();
   constructor(
@@ -47,7 +90,8 @@ export class HistoryMemory {
     return r;
   }
 
-  remember(repoKey: string, sha: string, path: string, date: Date | null): void {
+  /** A bound never replaces a date already known for the path at that commit. */
+  remember(repoKey: string, sha: string, path: string, answer: ChangeAnswer): void {
     let r = this.repos.get(repoKey);
     if (!r || r.sha !== sha) {
       r = { sha, dates: new Map() };
@@ -59,7 +103,10 @@ export class HistoryMemory {
       }
     }
     if (r.dates.size >= this.options.maxPathsPerRepo && !r.dates.has(path)) return;
-    r.dates.set(path, date ? date.toISOString() : null);
+    const before = r.dates.get(path);
+    const exact = before === null || (before !== undefined && !/^[<>]/.test(before));
+    if (exact && !(answer === null || answer instanceof Date)) return;
+    r.dates.set(path, encode(answer));
   }
 }
 
@@ -70,12 +117,55 @@ interface CommitItem {
 
 interface CompareResult {
   status?: string;
+  total_commits?: number;
+  commits?: CommitItem[];
   files?: { filename: string; previous_filename?: string }[];
+}
+
+export interface ChangeNeed {
+  path: string;
+  /** Days: only whether the last change lies within them matters (see the lastChanged need). */
+  within?: number;
+}
+
+/** What one window told: see the module comment. */
+type Window =
+  | {
+      ok: true;
+      /** Date of the newest commit before the window: unlisted paths last changed at or before it. */
+      base: Date;
+      /** Does the path differ between that commit and the evaluated one? */
+      changed: (path: string) => boolean;
+      /** False when neither the compare (300 files at most) nor the trees could tell every path. */
+      complete: boolean;
+      /** When every commit of the range lies inside the window: listed paths changed at or after this. */
+      newerThan?: Date;
+    }
+  | { ok: false; reason: string };
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const CUTOFF_MARGIN_MS = 10 * 60_000;
+/** A window costs two requests: with this many paths or fewer left, exact look-ups cost no more. */
+const EXACT_AT_MOST = 2;
+/** Distinct freshness limits examined by window in one evaluation; paths past them are looked up. */
+const MAX_WINDOWS = 4;
+/** GitHub's cap on a compare's list of files. */
+const COMPARE_FILES_CAP = 300;
+
+const keyOf = (n: ChangeNeed) => `${n.path}\u0000${n.within ?? ""}`;
+
+function dateOf(c: CommitItem | undefined): Date | null {
+  const iso = c?.commit?.committer?.date ?? c?.commit?.author?.date;
+  const date = iso ? new Date(iso) : null;
+  return date && !Number.isNaN(date.getTime()) ? date : null;
 }
 
 /** Plans and answers lastChanged for one provider instance (one commit). */
 export class LastChanged {
-  private readonly answers = new Map<string, Promise<Fact<Date | null>>>();
+  private readonly answers = new Map<string, Promise<Fact<ChangeAnswer>>>();
+  private readonly exact = new Map<string, Promise<Fact<Date | null>>>();
+  private readonly windows = new Map<number, Promise<Window>>();
   private lookupsLeft: number;
 
   constructor(
@@ -89,42 +179,59 @@ export class LastChanged {
     return `${this.s.owner}/${this.s.repo}`.toLowerCase();
   }
 
-  /** Starts every path's answer at once, so reuse is decided once for the whole set. */
-  plan(paths: string[]): void {
-    const fresh = [...new Set(paths)].filter((p) => !this.answers.has(p));
+  /** Starts every need's answer at once, so reuse and windows are decided once for the whole set. */
+  plan(needs: ChangeNeed[]): void {
+    const fresh = [...new Map(needs.map((n) => [keyOf(n), n])).values()].filter(
+      (n) => !this.answers.has(keyOf(n)),
+    );
     if (fresh.length === 0) return;
     const reused = this.reuse(fresh);
-    for (const path of fresh) {
+    const settled = reused.then((carried) => this.settle(fresh.filter((n) => !carried.has(keyOf(n)))));
+    for (const need of fresh) {
+      const key = keyOf(need);
       this.answers.set(
-        path,
-        reused.then((dates) => {
-          const date = dates.get(path);
-          if (date === undefined) return this.lookUp(path);
-          this.memory?.remember(this.repoKey, this.s.sha, path, date);
-          return known(date);
+        key,
+        reused.then(async (carried) => {
+          if (carried.has(key)) {
+            const answer = carried.get(key)!;
+            this.memory?.remember(this.repoKey, this.s.sha, need.path, answer);
+            return known(answer);
+          }
+          return (await settled).get(key)!;
         }),
       );
     }
   }
 
-  get(path: string): Promise<Fact<Date | null>> {
-    this.plan([path]);
-    return this.answers.get(path)!;
+  get(need: ChangeNeed): Promise<Fact<ChangeAnswer>> {
+    this.plan([need]);
+    return this.answers.get(keyOf(need))!;
   }
 
-  /** Paths whose date carries over from the remembered commit, with that date. */
-  private async reuse(paths: string[]): Promise<Map<string, Date | null>> {
-    const out = new Map<string, Date | null>();
+  /** Does a remembered answer settle this need (an exact need takes only a date)? */
+  private settles(answer: ChangeAnswer, need: ChangeNeed): boolean {
+    if (answer === null || answer instanceof Date) return true;
+    if (need.within === undefined) return false;
+    const window = need.within * DAY_MS;
+    const now = this.s.now().getTime();
+    return "olderThan" in answer
+      ? now - answer.olderThan.getTime() > window
+      : now - answer.newerThan.getTime() <= window;
+  }
+
+  /** Needs whose answer carries over from the remembered commit, with that answer. */
+  private async reuse(needs: ChangeNeed[]): Promise<Map<string, ChangeAnswer>> {
+    const out = new Map<string, ChangeAnswer>();
     const before = this.memory?.recall(this.repoKey);
     if (!before) return out;
-    const candidates = paths.filter((p) => before.dates.has(p));
+    const candidates = needs.filter((n) => {
+      const iso = before.dates.get(n.path);
+      return iso !== undefined && this.settles(decode(iso), n);
+    });
     if (candidates.length === 0) return out;
-    const carry = (p: string) => {
-      const iso = before.dates.get(p);
-      out.set(p, iso ? new Date(iso) : null);
-    };
+    const carry = (n: ChangeNeed) => out.set(keyOf(n), decode(before.dates.get(n.path)!));
     if (before.sha === this.s.sha) {
-      for (const p of candidates) carry(p);
+      for (const n of candidates) carry(n);
       return out;
     }
     const reply = await this.s.reader.get<CompareResult>("GET /repos/{owner}/{repo}/compare/{basehead}", {
@@ -134,17 +241,146 @@ export class LastChanged {
     // Only when the remembered commit is an ancestor, and the file list is complete (GitHub stops at 300).
     if (!reply.ok || !["ahead", "identical"].includes(reply.data.status ?? "")) return out;
     const files = reply.data.files ?? [];
-    if (files.length >= 300) return out;
+    if (files.length >= COMPARE_FILES_CAP) return out;
     const changed = new Set<string>();
     for (const f of files) {
       changed.add(f.filename);
       if (f.previous_filename) changed.add(f.previous_filename);
     }
-    for (const p of candidates) if (!changed.has(p)) carry(p);
+    for (const n of candidates) if (!changed.has(n.path)) carry(n);
     return out;
   }
 
-  private async lookUp(path: string): Promise<Fact<Date | null>> {
+  /** Answers the needs nothing carried over: exact look-ups, and windows where they cost less. */
+  private async settle(needs: ChangeNeed[]): Promise<Map<string, Fact<ChangeAnswer>>> {
+    const out = new Map<string, Fact<ChangeAnswer>>();
+    const exactly = async (list: ChangeNeed[]) => {
+      const facts = await Promise.all(list.map((n) => this.lookUp(n.path)));
+      list.forEach((n, i) => {
+        out.set(keyOf(n), facts[i]!);
+      });
+    };
+    const exactNeeds = needs.filter((n) => n.within === undefined);
+    // A path asked exactly anyway gets the same date for its windowed needs.
+    const exactPaths = new Set(exactNeeds.map((n) => n.path));
+    let open = needs.filter((n) => n.within !== undefined && !exactPaths.has(n.path));
+    const pending: Promise<void>[] = [
+      exactly([...exactNeeds, ...needs.filter((n) => n.within !== undefined && exactPaths.has(n.path))]),
+    ];
+    let windows = 0;
+    while (open.length > 0) {
+      const paths = new Set(open.map((n) => n.path));
+      if (paths.size <= EXACT_AT_MOST || windows >= MAX_WINDOWS) {
+        pending.push(exactly(open));
+        break;
+      }
+      const within = Math.min(...open.map((n) => n.within!));
+      windows++;
+      const win = await this.window(within);
+      if (!win.ok) {
+        this.s.log.debug({ within, reason: win.reason }, "freshness window not usable; looking paths up");
+        pending.push(exactly(open));
+        break;
+      }
+      const next: ChangeNeed[] = [];
+      const lookUp: ChangeNeed[] = [];
+      for (const n of open) {
+        if (win.changed(n.path)) {
+          if (win.newerThan) this.answer(out, n, { newerThan: win.newerThan });
+          else lookUp.push(n);
+        } else if (!win.complete) lookUp.push(n);
+        else if (n.within === within) this.answer(out, n, { olderThan: win.base });
+        else next.push(n);
+      }
+      if (lookUp.length > 0) pending.push(exactly(lookUp));
+      open = next;
+    }
+    await Promise.all(pending);
+    return out;
+  }
+
+  private answer(out: Map<string, Fact<ChangeAnswer>>, need: ChangeNeed, bound: ChangeBound): void {
+    this.memory?.remember(this.repoKey, this.s.sha, need.path, bound);
+    out.set(keyOf(need), known(bound));
+  }
+
+  /** The newest commit before the window and what changed since: two requests, shared per limit. */
+  private window(within: number): Promise<Window> {
+    let pending = this.windows.get(within);
+    if (!pending) {
+      pending = this.readWindow(within);
+      this.windows.set(within, pending);
+    }
+    return pending;
+  }
+
+  private async readWindow(within: number): Promise<Window> {
+    const now = this.s.now().getTime();
+    const cutoff = Math.floor((now - within * DAY_MS - CUTOFF_MARGIN_MS) / HOUR_MS) * HOUR_MS;
+    const listed = await this.s.reader.get<CommitItem[]>("GET /repos/{owner}/{repo}/commits", {
+      ...at(this.s),
+      sha: this.s.sha,
+      until: new Date(cutoff).toISOString(),
+      per_page: 1,
+    });
+    if (!listed.ok) return { ok: false, reason: explain(listed.failure, "history", PERMISSIONS.contents) };
+    const first = Array.isArray(listed.data) ? listed.data[0] : undefined;
+    // The whole history lies inside the window: nothing to compare with.
+    if (!first) return { ok: false, reason: "no commit before the window" };
+    const base = dateOf(first);
+    if (!base) return { ok: false, reason: `commit ${first.sha.slice(0, 7)} has no date` };
+    const reply = await this.s.reader.get<CompareResult>("GET /repos/{owner}/{repo}/compare/{basehead}", {
+      ...at(this.s),
+      basehead: `${first.sha}...${this.s.sha}`,
+      // Paged, the first page lists the OLDEST commits of the range (unpaged: the newest 250), which are the
+      // ones that could lie before the window; the files (up to 300) come with the first page either way.
+      per_page: 100,
+    });
+    if (!reply.ok) return { ok: false, reason: explain(reply.failure, "compare", PERMISSIONS.contents) };
+    if (!["ahead", "identical"].includes(reply.data.status ?? ""))
+      return { ok: false, reason: `compare status ${String(reply.data.status)}` };
+    const dates = (reply.data.commits ?? []).map(dateOf);
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const d of dates) oldest = Math.min(oldest, d ? d.getTime() : Number.NEGATIVE_INFINITY);
+    const inside = dates.length > 0 && now - oldest <= within * DAY_MS;
+    const bounds = { ok: true as const, base, ...(inside ? { newerThan: new Date(oldest) } : {}) };
+    const files = reply.data.files ?? [];
+    const inDiff = new Set<string>();
+    for (const f of files) {
+      inDiff.add(f.filename);
+      if (f.previous_filename) inDiff.add(f.previous_filename);
+    }
+    if (files.length < COMPARE_FILES_CAP) return { ...bounds, changed: (p) => inDiff.has(p), complete: true };
+    // An active repository changes more than 300 files in a long window: the compare's list is cut, so
+    // the two trees are compared instead, blob by blob (the evaluated commit's tree is already at hand, the
+    // base's is one request and content-addressed). B is an ancestor of the commit, so this is the same diff.
+    const [then, current] = await Promise.all([this.blobs(first.sha), this.blobs(this.s.sha)]);
+    if (!then || !current) return { ...bounds, changed: (p) => inDiff.has(p), complete: false };
+    return { ...bounds, changed: (p) => then.get(p) !== current.get(p), complete: true };
+  }
+
+  /** Path → blob SHA of a commit's tree (the request the file list makes, so shared); null if cut short. */
+  private async blobs(sha: string): Promise<Map<string, string> | null> {
+    const reply = await this.s.reader.get<{
+      tree?: { path: string; type: string; sha: string }[];
+      truncated?: boolean;
+    }>("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", { ...at(this.s), tree_sha: sha, recursive: "1" });
+    if (!reply.ok || reply.data.truncated) return null;
+    const out = new Map<string, string>();
+    for (const e of reply.data.tree ?? []) if (e.type === "blob") out.set(e.path, e.sha);
+    return out;
+  }
+
+  private lookUp(path: string): Promise<Fact<Date | null>> {
+    let pending = this.exact.get(path);
+    if (!pending) {
+      pending = this.readExact(path);
+      this.exact.set(path, pending);
+    }
+    return pending;
+  }
+
+  private async readExact(path: string): Promise<Fact<Date | null>> {
     if (this.lookupsLeft <= 0) {
       return unknown(
         `last change of ${path}: not looked up; finding it costs one request per file and this evaluation ` +
@@ -164,9 +400,8 @@ export class LastChanged {
       this.memory?.remember(this.repoKey, this.s.sha, path, null);
       return known(null);
     }
-    const iso = first.commit?.committer?.date ?? first.commit?.author?.date;
-    const date = iso ? new Date(iso) : null;
-    if (!date || Number.isNaN(date.getTime()))
+    const date = dateOf(first);
+    if (!date)
       return unknown(
         `last change of ${path}: GitHub's answer for commit ${first.sha.slice(0, 7)} has no date`,
       );

@@ -2,11 +2,15 @@
 //
 // Cost model (requests for one evaluation, cold):
 //   files            1   recursive tree of the commit
-//   content          1 per file read (blob by SHA; 0 when the tree shows the file is absent)
-//   lastChanged      1 per path, at most limits.lastChangedLookups (see history.ts for why, and for reuse)
+//   content          1 per file read (blob by SHA; 0 when the tree shows the file is absent), or 1 for all
+//                    of a round's files when at least limits.archiveMinFiles are needed (archive.ts)
+//   lastChanged      1 per path without `within`, at most limits.lastChangedLookups; with `within`
+//                    (freshness limits) 2 per distinct limit whatever the number of paths, or 1 per path
+//                    when that is cheaper (history.ts)
 //   workflowRuns     1   for all workflows of the commit (+1 per run whose jobs are asked);
 //                    on a branch: 1 per workflow (+1 once to map a workflow name to its id)
-//   artifactFile     shares the runs listing, +1 artifact list, +1 download (only for JSON assertions)
+//   artifactFile     shares the runs listing, +1 artifact listing shared by all artifacts of the commit,
+//                    +1 download (only for JSON assertions; the ETag cache keeps it: artifacts never change)
 //   checkRuns, statuses  1 each
 //   release          1 (tag or id); a deployment's release: at most 4
 //   branchRules      2   (rulesets + branch summary for classic protection), concurrently
@@ -27,7 +31,8 @@ import {
 } from "../types.js";
 import { Actions } from "./actions.js";
 import { fetchAlerts } from "./alerts.js";
-import { fetchContent, fetchTree, type Tree } from "./files.js";
+import { cacheAccessOf } from "./etag-cache.js";
+import { Contents, fetchTree, type Tree } from "./files.js";
 import { type HistoryMemory, LastChanged } from "./history.js";
 import { fetchLedger } from "./ledger.js";
 import { type GitHubOctokit, type LogLike, silentLog } from "./octokit.js";
@@ -55,6 +60,8 @@ export interface GitHubEvidenceOptions {
   limits?: Partial<GitHubEvidenceLimits>;
   /** Last-change dates carried from one evaluated commit to the next (the App keeps one for the process). */
   history?: HistoryMemory;
+  /** The clock freshness windows are measured from (default: the system's). */
+  now?: () => Date;
 }
 
 export class GitHubEvidence implements EvidenceProvider {
@@ -63,6 +70,7 @@ export class GitHubEvidence implements EvidenceProvider {
   private readonly reader: GitHubReader;
   private readonly actions: Actions;
   private readonly lastChanged: LastChanged;
+  private readonly contents: Contents;
   private readonly facts = new Map<string, Promise<Fact<unknown>>>();
   private tree: Promise<Fact<Tree>> | undefined;
 
@@ -81,9 +89,11 @@ export class GitHubEvidence implements EvidenceProvider {
       sha: options.sha,
       limits,
       log,
+      now: options.now ?? (() => new Date()),
     };
     this.actions = new Actions(this.scope);
     this.lastChanged = new LastChanged(this.scope, options.history);
+    this.contents = new Contents(this.scope, cacheAccessOf(options.octokit));
   }
 
   /** Requests handed to Octokit so far (after de-duplication), and the most that were in flight at once. */
@@ -96,7 +106,13 @@ export class GitHubEvidence implements EvidenceProvider {
     // so it is fetched first whenever this round or an earlier one asks for it.
     const wantsTree = this.tree !== undefined || needs.some((n) => n.type === "files");
     if (wantsTree) this.tree ??= this.guard("file list", () => fetchTree(this.scope));
-    this.lastChanged.plan(needs.flatMap((n) => (n.type === "lastChanged" ? [n.path] : [])));
+    this.lastChanged.plan(needs.flatMap((n) => (n.type === "lastChanged" ? [n] : [])));
+    // A round's content reads are planned together: enough of them make one archive read cheaper.
+    if (this.tree)
+      this.contents.plan(
+        needs.flatMap((n) => (n.type === "content" ? [n.path] : [])),
+        this.tree,
+      );
 
     const out = new Map<string, Fact<unknown>>();
     await Promise.all(
@@ -133,9 +149,9 @@ export class GitHubEvidence implements EvidenceProvider {
         return tree.state === "ok" ? known(tree.value.index) : tree;
       }
       case "content":
-        return fetchContent(s, need.path, this.tree ? await this.tree : null);
+        return this.contents.get(need.path, this.tree);
       case "lastChanged":
-        return this.lastChanged.get(need.path);
+        return this.lastChanged.get(need);
       case "workflowRuns":
         return this.actions.workflowRuns(need);
       case "checkRuns":

@@ -36,6 +36,11 @@ export class GitHubReader {
     private readonly options: ReaderOptions,
   ) {}
 
+  /** The URL `GET route` with `params` asks for. */
+  url(route: string, params: Params = {}): string {
+    return this.octokit.request.endpoint(route, params).url;
+  }
+
   /** GET `route` with `params`; the same URL and media type are fetched once per reader. */
   get<T>(route: string, params: Params = {}): Promise<Reply<T>> {
     const endpoint = this.octokit.request.endpoint(route, params);
@@ -87,6 +92,37 @@ export class GitHubReader {
       pages++;
     }
     return { ok: true, items: out, truncated: next !== undefined, pages, first: first.data };
+  }
+
+  /**
+   * GET `route` with its body left unread: `data` is the response's ReadableStream, for downloads too large
+   * to hold whole (the repository archive). Not memoised (a body is read once); it holds a concurrency slot
+   * until `consume` settles, and the per-request timeout covers the whole download.
+   */
+  async stream<T>(
+    route: string,
+    params: Params,
+    consume: (body: ReadableStream<Uint8Array>, headers: Headers) => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; failure: Failure }> {
+    await this.acquire();
+    this.issued++;
+    try {
+      const response = await this.octokit.request(route, {
+        ...params,
+        request: { signal: AbortSignal.timeout(this.options.timeoutMs), parseSuccessResponseBody: false },
+      });
+      const body = response.data as unknown;
+      if (!(body instanceof ReadableStream)) {
+        return { ok: false, failure: { status: response.status, message: "no body to read", headers: {} } };
+      }
+      return { ok: true, value: await consume(body, response.headers as Headers) };
+    } catch (error) {
+      const failure = toFailure(error);
+      this.options.log.debug({ status: failure.status, message: failure.message }, `GitHub: ${route} failed`);
+      return { ok: false, failure };
+    } finally {
+      this.release();
+    }
   }
 
   private async send(route: string, params: Params, what: string): Promise<Reply<unknown>> {

@@ -25,6 +25,13 @@ export interface GitHubEvidenceLimits {
   lastChangedLookups: number;
   /** Releases listed when looking for the release of a deployed commit (one page). */
   releasesListed: number;
+  /**
+   * Files to read (not already cached) from which one repository archive replaces a blob request each;
+   * 0 turns the archive off.
+   */
+  archiveMinFiles: number;
+  /** Compressed bytes of the archive read at most; past it the download stops and blobs are read instead. */
+  maxArchiveBytes: number;
 }
 
 export const DEFAULT_LIMITS: GitHubEvidenceLimits = {
@@ -38,6 +45,8 @@ export const DEFAULT_LIMITS: GitHubEvidenceLimits = {
   prFilePages: 30,
   lastChangedLookups: 40,
   releasesListed: 30,
+  archiveMinFiles: 3,
+  maxArchiveBytes: 30 * 1024 * 1024,
 };
 
 export interface RepoScope {
@@ -47,6 +56,8 @@ export interface RepoScope {
   sha: string;
   limits: GitHubEvidenceLimits;
   log: LogLike;
+  /** The provider's clock (freshness windows are measured from it). */
+  now: () => Date;
 }
 
 /** `{ owner, repo }` for route parameters. */

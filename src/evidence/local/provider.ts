@@ -10,6 +10,7 @@ import {
   known,
   MAX_CONTENT_BYTES,
   type Need,
+  type NeedOf,
   needKey,
   type Target,
   unknown,
@@ -90,6 +91,7 @@ export class LocalEvidence implements EvidenceProvider {
   private async answer(needs: Need[], out: Map<string, Fact<unknown>>): Promise<void> {
     const contents: string[] = [];
     const ages: string[] = [];
+    const windowed: NeedOf<"lastChanged">[] = [];
     let files = false;
     for (const need of needs) {
       switch (need.type) {
@@ -101,6 +103,8 @@ export class LocalEvidence implements EvidenceProvider {
           break;
         case "lastChanged":
           ages.push(need.path);
+          // History on disk answers exactly; a need with `within` gets the same exact date.
+          if (need.within !== undefined) windowed.push(need);
           break;
         default:
           out.set(needKey(need), unknown(githubOnlyReason(need)));
@@ -117,6 +121,12 @@ export class LocalEvidence implements EvidenceProvider {
     if (contents.length > 0) jobs.push(this.contents(contents, out));
     if (ages.length > 0) jobs.push(this.ages(ages, out));
     await Promise.all(jobs);
+    for (const need of windowed) {
+      const exact = needKey({ type: "lastChanged", path: need.path });
+      const fact = out.get(exact);
+      if (fact) out.set(needKey(need), fact);
+      if (!needs.some((n) => needKey(n) === exact)) out.delete(exact);
+    }
   }
 
   /** realpath of the directory, or null when it does not exist. */

@@ -9,6 +9,11 @@
 //                                    the 10 dates from HistoryMemory, 10 cache hits without it)
 //   same commit, a run finished    2 (the runs listing and that run's jobs changed)
 //   next commit, warm + history    7 (tree, 1 compare, 1 changed path, runs, jobs, check runs, statuses)
+// With `within` on the lastChanged needs (what file checks with maxAgeDays ask since it exists), the ten
+// paths cost one window of two requests instead of ten:
+//   cold                          14 = 12 + 2, whatever the number of maxAgeDays files of that limit
+//   same commit again, warm        0
+// The end-to-end figures for the largest example policy are in examples-cost.test.ts.
 import nock from "nock";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import type { FileIndex } from "../../../src/evidence/file-index.js";
@@ -221,5 +226,51 @@ test("next commit with the ETag cache and HistoryMemory: 7 charged (≤ 12)", as
   expect(date("docs/runbooks/r3.md")).toEqual({ state: "ok", value: new Date("2026-11-21T00:00:00Z") });
   expect(date("docs/runbooks/r4.md")).toEqual({ state: "ok", value: new Date("2026-10-01T00:00:00Z") });
   expect(delta(before, stats)).toEqual({ charged: 7, notModified: 5, cacheHits: 2 });
+  gh.rec.assertAllKnown();
+});
+
+test("cold, freshness asked with `within` (as file checks do): 14 = 12 + one window of two requests", async () => {
+  const NOW = new Date("2026-11-20T12:00:00Z");
+  const BASE = "2222222222222222222222222222222222222222";
+  const { gh, stats, octokit, history } = setUp();
+  gh.set(`${REPO_PATH}/commits?sha=${SHA}&until=2026-08-22T11:00:00.000Z&per_page=1`, [
+    { sha: BASE, commit: { committer: { date: "2026-08-20T09:00:00Z" } } },
+  ]);
+  gh.set(`${REPO_PATH}/compare/${BASE}...${SHA}?per_page=100`, {
+    status: "ahead",
+    total_commits: 2,
+    commits: [
+      { sha: BASE.replace(/2/g, "3"), commit: { committer: { date: "2026-09-01T09:00:00Z" } } },
+      { sha: SHA, commit: { committer: { date: "2026-10-01T00:00:00Z" } } },
+    ],
+    files: AGED.slice(0, 4).map((filename) => ({ filename, status: "modified" })),
+  });
+  const windowed: Need[] = [
+    ...READ.map((path): Need => ({ type: "content", path })),
+    ...AGED.map((path): Need => ({ type: "lastChanged", path, within: 90 })),
+  ];
+  const evaluateWindowed = async () => {
+    const provider = new GitHubEvidence({
+      octokit,
+      owner: OWNER,
+      repo: REPO,
+      sha: SHA,
+      history,
+      now: () => NOW,
+    });
+    const target: Target = { ...deployment, sha: SHA };
+    const answers = new Map(await provider.collect(round1, target));
+    for (const [k, v] of await provider.collect(windowed, target)) answers.set(k, v);
+    return answers;
+  };
+  const answers = await evaluateWindowed();
+  expect([...answers.values()].filter((f) => f.state !== "ok")).toEqual([]);
+  const age = (p: string) => answers.get(needKey({ type: "lastChanged", path: p, within: 90 }));
+  expect(age(AGED[0]!)).toEqual({ state: "ok", value: { newerThan: new Date("2026-09-01T09:00:00Z") } });
+  expect(age(AGED[9]!)).toEqual({ state: "ok", value: { olderThan: new Date("2026-08-20T09:00:00Z") } });
+  expect(chargedRequests(stats)).toBe(14);
+  const before = structuredClone(stats);
+  await evaluateWindowed();
+  expect(delta(before, stats).charged).toBe(0);
   gh.rec.assertAllKnown();
 });

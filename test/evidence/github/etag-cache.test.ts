@@ -256,4 +256,9 @@ test("content-addressed URLs are recognised as immutable", () => {
     false,
   );
   expect(isImmutableUrl(`https://api.github.com${REPO_PATH}/actions/runs?head_sha=${SHA}`)).toBe(false);
+  expect(isImmutableUrl(`https://api.github.com${REPO_PATH}/git/commits/${SHA}`)).toBe(true);
+  expect(isImmutableUrl(`https://api.github.com${REPO_PATH}/actions/artifacts/42/zip`)).toBe(true);
+  expect(isImmutableUrl(`https://api.github.com${REPO_PATH}/actions/artifacts?per_page=100`)).toBe(false);
+  expect(isImmutableUrl(`https://api.github.com${REPO_PATH}/actions/runs/42/artifacts`)).toBe(false);
+  expect(isImmutableUrl(`https://api.github.com${REPO_PATH}/zipball/${SHA}`)).toBe(false);
 });

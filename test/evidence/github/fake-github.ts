@@ -16,6 +16,11 @@ export interface FakeGitHub {
   fixed(pathWithQuery: string, status: number, body: unknown, headers?: Record<string, string>): void;
   /** Responses GitHub sent, by status; "304" included. */
   served: Record<string, number>;
+  /**
+   * Consulted when no route or fixed reply matches: a body computed from the path with its normalised
+   * query (a model of a repository answers history and compares this way), or undefined for a 404.
+   */
+  resolve: ((pathWithQuery: string) => unknown) | undefined;
   reset(): void;
 }
 
@@ -50,7 +55,7 @@ export function fakeGitHub(): FakeGitHub {
         count(fixed[0]);
         return fixed;
       }
-      const body = routes.get(normalize(uri));
+      const body = routes.get(normalize(uri)) ?? gh.resolve?.(normalize(uri));
       if (body === undefined) {
         count(404);
         return [404, { message: "Not Found", status: "404" }];
@@ -72,11 +77,12 @@ export function fakeGitHub(): FakeGitHub {
         : [200, body, headers];
     });
   const rec = recordRequests(scope);
-  return {
+  const gh: FakeGitHub = {
     scope,
     rec,
     routes,
     served,
+    resolve: undefined,
     fixed(pathWithQuery, status, body, headers = {}) {
       fixedReplies.set(normalize(pathWithQuery), [status, body, headers]);
     },
@@ -89,4 +95,5 @@ export function fakeGitHub(): FakeGitHub {
       rec.requests.length = 0;
     },
   };
+  return gh;
 }

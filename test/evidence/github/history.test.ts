@@ -1,6 +1,6 @@
 // lastChanged carried from one evaluated commit to the next with one compare, and when it must not be.
 import nock from "nock";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { HistoryMemory } from "../../../src/evidence/github/history.js";
 import type { Need } from "../../../src/evidence/types.js";
 import {
@@ -102,4 +102,212 @@ test("the memory is bounded by repositories", () => {
   expect(memory.recall("a/a")?.dates.size).toBe(1);
   memory.remember("a/a", SHA, "y", null);
   expect(memory.recall("a/a")?.dates.has("y")).toBe(false);
+});
+
+describe("needs with `within` (freshness limits): two requests per window, whatever the number of paths", () => {
+  // Evaluated at NOW; a 30-day window's cutoff is NOW − 30 days − 10 minutes, rounded down to the hour.
+  const NOW = new Date("2026-11-20T12:00:00Z");
+  const UNTIL_30 = "2026-10-21T11:00:00.000Z";
+  const UNTIL_7 = "2026-11-13T11:00:00.000Z";
+  const BASE = "1111111111111111111111111111111111111111";
+  const BASE_7 = "7777777777777777777777777777777777777777";
+  const five = ["a", "b", "c", "d", "e"].map((p) => `docs/${p}.md`);
+  const within = (days: number, list = five) =>
+    list.map((path): Need => ({ type: "lastChanged", path, within: days }));
+  const at = (iso: string) => new Date(iso);
+
+  const base = (api: nock.Scope, until: string, sha: string, date: string) =>
+    api
+      .get(`${REPO_PATH}/commits`)
+      .query({ sha: SHA, until, per_page: "1" })
+      .reply(200, [commitItem(date, sha)]);
+  const compare = (api: nock.Scope, from: string, files: string[], commitDates: string[], extra = {}) =>
+    api
+      .get(`${REPO_PATH}/compare/${from}...${SHA}`)
+      .query({ per_page: "100" })
+      .reply(200, {
+        status: "ahead",
+        total_commits: commitDates.length,
+        commits: commitDates.map((d) => commitItem(d)),
+        files: files.map((filename) => ({ filename, status: "modified" })),
+        ...extra,
+      });
+
+  test("listed paths changed inside the window, unlisted ones before it: bounds, no per-path request", async () => {
+    const { api, rec } = github();
+    base(api, UNTIL_30, BASE, "2026-10-20T09:00:00Z");
+    compare(
+      api,
+      BASE,
+      ["docs/a.md", "docs/b.md", "src/x.ts"],
+      ["2026-10-22T08:00:00Z", "2026-11-19T08:00:00Z"],
+    );
+    const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
+    expect(facts).toEqual([
+      { state: "ok", value: { newerThan: at("2026-10-22T08:00:00Z") } },
+      { state: "ok", value: { newerThan: at("2026-10-22T08:00:00Z") } },
+      { state: "ok", value: { olderThan: at("2026-10-20T09:00:00Z") } },
+      { state: "ok", value: { olderThan: at("2026-10-20T09:00:00Z") } },
+      { state: "ok", value: { olderThan: at("2026-10-20T09:00:00Z") } },
+    ]);
+    expect(rec.count()).toBe(2);
+    expectDone(api, rec);
+  });
+
+  test("a commit of the range dated before the window (a late merge): listed paths are looked up exactly", async () => {
+    const { api, rec } = github();
+    base(api, UNTIL_30, BASE, "2026-10-20T09:00:00Z");
+    compare(api, BASE, ["docs/a.md"], ["2026-09-01T08:00:00Z", "2026-11-19T08:00:00Z"]);
+    api
+      .get(`${REPO_PATH}/commits`)
+      .query({ sha: SHA, path: "docs/a.md", per_page: "1" })
+      .reply(200, [commitItem("2026-09-01T08:00:00Z")]);
+    const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
+    expect(facts[0]).toEqual({ state: "ok", value: at("2026-09-01T08:00:00Z") });
+    expect(facts[1]).toEqual({ state: "ok", value: { olderThan: at("2026-10-20T09:00:00Z") } });
+    expect(rec.count()).toBe(3);
+    expectDone(api, rec);
+  });
+
+  test("a compare listing 300 files (GitHub's cap): the base's tree is compared with the commit's instead", async () => {
+    const { api, rec } = github();
+    base(api, UNTIL_30, BASE, "2026-10-20T09:00:00Z");
+    const files = ["docs/a.md", ...Array.from({ length: 299 }, (_, i) => `gen/${i}.txt`)];
+    compare(api, BASE, files, ["2026-11-19T08:00:00Z"]);
+    const blobs = (changed: string[]) => ({
+      sha: "t",
+      truncated: false,
+      tree: five.map((path) => ({
+        path,
+        type: "blob",
+        mode: "100644",
+        sha: changed.includes(path) ? "b".repeat(40) : "a".repeat(40),
+      })),
+    });
+    // The commit's tree is the file list's (one request for both); the base's is one more.
+    api
+      .get(`${REPO_PATH}/git/trees/${SHA}`)
+      .query({ recursive: "1" })
+      .reply(200, blobs(["docs/a.md", "docs/c.md"]));
+    api.get(`${REPO_PATH}/git/trees/${BASE}`).query({ recursive: "1" }).reply(200, blobs([]));
+    const facts = await collectAll(makeProvider({ now: () => NOW }), [{ type: "files" }, ...within(30)]);
+    const fresh = { state: "ok", value: { newerThan: at("2026-11-19T08:00:00Z") } };
+    const stale = { state: "ok", value: { olderThan: at("2026-10-20T09:00:00Z") } };
+    expect(facts.slice(1)).toEqual([fresh, stale, fresh, stale, stale]);
+    expect(rec.count()).toBe(4);
+    expectDone(api, rec);
+  });
+
+  test("…and when a tree is truncated too, unlisted paths are looked up exactly", async () => {
+    const { api, rec } = github();
+    base(api, UNTIL_30, BASE, "2026-10-20T09:00:00Z");
+    const files = ["docs/a.md", ...Array.from({ length: 299 }, (_, i) => `gen/${i}.txt`)];
+    compare(api, BASE, files, ["2026-11-19T08:00:00Z"]);
+    api
+      .get(`${REPO_PATH}/git/trees/${SHA}`)
+      .query({ recursive: "1" })
+      .reply(200, { tree: [], truncated: true });
+    api
+      .get(`${REPO_PATH}/git/trees/${BASE}`)
+      .query({ recursive: "1" })
+      .reply(200, { tree: [], truncated: true });
+    for (const p of five.slice(1))
+      api
+        .get(`${REPO_PATH}/commits`)
+        .query({ sha: SHA, path: p, per_page: "1" })
+        .reply(200, [commitItem("2026-01-01T00:00:00Z")]);
+    const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
+    expect(facts[0]).toEqual({ state: "ok", value: { newerThan: at("2026-11-19T08:00:00Z") } });
+    expect(facts.slice(1)).toEqual(
+      five.slice(1).map(() => ({ state: "ok", value: at("2026-01-01T00:00:00Z") })),
+    );
+    expect(rec.count()).toBe(8);
+    expectDone(api, rec);
+  });
+
+  test("several limits: the smallest window first; paths fresh there are fresh for every larger one", async () => {
+    const { api, rec } = github();
+    base(api, UNTIL_7, BASE_7, "2026-11-13T10:00:00Z");
+    compare(api, BASE_7, ["docs/a.md", "docs/d.md"], ["2026-11-14T10:00:00Z"]);
+    // docs/e.md (30 days) is not listed in the 7-day window: alone, it is looked up exactly.
+    api
+      .get(`${REPO_PATH}/commits`)
+      .query({ sha: SHA, path: "docs/e.md", per_page: "1" })
+      .reply(200, [commitItem("2026-10-30T00:00:00Z")]);
+    const needs = [...within(7, five.slice(0, 3)), ...within(30, five.slice(3))];
+    const facts = await collectAll(makeProvider({ now: () => NOW }), needs);
+    expect(facts).toEqual([
+      { state: "ok", value: { newerThan: at("2026-11-14T10:00:00Z") } },
+      { state: "ok", value: { olderThan: at("2026-11-13T10:00:00Z") } },
+      { state: "ok", value: { olderThan: at("2026-11-13T10:00:00Z") } },
+      { state: "ok", value: { newerThan: at("2026-11-14T10:00:00Z") } },
+      { state: "ok", value: at("2026-10-30T00:00:00Z") },
+    ]);
+    expect(rec.count()).toBe(3);
+    expectDone(api, rec);
+  });
+
+  test("two paths or fewer: exact look-ups (they cost no more and give a date)", async () => {
+    const { api, rec } = github();
+    for (const p of five.slice(0, 2))
+      api
+        .get(`${REPO_PATH}/commits`)
+        .query({ sha: SHA, path: p, per_page: "1" })
+        .reply(200, [commitItem("2026-11-01T00:00:00Z")]);
+    const facts = await collectAll(makeProvider({ now: () => NOW }), within(30, five.slice(0, 2)));
+    expect(facts).toEqual([0, 1].map(() => ({ state: "ok", value: at("2026-11-01T00:00:00Z") })));
+    expect(rec.count()).toBe(2);
+    expectDone(api, rec);
+  });
+
+  test("no commit before the window (a young repository): exact look-ups", async () => {
+    const { api, rec } = github();
+    api.get(`${REPO_PATH}/commits`).query({ sha: SHA, until: UNTIL_30, per_page: "1" }).reply(200, []);
+    for (const p of five)
+      api
+        .get(`${REPO_PATH}/commits`)
+        .query({ sha: SHA, path: p, per_page: "1" })
+        .reply(200, [commitItem("2026-11-01T00:00:00Z")]);
+    const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
+    expect(facts.every((f) => f.state === "ok" && f.value instanceof Date)).toBe(true);
+    expect(rec.count()).toBe(6);
+    expectDone(api, rec);
+  });
+
+  test("HistoryMemory: the same commit again costs nothing; the next one a compare, bounds carried", async () => {
+    const history = new HistoryMemory();
+    {
+      const { api } = github();
+      base(api, UNTIL_30, BASE, "2026-10-20T09:00:00Z");
+      compare(api, BASE, ["docs/a.md"], ["2026-11-19T08:00:00Z"]);
+      await collectAll(makeProvider({ now: () => NOW, history }), within(30));
+      expect(api.pendingMocks()).toEqual([]);
+    }
+    {
+      const { api, rec } = github();
+      const facts = await collectAll(makeProvider({ now: () => NOW, history }), within(30));
+      expect(facts.every((f) => f.state === "ok")).toBe(true);
+      expect(rec.count()).toBe(0);
+      expectDone(api, rec);
+    }
+    {
+      const { api, rec } = github();
+      api.get(`${REPO_PATH}/compare/${SHA}...${OTHER_SHA}`).reply(200, {
+        status: "ahead",
+        files: [{ filename: "docs/b.md", status: "modified" }],
+      });
+      lookUp(api, "docs/b.md");
+      const later = new Date(NOW.getTime() + 3_600_000);
+      const facts = await collectAll(makeProvider({ sha: OTHER_SHA, now: () => later, history }), within(30));
+      expect(facts).toEqual([
+        { state: "ok", value: { newerThan: at("2026-11-19T08:00:00Z") } },
+        { state: "ok", value: at("2026-11-20T00:00:00Z") },
+        { state: "ok", value: { olderThan: at("2026-10-20T09:00:00Z") } },
+        { state: "ok", value: { olderThan: at("2026-10-20T09:00:00Z") } },
+        { state: "ok", value: { olderThan: at("2026-10-20T09:00:00Z") } },
+      ]);
+      expect(rec.count()).toBe(2);
+      expectDone(api, rec);
+    }
+  });
 });

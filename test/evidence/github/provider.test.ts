@@ -557,6 +557,99 @@ describe("artifactFile", () => {
   });
 });
 
+describe("artifactFile: one repository-wide listing for every artifact of the commit", () => {
+  const runs = {
+    workflow_runs: [
+      workflowRun({
+        id: 60,
+        name: "CI",
+        path: ".github/workflows/ci.yml",
+        created_at: "2026-11-20T10:00:00Z",
+      }),
+      workflowRun({
+        id: 61,
+        name: "Load",
+        path: ".github/workflows/load.yml",
+        created_at: "2026-11-20T10:01:00Z",
+      }),
+    ],
+  };
+  const artifact = (id: number, name: string, run: number, created: string) => ({
+    id,
+    name,
+    size_in_bytes: 10,
+    expired: false,
+    created_at: created,
+    workflow_run: { id: run },
+  });
+  const older = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      artifact(
+        500 + i,
+        `nightly-${i}`,
+        400 + i,
+        new Date(Date.parse("2026-11-19T00:00:00Z") - i * 60_000).toISOString(),
+      ),
+    );
+  const needs: Need[] = [
+    { type: "artifactFile", workflow: { file: "ci.yml" }, artifact: "coverage", file: "" },
+    { type: "artifactFile", workflow: { file: "load.yml" }, artifact: "k6-summary", file: "" },
+    { type: "artifactFile", workflow: { file: "load.yml" }, artifact: "never-uploaded", file: "" },
+  ];
+
+  test("found on the page, or provably absent from it: one listing, no per-run request", async () => {
+    const { api, rec } = github();
+    api.get(`${REPO_PATH}/actions/runs`).query(true).reply(200, runs);
+    api
+      .get(`${REPO_PATH}/actions/artifacts`)
+      .query({ per_page: "100" })
+      .reply(200, {
+        artifacts: [
+          artifact(2, "k6-summary", 61, "2026-11-20T10:09:00Z"),
+          artifact(1, "coverage", 60, "2026-11-20T10:05:00Z"),
+          ...older(98),
+        ],
+      });
+    const [coverage, k6, never] = await collectAll(makeProvider(), needs);
+    expect(ok<{ runId: number }>(coverage!).runId).toBe(60);
+    expect(ok<{ runId: number }>(k6!).runId).toBe(61);
+    expect(ok(never!)).toBeNull();
+    expect(rec.count()).toBe(2);
+    expectDone(api, rec);
+  });
+
+  test("a full page that does not reach back to the run: that run's own listing is read", async () => {
+    const { api, rec } = github();
+    api.get(`${REPO_PATH}/actions/runs`).query(true).reply(200, runs);
+    const newer = Array.from({ length: 99 }, (_, i) =>
+      artifact(
+        900 + i,
+        `other-${i}`,
+        800 + i,
+        new Date(Date.parse("2026-11-20T12:00:00Z") - i * 1000).toISOString(),
+      ),
+    );
+    api
+      .get(`${REPO_PATH}/actions/artifacts`)
+      .query({ per_page: "100" })
+      .reply(200, { artifacts: [...newer, artifact(2, "k6-summary", 61, "2026-11-20T10:09:00Z")] });
+    api
+      .get(`${REPO_PATH}/actions/runs/60/artifacts`)
+      .query({ name: "coverage" })
+      .reply(200, { artifacts: [artifact(1, "coverage", 60, "2026-11-20T10:05:00Z")] });
+    api
+      .get(`${REPO_PATH}/actions/runs/61/artifacts`)
+      .query({ name: "never-uploaded" })
+      .reply(200, { artifacts: [] });
+    const [coverage, k6, never] = await collectAll(makeProvider(), needs);
+    expect(ok<{ runId: number }>(coverage!).runId).toBe(60);
+    expect(ok<{ runId: number }>(k6!).runId).toBe(61);
+    expect(ok(never!)).toBeNull();
+    expect(rec.count()).toBe(4);
+    expectDone(api, rec);
+  });
+});
+
 describe("release", () => {
   const raw = (over: Record<string, unknown> = {}) => ({
     id: 5,

@@ -1,0 +1,81 @@
+// GitHub requests per evaluation of the largest example policy (examples/telemetry-pipeline-000) on a release
+// pull request, measured end to end (policy lookup, evidence, ledger; publishing apart) against a modelled
+// repository: see test/support/request-cost.ts. The figures are printed; the bench can print them too.
+//
+//                       before (archive, windows, shared artifact listing, immutable commits/artifacts)
+//   cold                26 charged                → 18 charged (policy 2 + evidence 16), 0 × 304
+//   warm, same commit    4 charged, 10 × 304      →  2 charged, 8 × 304 (both changed by the App's own
+//                                                     publishing: its comment, its check suite)
+//   next commit         11 charged                → 10 charged
+// The issue's target of 12 cold is not met: see the cold test for where the 18 go.
+import { expect, test } from "vitest";
+import {
+  COLD_EVALUATION_AT,
+  FILLER,
+  formatCost,
+  measureRequestCost,
+  modelLastChange,
+} from "../../support/request-cost.js";
+
+test("examples/telemetry-pipeline-000: requests per evaluation, cold, warm and on the next commit", async () => {
+  const cost = await measureRequestCost();
+  console.log(formatCost(cost));
+  for (const e of [cost.cold, cost.warm, cost.next]) {
+    // Every check got its evidence (one list entry is genuinely missing, one check does not apply to PRs).
+    expect(Object.values(e.statuses).filter((s) => s !== "pass" && s !== "fail" && s !== "skipped")).toEqual(
+      [],
+    );
+    expect(e.verdict).toBe("go");
+  }
+  // Cold: the policy (base, and head to validate a change) 2; the tree 1; nine files' text from one archive
+  // 1; two maxAgeDays paths 2; runs 1; both artifacts from one listing 1 + 2 downloads; three alert sources
+  // 3; the ledger 5 (comments, the signer's permission and team, the head commit and its check suites for
+  // the push time). None of the non-file evidence can be batched over REST.
+  expect(cost.cold.policy.charged).toBe(2);
+  expect(cost.cold.evidence.charged).toBe(16);
+  expect(cost.cold.total.notModified).toBe(0);
+  expect(cost.warm.total.charged).toBeLessThanOrEqual(3);
+  expect(cost.warm.total.charged).toBe(2);
+  expect(cost.next.total.charged).toBe(10);
+});
+
+test("the same policy with 60 more file checks (30 maxAgeDays, 30 contains): one request more, not 60", async () => {
+  const notes = FILLER.filter((p) => p.startsWith("docs/notes/")).slice(0, 30);
+  const more = (text: string) => {
+    const modules = FILLER.filter((p) => p.startsWith("src/telemetry/modules/")).slice(0, 30);
+    const lines = [
+      ...notes.map(
+        (p, i) =>
+          `  extra-fresh-${i}: { title: Note ${i}, category: documentation, file: { path: ${p}, maxAgeDays: 180 } }`,
+      ),
+      ...modules.map(
+        (p, i) =>
+          `  extra-read-${i}: { title: Module ${i}, category: documentation, file: { path: ${p}, contains: "revision" } }`,
+      ),
+    ];
+    return `${text.trimEnd()}\n${lines.join("\n")}\n`;
+  };
+  const base = await measureRequestCost();
+  const cost = await measureRequestCost({ policy: more });
+  console.log(formatCost(cost, false));
+  expect(Object.keys(cost.cold.statuses)).toHaveLength(Object.keys(base.cold.statuses).length + 60);
+  expect(Object.values(cost.cold.statuses).filter((s) => s === "unknown")).toEqual([]);
+  // The bounds settle every freshness check exactly as the per-path dates would.
+  notes.forEach((p, i) => {
+    const age = COLD_EVALUATION_AT.getTime() - modelLastChange(p)!.getTime();
+    expect([p, cost.cold.statuses[`extra-fresh-${i}`]]).toEqual([
+      p,
+      age <= 180 * 86_400_000 ? "pass" : "fail",
+    ]);
+  });
+  expect(new Set(notes.map((_, i) => cost.cold.statuses[`extra-fresh-${i}`]))).toEqual(
+    new Set(["pass", "fail"]),
+  );
+  // 32 maxAgeDays paths: the 180-day window instead of one look-up each (commits?until, a compare, and the
+  // base's tree because 180 days of this history change more than the 300 files a compare lists: 3 for 2).
+  // The 30 more files to read come out of the same archive.
+  expect(cost.cold.total.charged).toBe(base.cold.total.charged + 1);
+  expect(cost.warm.total.charged).toBe(base.warm.total.charged);
+  // The push changed one of the 30 modules read: its blob.
+  expect(cost.next.total.charged).toBe(base.next.total.charged + 1);
+});
