@@ -44,7 +44,8 @@ function ledgerTeams(policy: Policy): string[] {
 }
 
 export function ledgerNeed(policy: Policy): NeedOf<"ledger"> {
-  return { type: "ledger", teams: ledgerTeams(policy) };
+  const pushTime = Object.values(policy.checks).some((c) => c.signoff?.resetOnPush === true);
+  return { type: "ledger", teams: ledgerTeams(policy), ...(pushTime ? { pushTime } : {}) };
 }
 
 /** The union of evidence the applicable checks declare. Called again once the file index is known. */

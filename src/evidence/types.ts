@@ -203,7 +203,8 @@ export type Need =
   | { type: "branchRules"; branch: string }
   | { type: "alerts"; source: AlertSource }
   | { type: "pullRequest" }
-  | { type: "ledger"; teams: string[] };
+  /** pushTime: also read when the head was pushed (only signoff checks with resetOnPush need it). */
+  | { type: "ledger"; teams: string[]; pushTime?: boolean };
 
 export interface Answers {
   files: FileIndex;

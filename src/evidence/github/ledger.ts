@@ -27,6 +27,8 @@ export interface FetchLedgerOptions {
   target: Target;
   /** `org/team-slug` teams whose membership matters (the ledger need's `teams`); no other team is asked about. */
   teams: string[];
+  /** Read when the head was pushed (costs two requests a head): only sign-offs reset on push need it. */
+  pushTime?: boolean;
   log?: LedgerLog;
 }
 
@@ -307,7 +309,8 @@ async function pushedAtOf(
  * `edited`, for the evaluation to ignore. Only the teams in `teams` are asked about; a 403 on a team (the App
  * lacks Organization members: read) leaves that membership unknown, which counts as not a member.
  *
- * `headPushedAt` (for sign-offs reset on push) is read only when the ledger holds a sign-off; for a release it is
+ * `headPushedAt` (for sign-offs reset on push) is read only when asked (`pushTime`) and the ledger holds a
+ * sign-off; for a release it is
  * the latest push among its PRs' heads, and it is left out when any head's push time could not be read.
  *
  * Throws an Error with a clear message when the comments, the PRs of a commit, or a person's permission cannot
@@ -347,7 +350,7 @@ export async function fetchLedger(octokit: LedgerOctokit, options: FetchLedgerOp
   }
 
   const ledger: Ledger = { commands, actors, pullRequests: prs.map((p) => p.number) };
-  if (commands.some((c) => c.verb === "signoff")) {
+  if (options.pushTime && commands.some((c) => c.verb === "signoff")) {
     const heads = [...new Set(prs.map((p) => p.headSha).filter((s): s is string => !!s))];
     const times = await mapLimit(heads, CONCURRENCY, (sha) => pushedAtOf(octokit, owner, repo, sha, log));
     if (heads.length && times.every((t) => t !== null)) {

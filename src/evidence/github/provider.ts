@@ -169,7 +169,7 @@ export class GitHubEvidence implements EvidenceProvider {
       case "pullRequest":
         return fetchPullRequest(s, target);
       case "ledger":
-        return this.ledger(need.teams, target);
+        return this.ledger(need.teams, need.pushTime === true, target);
       default: {
         const type = (need as { type?: unknown }).type;
         return unknown(`the GitHub provider does not know the evidence "${String(type)}"`);
@@ -177,7 +177,7 @@ export class GitHubEvidence implements EvidenceProvider {
     }
   }
 
-  private async ledger(teams: string[], target: Target): Promise<Fact<unknown>> {
+  private async ledger(teams: string[], pushTime: boolean, target: Target): Promise<Fact<unknown>> {
     try {
       return known(
         await fetchLedger(this.options.octokit, {
@@ -185,6 +185,7 @@ export class GitHubEvidence implements EvidenceProvider {
           repo: this.options.repo,
           target: { ...target, sha: target.sha ?? this.options.sha },
           teams,
+          pushTime,
           log: this.scope.log,
         }),
       );

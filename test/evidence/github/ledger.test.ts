@@ -140,6 +140,7 @@ describe("fetchLedger for a pull request", () => {
       repo: "shop",
       target: prTarget,
       teams: ["acme/security"],
+      pushTime: true,
       log,
     });
 
@@ -322,6 +323,7 @@ describe("fetchLedger for a pull request", () => {
       repo: "shop",
       target: prTarget,
       teams: [],
+      pushTime: true,
       log,
     });
     expect(one.headPushedAt).toBe("2026-06-10T00:00:00.000Z");
@@ -338,10 +340,23 @@ describe("fetchLedger for a pull request", () => {
       repo: "shop",
       target: prTarget,
       teams: [],
+      pushTime: true,
       log,
     });
     expect(none.headPushedAt).toBeUndefined();
     expect(none.commands).toHaveLength(1);
+    expectRequestsDone();
+
+    // No signoff check resets on push: the push time costs nothing.
+    signoffComments();
+    const unasked = await fetchLedger(octokit(), {
+      owner: "acme",
+      repo: "shop",
+      target: prTarget,
+      teams: [],
+      log,
+    });
+    expect(unasked.headPushedAt).toBeUndefined();
     expectRequestsDone();
   });
 });
