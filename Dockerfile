@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 # `prepare` would build before the sources are copied: install without scripts, build explicitly.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle-cli.mjs ./scripts/
 COPY src ./src
 COPY schema ./schema
 RUN npm run build

@@ -18,6 +18,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { SourceMap } from "node:module";
 import { cpus, loadavg, platform, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -323,7 +324,8 @@ function newestMtime(dir: string): number {
  */
 function prepareCli(notes: string[]): string | null {
   if (!existsSync(join(ROOT, "src/cli/main.ts"))) return "src/cli/main.ts does not exist yet";
-  const built = join(ROOT, "dist/cli/main.js");
+  // What bin/readiness.js loads: the bundle scripts/bundle-cli.mjs writes during npm run build.
+  const built = join(ROOT, "dist/cli/readiness.mjs");
   const stale = !existsSync(built) || statSync(built).mtimeMs < newestMtime(join(ROOT, "src"));
   if (stale && BUILD) {
     process.stderr.write("building dist/ (npm run build)…\n");
@@ -335,7 +337,7 @@ function prepareCli(notes: string[]): string | null {
   } else if (stale) {
     notes.push("dist/ is older than src/ and --no-build was given");
   }
-  if (!existsSync(built)) return "dist/cli/main.js does not exist (run npm run build)";
+  if (!existsSync(built)) return "dist/cli/readiness.mjs does not exist (run npm run build)";
   return null;
 }
 
@@ -480,9 +482,34 @@ async function providerPhases(dir: string): Promise<void> {
 }
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    children?: number[];
+  }[];
   samples: number[];
   timeDeltas: number[];
+}
+
+/**
+ * The CLI runs as a bundle (dist/cli/*.mjs): its frames name the bundle, not src/ or node_modules/. The
+ * bundle's source maps give each function's original file, so the areas below mean what they did before.
+ */
+function originalUrls(): (frame: CpuProfile["nodes"][number]["callFrame"]) => string {
+  const maps = new Map<string, SourceMap | null>();
+  return (frame) => {
+    if (!frame.url.startsWith("file://") || !frame.url.endsWith(".mjs")) return frame.url;
+    let map = maps.get(frame.url);
+    if (map === undefined) {
+      const file = `${fileURLToPath(frame.url)}.map`;
+      map = existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, "utf8"))) : null;
+      maps.set(frame.url, map);
+    }
+    const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as
+      | { originalSource?: string }
+      | undefined;
+    return entry?.originalSource ?? frame.url;
+  };
 }
 
 /** Where one CLI run spends its time, from V8's CPU profile (--profile). Sampling adds some overhead. */
@@ -494,6 +521,7 @@ async function profileCli(args: string[]): Promise<void> {
   if (!file) return void console.log("\nprofile: no .cpuprofile written");
   const p = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const urlOf = originalUrls();
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const rules: [string, (url: string, fn: string) => boolean][] = [
@@ -521,7 +549,7 @@ async function profileCli(args: string[]): Promise<void> {
           : "";
     for (let cur: number | undefined = id; !label && cur !== undefined; cur = parent.get(cur)) {
       const f = byId.get(cur)!.callFrame;
-      label = rules.find(([, test]) => test(f.url, f.functionName))?.[0] ?? "";
+      label = rules.find(([, test]) => test(urlOf(f), f.functionName))?.[0] ?? "";
     }
     label ||= "other (startup, CLI, Node internals)";
     sum.set(label, (sum.get(label) ?? 0) + dt);

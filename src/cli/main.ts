@@ -4,17 +4,17 @@
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Writable } from "node:stream";
-import { runEvaluation } from "../engine/run.js";
 import type { Report } from "../engine/types.js";
 import type { CliGitHubEvidence } from "../evidence/github/cli.js";
 import { LocalEvidence, localTarget } from "../evidence/local/provider.js";
 import type { EvidenceProvider, Target } from "../evidence/types.js";
-import { formatPolicyError, type LoadOptions, loadPolicy, type PolicyError } from "../policy/load.js";
+import type { LoadOptions, PolicyError } from "../policy/load.js";
 import type { Policy } from "../policy/schema.js";
-import { renderJson } from "../report/json.js";
-import { renderMarkdown } from "../report/markdown.js";
-import { renderText } from "../report/text.js";
 import { type Command, HELP, parseCommandLine, USAGE } from "./args.js";
+
+// Policy, engine and reports hold most of the code (zod, yaml, re2js): loaded once a run needs them, so a
+// local check has git listing the files while they load.
+const pipeline = () => import("./pipeline.js");
 
 export interface CliIo {
   stdout: Writable & { isTTY?: boolean };
@@ -122,12 +122,17 @@ async function check(
     policy = await gitHubPolicy(gh, command, io, now, err);
   } else {
     const file = await findPolicy(dir, command.policy, io.cwd);
+    // git lists the files (the slowest step of a large checkout) while the policy is read and parsed.
+    const local = new LocalEvidence(dir);
+    local.prefetch();
+    const head = localTarget(dir);
     policy = await loadAndReport(await readPolicyFile(file, io.cwd), display(file, io.cwd), { now }, err);
-    provider = new LocalEvidence(dir);
-    target = await localTarget(dir);
+    provider = local;
+    target = await head;
   }
   if (!policy) return EXIT.usage;
 
+  const { runEvaluation, renderJson, renderMarkdown, renderText } = await pipeline();
   let report: Report;
   try {
     report = await runEvaluation({ policy, provider, target, now });
@@ -190,6 +195,7 @@ async function loadAndReport(
   opts: LoadOptions,
   err: (s: string) => void,
 ): Promise<Policy | null> {
+  const { formatPolicyError, loadPolicy } = await pipeline();
   const result = await loadPolicy(text, label, opts);
   if (!result.ok) {
     for (const e of result.errors) err(formatPolicyError(e));
