@@ -27,6 +27,8 @@ export interface Settings {
   queueMaxQueued: number;
   /** How long SIGTERM waits for queued and running evaluations. */
   drainTimeoutMs: number;
+  /** Bound on one GitHub request, retries included: a hung connection must not hold a queue slot. */
+  githubTimeoutMs: number;
 }
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; message: string };
@@ -173,6 +175,7 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
     queueConcurrency: positiveInt(env, "QUEUE_CONCURRENCY", 4, problems, 64),
     queueMaxQueued: positiveInt(env, "QUEUE_MAX", 500, problems, 100_000),
     drainTimeoutMs: positiveInt(env, "DRAIN_TIMEOUT_SECONDS", 25, problems, 3600) * 1000,
+    githubTimeoutMs: positiveInt(env, "GITHUB_TIMEOUT_MS", 30_000, problems, 600_000),
   };
   if (problems.length > 0) return { ok: false, message: `cannot start: ${problems.join("; ")}` };
   return { ok: true, settings };

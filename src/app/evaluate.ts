@@ -44,7 +44,7 @@ import {
   startCheckRun,
   writeCheckRun,
 } from "./publish/check-run.js";
-import { upsertSticky } from "./publish/comment.js";
+import { type StickyResult, upsertSticky } from "./publish/comment.js";
 import { reviewDeployment } from "./publish/deployment.js";
 import { draftRelease, explainRelease, releaseExplanation } from "./publish/release.js";
 
@@ -117,9 +117,10 @@ class CouldNotEvaluate extends Error {}
 
 /** A short, safe description of why GitHub did not answer: status and message, never request headers. */
 export function describeFailure(error: unknown): string {
-  const e = error as { status?: number; message?: string; name?: string };
+  const e = error as { status?: number; message?: string; name?: string; response?: unknown };
   const message = (e?.message ?? String(error)).split("\n")[0]!.slice(0, 300);
-  return e?.status ? `GitHub answered ${e.status}: ${message}` : message;
+  // Octokit gives a request that got no answer (a timeout, a reset) status 500 but no response.
+  return e?.status && e.response ? `GitHub answered ${e.status}: ${message}` : message;
 }
 
 export function titleOf(report: Report): string {
@@ -131,7 +132,9 @@ export function titleOf(report: Report): string {
     return `Pending · ${score} · waiting for ${waiting}${report.pending.length > 3 ? ", …" : ""}`;
   }
   const warn = report.mode === "warn" ? " (warn mode)" : "";
-  return `NO-GO${warn} · ${score} (needs ${report.minScore})`;
+  // A NO-GO that rests on evidence GitHub did not give must not read like a settled one.
+  const incomplete = report.incomplete ? " · some evidence could not be read" : "";
+  return `NO-GO${warn} · ${score} (needs ${report.minScore})${incomplete}`;
 }
 
 /** Every applicable check came back unknown or error: nothing was learnt, so say so rather than score it. */
@@ -301,18 +304,19 @@ export class EvaluationService {
     log: Logger,
   ) {
     const loc = { owner: job.owner, repo: job.repo };
-    const pr = job.pr ?? (await getPullRequest(octokit, loc, job.number));
+    const pr = await this.currentPullRequest(octokit, loc, job, log);
     if (pr?.state !== "open") {
       log.debug({ pr: job.number }, "pull request not open; skipped");
       return;
     }
-    if (!job.pr && job.sha !== undefined && pr.headSha !== job.sha) {
-      log.debug(
+    // Whatever commit the event named, the PR's head now is what is evaluated: an event for an older head
+    // (late, or delivered again) must not put that head's result on the pull request, and in the queue
+    // such an event may stand for a newer one folded into it (jobs are keyed by pull request).
+    if (job.sha !== undefined && pr.headSha !== job.sha)
+      log.info(
         { pr: pr.number, head: pr.headSha },
-        "pull request head moved on; its own events evaluate it",
+        "pull request head moved on: evaluating its current head",
       );
-      return;
-    }
     const sha = pr.headSha;
     const started = Date.now();
     let checkName = DEFAULT_CHECK_NAME;
@@ -353,16 +357,27 @@ export class EvaluationService {
           ...(pr.url ? { url: pr.url } : {}),
         },
       };
-      const published = await this.evaluateAndPublish(octokit, log, loc, sha, policy, target, tag, head);
-      const body = renderComment(published.report, {
-        ...(published.run.htmlUrl ? { detailsUrl: published.run.htmlUrl } : {}),
-        title: checkName,
-      });
-      const comment = await upsertSticky(
+      const said: { comment?: StickyResult; url?: string } = {};
+      const published = await this.evaluateAndPublish(
         octokit,
-        { ...loc, number: pr.number, appId: this.o.appId, marker: COMMENT_MARKER },
-        body,
+        log,
+        loc,
+        sha,
+        policy,
+        target,
+        tag,
+        head,
+        // The comment before the result: a failure or a shutdown between the two writes leaves the run
+        // in_progress or "could not evaluate", which reconcile revisits; a finished run it would not.
+        async (report, run) => {
+          said.url = run.htmlUrl;
+          said.comment = await this.sticky(octokit, loc, pr, report, run, checkName);
+        },
       );
+      // A changed result on a commit judged before is a new run: the comment links that one instead.
+      if (published.run.htmlUrl !== said.url)
+        said.comment = await this.sticky(octokit, loc, pr, published.report, published.run, checkName);
+      const comment = said.comment;
       log.info(
         { pr: pr.number, verdict: published.report.verdict, score: published.report.score, comment },
         "pull request evaluated",
@@ -371,6 +386,42 @@ export class EvaluationService {
     } catch (error) {
       await this.failClosed(octokit, log, loc, sha, checkName, tag, error, started);
     }
+  }
+
+  /** The pull request as GitHub has it now; a payload's copy may be old (a late or repeated delivery). */
+  private async currentPullRequest(
+    octokit: AppOctokit,
+    loc: Loc,
+    job: Extract<Job, { type: "pull_request" }>,
+    log: Logger,
+  ): Promise<PullRequestData | null> {
+    if (!job.pr) return getPullRequest(octokit, loc, job.number);
+    try {
+      return (await getPullRequest(octokit, loc, job.number)) ?? job.pr;
+    } catch (error) {
+      // Unknown whether it moved on: the payload's copy, as before this look existed.
+      log.warn(
+        { err: errorForLog(error), pr: job.number },
+        "could not read the pull request; using the event's copy",
+      );
+      return job.pr;
+    }
+  }
+
+  private sticky(
+    octokit: AppOctokit,
+    loc: Loc,
+    pr: PullRequestData,
+    report: Report,
+    run: CheckRunRef,
+    title: string,
+  ) {
+    const body = renderComment(report, { ...(run.htmlUrl ? { detailsUrl: run.htmlUrl } : {}), title });
+    return upsertSticky(
+      octokit,
+      { ...loc, number: pr.number, appId: this.o.appId, marker: COMMENT_MARKER },
+      body,
+    );
   }
 
   private async releaseJob(job: Extract<Job, { type: "release" }>, octokit: AppOctokit, log: Logger) {
@@ -568,6 +619,8 @@ export class EvaluationService {
     target: Target,
     tag: RunTag,
     head: HeadPolicyErrors | null,
+    /** Runs once the report is ready, before the result is written (the pull request's comment). */
+    beforeResult?: (report: Report, run: CheckRunRef) => Promise<void>,
   ): Promise<Published> {
     const checkName = policy.gate.checkName;
     const where: CheckRunLocation = { ...loc, sha, name: checkName, appId: this.o.appId };
@@ -603,13 +656,14 @@ export class EvaluationService {
     }
     const summary =
       prefix + renderMarkdown(report, { maxBytes: SUMMARY_MAX_BYTES - byteLength(prefix), title: checkName });
+    await beforeResult?.(report, current);
     const { run, outcome } = await this.write(
       octokit,
       where,
       current,
       conclusion,
       { title, summary, annotations },
-      { ...tag, timeSensitive: isTimeSensitive(policy, report) },
+      { ...tag, timeSensitive: isTimeSensitive(policy, report), incomplete: report.incomplete },
       report.evaluatedAt,
     );
     log.debug({ checkRun: run.id, outcome }, "check run written");
@@ -715,7 +769,15 @@ export class EvaluationService {
     try {
       const where: CheckRunLocation = { ...loc, sha, name: checkName, appId: this.o.appId };
       const current = (error as { run?: CheckRunRef }).run ?? (await findCheckRun(octokit, where));
-      const { run } = await this.write(octokit, where, current, "failure", { title, summary }, tag);
+      // Marked incomplete, so reconcile evaluates it again rather than taking it for a result.
+      const { run } = await this.write(
+        octokit,
+        where,
+        current,
+        "failure",
+        { title, summary },
+        { ...tag, incomplete: true },
+      );
       return run;
     } catch (e) {
       log.error({ err: errorForLog(e) }, "could not report the failure either; reconcile will retry");

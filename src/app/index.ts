@@ -3,7 +3,8 @@
 import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import type { ApplicationFunction, ApplicationFunctionOptions, Logger, Probot } from "probot";
 import { HistoryMemory } from "../evidence/github/history.js";
-import { GitHubEvidence } from "../evidence/github/provider.js";
+import { DEFAULT_LIMITS, GitHubEvidence } from "../evidence/github/provider.js";
+import { deadline } from "../evidence/github/reader.js";
 import type { EvidenceProvider } from "../evidence/types.js";
 import { EvaluationService, type EvidenceFactoryArgs, errorForLog, Waiters } from "./evaluate.js";
 import { type AnyEventHandler, handlers } from "./handlers/index.js";
@@ -28,6 +29,8 @@ export interface ReadinessAppOptions {
   reconcileIntervalMinutes?: number | null;
   /** The evidence provider per evaluation; GitHub REST by default. */
   evidence?: (args: EvidenceFactoryArgs) => EvidenceProvider;
+  /** Bound on each GitHub request of an installation, retries included (GITHUB_TIMEOUT_MS); 30 s by default. */
+  requestTimeoutMs?: number;
 }
 
 export interface AppRuntime {
@@ -59,8 +62,12 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
   const now = options.now ?? (() => new Date());
   const waiters = new Waiters();
   const seen = new RecentIds(options.rememberDeliveries ?? 10_000);
-  // Every installation Octokit goes through the ETag cache, which also counts requests for /metrics.
+  // Every installation Octokit goes through the ETag cache, which also counts requests for /metrics, and
+  // under a deadline per request.
   const etag: EtagLayer = createEtagLayer(metrics);
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_LIMITS.timeoutMs;
+  const installationClient = (octokit: AppOctokit, id: number): AppOctokit =>
+    withDeadline(etag.wrap(octokit, id), timeoutMs);
   let draining = false;
   let appId: number | undefined;
   let probot: Probot | undefined;
@@ -79,13 +86,17 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         sha: a.sha,
         log: a.log,
         history,
+        limits: { timeoutMs },
       }));
 
   const queue = new WorkQueue<Job>(
     async (job) => {
       if (!probot || !service) throw new Error("the app is not loaded");
       const log = jobLog(probot.log, job);
-      const octokit = etag.wrap((await probot.auth(job.installationId)) as AppOctokit, job.installationId);
+      const octokit = installationClient(
+        (await probot.auth(job.installationId)) as AppOctokit,
+        job.installationId,
+      );
       await service.run(job, octokit, log);
     },
     {
@@ -134,7 +145,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       return reconcile({
         ...only,
         appOctokit: (await p.auth()) as AppOctokit,
-        installationOctokit: async (id) => etag.wrap((await p.auth(id)) as AppOctokit, id),
+        installationOctokit: async (id) => installationClient((await p.auth(id)) as AppOctokit, id),
         appId,
         now,
         log: p.log.child({ name: "reconcile" }),
@@ -212,6 +223,37 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
   };
 
   return { app, runtime };
+}
+
+const DEADLINE = Symbol.for("readiness.deadline");
+
+/**
+ * Gives every request of this Octokit a deadline of `ms` from the moment it goes out (each attempt, after
+ * any wait in Probot's throttling queue), also for its body. A connection GitHub never answers then fails
+ * the evaluation closed instead of holding a queue slot; the caller's own signal (the evidence reader's)
+ * still applies. The deadline's error is named AbortError, which Octokit's retry plugin does not retry.
+ */
+function withDeadline(octokit: AppOctokit, ms: number): AppOctokit {
+  const marked = octokit as AppOctokit & { [DEADLINE]?: boolean };
+  if (marked[DEADLINE]) return octokit;
+  marked[DEADLINE] = true;
+  octokit.hook.wrap("request", (request, options) => {
+    // before-after-hook hands the same options object to inner hooks: set the fetch on it.
+    const o = options as { request?: { fetch?: typeof fetch } };
+    const inner = o.request?.fetch ?? globalThis.fetch;
+    const timed: typeof fetch = (input, init) => {
+      // Not cleared when the headers arrive: the body is read afterwards, and aborting a finished
+      // response does nothing.
+      const { signal } = deadline(ms);
+      return inner(input, {
+        ...init,
+        signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
+      });
+    };
+    o.request = { ...o.request, fetch: timed };
+    return request(options);
+  });
+  return octokit;
 }
 
 function jobLog(log: Logger, job: Job): Logger {

@@ -103,7 +103,9 @@ export function jobKey(job: Job): string {
   const r = repoName(job);
   switch (job.type) {
     case "pull_request":
-      return `${r}@${job.sha ?? "head"}:pull_request:${job.number}`;
+      // One key per pull request, whatever the commit: two of its evaluations never run at once (each would
+      // write the one sticky comment), and the later one, which sees the newest head, speaks last.
+      return `${r}:pull_request:${job.number}`;
     case "commit":
       return `${r}@${job.sha}:commit`;
     case "release_prs":
@@ -126,7 +128,10 @@ export function mergeJobs(older: Job, newer: Job): Job {
   const merged = { ...newer, deliveries } as Job;
   if (older.type === "pull_request" && merged.type === "pull_request") {
     merged.mayLeaveGate = Boolean(older.mayLeaveGate || merged.mayLeaveGate);
-    if (!merged.pr && older.pr) merged.pr = older.pr;
+    // The payload's pull request only goes with its own commit: a newer job for another head must not
+    // inherit an older head's data.
+    if (!merged.pr && older.pr && merged.sha !== undefined && older.pr.headSha === merged.sha)
+      merged.pr = older.pr;
   }
   return merged;
 }
@@ -155,6 +160,11 @@ export interface RunTag {
   release?: number;
   environment?: string;
   timeSensitive?: boolean;
+  /**
+   * `inc`: not a settled result. GitHub did not answer (could not evaluate) or some evidence could not be
+   * read, so reconcile evaluates it again.
+   */
+  incomplete?: boolean;
   /** Fingerprint of the result written (conclusion, title, summary without its timestamp, annotations). */
   fingerprint?: string;
 }
@@ -165,6 +175,7 @@ export function formatRunTag(tag: RunTag): string {
   if (tag.release !== undefined) parts.push(`release=${tag.release}`);
   if (tag.environment !== undefined) parts.push(`env=${encodeURIComponent(tag.environment)}`);
   if (tag.timeSensitive) parts.push("ts=1");
+  if (tag.incomplete) parts.push("inc=1");
   if (tag.fingerprint) parts.push(`fp=${tag.fingerprint}`);
   return `readiness;${parts.join(";")}`;
 }
@@ -196,6 +207,7 @@ export function parseRunTag(text: string | null | undefined): RunTag | null {
     }
   }
   if (fields.get("ts") === "1") tag.timeSensitive = true;
+  if (fields.get("inc") === "1") tag.incomplete = true;
   const fp = fields.get("fp");
   if (fp && /^[0-9a-f]{6,64}$/.test(fp)) tag.fingerprint = fp;
   return tag;

@@ -1,6 +1,7 @@
 // The server: `npm start` (node dist/app/main.js). Settings are checked before anything starts; a problem
 // is one line on stderr and exit code 1.
 import { Probot, Server } from "probot";
+import { limitBody, WEBHOOK_MAX_BYTES } from "./body-limit.js";
 import { readSettings } from "./config.js";
 import { createReadinessApp } from "./index.js";
 import { createLogger } from "./logging.js";
@@ -19,7 +20,23 @@ const { app, runtime } = createReadinessApp({
   concurrency: settings.queueConcurrency,
   maxQueued: settings.queueMaxQueued,
   reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+  requestTimeoutMs: settings.githubTimeoutMs,
 });
+
+const Configured = Probot.defaults({
+  appId: settings.appId,
+  privateKey: settings.privateKey,
+  secret: settings.webhookSecret,
+  baseUrl: settings.baseUrl,
+  log,
+}) as typeof Probot;
+
+/** Probot whose webhook middleware reads at most WEBHOOK_MAX_BYTES of a body (see ./body-limit.ts). */
+class BoundedProbot extends Configured {
+  override async getNodeMiddleware(options?: Parameters<Probot["getNodeMiddleware"]>[0]) {
+    return limitBody(settings.webhookPath, WEBHOOK_MAX_BYTES, await super.getNodeMiddleware(options));
+  }
+}
 
 const server = new Server({
   host: settings.host,
@@ -27,13 +44,7 @@ const server = new Server({
   webhookPath: settings.webhookPath,
   ...(settings.webhookProxyUrl ? { webhookProxy: settings.webhookProxyUrl } : {}),
   log,
-  Probot: Probot.defaults({
-    appId: settings.appId,
-    privateKey: settings.privateKey,
-    secret: settings.webhookSecret,
-    baseUrl: settings.baseUrl,
-    log,
-  }),
+  Probot: BoundedProbot,
 });
 
 await server.load(app);

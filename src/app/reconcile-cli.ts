@@ -72,6 +72,7 @@ export async function reconcileMain(argv: readonly string[], io: ReconcileIO): P
   const { app, runtime } = createReadinessApp({
     concurrency: s.queueConcurrency,
     maxQueued: 100_000,
+    requestTimeoutMs: s.githubTimeoutMs,
     ...(io.now ? { now: io.now } : {}),
   });
   await probot.load(app, { cwd: process.cwd(), addHandler: () => {} });

@@ -3,11 +3,11 @@
 // can have changed without an event, or whose check run was left in_progress or never written.
 import { gatesPullRequest, isTimeSensitive } from "./applies.js";
 import { DEFAULT_CHECK_NAME, errorForLog } from "./evaluate.js";
-import { type Job, type PullRequestData, parseRunTag } from "./jobs.js";
+import { formatRunTag, type Job, type PullRequestData, parseRunTag } from "./jobs.js";
 import { listOpenPullRequests } from "./lookup.js";
 import type { AppOctokit } from "./octokit.js";
 import { resolvePolicy } from "./policy.js";
-import { findCheckRun } from "./publish/check-run.js";
+import { cancelCheckRun, findCheckRun } from "./publish/check-run.js";
 
 export interface ReconcileLog {
   info(obj: object, msg?: string): void;
@@ -38,6 +38,8 @@ export interface ReconcileSummary {
   gated: number;
   reevaluated: number;
   upToDate: number;
+  /** Runs left in_progress on earlier commits of a pull request, completed as cancelled. */
+  cancelled: number;
   errors: string[];
   /** `owner/name#number: why`, for the CLI to print. */
   decisions: string[];
@@ -81,7 +83,10 @@ async function listRepositories(octokit: AppOctokit): Promise<RepoInfo[]> {
   return repos;
 }
 
-/** Why a gated PR needs a new evaluation now, or null when its last result still holds. */
+/**
+ * Why a gated PR needs a new evaluation now, or null when its last result still holds; `unfinished`: its
+ * head has no finished run (a missed webhook, or a shutdown or crash in the middle of an evaluation).
+ */
 async function staleReason(
   octokit: AppOctokit,
   repo: RepoInfo,
@@ -89,8 +94,8 @@ async function staleReason(
   checkName: string,
   appId: number,
   timeSensitivePolicy: boolean,
-): Promise<string | null> {
-  if (timeSensitivePolicy) return "the policy has waivers or maxAgeDays limits";
+): Promise<{ why: string; unfinished: boolean } | null> {
+  if (timeSensitivePolicy) return { why: "the policy has waivers or maxAgeDays limits", unfinished: false };
   const run = await findCheckRun(octokit, {
     owner: repo.owner,
     repo: repo.name,
@@ -98,10 +103,62 @@ async function staleReason(
     name: checkName,
     appId,
   });
-  if (!run) return "no check run on its head commit (a missed webhook?)";
-  if (run.status !== "completed") return `its check run was left ${run.status}`;
-  if (parseRunTag(run.externalId)?.timeSensitive) return "its last result depended on waivers that expire";
+  if (!run) return { why: "no check run on its head commit (a missed webhook?)", unfinished: true };
+  if (run.status !== "completed") return { why: `its check run was left ${run.status}`, unfinished: true };
+  const tag = parseRunTag(run.externalId);
+  const stale = (why: string) => ({ why, unfinished: false });
+  if (tag?.incomplete) return stale("its last evaluation could not read everything from GitHub");
+  if (tag?.timeSensitive) return stale("its last result depended on waivers that expire");
   return null;
+}
+
+/** Earlier commits of a pull request looked at for runs an interrupted evaluation left behind. */
+const EARLIER_HEADS = 5;
+
+/**
+ * Runs of ours left in_progress on a pull request's earlier commits: an evaluation cut short by the same
+ * shutdown or crash after the PR had moved on. No pull request shows them and nothing else would finish
+ * them, so they are completed as cancelled, tagged incomplete (were the commit a head again, reconcile would
+ * evaluate it). Best effort: a failure here is logged and changes nothing else.
+ */
+async function cancelEarlierRuns(
+  o: ReconcileOptions,
+  octokit: AppOctokit,
+  repo: RepoInfo,
+  pr: PullRequestData,
+  checkName: string,
+): Promise<number> {
+  const loc = { owner: repo.owner, repo: repo.name };
+  let cancelled = 0;
+  try {
+    // The first 100 commits, oldest first: a release PR's recent heads are among them.
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", {
+      ...loc,
+      pull_number: pr.number,
+      per_page: 100,
+    });
+    const earlier = data
+      .map((c) => c.sha)
+      .filter((sha) => sha !== pr.headSha)
+      .slice(-EARLIER_HEADS);
+    for (const sha of earlier) {
+      const run = await findCheckRun(octokit, { ...loc, sha, name: checkName, appId: o.appId });
+      if (!run || run.status === "completed") continue;
+      const tag = parseRunTag(run.externalId) ?? { context: "pull_request" as const, pr: pr.number };
+      await cancelCheckRun(
+        octokit,
+        loc,
+        run.id,
+        formatRunTag({ ...tag, incomplete: true }),
+        `Pull request #${pr.number} moved on to ${pr.headSha.slice(0, 7)} before this evaluation of an earlier commit finished (the App was stopped). Its current head is evaluated instead.`,
+        o.now(),
+      );
+      cancelled++;
+    }
+  } catch (error) {
+    o.log.debug({ err: errorForLog(error), pr: pr.number }, "reconcile: earlier commits not checked");
+  }
+  return cancelled;
 }
 
 export async function reconcile(o: ReconcileOptions): Promise<ReconcileSummary> {
@@ -112,6 +169,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileSummary> 
     gated: 0,
     reevaluated: 0,
     upToDate: 0,
+    cancelled: 0,
     errors: [],
     decisions: [],
   };
@@ -166,15 +224,16 @@ async function reconcileRepository(
       summary.gated++;
       const name = lookup.state === "ok" ? lookup.policy.gate.checkName : DEFAULT_CHECK_NAME;
       const timed = lookup.state === "ok" && isTimeSensitive(lookup.policy);
-      const why = await staleReason(octokit, repo, pr, name, o.appId, timed);
+      const stale = await staleReason(octokit, repo, pr, name, o.appId, timed);
       const label = `${repo.owner}/${repo.name}#${pr.number}`;
-      if (!why) {
+      if (!stale) {
         summary.upToDate++;
         continue;
       }
-      summary.decisions.push(`${label}: ${why}`);
+      summary.decisions.push(`${label}: ${stale.why}`);
       summary.reevaluated++;
       if (o.dryRun) continue;
+      if (stale.unfinished) summary.cancelled += await cancelEarlierRuns(o, octokit, repo, pr, name);
       await o.submit({
         type: "pull_request",
         installationId,

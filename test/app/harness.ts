@@ -257,6 +257,8 @@ export function commentWrites(
       return true;
     })
     .optionally()
+    // A slash command's reply and the sticky comment are both created on the pull request.
+    .times(5)
     .reply(201, { id: 9001 });
   api
     .patch(/\/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+/, (b) => {

@@ -199,3 +199,24 @@ export async function writeCheckRun(
   }
   return { run, outcome };
 }
+
+/** Completes a run no evaluation will finish (one cut short on a commit that is no longer a head): cancelled. */
+export async function cancelCheckRun(
+  octokit: AppOctokit,
+  loc: { owner: string; repo: string },
+  id: number,
+  externalId: string,
+  summary: string,
+  now: Date,
+): Promise<void> {
+  await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
+    owner: loc.owner,
+    repo: loc.repo,
+    check_run_id: id,
+    status: "completed",
+    conclusion: "cancelled",
+    completed_at: now.toISOString(),
+    external_id: externalId,
+    output: { title: "Cancelled: the pull request moved on", summary: clipBytes(summary) },
+  });
+}

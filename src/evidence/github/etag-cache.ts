@@ -303,7 +303,10 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
       noteRateLimit(stats, response.headers);
       const etag = response.headers.etag === undefined ? undefined : String(response.headers.etag);
       const immutable = isImmutableUrl(parsed.url);
-      if (response.status === 200 && (etag !== undefined || immutable)) {
+      // A tree GitHub cut short (`truncated: true`) is not the commit's tree: kept, it would answer every
+      // later evaluation of that commit with the same gaps, however GitHub answers by then.
+      const partial = (response.data as { truncated?: unknown } | null)?.truncated === true;
+      if (response.status === 200 && (etag !== undefined || immutable) && !partial) {
         cache.set(key, { etag, response, bytes: estimateBytes(response), immutable });
       }
       return response as Awaited<ReturnType<typeof request>>;

@@ -106,10 +106,11 @@ export class GitHubReader {
   ): Promise<{ ok: true; value: T } | { ok: false; failure: Failure }> {
     await this.acquire();
     this.issued++;
+    const timer = deadline(this.options.timeoutMs);
     try {
       const response = await this.octokit.request(route, {
         ...params,
-        request: { signal: AbortSignal.timeout(this.options.timeoutMs), parseSuccessResponseBody: false },
+        request: { signal: timer.signal, parseSuccessResponseBody: false },
       });
       const body = response.data as unknown;
       if (!(body instanceof ReadableStream)) {
@@ -121,6 +122,7 @@ export class GitHubReader {
       this.options.log.debug({ status: failure.status, message: failure.message }, `GitHub: ${route} failed`);
       return { ok: false, failure };
     } finally {
+      timer.clear();
       this.release();
     }
   }
@@ -128,11 +130,9 @@ export class GitHubReader {
   private async send(route: string, params: Params, what: string): Promise<Reply<unknown>> {
     await this.acquire();
     this.issued++;
+    const timer = deadline(this.options.timeoutMs);
     try {
-      const response = await this.octokit.request(route, {
-        ...params,
-        request: { signal: AbortSignal.timeout(this.options.timeoutMs) },
-      });
+      const response = await this.octokit.request(route, { ...params, request: { signal: timer.signal } });
       return {
         ok: true,
         status: response.status,
@@ -144,6 +144,7 @@ export class GitHubReader {
       this.options.log.debug({ status: failure.status, message: failure.message }, `GitHub: ${what} failed`);
       return { ok: false, failure };
     } finally {
+      timer.clear();
       this.release();
     }
   }
@@ -163,6 +164,23 @@ export class GitHubReader {
     if (next) next();
     else this.active--;
   }
+}
+
+/**
+ * An abort signal that fires `ms` from now with an error named AbortError. @octokit/request rethrows that as
+ * it is, so Octokit's retry plugin does not retry it: with AbortSignal.timeout (a TimeoutError, which
+ * becomes a retryable status 500) every retry would fail at once on the spent signal, after 1 + 4 + 9 s of
+ * backoff that hold the evaluation for nothing.
+ */
+export function deadline(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(
+      Object.assign(new Error(`GitHub did not answer within ${ms} ms`), { name: "AbortError" }),
+    );
+  }, ms);
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 export function parseLink(header: unknown): Record<string, string> {
