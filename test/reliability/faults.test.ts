@@ -26,8 +26,8 @@ const CHECK = "Production readiness";
 const EVALUATIONS = 250;
 const PRS_PER_REPO = 100;
 /** Client timeout per GitHub request (GITHUB_TIMEOUT_MS) and how late a "slow" answer comes. */
-const TIMEOUT_MS = 400;
-const SLOW_MS = 450;
+const TIMEOUT_MS = 1_000;
+const SLOW_MS = 1_100;
 
 const POLICY = `version: 1
 applies:
