@@ -15,7 +15,7 @@ import type { ActorFacts } from "../evidence/types.js";
 import { CommandRulesSchema } from "../policy/schema.js";
 import { safeUrl } from "../report/markdown.js";
 import { changesLedger } from "./handlers/issue-comment.js";
-import type { Job } from "./jobs.js";
+import { type Job, jobBase } from "./jobs.js";
 import { getPullRequest } from "./lookup.js";
 import type { AppOctokit } from "./octokit.js";
 import type { PolicyLookup } from "./policy.js";
@@ -130,16 +130,7 @@ async function answerEdit(
 
 /** The pull request's current head, evaluated again (the job names no commit: the head is looked up). */
 function reevaluate(job: CommandJob, deps: CommandDeps): void {
-  deps.enqueue({
-    installationId: job.installationId,
-    owner: job.owner,
-    repo: job.repo,
-    ...(job.defaultBranch ? { defaultBranch: job.defaultBranch } : {}),
-    deliveries: job.deliveries,
-    reason: job.reason,
-    type: "pull_request",
-    number: job.number,
-  });
+  deps.enqueue({ ...jobBase(job), type: "pull_request", number: job.number });
 }
 
 /** What the actor may do now; undefined when it could not be read, so state-changing commands are refused. */

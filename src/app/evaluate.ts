@@ -16,6 +16,7 @@ import {
   type DeploymentData,
   formatRunTag,
   type Job,
+  jobBase,
   jobKey,
   type PullRequestData,
   parseRunTag,
@@ -218,14 +219,14 @@ export class EvaluationService {
   }
 
   private prJob(parent: Job, pr: PullRequestData, reason: string): Job {
-    return { ...baseOf(parent), reason, type: "pull_request", number: pr.number, sha: pr.headSha, pr };
+    return { ...jobBase(parent), reason, type: "pull_request", number: pr.number, sha: pr.headSha, pr };
   }
 
   private async commitJob(job: Extract<Job, { type: "commit" }>, octokit: AppOctokit, log: Logger) {
     const loc = { owner: job.owner, repo: job.repo };
     if (job.prNumbers.length > 0) {
       for (const number of job.prNumbers)
-        this.followUp({ ...baseOf(job), type: "pull_request", number, sha: job.sha });
+        this.followUp({ ...jobBase(job), type: "pull_request", number, sha: job.sha });
     } else {
       // Fork pull requests are missing from workflow_run payloads: find them by their head commit.
       const open = await listOpenPullRequests(octokit, loc);
@@ -234,7 +235,7 @@ export class EvaluationService {
     }
     for (const waiting of this.o.waiters.take(job.owner, job.repo, job.sha))
       this.followUp({ ...waiting, deliveries: job.deliveries, reason: job.reason });
-    if (job.onDefaultBranch) this.followUp({ ...baseOf(job), type: "release_prs" });
+    if (job.onDefaultBranch) this.followUp({ ...jobBase(job), type: "release_prs" });
     log.debug({ prs: job.prNumbers.length }, "commit fanned out");
   }
 
@@ -276,18 +277,18 @@ export class EvaluationService {
     }
     const prNumbers = tag?.context === "pull_request" && tag.pr ? [tag.pr] : job.prNumbers;
     if (!tag || tag.context === "pull_request") {
-      this.followUp({ ...baseOf(job), type: "commit", sha: job.sha, prNumbers, onDefaultBranch: false });
+      this.followUp({ ...jobBase(job), type: "commit", sha: job.sha, prNumbers, onDefaultBranch: false });
       return;
     }
     if (tag.context === "release" && tag.release) {
       const release = await getRelease(octokit, loc, tag.release);
-      if (release) this.followUp({ ...baseOf(job), type: "release", release });
+      if (release) this.followUp({ ...jobBase(job), type: "release", release });
       return;
     }
     if (tag.context === "deployment" && tag.environment) {
       // A gate is answered once per deployment; a re-run refreshes the check run only.
       this.followUp({
-        ...baseOf(job),
+        ...jobBase(job),
         type: "deployment",
         deployment: { environment: tag.environment, sha: job.sha },
       });
@@ -811,18 +812,6 @@ export function fingerprintOf(
     .update(JSON.stringify([conclusion, output.title, summary, output.text ?? "", output.annotations ?? []]))
     .digest("hex")
     .slice(0, 16);
-}
-
-/** The fields every job carries, for a follow-up job of another type. */
-function baseOf(job: Job) {
-  return {
-    installationId: job.installationId,
-    owner: job.owner,
-    repo: job.repo,
-    ...(job.defaultBranch ? { defaultBranch: job.defaultBranch } : {}),
-    deliveries: job.deliveries,
-    reason: job.reason,
-  };
 }
 
 function linkTo(url: string | undefined): string {

@@ -212,3 +212,15 @@ export function parseRunTag(text: string | null | undefined): RunTag | null {
   if (fp && /^[0-9a-f]{6,64}$/.test(fp)) tag.fingerprint = fp;
   return tag;
 }
+
+/** The fields every job carries, for a follow-up job of another type. */
+export function jobBase(job: Job) {
+  return {
+    installationId: job.installationId,
+    owner: job.owner,
+    repo: job.repo,
+    ...(job.defaultBranch ? { defaultBranch: job.defaultBranch } : {}),
+    deliveries: job.deliveries,
+    reason: job.reason,
+  };
+}
