@@ -101,6 +101,8 @@ export const signoffKind = defineKind({
         ignored.push(`${c.actor} may not sign off this check`);
       } else if (Number.isNaN(at)) {
         ignored.push(`${c.actor}'s sign-off has no readable date`);
+      } else if (at > now.getTime()) {
+        ignored.push(`${c.actor}'s sign-off is dated after this evaluation`);
       } else if (p.maxAgeDays !== undefined && !withinDays(ageMs(new Date(at), now), p.maxAgeDays)) {
         ignored.push(
           `${c.actor}'s sign-off is too old: ${describeAge(ageMs(new Date(at), now), p.maxAgeDays)} (limit ${p.maxAgeDays})`,

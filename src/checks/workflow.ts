@@ -149,7 +149,10 @@ function outcome(parts: Part[], passSummary: string, evidence: EvidenceLink[], f
 function onCommit(p: Params, all: WorkflowRun[], sha: string | undefined): KindResult {
   const label = labelOf(p);
   const at = shortSha(sha);
-  const runs = all.filter((r) => isOfWorkflow(r, p) && (!sha || r.headSha === sha)).sort(newestFirst);
+  // Without the evaluated commit no run can be tied to it: fail closed rather than take any commit's run.
+  if (!sha)
+    return unknownResult(`the evaluated commit is not known, so no run of ${label} can be tied to it`);
+  const runs = all.filter((r) => isOfWorkflow(r, p) && r.headSha === sha).sort(newestFirst);
   if (runs.length === 0) {
     return failed(`no run of ${label} on ${at}`, 0, {
       fix: `Run the ${label} workflow on this commit (push again, or run it from the Actions tab)`,
@@ -184,7 +187,7 @@ function onCommit(p: Params, all: WorkflowRun[], sha: string | undefined): KindR
 function onBranch(p: Params, branch: string, all: WorkflowRun[], now: Date): KindResult {
   const label = labelOf(p);
   const limit = branchLimit(p);
-  const runs = all.filter((r) => isOfWorkflow(r, p) && (r.branch ?? branch) === branch).sort(newestFirst);
+  const runs = all.filter((r) => isOfWorkflow(r, p) && r.branch === branch).sort(newestFirst);
   const completed = runs.filter((r) => r.status === "completed");
   if (completed.length === 0) {
     if (runs.length > 0) {

@@ -64,9 +64,10 @@ export function scoreReport({ policy, checks, waivers, notes, target, now }: Sco
   } else if (pending.length > 0) {
     // Pending keeps the gate open only while the pending checks passing could still reach GO.
     const best = score(policy, checks, (c) => (c.status === "pending" ? 1 : c.credit)).overall ?? 0;
-    verdict = round1(best) >= minScore ? "pending" : "no-go";
+    verdict = best >= minScore ? "pending" : "no-go";
   } else {
-    verdict = overall >= minScore ? "go" : "no-go";
+    // The unrounded score decides: 79.95 shows as 80.0 but does not reach minScore 80.
+    verdict = actual.overall >= minScore ? "go" : "no-go";
   }
   if (incomplete) notes.push("Some evidence could not be had; the gate fails closed until it can tell.");
 
@@ -74,7 +75,11 @@ export function scoreReport({ policy, checks, waivers, notes, target, now }: Sco
     verdict === "go"
       ? []
       : checks
-          .filter((c) => FAILING.has(c.status) && (c.required || c.status !== "fail" || overall < minScore))
+          .filter(
+            (c) =>
+              FAILING.has(c.status) &&
+              (c.required || c.status !== "fail" || (actual.overall ?? 0) < minScore),
+          )
           .map((c) => c.id);
 
   return {

@@ -21,7 +21,9 @@ export function policyWaivers(policy: Policy): WaiverView[] {
   }));
 }
 
-const WAIVABLE_STATUSES = new Set(["fail", "unknown", "error"]);
+// Only a definite failure can be waived: evidence that could not be had (unknown, error) stays fail-closed,
+// so a waiver given during an outage or for a missing permission never turns "could not tell" into GO.
+const WAIVABLE_STATUSES = new Set(["fail"]);
 
 /**
  * Applies waivers to check results in place and returns every waiver with its state.
@@ -71,6 +73,10 @@ export function applyWaivers(
     } else {
       w.state = "unused";
       if (check.status === "pass") notes.push(`The waiver for ${id} is no longer needed: the check passes.`);
+      if (check.status === "unknown" || check.status === "error")
+        notes.push(
+          `The waiver for ${id} does not cover it: a waiver covers a failure, not evidence that could not be had.`,
+        );
     }
     check.waiver = w;
   }

@@ -36,6 +36,13 @@ describe("workflow on the evaluated commit", () => {
     expect(queued.status).toBe("pending");
   });
 
+  it("is unknown, not passed by any commit's run, when the evaluated commit is not known", () => {
+    const { sha: _sha, ...noSha } = prTarget;
+    const r = check(workflowKind, { name: "CI" }, { runs: [run()] }, { target: noSha });
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toMatch(/evaluated commit is not known/);
+  });
+
   it("fails naming the conclusion, linking the run, suggesting a re-run", () => {
     const bad = run({ conclusion: "timed_out" });
     const r = check(workflowKind, { name: "CI" }, { runs: [bad] });

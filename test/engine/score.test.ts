@@ -179,3 +179,45 @@ describe("waivers", () => {
     expect(checks[0]?.status).toBe("fail");
   });
 });
+
+describe("fail-closed edges", () => {
+  it("decides on the unrounded score: 79.95 shows as 80 but does not reach minScore 80", () => {
+    const p = PolicySchema.parse({
+      version: 1,
+      gate: { minScore: 80 },
+      checks: { a: { weight: 7995, file: { path: "a" } }, b: { weight: 2005, file: { path: "b" } } },
+    });
+    const r = report(p, [
+      check("a", "general", "pass", { weight: 7995 }),
+      check("b", "general", "fail", { weight: 2005 }),
+    ]);
+    expect(r.score).toBe(80);
+    expect(r.verdict).toBe("no-go");
+    expect(r.blocking).toEqual(["b"]);
+  });
+
+  it("never waives evidence that could not be had: an unknown check stays unknown and the report incomplete", () => {
+    const checks = [check("a", "sec", "unknown"), check("b", "sec", "pass"), check("c", "ops", "pass")];
+    const notes: string[] = [];
+    const [view] = applyWaivers(
+      checks,
+      [
+        {
+          check: "a",
+          source: "comment",
+          reason: "GitHub is down, ship",
+          expires: "2026-06-30",
+          state: "applied",
+        },
+      ],
+      policy(),
+      NOW,
+      notes,
+    );
+    expect(checks[0]?.status).toBe("unknown");
+    expect(view?.state).toBe("unused");
+    const r = report(policy({ gate: { minScore: 0 } }), checks);
+    expect(r.incomplete).toBe(true);
+    expect(r.verdict).toBe("no-go");
+  });
+});
