@@ -2,6 +2,7 @@
 // branch's), so a pull request cannot take itself out of the gate by editing .readiness.yml.
 import picomatch from "picomatch";
 import type { Report } from "../engine/types.js";
+import { POLICY_FILES } from "../evidence/github/policy-source.js";
 import type { Policy } from "../policy/schema.js";
 
 const matcher = (glob: string): ((s: string) => boolean) => {
@@ -55,8 +56,6 @@ export function isTimeSensitive(policy: Policy, report?: Report): boolean {
   return false;
 }
 
-export const POLICY_PATHS = [".readiness.yml", ".github/readiness.yml"] as const;
-
 export function isPolicyPath(path: string): boolean {
-  return (POLICY_PATHS as readonly string[]).includes(path);
+  return (POLICY_FILES as readonly string[]).includes(path);
 }

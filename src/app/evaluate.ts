@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import type { Logger } from "probot";
 import { runEvaluation } from "../engine/run.js";
 import type { Report } from "../engine/types.js";
+import { errorForLog } from "../evidence/github/failure.js";
 import type { EvidenceProvider, Target } from "../evidence/types.js";
 import type { PolicyError } from "../policy/errors.js";
 import type { Policy } from "../policy/schema.js";
@@ -41,6 +42,7 @@ import {
   type CheckRunRef,
   type Conclusion,
   findCheckRun,
+  otherPassingRuns,
   SUMMARY_MAX_BYTES,
   startCheckRun,
   writeCheckRun,
@@ -730,7 +732,33 @@ export class EvaluationService {
       { title, summary, annotations },
       tag,
     );
+    await this.failOtherPassingRuns(octokit, loc, sha, DEFAULT_CHECK_NAME, { title, summary }, tag);
     return run;
+  }
+
+  /** A GO under a custom gate.checkName must not outlive a policy that no longer validates or could not be read. */
+  private async failOtherPassingRuns(
+    octokit: AppOctokit,
+    loc: Loc,
+    sha: string,
+    written: string,
+    output: CheckRunOutput,
+    tag: RunTag,
+  ): Promise<void> {
+    const others = await otherPassingRuns(octokit, { ...loc, sha, appId: this.o.appId }, written);
+    for (const other of others) {
+      await this.write(
+        octokit,
+        { ...loc, sha, name: other.name, appId: this.o.appId },
+        other,
+        "failure",
+        output,
+        {
+          ...tag,
+          incomplete: true,
+        },
+      );
+    }
   }
 
   /** The PR no longer matches applies.pullRequests: a result left from before must not keep blocking it. */
@@ -779,6 +807,7 @@ export class EvaluationService {
         { title, summary },
         { ...tag, incomplete: true },
       );
+      await this.failOtherPassingRuns(octokit, loc, sha, checkName, { title, summary }, tag);
       return run;
     } catch (e) {
       log.error({ err: errorForLog(e) }, "could not report the failure either; reconcile will retry");
@@ -818,11 +847,5 @@ function linkTo(url: string | undefined): string {
   return url ? `[Check run](${url})` : "";
 }
 
-/** Errors as logged: message, status, stack; never the request (its headers carry the token). */
-export function errorForLog(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const e = error as Error & { status?: number };
-  return { type: e.name, message: e.message, ...(e.status ? { status: e.status } : {}), stack: e.stack };
-}
-
 export type { DeploymentData };
+export { errorForLog };

@@ -92,8 +92,6 @@ export type Job = JobBase &
     | { type: "command"; number: number; comment: CommandComment }
   );
 
-export type JobType = Job["type"];
-
 export function repoName(job: Pick<JobBase, "owner" | "repo">): string {
   return `${job.owner}/${job.repo}`;
 }

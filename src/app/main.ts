@@ -1,6 +1,7 @@
 // The server: `npm start` (node dist/app/main.js). Settings are checked before anything starts; a problem
 // is one line on stderr and exit code 1.
 import { Probot, Server } from "probot";
+import { errorForLog } from "../evidence/github/failure.js";
 import { limitBody, WEBHOOK_MAX_BYTES } from "./body-limit.js";
 import { readSettings } from "./config.js";
 import { createReadinessApp } from "./index.js";
@@ -74,7 +75,9 @@ async function shutdown(signal: string): Promise<void> {
     drained ? "drained" : "drain bound reached; unfinished check runs are healed by reconcile",
   );
   http.closeIdleConnections();
-  const stopped = server.stop().catch((err: unknown) => log.warn({ err }, "server stop failed"));
+  const stopped = server
+    .stop()
+    .catch((err: unknown) => log.warn({ err: errorForLog(err) }, "server stop failed"));
   await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
   process.exit(0);
 }

@@ -98,7 +98,3 @@ export function clip(s: string, max: number): string {
     .join("")
     .trimEnd()}…`;
 }
-
-export function isBlocking(report: Report, check: CheckReport): boolean {
-  return report.blocking.includes(check.id);
-}

@@ -202,6 +202,29 @@ export function existingCheckRun(
     });
 }
 
+/** Every latest run of this App on the commit (the listing without a name), e.g. under a custom checkName. */
+export function appRuns(
+  api: nock.Scope,
+  repo: string,
+  sha: string,
+  runs: { id: number; name: string; conclusion: string | null }[] = [],
+): nock.Scope {
+  return api
+    .get(`/repos/${repo}/commits/${sha}/check-runs`)
+    .query({ app_id: String(APP_ID), filter: "latest", per_page: "100" })
+    .reply(200, {
+      total_count: runs.length,
+      check_runs: runs.map((r) => ({
+        ...r,
+        head_sha: sha,
+        status: "completed",
+        external_id: "",
+        html_url: `https://github.com/${repo}/runs/${r.id}`,
+        app: { id: APP_ID },
+      })),
+    });
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: request bodies are asserted loosely.
 export type Body = Record<string, any>;
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMENT_MARKER } from "../../src/report/markdown.js";
 import {
+  appRuns,
   checkRunWrites,
   comments,
   commentWrites,
@@ -330,6 +331,26 @@ describe("pull_request", () => {
     expect(annotations.map((a: { start_line: number }) => a.start_line)).toEqual(
       expect.arrayContaining([3, 6]),
     );
+  });
+
+  it("invalid base policy: a GO left under a custom checkName fails too, so it cannot keep the PR mergeable", async () => {
+    h = await setup();
+    token(h.api);
+    policy(h.api, REPO, "master", "version: 1\ngate: { checkName: Custom gate, minScore: 180 }\n");
+    noCheckRun(h.api, REPO, HEAD);
+    appRuns(h.api, REPO, HEAD, [
+      { id: 90, name: "Custom gate", conclusion: "success" },
+      { id: 91, name: "Production readiness", conclusion: "failure" },
+    ]);
+    const runs = checkRunWrites(h.api, REPO);
+
+    await h.deliver("pull_request", releasePr("opened", 1));
+
+    const custom = runs.filter((r) => r.name === "Custom gate");
+    expect(custom).toHaveLength(1);
+    expect(custom[0]).toMatchObject({ _method: "POST", status: "completed", conclusion: "failure" });
+    expect(custom[0]?.output.title).toMatch(/^Invalid policy/);
+    expect(runs.every((r) => r.conclusion !== "success")).toBe(true);
   });
 
   it("a PR that changes the policy: its head version is validated strictly and annotated", async () => {

@@ -73,6 +73,36 @@ export async function findCheckRun(octokit: AppOctokit, loc: CheckRunLocation): 
   };
 }
 
+/**
+ * This App's latest runs on the commit that concluded success under another name than `except`. When the policy
+ * cannot be read or does not validate, the configured `gate.checkName` is unknown; a GO left under that name
+ * must not outlive the failure.
+ */
+export async function otherPassingRuns(
+  octokit: AppOctokit,
+  loc: Omit<CheckRunLocation, "name">,
+  except: string,
+): Promise<(CheckRunRef & { name: string })[]> {
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+    owner: loc.owner,
+    repo: loc.repo,
+    ref: loc.sha,
+    app_id: loc.appId,
+    filter: "latest",
+    per_page: 100,
+  });
+  return data.check_runs
+    .filter((r) => r.name !== except && r.conclusion === "success" && (r.app?.id ?? loc.appId) === loc.appId)
+    .map((r) => ({
+      name: r.name,
+      id: Number(r.id),
+      htmlUrl: r.html_url ?? undefined,
+      status: r.status,
+      conclusion: r.conclusion,
+      externalId: r.external_id,
+    }));
+}
+
 function outputOf(o: CheckRunOutput, annotations?: Annotation[]) {
   return {
     title: clipTitle(o.title),

@@ -99,3 +99,10 @@ export function explain(f: Failure, subject: string, permission?: Permission): s
   if (f.status >= 500) return `${subject}: GitHub answered ${f.status}${said}`;
   return `${subject}: GitHub answered ${f.status}${said}`;
 }
+
+/** Errors as logged: message, status, stack; never the request (its headers carry the token). */
+export function errorForLog(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const e = error as Error & { status?: number };
+  return { type: e.name, message: e.message, ...(e.status ? { status: e.status } : {}), stack: e.stack };
+}

@@ -9,7 +9,7 @@ import { FileIndex } from "../file-index.js";
 import { type Fact, known, unknown } from "../types.js";
 import { readArchive } from "./archive.js";
 import type { CacheAccess } from "./etag-cache.js";
-import { explain, PERMISSIONS } from "./failure.js";
+import { errorForLog, explain, PERMISSIONS } from "./failure.js";
 import { at, type RepoScope } from "./scope.js";
 
 export interface Tree {
@@ -114,7 +114,10 @@ export class Contents {
     const fresh = [...new Set(paths)].filter((p) => !this.planned.has(p));
     if (fresh.length === 0) return;
     const batch = this.fromArchive(fresh, tree).catch((e: unknown) => {
-      this.s.log.warn({ err: e }, "repository archive: unexpected failure; reading blobs instead");
+      this.s.log.warn(
+        { err: errorForLog(e) },
+        "repository archive: unexpected failure; reading blobs instead",
+      );
       return new Map<string, Uint8Array>();
     });
     for (const path of fresh)

@@ -32,6 +32,7 @@ import {
 import { Actions } from "./actions.js";
 import { fetchAlerts } from "./alerts.js";
 import { cacheAccessOf } from "./etag-cache.js";
+import { errorForLog } from "./failure.js";
 import { Contents, fetchTree, type Tree } from "./files.js";
 import { type HistoryMemory, LastChanged } from "./history.js";
 import { fetchLedger } from "./ledger.js";
@@ -135,7 +136,7 @@ export class GitHubEvidence implements EvidenceProvider {
       return await work();
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      this.scope.log.warn({ err: e }, `GitHub evidence "${what}" failed unexpectedly`);
+      this.scope.log.warn({ err: errorForLog(e) }, `GitHub evidence "${what}" failed unexpectedly`);
       return unknown(`${what}: could not be read from GitHub (${message})`);
     }
   }

@@ -191,10 +191,9 @@ export async function fetchBranchRules(s: RepoScope, branch: string): Promise<Fa
     for (const c of required?.contexts ?? []) checks.add(c);
     for (const c of required?.checks ?? []) checks.add(c.context);
   } else {
-    s.log.debug(
-      { status: classic.failure.status },
-      `classic protection of ${branch} not readable; rulesets only`,
-    );
+    // The branch summary could not be read (404 was handled above): its classic protection may require more,
+    // so the rules are not known in full. Fail closed rather than judge on rulesets alone.
+    return unknown(explain(classic.failure, subject, PERMISSIONS.metadata));
   }
   return known({ branch, requiredChecks: [...checks].sort(), requiredReviews: reviews });
 }

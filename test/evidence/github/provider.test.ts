@@ -766,6 +766,15 @@ describe("branchRules", () => {
     );
     expectDone(api, rec);
   });
+
+  test("a branch summary GitHub would not give is unknown, not judged on rulesets alone", async () => {
+    const { api, rec } = github();
+    api.get(`${REPO_PATH}/rules/branches/main`).query(true).reply(200, []);
+    api.get(`${REPO_PATH}/branches/main`).reply(502, { message: "Bad Gateway" });
+    const fact = await collectOne(makeProvider(), { type: "branchRules", branch: "main" });
+    expect(fact.state).toBe("unknown");
+    expectDone(api, rec);
+  });
 });
 
 describe("alerts", () => {
