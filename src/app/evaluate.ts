@@ -434,6 +434,7 @@ export class EvaluationService {
     const tag: RunTag = { context: "release", release: release.id };
     let sha: string | undefined;
     let checkName = DEFAULT_CHECK_NAME;
+    let holdBack = false;
     try {
       const branch = job.defaultBranch ?? "HEAD";
       const lookup = await this.policyAt(octokit, loc, branch);
@@ -441,6 +442,10 @@ export class EvaluationService {
         this.count("release", "silent", started);
         return;
       }
+      holdBack =
+        lookup.state === "ok" &&
+        lookup.policy.gate.onRelease === "draft" &&
+        lookup.policy.gate.mode === "block";
       sha = await resolveTag(octokit, loc, release.tag);
       if (lookup.state === "invalid") {
         await this.publishInvalid(octokit, loc, sha, lookup, tag, "the default branch");
@@ -482,9 +487,18 @@ export class EvaluationService {
       if (!sha) {
         log.error({ err: errorForLog(error), release: release.tag }, "release could not be evaluated");
         this.count("release", "error", started);
-        return;
+      } else {
+        await this.failClosed(octokit, log, loc, sha, checkName, tag, error, started);
       }
-      await this.failClosed(octokit, log, loc, sha, checkName, tag, error, started);
+      // Could not tell is NO-GO: a release the policy holds back on NO-GO is held back now too.
+      if (holdBack && !release.draft) {
+        await draftRelease(octokit, { ...loc, appId: this.o.appId }, release.id).catch((e: unknown) =>
+          log.error(
+            { err: errorForLog(e), release: release.tag },
+            "could not turn the release back into a draft",
+          ),
+        );
+      }
     }
   }
 

@@ -92,6 +92,25 @@ describe("release", () => {
     expect(explained[0]!.body).toContain("README");
   });
 
+  it("published, could not evaluate (the tag cannot be read), onRelease: draft: held back all the same", async () => {
+    h = await setup();
+    const payload = example("release", "published");
+    token(h.api);
+    policy(h.api, REPO, "master", DRAFTING);
+    h.api.get(`/repos/${REPO}/git/ref/tags%2F0.0.1`).reply(502, { message: "Bad Gateway" });
+    const drafts: Body[] = [];
+    h.api
+      .patch(`/repos/${REPO}/releases/17372790`, (b) => {
+        drafts.push(b);
+        return true;
+      })
+      .reply(200, { id: 17372790, draft: true });
+
+    await h.deliver("release", payload);
+
+    expect(drafts).toEqual([{ draft: true }]);
+  });
+
   it("published, NO-GO, no PR brought the commit in: the explanation goes to an issue kept per release", async () => {
     h = await setup();
     token(h.api);
