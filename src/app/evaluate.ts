@@ -716,7 +716,8 @@ export class EvaluationService {
     pr: PullRequestData,
     base: PolicySource,
   ): Promise<HeadPolicyErrors | null> {
-    const head = await findSource(octokit, loc, pr.headSha);
+    // Only a policy file in the PR's own tree can be changed by the PR: the organisation's is not looked up again.
+    const head = await findSource(octokit, loc, pr.headSha, true);
     if (!head || !isLocal(head, loc)) return null;
     if (isLocal(base, loc) && base.path === head.path && base.text === head.text) return null;
     const lookup = await validate(octokit, head, this.o.now(), true);

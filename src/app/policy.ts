@@ -46,8 +46,9 @@ export async function findSource(
   octokit: AppOctokit,
   loc: RepoRef,
   ref: string,
+  localOnly = false,
 ): Promise<PolicySource | null> {
-  const found = await findPolicy(octokit as unknown as Gh, { owner: loc.owner, repo: loc.repo, ref });
+  const found = await findPolicy(octokit as unknown as Gh, { owner: loc.owner, repo: loc.repo, ref, localOnly });
   return found ? sourceOf(found, loc) : null;
 }
 

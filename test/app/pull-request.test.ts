@@ -281,6 +281,34 @@ describe("pull_request", () => {
     ).toEqual([]);
   });
 
+  it("a policy from the organisation's .github repository is read once: the head check looks only in the PR's tree", async () => {
+    h = await setup();
+    token(h.api);
+    const notFound = { message: "Not Found" };
+    for (const ref of ["master", HEAD]) {
+      h.api.get(`/repos/${REPO}/contents/.readiness.yml`).query({ ref }).reply(404, notFound);
+      h.api.get(`/repos/${REPO}/contents/.github%2Freadiness.yml`).query({ ref }).reply(404, notFound);
+    }
+    let orgReads = 0;
+    h.api
+      .get("/repos/Codertocat/.github/contents/.readiness.yml")
+      .times(5)
+      .reply(() => {
+        orgReads++;
+        return [200, RELEASE_POLICY, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
+      });
+    noCheckRun(h.api, REPO, HEAD);
+    const runs = checkRunWrites(h.api, REPO);
+    tree(h.api, REPO, HEAD, ["README.md", "CHANGELOG.md"]);
+    comments(h.api, REPO, 2);
+    commentWrites(h.api, REPO, 2);
+
+    await h.deliver("pull_request", releasePr("opened", 1));
+
+    expect(runs[runs.length - 1]).toMatchObject({ status: "completed" });
+    expect(orgReads).toBe(1);
+  });
+
   it("a repository without a policy costs no request on the next event for a while", async () => {
     h = await setup();
     token(h.api);

@@ -83,10 +83,13 @@ function fail(where: RemoteRef, failure: Failure): never {
   throw new PolicySourceError(explain(failure, `reading ${at}`, PERMISSIONS.contents), failure.status);
 }
 
-/** The policy for `owner/repo` at `ref`, or null when there is none anywhere (the App then stays silent). */
+/**
+ * The policy for `owner/repo` at `ref`, or null when there is none anywhere (the App then stays silent).
+ * `localOnly`: look in the repository itself, not the organisation's `.github` repository.
+ */
 export async function findPolicy(
   octokit: Reader,
-  { owner, repo, ref }: { owner: string; repo: string; ref?: string },
+  { owner, repo, ref, localOnly = false }: { owner: string; repo: string; ref?: string; localOnly?: boolean },
 ): Promise<PolicySource | null> {
   for (const path of POLICY_FILES) {
     const where: RemoteRef = ref ? { owner, repo, path, ref } : { owner, repo, path };
@@ -97,7 +100,7 @@ export async function findPolicy(
         ? { text: read.text, path, repo: `${owner}/${repo}`, ref }
         : { text: read.text, path, repo: `${owner}/${repo}` };
   }
-  if (repo.toLowerCase() === ORG_POLICY_REPO) return null;
+  if (localOnly || repo.toLowerCase() === ORG_POLICY_REPO) return null;
   for (const path of POLICY_FILES) {
     const where: RemoteRef = { owner, repo: ORG_POLICY_REPO, path };
     const read = await readFile(octokit, where);
