@@ -48,7 +48,12 @@ export async function findSource(
   ref: string,
   localOnly = false,
 ): Promise<PolicySource | null> {
-  const found = await findPolicy(octokit as unknown as Gh, { owner: loc.owner, repo: loc.repo, ref, localOnly });
+  const found = await findPolicy(octokit as unknown as Gh, {
+    owner: loc.owner,
+    repo: loc.repo,
+    ref,
+    localOnly,
+  });
   return found ? sourceOf(found, loc) : null;
 }
 
