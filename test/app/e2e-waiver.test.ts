@@ -2,14 +2,13 @@
 // PR blocked by a missing README; an outsider's waiver changes nothing; a maintainer's waiver turns the check run
 // green; once the waiver has expired, `readiness reconcile` (its real command line first, then with a later
 // clock injected) turns it red again. Nothing but the comments records the waiver.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reconcileMain } from "../../src/app/reconcile-cli.js";
-import { buildIfNeeded, freePort, ROOT, until } from "../support/build.js";
+import { buildIfNeeded, ROOT, type Spawned, sendWebhook, spawnBuiltServer, until } from "../support/build.js";
 import { type CommentState, GitHubStandIn } from "../support/github-stand-in.js";
 import { expectKnownEndpoint } from "../support/openapi.js";
 import { example } from "./harness.js";
@@ -61,9 +60,9 @@ function repository() {
 
 describe("end to end: waivers by slash command, and their expiry on reconcile", () => {
   let gh: GitHubStandIn;
-  let app: ChildProcess;
+  let server: Spawned;
   let url = "";
-  let output = "";
+  const output = () => server.output();
   const env = () => ({
     PATH: process.env.PATH,
     APP_ID: String(APP_ID),
@@ -73,18 +72,7 @@ describe("end to end: waivers by slash command, and their expiry on reconcile", 
   });
 
   async function send(event: string, payload: unknown) {
-    const body = JSON.stringify(payload);
-    const res = await fetch(`${url}/api/github/webhooks`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": event,
-        "x-github-delivery": randomUUID(),
-        "x-hub-signature-256": await sign(SECRET, body),
-      },
-      body,
-    });
-    expect(res.status).toBe(200);
+    expect((await sendWebhook(url, SECRET, event, payload)).status).toBe(200);
   }
 
   /** A person's comment on the PR, and the issue_comment.created webhook GitHub sends for it. */
@@ -103,7 +91,7 @@ describe("end to end: waivers by slash command, and their expiry on reconcile", 
   const runs = () => gh.checkRuns.filter((r) => r.head_sha === HEAD);
   const latest = () => runs().at(-1);
   const sticky = () => gh.comments.find((c) => c.issue === PR && c.body.includes("readiness-gate:status"));
-  const evaluations = () => output.split('"pull request evaluated"').length - 1;
+  const evaluations = () => output().split('"pull request evaluated"').length - 1;
 
   beforeAll(async () => {
     buildIfNeeded();
@@ -125,41 +113,18 @@ describe("end to end: waivers by slash command, and their expiry on reconcile", 
       pulls: [{ number: PR, base: "release/1.0", head: "prepare-1.0", headSha: HEAD, user: "releaser" }],
       collaborators: { maintainer: "maintain", outsider: "read" },
     });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    app = spawn(process.execPath, [join(ROOT, "dist", "app", "main.js")], {
-      cwd: ROOT,
-      env: {
-        ...env(),
-        NODE_ENV: "production",
-        WEBHOOK_SECRET: SECRET,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        LOG_LEVEL: "debug",
-        LOG_FORMAT: "json",
-        DRAIN_TIMEOUT_SECONDS: "5",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    server = await spawnBuiltServer({
+      gh,
+      secret: SECRET,
+      appId: APP_ID,
+      privateKey,
+      env: { LOG_LEVEL: "debug", DRAIN_TIMEOUT_SECONDS: "5" },
     });
-    app.stdout!.on("data", (c: Buffer) => {
-      output += c.toString();
-    });
-    app.stderr!.on("data", (c: Buffer) => {
-      output += c.toString();
-    });
-    await until(
-      "the server to listen",
-      () => output.includes("readiness gate ready") || (app.exitCode !== null && "exited"),
-      20_000,
-    );
-    expect(app.exitCode, output).toBeNull();
+    url = server.url;
   }, 240_000);
 
   afterAll(async () => {
-    if (app && app.exitCode === null) {
-      app.kill("SIGKILL");
-      await new Promise((r) => app.once("exit", r));
-    }
+    await server?.kill();
     await gh?.stop();
   });
 

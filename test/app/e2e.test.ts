@@ -1,15 +1,20 @@
 // End to end: the built server (`node dist/app/main.js`) as its own process, a generated App key, GHE_HOST
 // pointing at a local GitHub stand-in, HMAC-signed webhooks over HTTP, and assertions on what the App wrote.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { join } from "node:path";
-import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildIfNeeded, freePort, ROOT, until } from "../support/build.js";
+import {
+  buildIfNeeded,
+  ROOT,
+  SERVER_MAIN,
+  type Spawned,
+  sendWebhook,
+  spawnBuiltServer,
+  until,
+} from "../support/build.js";
 import { GitHubStandIn } from "../support/github-stand-in.js";
 import { example } from "./harness.js";
 
-const MAIN = join(ROOT, "dist", "app", "main.js");
 const APP_ID = 4242;
 const SECRET = `e2e-${randomUUID()}`;
 const OWNER = "octo";
@@ -51,23 +56,12 @@ function repository() {
 
 describe("end to end: the built server against a GitHub stand-in", () => {
   let gh: GitHubStandIn;
-  let app: ChildProcess;
+  let server: Spawned;
   let url = "";
-  let output = "";
+  const output = () => server.output();
 
-  async function send(event: string, payload: unknown, signature?: string) {
-    const body = JSON.stringify(payload);
-    return fetch(`${url}/api/github/webhooks`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": event,
-        "x-github-delivery": randomUUID(),
-        "x-hub-signature-256": signature ?? (await sign(SECRET, body)),
-      },
-      body,
-    });
-  }
+  const send = (event: string, payload: unknown, signature?: string) =>
+    sendWebhook(url, SECRET, event, payload, signature ? { "x-hub-signature-256": signature } : {});
 
   beforeAll(async () => {
     buildIfNeeded();
@@ -90,45 +84,18 @@ describe("end to end: the built server against a GitHub stand-in", () => {
       },
       pulls: [{ number: 7, base: "release/1.0", head: "prepare-1.0", headSha: HEAD }],
     });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    app = spawn(process.execPath, [MAIN], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: "production",
-        APP_ID: String(APP_ID),
-        PRIVATE_KEY: privateKey,
-        WEBHOOK_SECRET: SECRET,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        GHE_HOST: gh.host,
-        GHE_PROTOCOL: "http",
-        LOG_LEVEL: "debug",
-        LOG_FORMAT: "json",
-        DRAIN_TIMEOUT_SECONDS: "5",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    server = await spawnBuiltServer({
+      gh,
+      secret: SECRET,
+      appId: APP_ID,
+      privateKey,
+      env: { LOG_LEVEL: "debug", DRAIN_TIMEOUT_SECONDS: "5" },
     });
-    app.stdout!.on("data", (c: Buffer) => {
-      output += c.toString();
-    });
-    app.stderr!.on("data", (c: Buffer) => {
-      output += c.toString();
-    });
-    await until(
-      "the server to listen",
-      () => output.includes("readiness gate ready") || (app.exitCode !== null && "exited"),
-      20_000,
-    );
-    expect(app.exitCode, output).toBeNull();
+    url = server.url;
   }, 240_000);
 
   afterAll(async () => {
-    if (app && app.exitCode === null) {
-      app.kill("SIGKILL");
-      await new Promise((r) => app.once("exit", r));
-    }
+    await server?.kill();
     await gh?.stop();
   });
 
@@ -182,7 +149,7 @@ describe("end to end: the built server against a GitHub stand-in", () => {
     const writesBefore = gh.writes().length;
     payload.action = "synchronize";
     expect((await send("pull_request", payload)).status).toBe(200);
-    await until("a second evaluation", () => output.split('"pull request evaluated"').length - 1 >= 2);
+    await until("a second evaluation", () => output().split('"pull request evaluated"').length - 1 >= 2);
     expect(gh.writes().length).toBe(writesBefore);
     expect(gh.checkRuns.filter((r) => r.head_sha === HEAD)).toHaveLength(1);
     expect(gh.comments.filter((c) => c.issue === 7)).toHaveLength(1);
@@ -219,7 +186,7 @@ describe("end to end: the built server against a GitHub stand-in", () => {
   });
 
   it("logs are JSON with delivery id, repository and sha; the key and tokens never appear", () => {
-    const lines = output
+    const lines = output()
       .split("\n")
       .filter((l) => l.startsWith("{"))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -227,16 +194,15 @@ describe("end to end: the built server against a GitHub stand-in", () => {
     expect(evaluated).toMatchObject({ repository: `${OWNER}/${NAME}`, sha: HEAD });
     expect(typeof evaluated?.deliveryId).toBe("string");
     const keyBody = privateKey.split("\n")[1]!;
-    expect(output).not.toContain(keyBody);
+    expect(output()).not.toContain(keyBody);
     expect(gh.tokens.length).toBeGreaterThan(0);
-    for (const token of gh.tokens) expect(output).not.toContain(token);
+    for (const token of gh.tokens) expect(output()).not.toContain(token);
   });
 
   it("SIGTERM: readiness turns 503, the queue drains, the process exits 0", async () => {
-    const exited = new Promise<number | null>((r) => app.once("exit", (code) => r(code)));
-    app.kill("SIGTERM");
-    expect(await exited).toBe(0);
-    expect(output).toContain("draining: no new webhooks");
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    expect(output()).toContain("draining: no new webhooks");
   }, 20_000);
 });
 
@@ -246,7 +212,7 @@ describe("end to end: refusing to start", () => {
     let stderr = "";
     let status: number | null = 0;
     try {
-      execFileSync(process.execPath, [MAIN], {
+      execFileSync(process.execPath, [SERVER_MAIN], {
         cwd: ROOT,
         env: { PATH: process.env.PATH, WEBHOOK_SECRET: "development", NODE_ENV: "production" },
         stdio: "pipe",

@@ -1,20 +1,24 @@
 // Shared by the reliability tests: the App in-process against the GitHub stand-in (Probot's own Octokit with
 // its retry and throttling plugins, their waits scaled down), the built server as its own process, signed
 // webhooks over HTTP, and real payloads from @octokit/webhooks-examples. Everything listens on 127.0.0.1.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { join } from "node:path";
-import { sign } from "@octokit/webhooks-methods";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { type AppRuntime, createReadinessApp, type ReadinessAppOptions } from "../../src/app/index.js";
+import {
+  buildIfNeeded,
+  freePort,
+  ROOT,
+  type Spawned,
+  sendWebhook,
+  spawnBuiltServer,
+  until,
+} from "../support/build.js";
 import type { GitHubStandIn } from "../support/github-stand-in.js";
 
-export const ROOT = join(import.meta.dirname, "..", "..");
-export const MAIN = join(ROOT, "dist", "app", "main.js");
+export { buildIfNeeded, freePort, ROOT, type Spawned, sendWebhook, until };
+
 export const APP_ID = 4242;
 export const INSTALLATION = 1;
 
@@ -25,20 +29,6 @@ export const KEYS = generateKeyPairSync("rsa", {
 });
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function until<T>(
-  what: string,
-  probe: () => T | undefined | false | null,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 // ------------------------------------------------------------------ payloads
 
@@ -230,120 +220,19 @@ export async function inProcessApp(
 
 // ------------------------------------------------------------------ the built server as its own process
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is missing or older than src/ (as test/app/e2e.test.ts does). */
-export function buildIfNeeded(): void {
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
-  try {
-    execFileSync(
-      process.execPath,
-      [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
-      { cwd: ROOT, stdio: "pipe" },
-    );
-  } catch (error) {
-    // tsc still emits when another module has a type error (the typecheck step reports those): go on if it did.
-    if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < Date.now() - 600_000) throw error;
-  }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-export interface Spawned {
-  child: ChildProcess;
-  url: string;
-  port: number;
-  /** Everything the process wrote, stdout and stderr interleaved as received. */
-  output(): string;
-  exited: Promise<number | null>;
-  /** SIGKILL if still running; resolves once it exited. */
-  kill(): Promise<void>;
-}
-
-/** `node dist/app/main.js` with these settings, resolved once it logged that it is ready. */
-export async function spawnServer(
+/** `node dist/app/main.js` for this App id and key, resolved once it logged that it is ready. */
+export function spawnServer(
   gh: GitHubStandIn,
   secret: string,
   env: Record<string, string> = {},
   port?: number,
 ): Promise<Spawned> {
-  const p = port ?? (await freePort());
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "production",
-      APP_ID: String(APP_ID),
-      PRIVATE_KEY: KEYS.privateKey,
-      WEBHOOK_SECRET: secret,
-      HOST: "127.0.0.1",
-      PORT: String(p),
-      GHE_HOST: gh.host,
-      GHE_PROTOCOL: "http",
-      LOG_LEVEL: "info",
-      LOG_FORMAT: "json",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr!.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  await until(
-    "the server to listen",
-    () => out.includes("readiness gate ready") || (child.exitCode !== null && "exited"),
-    30_000,
-  );
-  if (child.exitCode !== null) throw new Error(`the server exited: ${out}`);
-  return {
-    child,
-    port: p,
-    url: `http://127.0.0.1:${p}`,
-    output: () => out,
-    exited,
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await exited;
-    },
-  };
-}
-
-/** POSTs a webhook signed with `secret` (or with `headers` overriding what a test wants wrong). */
-export async function sendWebhook(
-  url: string,
-  secret: string,
-  event: string,
-  payload: unknown,
-  headers: Record<string, string> = {},
-): Promise<Response> {
-  const body = typeof payload === "string" ? payload : JSON.stringify(payload);
-  return fetch(`${url}/api/github/webhooks`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": event,
-      "x-github-delivery": randomUUID(),
-      "x-hub-signature-256": await sign(secret, body),
-      ...headers,
-    },
-    body,
+  return spawnBuiltServer({
+    gh,
+    secret,
+    appId: APP_ID,
+    privateKey: KEYS.privateKey,
+    env,
+    ...(port ? { port } : {}),
   });
 }

@@ -1,12 +1,15 @@
 // For tests that run the built code (dist/) as a process: build when dist/ is older than src/, one build at a
 // time across test files (they run side by side, and a server must not start while another tsc rewrites dist/),
 // and small helpers for talking to a local server.
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { sign } from "@octokit/webhooks-methods";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
+export const SERVER_MAIN = join(ROOT, "dist", "app", "main.js");
 /** Entry points the process tests start: the server and the command line. */
 const ENTRIES = [join(ROOT, "dist", "app", "main.js"), join(ROOT, "dist", "cli", "main.js")];
 const LOCK = join(ROOT, "node_modules", ".cache", "readiness-build.lock");
@@ -82,4 +85,103 @@ export async function until<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  /** Everything the process wrote, stdout and stderr interleaved as received. */
+  output(): string;
+  exited: Promise<number | null>;
+  /** SIGKILL if still running; resolves once it exited. */
+  kill(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Where the App finds GitHub: the stand-in's host, over http. */
+  gh: { host: string };
+  secret: string;
+  appId: number;
+  privateKey: string;
+  /** More settings, or overrides of the defaults (LOG_LEVEL=info, LOG_FORMAT=json). */
+  env?: Record<string, string>;
+  port?: number;
+}
+
+/** `node dist/app/main.js` on 127.0.0.1 against the stand-in, resolved once it logged that it is ready. */
+export async function spawnBuiltServer({
+  gh,
+  secret,
+  appId,
+  privateKey,
+  env = {},
+  port,
+}: ServerOptions): Promise<Spawned> {
+  const p = port ?? (await freePort());
+  const child = spawn(process.execPath, [SERVER_MAIN], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      APP_ID: String(appId),
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: secret,
+      HOST: "127.0.0.1",
+      PORT: String(p),
+      GHE_HOST: gh.host,
+      GHE_PROTOCOL: "http",
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr!.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  await until(
+    "the server to listen",
+    () => out.includes("readiness gate ready") || (child.exitCode !== null && "exited"),
+    30_000,
+  );
+  if (child.exitCode !== null) throw new Error(`the server exited: ${out}`);
+  return {
+    child,
+    port: p,
+    url: `http://127.0.0.1:${p}`,
+    output: () => out,
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** POSTs a webhook signed with `secret` (or with `headers` overriding what a test wants wrong). */
+export async function sendWebhook(
+  url: string,
+  secret: string,
+  event: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const body = typeof payload === "string" ? payload : JSON.stringify(payload);
+  return fetch(`${url}/api/github/webhooks`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": event,
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": await sign(secret, body),
+      ...headers,
+    },
+    body,
+  });
 }
