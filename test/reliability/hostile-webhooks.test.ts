@@ -57,8 +57,12 @@ function rawPost(
         socket.destroy();
       }
     });
-    socket.on("error", (e) => {
-      if (!status) reject(e);
+    let broken = false;
+    socket.on("error", (e: NodeJS.ErrnoException) => {
+      // The server may answer 413 and close while we are still writing: the write fails, but its answer is
+      // still there to read. Stop writing and let "close" decide whether an answer came.
+      if (e.code === "EPIPE" || e.code === "ECONNRESET") broken = true;
+      else if (!status) reject(e);
     });
     socket.on("close", () => {
       if (!status) reject(new Error(`closed without an answer after ${sent} bytes`));
@@ -73,7 +77,7 @@ function rawPost(
         "",
       ].join("\r\n");
       socket.write(head);
-      while (sent < bytes && !status && !socket.destroyed) {
+      while (sent < bytes && !status && !broken && !socket.destroyed) {
         const piece = chunk.subarray(0, Math.min(chunk.length, bytes - sent));
         const framed = chunked
           ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n")])
@@ -83,7 +87,7 @@ function rawPost(
         // Let an early answer be read before writing on into a socket the server may have closed.
         await new Promise((r) => setTimeout(r, 1));
       }
-      if (chunked && !status && !socket.destroyed) socket.write("0\r\n\r\n");
+      if (chunked && !status && !broken && !socket.destroyed) socket.write("0\r\n\r\n");
     });
   });
 }
