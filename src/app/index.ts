@@ -1,18 +1,20 @@
 // The Probot app: wiring only. Webhooks become jobs (./handlers), jobs wait in a bounded queue (./queue),
-// the service evaluates and publishes (./evaluate), routes answer health and metrics (./routes).
+// the service evaluates and publishes (./service, ./targets), routes answer health and metrics (./routes).
 import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import type { ApplicationFunction, ApplicationFunctionOptions, Logger, Probot } from "probot";
+import { errorForLog } from "../evidence/github/failure.js";
 import { HistoryMemory } from "../evidence/github/history.js";
 import { DEFAULT_LIMITS, GitHubEvidence } from "../evidence/github/provider.js";
 import { deadline } from "../evidence/github/reader.js";
 import type { EvidenceProvider } from "../evidence/types.js";
-import { EvaluationService, type EvidenceFactoryArgs, errorForLog, Waiters } from "./evaluate.js";
 import { type AnyEventHandler, handlers } from "./handlers/index.js";
 import { type Job, jobKey, jobSha, mergeJobs, repoName } from "./jobs.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import type { AppOctokit } from "./octokit.js";
 import { RecentIds, WorkQueue } from "./queue.js";
 import { type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
+import { EvaluationService, type EvidenceFactoryArgs } from "./service.js";
+import { Waiters } from "./waiters.js";
 
 export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
 

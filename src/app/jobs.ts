@@ -155,6 +155,11 @@ export function jobSha(job: Job): string | undefined {
 export interface RunTag {
   context: "pull_request" | "release" | "deployment";
   pr?: number;
+  /**
+   * Every gated pull request whose verdict the run carries (they share this head commit). A pull request not
+   * listed here, or one listed beside others, makes the next evaluation look for the others again.
+   */
+  prs?: number[];
   release?: number;
   environment?: string;
   timeSensitive?: boolean;
@@ -167,9 +172,13 @@ export interface RunTag {
   fingerprint?: string;
 }
 
+/** Pull request numbers kept in a run's external_id; more is rare and only costs a listing. */
+const MAX_CLAIMS = 20;
+
 export function formatRunTag(tag: RunTag): string {
   const parts = [`ctx=${tag.context}`];
   if (tag.pr !== undefined) parts.push(`pr=${tag.pr}`);
+  if (tag.prs && tag.prs.length > 1) parts.push(`prs=${tag.prs.slice(0, MAX_CLAIMS).join(".")}`);
   if (tag.release !== undefined) parts.push(`release=${tag.release}`);
   if (tag.environment !== undefined) parts.push(`env=${encodeURIComponent(tag.environment)}`);
   if (tag.timeSensitive) parts.push("ts=1");
@@ -194,6 +203,12 @@ export function parseRunTag(text: string | null | undefined): RunTag | null {
   const tag: RunTag = { context };
   const pr = Number(fields.get("pr"));
   if (Number.isInteger(pr) && pr > 0) tag.pr = pr;
+  const prs = (fields.get("prs") ?? "")
+    .split(".")
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .slice(0, MAX_CLAIMS);
+  if (prs.length > 1) tag.prs = prs;
   const release = Number(fields.get("release"));
   if (Number.isInteger(release) && release > 0) tag.release = release;
   const env = fields.get("env");

@@ -88,9 +88,3 @@ export async function resolvePolicy(
 export function isLocal(source: PolicySource, loc: RepoRef): boolean {
   return source.repo.toLowerCase() === `${loc.owner}/${loc.repo}`.toLowerCase();
 }
-
-export function describeErrors(errors: readonly PolicyError[], max = 50): string {
-  const lines = errors.slice(0, max).map((e) => `- \`${formatPolicyError(e).replace(/`/g, "'")}\``);
-  if (errors.length > max) lines.push(`- … and ${errors.length - max} more`);
-  return lines.join("\n");
-}

@@ -1,13 +1,15 @@
 // How missed webhooks heal, and how results that change with time alone (a waiver expires, a file ages past
 // maxAgeDays) get written: for every installation and repository, revisit the open release PRs whose result
 // can have changed without an event, or whose check run was left in_progress or never written.
+
+import { errorForLog } from "../evidence/github/failure.js";
 import { gatesPullRequest, isTimeSensitive } from "./applies.js";
-import { DEFAULT_CHECK_NAME, errorForLog } from "./evaluate.js";
 import { formatRunTag, type Job, type PullRequestData, parseRunTag } from "./jobs.js";
 import { listOpenPullRequests } from "./lookup.js";
 import type { AppOctokit } from "./octokit.js";
-import { resolvePolicy } from "./policy.js";
+import { type PolicyLookup, resolvePolicy } from "./policy.js";
 import { cancelCheckRun, findCheckRun } from "./publish/check-run.js";
+import { gateName } from "./targets/types.js";
 
 export interface ReconcileLog {
   info(obj: object, msg?: string): void;
@@ -91,7 +93,7 @@ async function staleReason(
   octokit: AppOctokit,
   repo: RepoInfo,
   pr: PullRequestData,
-  checkName: string,
+  checkName: () => Promise<string>,
   appId: number,
   timeSensitivePolicy: boolean,
 ): Promise<{ why: string; unfinished: boolean } | null> {
@@ -100,7 +102,7 @@ async function staleReason(
     owner: repo.owner,
     repo: repo.name,
     sha: pr.headSha,
-    name: checkName,
+    name: await checkName(),
     appId,
   });
   if (!run) return { why: "no check run on its head commit (a missed webhook?)", unfinished: true };
@@ -215,14 +217,20 @@ async function reconcileRepository(
   summary.pullRequests += prs.length;
   const bases = new Map<string, PullRequestData[]>();
   for (const pr of prs) bases.set(pr.baseRef, [...(bases.get(pr.baseRef) ?? []), pr]);
+  // The run's name comes from the default branch's policy alone (see targets/types.ts gateName).
+  let byDefault: Promise<PolicyLookup> | undefined;
   for (const [base, list] of bases) {
     const lookup = await resolvePolicy(octokit, loc, base, o.now());
     if (lookup.state === "none") continue;
+    if (base === repo.defaultBranch) byDefault ??= Promise.resolve(lookup);
     for (const pr of list) {
       const gated = lookup.state === "invalid" || gatesPullRequest(lookup.policy, pr);
       if (!gated) continue;
       summary.gated++;
-      const name = lookup.state === "ok" ? lookup.policy.gate.checkName : DEFAULT_CHECK_NAME;
+      const name = async () => {
+        byDefault ??= resolvePolicy(octokit, loc, repo.defaultBranch ?? "HEAD", o.now());
+        return gateName(await byDefault);
+      };
       const timed = lookup.state === "ok" && isTimeSensitive(lookup.policy);
       const stale = await staleReason(octokit, repo, pr, name, o.appId, timed);
       const label = `${repo.owner}/${repo.name}#${pr.number}`;
@@ -233,7 +241,7 @@ async function reconcileRepository(
       summary.decisions.push(`${label}: ${stale.why}`);
       summary.reevaluated++;
       if (o.dryRun) continue;
-      if (stale.unfinished) summary.cancelled += await cancelEarlierRuns(o, octokit, repo, pr, name);
+      if (stale.unfinished) summary.cancelled += await cancelEarlierRuns(o, octokit, repo, pr, await name());
       await o.submit({
         type: "pull_request",
         installationId,

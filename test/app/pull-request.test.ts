@@ -233,6 +233,8 @@ describe("pull_request", () => {
     payload.pull_request.labels = [];
     token(h.api);
     policy(h.api, REPO, "release/1.0", RELEASE_POLICY);
+    // The run's name comes from the default branch's policy only.
+    policy(h.api, REPO, "master", RELEASE_POLICY);
     policy(h.api, REPO, HEAD, RELEASE_POLICY);
     noCheckRun(h.api, REPO, HEAD);
     const runs = checkRunWrites(h.api, REPO);
@@ -345,6 +347,8 @@ describe("pull_request", () => {
     token(h.api);
     policy(h.api, REPO, "master", broken);
     noCheckRun(h.api, REPO, HEAD);
+    // The configured name is unknown while the policy does not validate: a GO under another name is looked for.
+    appRuns(h.api, REPO, HEAD);
     const runs = checkRunWrites(h.api, REPO);
 
     await h.deliver("pull_request", releasePr("opened", 1));

@@ -134,6 +134,8 @@ describe("reconcile", () => {
     h = await setup();
     installation(h, [pull(2, "release/1", B)]);
     policy(h.api, REPO, "release/1", RELEASE_POLICY);
+    // The run's name is the default branch's policy's.
+    policy(h.api, REPO, "main", RELEASE_POLICY);
     existingCheckRun(h.api, REPO, B, { id: 77, status: "in_progress", conclusion: null });
     let out = "";
     let err = "";

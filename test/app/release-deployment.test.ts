@@ -17,6 +17,9 @@ import {
 
 const REPO = "Codertocat/Hello-World";
 const TAG_SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
+// Releases and deployments have runs of their own names: they never stand for a pull request's verdict.
+const RELEASE_RUN = "Production readiness (release)";
+const DEPLOY_RUN = "Production readiness (deployment: production)";
 const DRAFTING = RELEASE_POLICY.replace("minScore: 80", "minScore: 80\n  onRelease: draft");
 
 function tagRef(h: Harness, tag: string, sha: string) {
@@ -54,7 +57,7 @@ describe("release", () => {
     token(h.api);
     policy(h.api, REPO, "master", DRAFTING);
     tagRef(h, "0.0.1", TAG_SHA);
-    noCheckRun(h.api, REPO, TAG_SHA);
+    noCheckRun(h.api, REPO, TAG_SHA, RELEASE_RUN);
     const runs = checkRunWrites(h.api, REPO);
     tree(h.api, REPO, TAG_SHA, []);
     h.api
@@ -116,7 +119,7 @@ describe("release", () => {
     token(h.api);
     policy(h.api, REPO, "master", DRAFTING);
     tagRef(h, "0.0.1", TAG_SHA);
-    noCheckRun(h.api, REPO, TAG_SHA);
+    noCheckRun(h.api, REPO, TAG_SHA, RELEASE_RUN);
     checkRunWrites(h.api, REPO);
     tree(h.api, REPO, TAG_SHA, []);
     h.api.get(`/repos/${REPO}/commits/${TAG_SHA}/pulls`).query(true).times(2).reply(200, []);
@@ -141,7 +144,7 @@ describe("release", () => {
     token(h.api);
     policy(h.api, REPO, "master", DRAFTING);
     tagRef(h, "0.0.1", TAG_SHA);
-    noCheckRun(h.api, REPO, TAG_SHA);
+    noCheckRun(h.api, REPO, TAG_SHA, RELEASE_RUN);
     const runs = checkRunWrites(h.api, REPO);
     tree(h.api, REPO, TAG_SHA, ["README.md", "CHANGELOG.md"]);
     h.api.get(`/repos/${REPO}/commits/${TAG_SHA}/pulls`).query(true).reply(200, []);
@@ -157,7 +160,7 @@ describe("release", () => {
     token(h.api);
     policy(h.api, REPO, "master", RELEASE_POLICY);
     tagRef(h, "0.0.1", TAG_SHA);
-    noCheckRun(h.api, REPO, TAG_SHA);
+    noCheckRun(h.api, REPO, TAG_SHA, RELEASE_RUN);
     const runs = checkRunWrites(h.api, REPO);
     tree(h.api, REPO, TAG_SHA, []);
     h.api.get(`/repos/${REPO}/commits/${TAG_SHA}/pulls`).query(true).reply(200, []);
@@ -220,7 +223,7 @@ describe("deployment_protection_rule.requested", () => {
     h = await setup();
     token(h.api);
     policy(h.api, REPO, "master", RELEASE_POLICY);
-    noCheckRun(h.api, REPO, DEPLOY_SHA);
+    noCheckRun(h.api, REPO, DEPLOY_SHA, DEPLOY_RUN);
     const runs = checkRunWrites(h.api, REPO);
     tree(h.api, REPO, DEPLOY_SHA, ["README.md", "CHANGELOG.md"]);
     h.api.get(`/repos/${REPO}/commits/${DEPLOY_SHA}/pulls`).query(true).reply(200, []);
@@ -239,7 +242,7 @@ describe("deployment_protection_rule.requested", () => {
     h = await setup();
     token(h.api);
     policy(h.api, REPO, "master", RELEASE_POLICY);
-    noCheckRun(h.api, REPO, DEPLOY_SHA);
+    noCheckRun(h.api, REPO, DEPLOY_SHA, DEPLOY_RUN);
     checkRunWrites(h.api, REPO);
     tree(h.api, REPO, DEPLOY_SHA, []);
     h.api.get(`/repos/${REPO}/commits/${DEPLOY_SHA}/pulls`).query(true).reply(200, []);
@@ -256,7 +259,7 @@ describe("deployment_protection_rule.requested", () => {
     ]);
   });
 
-  it("an environment the policy does not gate: approved without an evaluation", async () => {
+  it("an environment the policy does not list: rejected with the fix, never approved unevaluated", async () => {
     h = await setup();
     token(h.api);
     policy(h.api, REPO, "master", RELEASE_POLICY);
@@ -264,7 +267,8 @@ describe("deployment_protection_rule.requested", () => {
 
     await h.deliver("deployment_protection_rule", gateRequest("staging"));
 
-    expect(answers).toEqual([expect.objectContaining({ environment_name: "staging", state: "approved" })]);
+    expect(answers).toEqual([expect.objectContaining({ environment_name: "staging", state: "rejected" })]);
+    expect(answers[0]!.comment).toContain("does not list it");
     expect(h.recorder.count("POST /repos/Codertocat/Hello-World/check-runs")).toBe(0);
   });
 
@@ -292,7 +296,7 @@ describe("deployment_protection_rule.requested", () => {
     });
     token(h.api);
     policy(h.api, REPO, "master", ci);
-    noCheckRun(h.api, REPO, DEPLOY_SHA);
+    noCheckRun(h.api, REPO, DEPLOY_SHA, DEPLOY_RUN);
     const runs = checkRunWrites(h.api, REPO);
     tree(h.api, REPO, DEPLOY_SHA, ["README.md", "CHANGELOG.md"]);
     h.api.get(`/repos/${REPO}/commits/${DEPLOY_SHA}/pulls`).query(true).times(2).reply(200, []);
@@ -322,7 +326,7 @@ describe("deployment_protection_rule.requested", () => {
       .query(true)
       .reply(200, {
         total_count: 1,
-        check_runs: [{ id: 77, name: "Production readiness", status: "in_progress", app: { id: 123 } }],
+        check_runs: [{ id: 77, name: DEPLOY_RUN, status: "in_progress", app: { id: 123 } }],
       });
     h.api.get(`/repos/${REPO}/actions/runs`).query(true).reply(200, run("completed", "success"));
 
@@ -354,7 +358,7 @@ describe("deployment_protection_rule.requested", () => {
       .get(`/repos/${REPO}/contents/.readiness.yml`)
       .query({ ref: "master" })
       .reply(500, { message: "boom" });
-    noCheckRun(h.api, REPO, DEPLOY_SHA);
+    noCheckRun(h.api, REPO, DEPLOY_SHA, DEPLOY_RUN);
     const runs = checkRunWrites(h.api, REPO);
     const answers = gateAnswers(h);
 

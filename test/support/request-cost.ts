@@ -20,7 +20,6 @@ import { fileURLToPath } from "node:url";
 import { Octokit } from "@octokit/rest";
 import { zipSync } from "fflate";
 import nock from "nock";
-import { conclusionOf, fingerprintOf, titleOf } from "../../src/app/evaluate.js";
 import { formatRunTag, parseRunTag } from "../../src/app/jobs.js";
 import type { AppOctokit } from "../../src/app/octokit.js";
 import { findCheckRun, startCheckRun, writeCheckRun } from "../../src/app/publish/check-run.js";
@@ -40,6 +39,7 @@ import { GitHubEvidence, type GitHubEvidenceOptions } from "../../src/evidence/g
 import type { Target } from "../../src/evidence/types.js";
 import { loadPolicy } from "../../src/policy/load.js";
 import type { Policy } from "../../src/policy/schema.js";
+import { conclusionOf, fingerprintOf, titleOf } from "../../src/report/check-run.js";
 import { COMMENT_MARKER, renderComment } from "../../src/report/markdown.js";
 import { type FakeGitHub, fakeGitHub } from "../evidence/github/fake-github.js";
 import { checkEndpoint } from "./openapi.js";

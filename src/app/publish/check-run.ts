@@ -1,10 +1,12 @@
 // Exactly one check run per commit and name: found again by name and this App's id, updated in place.
 import type { Annotation } from "../../report/annotations.js";
 import { chunk } from "../../report/annotations.js";
+import { type CheckRunOutput, type Conclusion, SUMMARY_MAX_BYTES } from "../../report/check-run.js";
 import type { AppOctokit } from "../octokit.js";
 
-/** GitHub's limit on output.summary and output.text, in bytes. */
-export const SUMMARY_MAX_BYTES = 65_535;
+export type { CheckRunOutput, Conclusion };
+export { SUMMARY_MAX_BYTES };
+
 const TITLE_MAX = 255;
 
 export const REEVALUATE_ACTION = {
@@ -27,15 +29,6 @@ export interface CheckRunRef {
   status: string;
   conclusion?: string | null;
   externalId?: string | null;
-}
-
-export type Conclusion = "success" | "failure" | "neutral";
-
-export interface CheckRunOutput {
-  title: string;
-  summary: string;
-  text?: string;
-  annotations?: Annotation[];
 }
 
 const clipTitle = (t: string): string => (t.length > TITLE_MAX ? `${t.slice(0, TITLE_MAX - 1)}…` : t);

@@ -10,6 +10,7 @@
 // local run and the App agree, and a change under evaluation never supplies its own gate.
 // Setup failures (bad token, unknown repository or ref) throw an Error whose message says what to fix.
 import { Octokit } from "@octokit/rest";
+import { deploymentTarget, pullRequestTarget, releaseTarget } from "../target.js";
 import type { EvidenceProvider, Target } from "../types.js";
 import { explain, PERMISSIONS, toFailure } from "./failure.js";
 import type { LogLike } from "./octokit.js";
@@ -83,12 +84,9 @@ export async function createCliGitHubEvidence(options: CliGitHubOptions): Promis
         return data;
       }),
     ]);
-    target = {
-      context: "pull_request",
-      repository: { owner, name: repo, defaultBranch: info.default_branch, htmlUrl: info.html_url },
-      sha: pr.head.sha,
-      ref: pr.head.ref,
-      pullRequest: {
+    ({ target, policyRef = info.default_branch } = pullRequestTarget(
+      { owner, name: repo, defaultBranch: info.default_branch, htmlUrl: info.html_url },
+      {
         number,
         baseRef: pr.base.ref,
         headRef: pr.head.ref,
@@ -98,8 +96,7 @@ export async function createCliGitHubEvidence(options: CliGitHubOptions): Promis
         url: pr.html_url,
         ...(pr.user?.login ? { author: pr.user.login } : {}),
       },
-    };
-    policyRef = pr.base.ref;
+    ));
   } else {
     if (options.context === "pull_request")
       throw new Error(`a pull request is given as pull/<number>, not "${ref}"`);
@@ -122,11 +119,12 @@ export async function createCliGitHubEvidence(options: CliGitHubOptions): Promis
     if (!FULL_SHA.test(sha)) throw new Error(`ref ${ref} of ${owner}/${repo} did not resolve to a commit`);
     const repository = { owner, name: repo, defaultBranch: info.default_branch, htmlUrl: info.html_url };
     const context = options.context ?? (release ? "release" : "deployment");
-    target =
+    const resolved =
       context === "release"
-        ? { context, repository, sha, ref, release: release ?? { tag: ref.replace(/^refs\/tags\//, "") } }
-        : { context, repository, sha, ref, deployment: { environment: options.environment ?? "production" } };
-    policyRef = info.default_branch;
+        ? releaseTarget(repository, sha, release ?? { tag: ref.replace(/^refs\/tags\//, "") })
+        : deploymentTarget(repository, { environment: options.environment ?? "production", sha, ref });
+    target = resolved.target;
+    policyRef = resolved.policyRef ?? info.default_branch;
   }
 
   const provider = new GitHubEvidence({

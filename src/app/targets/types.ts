@@ -1,0 +1,55 @@
+// What every target kind needs from the service: the policy lookups, evidence, the clock and the books.
+import type { Logger } from "probot";
+import type { EvidenceProvider } from "../../evidence/types.js";
+import type { AppOctokit } from "../octokit.js";
+import type { PolicyLookup } from "../policy.js";
+import type { Waiters } from "../waiters.js";
+
+export const DEFAULT_CHECK_NAME = "Production readiness";
+
+export interface Loc {
+  owner: string;
+  repo: string;
+}
+
+export interface EvidenceFactoryArgs {
+  octokit: AppOctokit;
+  owner: string;
+  repo: string;
+  sha: string;
+  log: Logger;
+}
+
+export interface TargetDeps {
+  appId: number;
+  now: () => Date;
+  evidence: (args: EvidenceFactoryArgs) => EvidenceProvider;
+  /** A pull request's base-branch policy; a known absence is remembered for a while. */
+  policyAt(octokit: AppOctokit, loc: Loc, ref: string): Promise<PolicyLookup>;
+  /** The default branch's policy, asked every time: releases and deployments never rest on a remembered absence. */
+  defaultPolicy(octokit: AppOctokit, loc: Loc, defaultBranch: string | undefined): Promise<PolicyLookup>;
+  waiters: Waiters;
+  /** Serialises the evaluations of one commit (see ../locks.ts). */
+  exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
+  count(context: string, verdict: string, started: number): void;
+}
+
+/**
+ * The run's name: the default branch's `gate.checkName`. Only maintainers write there, so no branch's policy
+ * can make the App post under the name of another required check.
+ */
+export function gateName(defaultLookup: PolicyLookup): string {
+  return defaultLookup.state === "ok" ? defaultLookup.policy.gate.checkName : DEFAULT_CHECK_NAME;
+}
+
+/** A short, safe description of why GitHub did not answer: status and message, never request headers. */
+export function describeFailure(error: unknown): string {
+  const e = error as { status?: number; message?: string; name?: string; response?: unknown };
+  const message = (e?.message ?? String(error)).split("\n")[0]!.slice(0, 300);
+  // Octokit gives a request that got no answer (a timeout, a reset) status 500 but no response.
+  return e?.status && e.response ? `GitHub answered ${e.status}: ${message}` : message;
+}
+
+export function linkTo(url: string | undefined): string {
+  return url ? `[Check run](${url})` : "";
+}
