@@ -48,10 +48,17 @@ export class RunPublisher {
 
   /** This App's latest run of the name on the commit, looked up once per evaluation. */
   current(): Promise<CheckRunRef | null> {
-    this.found ??= findCheckRun(this.o.octokit, this.where).then((run) => {
-      this.run ??= run;
-      return run;
-    });
+    // A failed look-up is asked again (by the failure report), not remembered.
+    this.found ??= findCheckRun(this.o.octokit, this.where).then(
+      (run) => {
+        this.run ??= run;
+        return run;
+      },
+      (error: unknown) => {
+        this.found = undefined;
+        throw error;
+      },
+    );
     return this.found;
   }
 
