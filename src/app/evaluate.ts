@@ -720,7 +720,7 @@ export class EvaluationService {
     const head = await findSource(octokit, loc, pr.headSha, true);
     if (!head || !isLocal(head, loc)) return null;
     if (isLocal(base, loc) && base.path === head.path && base.text === head.text) return null;
-    const lookup = await validate(octokit, head, this.o.now(), true);
+    const lookup = await validate(octokit, head, this.o.now(), true, "presets-and-same-commit");
     return lookup.state === "invalid" ? { path: head.path, errors: lookup.errors } : null;
   }
 
