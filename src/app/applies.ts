@@ -30,8 +30,10 @@ export function gatesPullRequest(policy: Policy, pr: PullRequestShape): boolean 
   return pr.labels.some((l) => wanted.has(l.toLowerCase()));
 }
 
+/** GitHub environment names are case-insensitive (`Production` is `production`), so is this match. */
 export function gatesEnvironment(policy: Policy, environment: string): boolean {
-  return policy.applies.environments.some((g) => matcher(g)(environment));
+  const name = environment.toLowerCase();
+  return policy.applies.environments.some((g) => matcher(g.toLowerCase())(name));
 }
 
 export function gatesReleases(policy: Policy): boolean {

@@ -29,6 +29,10 @@ export interface Settings {
   drainTimeoutMs: number;
   /** Bound on one GitHub request, retries included: a hung connection must not hold a queue slot. */
   githubTimeoutMs: number;
+  /** /metrics needs `Authorization: Bearer <token>` when set. */
+  metricsToken: string | null;
+  /** /metrics is served on this port (same HOST) instead of the webhook port when set. */
+  metricsPort: number | null;
 }
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; message: string };
@@ -130,6 +134,20 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
     else port = n;
   }
 
+  // Shorter tokens can be guessed; a token with spaces cannot be sent as a bearer token.
+  const metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,}$/.test(metricsToken))
+    problems.push("METRICS_TOKEN must be at least 16 printable characters without spaces");
+  let metricsPort: number | null = null;
+  const metricsPortRaw = env.METRICS_PORT?.trim();
+  if (metricsPortRaw) {
+    const n = Number(metricsPortRaw);
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      problems.push(`METRICS_PORT must be 1-65535, got "${metricsPortRaw}"`);
+    else if (n === port) problems.push("METRICS_PORT must differ from PORT");
+    else metricsPort = n;
+  }
+
   const logLevel = (env.LOG_LEVEL?.trim() || "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
   const logFormatRaw = env.LOG_FORMAT?.trim() || "json";
@@ -176,6 +194,8 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
     queueMaxQueued: positiveInt(env, "QUEUE_MAX", 500, problems, 100_000),
     drainTimeoutMs: positiveInt(env, "DRAIN_TIMEOUT_SECONDS", 25, problems, 3600) * 1000,
     githubTimeoutMs: positiveInt(env, "GITHUB_TIMEOUT_MS", 30_000, problems, 600_000),
+    metricsToken,
+    metricsPort,
   };
   if (problems.length > 0) return { ok: false, message: `cannot start: ${problems.join("; ")}` };
   return { ok: true, settings };

@@ -19,7 +19,7 @@ import { Waiters } from "./waiters.js";
 export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
 
 import { createEtagLayer, type EtagLayer } from "./etag.js";
-import { createRoutes } from "./routes.js";
+import { createRoutes, type MetricsAccess } from "./routes.js";
 
 export interface ReadinessAppOptions {
   now?: () => Date;
@@ -33,6 +33,8 @@ export interface ReadinessAppOptions {
   evidence?: (args: EvidenceFactoryArgs) => EvidenceProvider;
   /** Bound on each GitHub request of an installation, retries included (GITHUB_TIMEOUT_MS); 30 s by default. */
   requestTimeoutMs?: number;
+  /** Who may read /metrics on the webhook port (METRICS_TOKEN, METRICS_PORT); open by default. */
+  metricsAccess?: MetricsAccess;
 }
 
 export interface AppRuntime {
@@ -211,7 +213,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       instance.on(handler.events as EmitterWebhookEventName[], accept(handler));
     }
 
-    addHandler(createRoutes(metrics, runtime));
+    addHandler(createRoutes(metrics, runtime, options.metricsAccess));
 
     const minutes = options.reconcileIntervalMinutes;
     if (minutes && minutes > 0) {

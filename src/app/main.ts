@@ -1,5 +1,7 @@
 // The server: `npm start` (node dist/app/main.js). Settings are checked before anything starts; a problem
 // is one line on stderr and exit code 1.
+
+import { createServer } from "node:http";
 import { Probot, Server } from "probot";
 import { errorForLog } from "../evidence/github/failure.js";
 import { limitBody, WEBHOOK_MAX_BYTES } from "./body-limit.js";
@@ -7,6 +9,7 @@ import { readSettings } from "./config.js";
 import { createReadinessApp } from "./index.js";
 import { createLogger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
+import { type MetricsAccess, serveMetrics } from "./routes.js";
 
 const result = readSettings(process.env);
 if (!result.ok) {
@@ -16,8 +19,19 @@ if (!result.ok) {
 const settings = result.settings;
 const log = await createLogger(settings);
 
+// /metrics names installations only where it is protected: by a token, or by being on a port of its own
+// (which the operator keeps off the internet). See docs/operations.md.
+const metricsAccess: MetricsAccess = {
+  token: settings.metricsToken,
+  onThisPort: settings.metricsPort === null,
+};
+const metrics = createMetrics({
+  defaults: true,
+  perInstallation: settings.metricsToken !== null || settings.metricsPort !== null,
+});
 const { app, runtime } = createReadinessApp({
-  metrics: createMetrics({ defaults: true }),
+  metrics,
+  metricsAccess,
   concurrency: settings.queueConcurrency,
   maxQueued: settings.queueMaxQueued,
   reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
@@ -50,12 +64,35 @@ const server = new Server({
 
 await server.load(app);
 const http = await server.start();
+const metricsServer =
+  settings.metricsPort === null
+    ? null
+    : createServer((req, res) => {
+        const path = (req.url ?? "/").split("?")[0];
+        if ((req.method === "GET" || req.method === "HEAD") && path === "/metrics")
+          void serveMetrics(metrics, { ...metricsAccess, onThisPort: true }, req, res).catch(() =>
+            res.writeHead(500).end(),
+          );
+        else res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found\n");
+      });
+if (metricsServer) {
+  const port = settings.metricsPort!;
+  await new Promise<void>((resolve, reject) => {
+    metricsServer.once("error", reject);
+    metricsServer.listen(port, settings.host, () => resolve());
+  });
+}
 log.info(
   {
     appId: settings.appId,
     baseUrl: settings.baseUrl,
     webhookPath: settings.webhookPath,
     reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+    metrics: {
+      port: settings.metricsPort ?? settings.port,
+      token: settings.metricsToken !== null,
+      perInstallation: settings.metricsToken !== null || settings.metricsPort !== null,
+    },
   },
   "readiness gate ready",
 );
@@ -75,6 +112,8 @@ async function shutdown(signal: string): Promise<void> {
     drained ? "drained" : "drain bound reached; unfinished check runs are healed by reconcile",
   );
   http.closeIdleConnections();
+  metricsServer?.close();
+  metricsServer?.closeAllConnections();
   const stopped = server
     .stop()
     .catch((err: unknown) => log.warn({ err: errorForLog(err) }, "server stop failed"));

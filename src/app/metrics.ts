@@ -19,7 +19,8 @@ export interface Metrics {
   evaluationSeconds: Histogram<"context">;
   githubRequests: Counter<"status">;
   githubCacheHits: Counter;
-  rateLimitRemaining: Gauge<"installation">;
+  /** Per installation when /metrics is protected; else one unlabelled series, the lowest of them. */
+  rateLimitRemaining: Gauge<string>;
   /** Where the GitHub counters come from; set by the ETag layer. */
   github: { source: (() => GitHubCounters) | null };
   queueDepth: Gauge;
@@ -28,7 +29,17 @@ export interface Metrics {
   queueRejected: Counter;
 }
 
-export function createMetrics({ defaults = false }: { defaults?: boolean } = {}): Metrics {
+export interface MetricsOptions {
+  /** Node process metrics. */
+  defaults?: boolean;
+  /**
+   * Series labelled with installation ids (which accounts use the App): only when /metrics is protected
+   * by METRICS_TOKEN or METRICS_PORT. Off by default: an open /metrics must not list customers.
+   */
+  perInstallation?: boolean;
+}
+
+export function createMetrics({ defaults = false, perInstallation = false }: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (defaults) collectDefaultMetrics({ register: registry, prefix: "readiness_" });
   const registers = [registry];
@@ -91,13 +102,17 @@ export function createMetrics({ defaults = false }: { defaults?: boolean } = {})
     }),
     rateLimitRemaining: new Gauge({
       name: "readiness_github_rate_limit_remaining",
-      help: "x-ratelimit-remaining of the latest GitHub answer, per installation.",
-      labelNames: ["installation"],
+      help: perInstallation
+        ? "x-ratelimit-remaining of the latest GitHub answer, per installation."
+        : "x-ratelimit-remaining of the latest GitHub answer, lowest over all installations (per installation with METRICS_TOKEN or METRICS_PORT).",
+      labelNames: perInstallation ? ["installation"] : [],
       registers,
       collect() {
         const src = github.source?.();
         if (!src) return;
-        for (const [installation, n] of Object.entries(src.rateLimitRemaining)) this.set({ installation }, n);
+        const entries = Object.entries(src.rateLimitRemaining);
+        if (perInstallation) for (const [installation, n] of entries) this.set({ installation }, n);
+        else if (entries.length > 0) this.set(Math.min(...entries.map(([, n]) => n)));
       },
     }),
     queueDepth: new Gauge({

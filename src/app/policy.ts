@@ -3,7 +3,7 @@
 // default branch, so no change under evaluation can loosen its own gate.
 import { findPolicy, remoteFetcher } from "../evidence/github/policy-source.js";
 import { formatPolicyError, type PolicyError } from "../policy/errors.js";
-import { loadPolicy } from "../policy/load.js";
+import { loadPolicy, type References, validatePolicy } from "../policy/load.js";
 import type { Policy } from "../policy/schema.js";
 import type { AppOctokit } from "./octokit.js";
 
@@ -57,7 +57,19 @@ export async function findSource(
   return found ? sourceOf(found, loc) : null;
 }
 
-export async function validate(
+/** A policy validated without some of the files it extends (not read): its own problems, if any, were found. */
+export type PartialLookup = { state: "partial"; source: PolicySource; warnings: string[] };
+
+export type { References };
+
+/** Where the file itself lives, for the loader: files of the same repository may be quoted, others never. */
+function selfOf(source: PolicySource): { owner: string; repo: string; ref?: string } {
+  const [owner = "", repo = ""] = source.repo.split("/");
+  return source.ref ? { owner, repo, ref: source.ref } : { owner, repo };
+}
+
+/** Every reference read: a policy maintainers wrote. */
+async function load(
   octokit: AppOctokit,
   source: PolicySource,
   now: Date,
@@ -66,11 +78,41 @@ export async function validate(
   const result = await loadPolicy(source.text, source.path, {
     now,
     strict,
+    references: "all",
+    self: selfOf(source),
     fetchRemote: remoteFetcher(octokit as unknown as Gh),
   });
   if (result.ok)
     return { state: "ok", source, policy: result.policy, warnings: result.warnings.map(formatPolicyError) };
   return { state: "invalid", source, errors: result.errors };
+}
+
+/**
+ * `references` says which `extends` entries may be read with the installation token: "all" for a policy
+ * maintainers wrote (the base or default branch's); "presets-and-same-commit" for one a pull request changed,
+ * which must not read other repositories on its behalf (it then may come back "partial"). In either case a
+ * problem inside a file of another repository is reported at the reference, never with the file's content.
+ */
+export async function validate(
+  octokit: AppOctokit,
+  source: PolicySource,
+  now: Date,
+  strict: boolean,
+  references: References,
+): Promise<PolicyLookup | PartialLookup> {
+  if (references === "all") return load(octokit, source, now, strict);
+  const v = await validatePolicy(source.text, source.path, {
+    now,
+    strict,
+    references,
+    self: selfOf(source),
+    fetchRemote: remoteFetcher(octokit as unknown as Gh),
+  });
+  if (v.errors.length > 0) return { state: "invalid", source, errors: v.errors };
+  const warnings = v.warnings.map(formatPolicyError);
+  return v.policy
+    ? { state: "ok", source, policy: v.policy, warnings }
+    : { state: "partial", source, warnings };
 }
 
 export async function resolvePolicy(
@@ -81,7 +123,7 @@ export async function resolvePolicy(
 ): Promise<PolicyLookup> {
   const source = await findSource(octokit, loc, ref);
   if (!source) return { state: "none" };
-  return validate(octokit, source, now, false);
+  return load(octokit, source, now, false);
 }
 
 /** True when the source lives in the repository itself, so its lines can carry annotations. */

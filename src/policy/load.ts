@@ -23,6 +23,14 @@ export interface RemoteRef {
   ref?: string;
 }
 
+/**
+ * Which `extends` references a load may read. "all": presets and any `owner/repo:path[@ref]` (a policy
+ * maintainers wrote: the base branch's, the default branch's, a local file). "presets-and-same-commit": a
+ * policy a pull request changed, which must not make the App read other repositories on its behalf:
+ * presets, and files of its own repository at the commit it was read at (`self`); nothing else is read.
+ */
+export type References = "all" | "presets-and-same-commit";
+
 export interface LoadOptions {
   /** With `now`, waivers already past their expiry are reported: warnings, or errors when `strict`. */
   now?: Date;
@@ -30,6 +38,13 @@ export interface LoadOptions {
   strict?: boolean;
   /** Reads `owner/repo:path@ref` for extends; the App supplies it. null: no such file. */
   fetchRemote?: (ref: RemoteRef) => Promise<string | null>;
+  /** Default "all". */
+  references?: References;
+  /**
+   * Where the policy itself was read: its repository and commit. A referenced file of another repository
+   * is never quoted in errors (its problems are reported at the reference, without content).
+   */
+  self?: { owner: string; repo: string; ref?: string };
 }
 
 /**
@@ -55,6 +70,19 @@ interface Context {
   sources: Map<string, Source | null>;
   resolved: Map<string, Layer | null>;
   entries: number;
+  /** Files of other repositories (by id), and the reference in a shown file that brought each in. */
+  foreign: Map<string, Anchor>;
+  /** References not read because of `references` (one message each, at the reference). */
+  unread: PolicyError[];
+}
+
+/** An `extends` entry of a file whose problems may be shown: where a hidden file's problems are reported. */
+interface Anchor {
+  file: string;
+  line: number;
+  column: number;
+  path: Path;
+  id: string;
 }
 
 function newContext(opts: LoadOptions | undefined): Context {
@@ -65,6 +93,8 @@ function newContext(opts: LoadOptions | undefined): Context {
     sources: new Map(),
     resolved: new Map(),
     entries: 0,
+    foreign: new Map(),
+    unread: [],
   };
 }
 
@@ -84,8 +114,37 @@ function internalError(file: unknown, e: unknown): LoadResult {
 }
 
 function done(ctx: Context, policy: Policy | null): LoadResult {
-  if (ctx.errors.length > 0 || policy === null) return { ok: false, errors: tidyErrors(ctx.errors) };
-  return { ok: true, policy, warnings: tidyErrors(ctx.warnings) };
+  const errors = hide(ctx.errors, ctx, "problem");
+  if (errors.length > 0 || policy === null) return { ok: false, errors: tidyErrors(errors) };
+  return { ok: true, policy, warnings: tidyErrors(hide(ctx.warnings, ctx, "warning")) };
+}
+
+/**
+ * Problems inside a file of another repository, replaced by one line at the reference that brought it in:
+ * the check run is public to readers of this repository, not of that one, so nothing of the file (its text,
+ * keys, values) may appear; which reference failed, and how many problems, may.
+ */
+function hide(list: readonly PolicyError[], ctx: Context, noun: string): PolicyError[] {
+  if (ctx.foreign.size === 0) return [...list];
+  const out: PolicyError[] = [];
+  const counts = new Map<Anchor, number>();
+  for (const e of list) {
+    const anchor = ctx.foreign.get(e.file);
+    if (anchor) counts.set(anchor, (counts.get(anchor) ?? 0) + 1);
+    else out.push(e);
+  }
+  for (const [a, n] of counts) {
+    out.push({
+      file: a.file,
+      line: a.line,
+      column: a.column,
+      message: at(
+        a.path,
+        `${JSON.stringify(a.id)} (or a file it extends) has ${n} ${noun}${n === 1 ? "" : "s"}; they are not shown here because that file belongs to another repository: run \`readiness validate\` there`,
+      ),
+    });
+  }
+  return out;
 }
 
 /** YAML → data → the file's own schema and value checks. */
@@ -130,24 +189,61 @@ export function parsePolicy(text: string, file: string, opts?: LoadOptions): Loa
 export async function loadPolicy(text: string, file: string, opts?: LoadOptions): Promise<LoadResult> {
   try {
     const ctx = newContext(opts);
-    const root = readDocument(text, String(file), PolicyDocumentSchema, ctx);
-    if (!root) return done(ctx, null);
-    const layer = await resolve(root.src, [String(file)], ctx);
-    if (ctx.errors.length > 0) return done(ctx, null);
-    const result = PolicySchema.safeParse(layer.data, PARSE);
-    if (!result.success) {
-      const issues = result.error.issues;
-      append(
-        ctx.errors,
-        issuesToErrors(issues, { schema: PolicySchema, data: layer.data, origin: layer.origin }),
-      );
-      return done(ctx, null);
-    }
-    crossCheck(result.data, layer.origin, ctx.opts, ctx.errors, ctx.warnings);
-    return done(ctx, result.data);
+    const policy = await build(text, String(file), ctx);
+    // a policy is only whole with everything it extends
+    append(ctx.errors, ctx.unread);
+    return done(ctx, ctx.unread.length > 0 ? null : policy);
   } catch (e) {
     return internalError(file, e);
   }
+}
+
+export interface Validation {
+  errors: PolicyError[];
+  warnings: PolicyError[];
+  /** References `references` kept from being read (each also a warning); the whole was then not checked. */
+  unread: number;
+  /** The merged policy, when everything was read and it validates. */
+  policy: Policy | null;
+}
+
+/**
+ * Validation of a policy that is not about to be used: each file is checked on its own; the merged whole
+ * only when every reference could be read. For a policy changed in a pull request (`references`
+ * "presets-and-same-commit"), a reference to another repository is reported as a warning, not read.
+ */
+export async function validatePolicy(text: string, file: string, opts?: LoadOptions): Promise<Validation> {
+  try {
+    const ctx = newContext(opts);
+    const policy = await build(text, String(file), ctx);
+    append(ctx.warnings, ctx.unread);
+    const errors = tidyErrors(hide(ctx.errors, ctx, "problem"));
+    const warnings = tidyErrors(hide(ctx.warnings, ctx, "warning"));
+    return { errors, warnings, unread: ctx.unread.length, policy: errors.length > 0 ? null : policy };
+  } catch (e) {
+    const failed = internalError(file, e) as Extract<LoadResult, { ok: false }>;
+    return { errors: failed.errors, warnings: [], unread: 0, policy: null };
+  }
+}
+
+/** The root file and all it extends, merged and validated; null with errors in `ctx` (or references unread). */
+async function build(text: string, file: string, ctx: Context): Promise<Policy | null> {
+  const root = readDocument(text, file, PolicyDocumentSchema, ctx);
+  if (!root) return null;
+  const layer = await resolve(root.src, [file], ctx);
+  if (ctx.errors.length > 0 || ctx.unread.length > 0) return null;
+  const result = PolicySchema.safeParse(layer.data, PARSE);
+  if (!result.success) {
+    const issues = result.error.issues;
+    append(
+      ctx.errors,
+      issuesToErrors(issues, { schema: PolicySchema, data: layer.data, origin: layer.origin }),
+    );
+    return null;
+  }
+  const shown = (f: string) => !ctx.foreign.has(f);
+  crossCheck(result.data, layer.origin, { ...ctx.opts, shown }, ctx.errors, ctx.warnings);
+  return result.data;
 }
 
 type Target =
@@ -182,21 +278,38 @@ function warnRemovals(removals: Origin[], ctx: Context): void {
   }
 }
 
-/** The file merged on top of what it extends, in order (later wins). */
-async function resolve(src: Source, chain: string[], ctx: Context): Promise<Layer> {
+const sameRepository = (a: { owner: string; repo: string }, b: { owner: string; repo: string }) =>
+  a.owner.toLowerCase() === b.owner.toLowerCase() && a.repo.toLowerCase() === b.repo.toLowerCase();
+
+/** Whether a referenced file belongs to another repository than the policy (its problems are then hidden). */
+function isForeign(ref: RemoteRef, opts: LoadOptions): boolean {
+  return !opts.self || !sameRepository(ref, opts.self);
+}
+
+/** The file `references` lets this load read for `ref` (pinned to the policy's own commit), or why not. */
+function admit(ref: RemoteRef, opts: LoadOptions): { read: RemoteRef } | { unread: string } {
+  if ((opts.references ?? "all") === "all") return { read: ref };
+  const self = opts.self;
+  if (self?.ref && sameRepository(ref, self) && (ref.ref === undefined || ref.ref === self.ref))
+    return { read: { ...ref, ref: self.ref } };
+  return {
+    unread:
+      "not read: a policy changed in a pull request is validated with presets and files of its own repository at the same commit only; other references are read once it is merged",
+  };
+}
+
+/** The file merged on top of what it extends, in order (later wins). `anchor`: src belongs to another repository. */
+async function resolve(src: Source, chain: string[], ctx: Context, anchor?: Anchor): Promise<Layer> {
   const own = sourceLayer(src);
   const entries = Array.isArray(own.data.extends) ? own.data.extends : [];
   let base: Layer | null = null;
   const removals: Origin[] = [];
   for (const [i, entry] of entries.entries()) {
     if (typeof entry !== "string") continue;
+    const path: Path = ["extends", i];
     const fail = (message: string) =>
-      ctx.errors.push({
-        file: src.file,
-        ...locate(src, ["extends", i]),
-        message: at(["extends", i], message),
-      });
-    const target = parseTarget(entry);
+      ctx.errors.push({ file: src.file, ...locate(src, path), message: at(path, message) });
+    let target = parseTarget(entry);
     if (target.kind === "invalid") {
       fail(target.message);
       continue;
@@ -213,11 +326,26 @@ async function resolve(src: Source, chain: string[], ctx: Context): Promise<Laye
       fail(`more than ${MAX_EXTENDS_ENTRIES} extends entries in all (this file and those it extends)`);
       break;
     }
+    let hidden = anchor;
+    if (target.kind === "remote") {
+      const admitted = admit(target.ref, ctx.opts);
+      if ("unread" in admitted) {
+        ctx.unread.push({
+          file: src.file,
+          ...locate(src, path),
+          message: at(path, `${entry}: ${admitted.unread}`),
+        });
+        continue;
+      }
+      target = { ...target, ref: admitted.read };
+      if (!hidden && isForeign(target.ref, ctx.opts))
+        hidden = { file: src.file, ...locate(src, path), path, id: target.id };
+    }
     const key = `${chain.length} ${target.id}`;
     let layer = ctx.resolved.get(key);
     if (layer === undefined) {
-      const child = await sourceOf(target, ctx, fail);
-      layer = child ? await resolve(child, [...chain, target.id], ctx) : null;
+      const child = await sourceOf(target, ctx, fail, target.kind === "remote" ? hidden : undefined);
+      layer = child ? await resolve(child, [...chain, target.id], ctx, hidden) : null;
       ctx.resolved.set(key, layer);
     }
     if (!layer) continue;
@@ -240,11 +368,13 @@ async function sourceOf(
   target: Exclude<Target, { kind: "invalid" }>,
   ctx: Context,
   fail: (message: string) => void,
+  hidden: Anchor | undefined,
 ): Promise<Source | null> {
   const preset = target.kind === "preset" ? presetSources.get(target.id) : undefined;
   if (preset) return preset;
   const known = ctx.sources.get(target.id);
   if (known !== undefined) return known;
+  if (hidden && !ctx.foreign.has(target.id)) ctx.foreign.set(target.id, hidden);
   const text = await fetchTarget(target, ctx, fail);
   const doc = text === null ? null : readDocument(text, target.id, PolicyDocumentSchema, ctx);
   if (doc && target.kind === "preset") presetSources.set(target.id, doc.src);

@@ -82,6 +82,13 @@ const removal = [z.null(), z.literal(false)] as const;
 const CHECKS_DESCRIPTION =
   "Checks by id. null or false removes a check inherited through extends; a check that names only some fields overrides the inherited one.";
 
+/**
+ * Maps keyed by ids a user writes (checks, categories) have no prototype: `policy.checks[id]` for a name
+ * such as "toString" (a waiver, a slash command) is undefined, never a property every object has.
+ */
+const byId = <T>(entries: Iterable<readonly [string, T]>): Record<string, T> =>
+  Object.assign(Object.create(null) as Record<string, T>, Object.fromEntries(entries));
+
 export const CategorySchema = z.strictObject({
   title: z.string().min(1).optional(),
   weight: z.number().positive().default(1).describe("Weight of the category in the overall score."),
@@ -153,17 +160,19 @@ export const PolicySchema = z.strictObject({
     .describe("Presets (readiness:baseline, readiness:service, readiness:supply-chain) or owner/repo:path."),
   applies: AppliesSchema.prefault({}),
   gate: GateSchema.prefault({}),
-  categories: z.record(categoryIdKey, CategorySchema).default({}),
+  categories: z
+    .record(categoryIdKey, CategorySchema)
+    .default({})
+    .transform((categories) => byId(Object.entries(categories))),
   checks: z
     .record(checkIdKey, z.union([CheckSchema, ...removal]))
     .default({})
-    .transform(
-      (checks) =>
-        Object.fromEntries(
-          Object.entries(checks).filter((entry): entry is [string, z.output<typeof CheckSchema>] =>
-            Boolean(entry[1]),
-          ),
-        ) as Record<string, z.output<typeof CheckSchema>>,
+    .transform((checks) =>
+      byId(
+        Object.entries(checks).filter((entry): entry is [string, z.output<typeof CheckSchema>] =>
+          Boolean(entry[1]),
+        ),
+      ),
     )
     .describe(CHECKS_DESCRIPTION),
   waivers: z.array(WaiverSchema).default([]),

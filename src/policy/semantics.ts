@@ -37,10 +37,30 @@ export function re2Problem(pattern: string): string | null {
   }
 }
 
+/**
+ * Ids that name a property every JavaScript object has: `__proto__` would silently vanish from the parsed
+ * policy (a required check gone), the others would be found on any object. Refused rather than worked around.
+ */
+export function reservedId(id: string): boolean {
+  return id === "prototype" || id in Object.prototype;
+}
+
 /** Checks on the values of one file (already shaped by its schema). */
 export function checkValues(src: Source, data: unknown, errors: PolicyError[]): void {
-  const report = (path: Path, message: string) =>
-    errors.push({ file: src.file, ...locate(src, path), message: at(path, message) });
+  const report = (path: Path, message: string, where: "node" | "key" = "node") =>
+    errors.push({ file: src.file, ...locate(src, path, where), message: at(path, message) });
+  for (const map of ["checks", "categories"] as const) {
+    const ids = isRecord(data) ? data[map] : undefined;
+    if (!isRecord(ids)) continue;
+    for (const id of Object.keys(ids)) {
+      if (reservedId(id))
+        report(
+          [map, id],
+          `${JSON.stringify(id)} cannot be a ${map === "checks" ? "check" : "category"} id: it is a reserved name (a property of every JavaScript object); choose another`,
+          "key",
+        );
+    }
+  }
   const checks = isRecord(data) ? data.checks : undefined;
   if (!isRecord(checks)) return;
   for (const [id, check] of Object.entries(checks)) {
@@ -77,6 +97,8 @@ export function checkValues(src: Source, data: unknown, errors: PolicyError[]): 
 export interface CrossCheckOptions {
   now?: Date;
   strict?: boolean;
+  /** Whether a file's ids may be named in a message (suggestions): not those of another repository's files. */
+  shown?: (file: string) => boolean;
 }
 
 /** References across the whole (merged) policy: categories, waivers. */
@@ -92,8 +114,11 @@ export function crossCheck(
     into.push({ file: o.src.file, ...locate(o.src, o.path), message: at(o.path, message) });
   };
   const suggestion = suggester();
-  const categories = [...Object.keys(policy.categories), DEFAULT_CATEGORY];
-  const declared = new Set(categories);
+  const shown = opts.shown ?? (() => true);
+  const declared = new Set([...Object.keys(policy.categories), DEFAULT_CATEGORY]);
+  const categories = [...declared].filter(
+    (id) => id === DEFAULT_CATEGORY || shown(origin(["categories", id]).src.file),
+  );
   for (const [id, check] of Object.entries(policy.checks)) {
     const c = check.category;
     if (c !== undefined && !declared.has(c)) {
@@ -104,10 +129,10 @@ export function crossCheck(
       );
     }
   }
-  const ids = Object.keys(policy.checks);
+  const ids = Object.keys(policy.checks).filter((id) => shown(origin(["checks", id]).src.file));
   const now = opts.now?.getTime();
   policy.waivers.forEach((w, i) => {
-    const check = policy.checks[w.check];
+    const check = Object.hasOwn(policy.checks, w.check) ? policy.checks[w.check] : undefined;
     if (!check) {
       report(
         errors,

@@ -8,6 +8,7 @@ import {
   MAX_EXTENDS_ENTRIES,
   parsePolicy,
   type RemoteRef,
+  validatePolicy,
 } from "../../src/policy/load.js";
 import type { Policy } from "../../src/policy/schema.js";
 
@@ -28,7 +29,8 @@ function remote(files: Record<string, string>) {
     asked.push(ref);
     return files[`${ref.owner}/${ref.repo}:${ref.path}${ref.ref ? `@${ref.ref}` : ""}`] ?? null;
   };
-  return { asked, opts: { fetchRemote } satisfies LoadOptions };
+  // the policy lives in acme/p itself: its problems (and those of files of the same repository) are shown
+  return { asked, opts: { fetchRemote, self: { owner: "acme", repo: "p" } } satisfies LoadOptions };
 }
 
 describe("extends: presets", () => {
@@ -419,5 +421,175 @@ describe("extends: owner/repo references", () => {
     expect(errorsOf(await loadPolicy(doc("version: 1", "extends: [acme/p:a.yml]"), F, opts))).toEqual([
       'acme/p:a.yml:2:11: extends[0]: unknown preset "readiness:basline" (did you mean "readiness:baseline"?); presets: readiness:baseline, readiness:service, readiness:supply-chain',
     ]);
+  });
+});
+
+describe("extends: files of other repositories are never quoted", () => {
+  const SECRET = "ghp_0123456789abcdefSECRETSECRETSECRET";
+  // policy-shaped, so its token sits where a validation message would quote it
+  const leaky = doc(
+    "version: 1",
+    "gate:",
+    `  checkName: 7`,
+    `  mode: "${SECRET}"`,
+    "checks:",
+    "  hidden-key:",
+    "    weight: 0",
+  );
+  const files = {
+    "acme/private:secret.yml": leaky,
+    "acme/p:own.yml": doc("version: 1", "gate: {mode: sideways}"),
+  };
+
+  it("a problem in another repository's file is one line at the reference: which reference, how many, no content", async () => {
+    const { opts } = remote(files);
+    const errors = errorsOf(
+      await loadPolicy(doc("version: 1", "extends: [acme/private:secret.yml]"), F, opts),
+    );
+    expect(errors).toEqual([
+      '.readiness.yml:2:11: extends[0]: "acme/private:secret.yml" (or a file it extends) has 3 problems; they are not shown here because that file belongs to another repository: run `readiness validate` there',
+    ]);
+    for (const leak of [SECRET, "hidden-key", "checkName", "mode", "weight"])
+      expect(errors.join("\n")).not.toContain(leak);
+  });
+
+  it("…also two files deep, and its YAML errors too", async () => {
+    const { opts } = remote({
+      "acme/other:a.yml": doc("version: 1", "extends: [acme/private:secret.yml]"),
+      "acme/private:secret.yml": `token: [${SECRET}\n`,
+    });
+    const errors = errorsOf(await loadPolicy(doc("version: 1", "extends: [acme/other:a.yml]"), F, opts));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^\.readiness\.yml:2:11: extends\[0\]: "acme\/other:a\.yml" \(or a file it extends\) has 1 problem;/,
+      ),
+    ]);
+    expect(errors.join("\n")).not.toContain(SECRET);
+  });
+
+  it("a suggestion never names a check id of another repository's file", async () => {
+    const { opts } = remote({
+      "acme/private:ids.yml": doc("version: 1", "checks:", "  secret-release-check: {file: {path: x}}"),
+    });
+    const r = await loadPolicy(
+      doc(
+        "version: 1",
+        "extends: [acme/private:ids.yml]",
+        "waivers:",
+        "  - {check: secret-release-chek, reason: a reason long enough, expires: 2030-01-01}",
+      ),
+      F,
+      opts,
+    );
+    expect(errorsOf(r)).toEqual([
+      '.readiness.yml:4:13: waivers[0].check: no check "secret-release-chek" in this policy',
+    ]);
+  });
+
+  it("files of the policy's own repository are quoted as before", async () => {
+    const { opts } = remote(files);
+    expect(errorsOf(await loadPolicy(doc("version: 1", "extends: [acme/p:own.yml]"), F, opts))).toEqual([
+      'acme/p:own.yml:2:14: gate.mode: expected one of "block", "warn", got "sideways"',
+    ]);
+  });
+});
+
+describe("extends: a policy changed in a pull request reads presets and its own commit only", () => {
+  const HEAD = "a".repeat(40);
+  const own = doc("version: 1", "checks:", "  shared: {file: {path: x}}");
+  const opts = (files: Record<string, string>) => {
+    const r = remote(files);
+    const o: LoadOptions = {
+      ...r.opts,
+      references: "presets-and-same-commit",
+      self: { owner: "Acme", repo: "P", ref: HEAD },
+    };
+    return { asked: r.asked, opts: o };
+  };
+
+  it("another repository is not read: a warning at the reference, the file itself still validated", async () => {
+    const { asked, opts: o } = opts({ "acme/private:secret.yml": own });
+    const v = await validatePolicy(
+      doc("version: 1", "extends: [acme/private:secret.yml, readiness:baseline]", "gate: {minScore: 80}"),
+      F,
+      o,
+    );
+    expect(asked).toEqual([]);
+    expect(v.errors).toEqual([]);
+    expect(v.unread).toBe(1);
+    expect(v.policy).toBeNull();
+    expect(v.warnings.map(formatPolicyError)).toEqual([
+      ".readiness.yml:2:11: extends[0]: acme/private:secret.yml: not read: a policy changed in a pull request is validated with presets and files of its own repository at the same commit only; other references are read once it is merged",
+    ]);
+    const bad = await validatePolicy(
+      doc("version: 1", "extends: [acme/private:secret.yml]", "gate: {minScore: 200}"),
+      F,
+      o,
+    );
+    expect(bad.errors.map(formatPolicyError)).toEqual([
+      ".readiness.yml:3:18: gate.minScore: must be between 0 and 100, got 200",
+    ]);
+  });
+
+  it("another ref of the same repository is not read; the same repository (any case) is read at the same commit", async () => {
+    const { asked, opts: o } = opts({ [`acme/p:shared.yml@${HEAD}`]: own });
+    const v = await validatePolicy(
+      doc("version: 1", "extends: [acme/p:shared.yml, acme/p:shared.yml@main]"),
+      F,
+      o,
+    );
+    expect(asked).toEqual([{ owner: "acme", repo: "p", path: "shared.yml", ref: HEAD }]);
+    expect(v.unread).toBe(1);
+    const whole = await validatePolicy(doc("version: 1", "extends: [acme/p:shared.yml]"), F, o);
+    expect(Object.keys(whole.policy?.checks ?? {})).toEqual(["shared"]);
+  });
+
+  it("loadPolicy under the same rule refuses, since the policy is not whole", async () => {
+    const { asked, opts: o } = opts({ "acme/private:secret.yml": own });
+    const r = await loadPolicy(doc("version: 1", "extends: [acme/private:secret.yml]"), F, o);
+    expect(asked).toEqual([]);
+    expect(errorsOf(r)).toEqual([expect.stringContaining("extends[0]: acme/private:secret.yml: not read:")]);
+  });
+});
+
+describe("ids that collide with what every object has", () => {
+  for (const id of ["__proto__", "constructor", "toString", "prototype", "hasOwnProperty"]) {
+    it(`check id ${id} is refused at its key, also as a category id`, async () => {
+      const r = await loadPolicy(
+        doc(
+          "version: 1",
+          "categories:",
+          `  ${id}: {weight: 1}`,
+          "checks:",
+          `  ${id}:`,
+          "    required: true",
+          "    file: {path: README.md}",
+        ),
+        F,
+      );
+      expect(errorsOf(r)).toEqual([
+        `.readiness.yml:3:3: categories${id === "__proto__" ? ".__proto__" : `.${id}`}: "${id}" cannot be a category id: it is a reserved name (a property of every JavaScript object); choose another`,
+        `.readiness.yml:5:3: checks.${id}: "${id}" cannot be a check id: it is a reserved name (a property of every JavaScript object); choose another`,
+      ]);
+    });
+  }
+
+  it("a waiver for toString names no check (the map of checks has no prototype)", async () => {
+    const r = await loadPolicy(
+      doc(
+        "version: 1",
+        "checks:",
+        "  a: {file: {path: x}}",
+        "waivers:",
+        "  - {check: toString, reason: a reason long enough, expires: 2030-01-01}",
+      ),
+      F,
+    );
+    expect(errorsOf(r)).toEqual([
+      '.readiness.yml:5:13: waivers[0].check: no check "toString" in this policy',
+    ]);
+    const ok = policyOf(await loadPolicy(doc("version: 1", "checks:", "  a: {file: {path: x}}"), F));
+    expect(ok.checks.toString).toBeUndefined();
+    expect(ok.categories.constructor).toBeUndefined();
   });
 });
