@@ -109,7 +109,10 @@ export interface InvalidPolicy {
   place: string;
   /** "the `main` branch", "the default branch". */
   where: string;
-  /** The policy file's path in this repository, when it is here (annotations go on its lines). */
+  /**
+   * The policy file's path when it is in this repository: its errors are listed and annotated on its lines.
+   * A policy from another repository (the organisation's) is only counted: its text is not this run's to show.
+   */
   annotatePath?: string;
 }
 
@@ -120,7 +123,7 @@ export function invalidPolicyResult(p: InvalidPolicy): RunResult {
     conclusion: "failure",
     output: {
       title: `Invalid policy: ${count}${path ? ` in ${path}` : ""}`,
-      summary: `The readiness policy ${p.place} on ${p.where} does not validate, so this commit cannot be evaluated and the gate fails closed.\n\n${describeErrors(p.errors)}\n`,
+      summary: `The readiness policy ${p.place} on ${p.where} does not validate, so this commit cannot be evaluated and the gate fails closed.\n\n${path ? describeErrors(p.errors) : `${count}; run \`readiness validate\` in the repository that holds it to see them.`}\n`,
       annotations: path ? policyErrorAnnotations(p.errors, path) : [],
     },
     incomplete: false,

@@ -4,15 +4,21 @@ import type { Logger } from "probot";
 import { runEvaluation } from "../../engine/run.js";
 import { errorForLog } from "../../evidence/github/failure.js";
 import { deploymentTarget } from "../../evidence/target.js";
-import { couldNotTell, invalidPolicyResult, reportResult } from "../../report/check-run.js";
+import { couldNotTell, reportResult } from "../../report/check-run.js";
 import { VERDICT_LABEL } from "../../report/common.js";
 import { gatesEnvironment, isTimeSensitive } from "../applies.js";
 import type { Job, RunTag } from "../jobs.js";
 import type { AppOctokit } from "../octokit.js";
-import { isLocal } from "../policy.js";
 import { reviewDeployment } from "../publish/deployment.js";
 import { RunPublisher } from "../publish/publisher.js";
-import { DEFAULT_CHECK_NAME, describeFailure, gateName, linkTo, type TargetDeps } from "./types.js";
+import {
+  DEFAULT_CHECK_NAME,
+  describeFailure,
+  gateName,
+  invalidResult,
+  linkTo,
+  type TargetDeps,
+} from "./types.js";
 
 type DeploymentJob = Extract<Job, { type: "deployment" }>;
 
@@ -54,17 +60,7 @@ export async function deploymentJob(deps: TargetDeps, job: DeploymentJob, octoki
     }
     publisher = publisherNamed(gateName(lookup));
     if (lookup.state === "invalid") {
-      const { source, errors } = lookup;
-      const local = isLocal(source, loc);
-      const run = await publisher.fail(
-        invalidPolicyResult({
-          errors,
-          place: local ? `\`${source.path}\`` : `\`${source.path}\` in \`${source.repo}\``,
-          where: "the default branch",
-          ...(local ? { annotatePath: source.path } : {}),
-        }),
-        tag,
-      );
+      const run = await publisher.fail(invalidResult(lookup, loc, "the default branch"), tag);
       await answer("rejected", `The readiness policy does not validate. ${linkTo(run.htmlUrl)}`.trim());
       deps.count("deployment", "invalid-policy", started);
       return;

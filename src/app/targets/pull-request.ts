@@ -11,7 +11,6 @@ import {
   type Claim,
   combineClaims,
   couldNotEvaluateResult,
-  invalidPolicyResult,
   notGatedResult,
   reportResult,
   SHARED_PREAMBLE_BYTES,
@@ -25,7 +24,14 @@ import { findSource, isLocal, type PolicyLookup, type PolicySource, validate } f
 import type { CheckRunRef } from "../publish/check-run.js";
 import { upsertSticky } from "../publish/comment.js";
 import { RunPublisher } from "../publish/publisher.js";
-import { DEFAULT_CHECK_NAME, describeFailure, gateName, type Loc, type TargetDeps } from "./types.js";
+import {
+  DEFAULT_CHECK_NAME,
+  describeFailure,
+  gateName,
+  invalidResult,
+  type Loc,
+  type TargetDeps,
+} from "./types.js";
 
 type PullRequestJob = Extract<Job, { type: "pull_request" }>;
 
@@ -181,21 +187,8 @@ async function judge(
 ): Promise<Judged> {
   const claimOf = (result: Claim["result"]): Claim => ({ pr: pr.number, baseRef: pr.baseRef, result });
   if (lookup.state === "none") return { pr, claim: null };
-  if (lookup.state === "invalid") {
-    const { source, errors } = lookup;
-    const local = isLocal(source, loc);
-    return {
-      pr,
-      claim: claimOf(
-        invalidPolicyResult({
-          errors,
-          place: local ? `\`${source.path}\`` : `\`${source.path}\` in \`${source.repo}\``,
-          where: `the \`${pr.baseRef}\` branch`,
-          ...(local ? { annotatePath: source.path } : {}),
-        }),
-      ),
-    };
-  }
+  if (lookup.state === "invalid")
+    return { pr, claim: claimOf(invalidResult(lookup, loc, `the \`${pr.baseRef}\` branch`)) };
   const policy = lookup.policy;
   if (!gatesPullRequest(policy, pr)) return { pr, claim: null };
   try {
@@ -229,7 +222,8 @@ async function headPolicyErrors(
   const head = await findSource(octokit, loc, pr.headSha, true);
   if (!head || !isLocal(head, loc)) return null;
   if (isLocal(base, loc) && base.path === head.path && base.text === head.text) return null;
-  const lookup = await validate(octokit, head, deps.now(), true);
+  // Validated without following references beyond presets and this same commit (docs/security.md §2).
+  const lookup = await validate(octokit, head, deps.now(), true, "presets-and-same-commit");
   return lookup.state === "invalid" ? { path: head.path, errors: lookup.errors } : null;
 }
 

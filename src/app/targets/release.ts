@@ -5,16 +5,15 @@ import { runEvaluation } from "../../engine/run.js";
 import type { Report } from "../../engine/types.js";
 import { errorForLog } from "../../evidence/github/failure.js";
 import { releaseTarget } from "../../evidence/target.js";
-import { invalidPolicyResult, reportResult } from "../../report/check-run.js";
+import { reportResult } from "../../report/check-run.js";
 import { gatesReleases, isTimeSensitive } from "../applies.js";
 import type { Job, ReleaseData, RunTag } from "../jobs.js";
 import { resolveTag } from "../lookup.js";
 import type { AppOctokit } from "../octokit.js";
-import { isLocal } from "../policy.js";
 import type { CheckRunRef } from "../publish/check-run.js";
 import { RunPublisher } from "../publish/publisher.js";
 import { draftRelease, explainRelease, releaseExplanation } from "../publish/release.js";
-import { describeFailure, gateName, type Loc, type TargetDeps } from "./types.js";
+import { describeFailure, gateName, invalidResult, type Loc, type TargetDeps } from "./types.js";
 
 type ReleaseJob = Extract<Job, { type: "release" }>;
 
@@ -51,17 +50,7 @@ export async function releaseJob(deps: TargetDeps, job: ReleaseJob, octokit: App
       name: releaseRunName(gateName(lookup)),
     });
     if (lookup.state === "invalid") {
-      const { source, errors } = lookup;
-      const local = isLocal(source, loc);
-      await publisher.fail(
-        invalidPolicyResult({
-          errors,
-          place: local ? `\`${source.path}\`` : `\`${source.path}\` in \`${source.repo}\``,
-          where: "the default branch",
-          ...(local ? { annotatePath: source.path } : {}),
-        }),
-        tag,
-      );
+      await publisher.fail(invalidResult(lookup, loc, "the default branch"), tag);
       deps.count("release", "invalid-policy", started);
       return;
     }

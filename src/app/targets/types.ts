@@ -1,8 +1,9 @@
 // What every target kind needs from the service: the policy lookups, evidence, the clock and the books.
 import type { Logger } from "probot";
 import type { EvidenceProvider } from "../../evidence/types.js";
+import { invalidPolicyResult, type RunResult } from "../../report/check-run.js";
 import type { AppOctokit } from "../octokit.js";
-import type { PolicyLookup } from "../policy.js";
+import { isLocal, type PolicyLookup } from "../policy.js";
 import type { Waiters } from "../waiters.js";
 
 export const DEFAULT_CHECK_NAME = "Production readiness";
@@ -52,4 +53,20 @@ export function describeFailure(error: unknown): string {
 
 export function linkTo(url: string | undefined): string {
   return url ? `[Check run](${url})` : "";
+}
+
+/** The run's result when the deciding policy does not validate. */
+export function invalidResult(
+  lookup: Extract<PolicyLookup, { state: "invalid" }>,
+  loc: Loc,
+  where: string,
+): RunResult {
+  const { source, errors } = lookup;
+  const local = isLocal(source, loc);
+  return invalidPolicyResult({
+    errors,
+    place: local ? `\`${source.path}\`` : `\`${source.path}\` in \`${source.repo}\``,
+    where,
+    ...(local ? { annotatePath: source.path } : {}),
+  });
 }
