@@ -173,6 +173,14 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
       "the artifact of the latest successful run of the workflow (on the commit, or on `branch`); with `json`, the artifact is downloaded (at most 10 MiB, not when expired) and the one file read",
     permissions: [P.actions],
   },
+  workflowChanges: {
+    what: "workflow files the change rewrote",
+    local:
+      "`git diff` of `.github/workflows/` against the pull request's base branch (origin's first); without a pull request nothing counts as changed",
+    github:
+      "the blob of each workflow file at the commit (from the tree) against the base branch's (pull requests) or the default branch's (releases, deployments: a commit already on the default branch counts as unchanged): one directory listing, a 304 while the base's workflows stay the same",
+    permissions: [P.contents],
+  },
   release: {
     what: "the release",
     local: GITHUB_ONLY,
