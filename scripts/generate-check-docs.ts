@@ -173,6 +173,14 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
       "the artifact of the latest successful run of the workflow (on the commit, or on `branch`); with `json`, the artifact is downloaded (at most 10 MiB, not when expired) and the one file read",
     permissions: [P.actions],
   },
+  workflowChanges: {
+    what: "workflow files the change rewrote",
+    local:
+      "`git diff` of `.github/workflows/` against the pull request's base branch (origin's first); without a pull request nothing counts as changed",
+    github:
+      "the blob of each workflow file at the commit (from the tree) against the base branch's (pull requests) or the default branch's (releases, deployments: a commit already on the default branch counts as unchanged): one directory listing, a 304 while the base's workflows stay the same",
+    permissions: [P.contents],
+  },
   release: {
     what: "the release",
     local: GITHUB_ONLY,
@@ -352,7 +360,9 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
   },
 
   workflow: {
-    evidence: ["workflowRuns"],
+    evidence: ["workflowRuns", "workflowChanges"],
+    evidenceNote:
+      "Runs of the evaluated commit count only when their workflow file is the same as on the trusted branch: the base branch of a pull request, the default branch for a release or deployment (a commit already on the default branch counts whatever its files). A `pull_request` run executes the pull request's own copy of the file, so a copy rewritten to `exit 0` would otherwise pass its own gate. Runs of a changed file are set aside; when they were all there is, the check **fails** saying why (merge the workflow change on its own first, or have a maintainer waive the check). Runs on a named `branch` execute that branch's file and are not compared. See docs/security.md, section 4.",
     parameterNotes: [
       "`name` matches the workflow's `name:`; `file` matches the workflow file by name (`ci.yml`) or, when it contains a `/`, by path. Given both, a run must match both.",
       "`jobs` entries match a job by its name, and also its matrix instances (`test (ubuntu, 20)`) and the jobs of a reusable workflow it calls (`deploy / push`); every instance must succeed.",
@@ -388,6 +398,17 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
               ])
             : undefined,
         expect: "pass",
+      },
+      {
+        when: "The pull request rewrote `ci.yml` (to `exit 0`), and its run of it succeeded",
+        params: { file: "ci.yml" },
+        answer: (n) =>
+          n.type === "workflowRuns"
+            ? known([wfRun()])
+            : n.type === "workflowChanges"
+              ? known({ base: "main", changed: [".github/workflows/ci.yml"] })
+              : undefined,
+        expect: "fail",
       },
       {
         when: "CI is still running",
@@ -483,8 +504,9 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
   status: {
     evidence: ["checkRuns", "statuses"],
     evidenceNote:
-      "For CI outside GitHub Actions (Buildkite, Jenkins, CircleCI...) that reports to the commit as a check run or a commit status.",
+      "For CI outside GitHub Actions (Buildkite, Jenkins, CircleCI...) that reports to the commit as a check run or a commit status. Anyone with write access can post a commit status with any context, and any GitHub App a check run with any name: pin the source with `app` (check runs) or `creator` (statuses). Unpinned, a pass says so in its summary.",
     parameterNotes: [
+      "`app` pins check runs to the GitHub App with that slug; `creator` pins commit statuses to the account (login) that posted them (`my-app[bot]` for an App's statuses). With a pin, only reports from that source count (check runs only with `app`, statuses only with `creator`); the others are ignored and the details say so. Logins and slugs compare case-insensitively. A pinned `creator` reads the full list of statuses (newest first, 300 at most), not only the newest per context.",
       "`name` is compared exactly (case-sensitive) with check run names and commit status contexts. Check runs report conclusions (`success`, `neutral`, `skipped`...), commit statuses report states (`success`, `failure`, `error`, `pending`); `conclusions` lists those that count as success.",
     ],
     scoring: [
@@ -534,6 +556,24 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
         expect: "fail",
       },
       {
+        when: "Pinned to the Buildkite app; a writer posted a success status with that name",
+        params: { name: "buildkite/pipeline", app: "buildkite" },
+        answer: (n) =>
+          n.type === "checkRuns"
+            ? known([])
+            : n.type === "statuses"
+              ? known([
+                  {
+                    context: "buildkite/pipeline",
+                    state: "success",
+                    creator: "mallory",
+                    updatedAt: daysAgo(0.01),
+                  },
+                ])
+              : undefined,
+        expect: "fail",
+      },
+      {
         when: "Nothing by that name reported on the commit",
         params: { name: "buildkite/pipeline" },
         answer: (n) => (n.type === "checkRuns" || n.type === "statuses" ? known([]) : undefined),
@@ -550,15 +590,15 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
     example: `checks:
   external-ci:
     required: true
-    status: { name: buildkite/pipeline }
+    status: { name: buildkite/pipeline, creator: "buildkite[bot]" }
   sonar:
-    status: { name: SonarCloud Code Analysis, conclusions: [success, neutral] }`,
+    status: { name: SonarCloud Code Analysis, app: sonarcloud, conclusions: [success, neutral] }`,
   },
 
   artifact: {
-    evidence: ["artifactFile"],
+    evidence: ["artifactFile", "workflowChanges"],
     evidenceNote:
-      "The artifact comes from the newest successful run of the workflow; runs in progress and failed runs do not count. While the workflow is still running and no earlier run of it succeeded, the check fails: it is never pending.",
+      "The artifact comes from the newest successful run of the workflow; runs in progress and failed runs do not count. While the workflow is still running and no earlier run of it succeeded, the check fails: it is never pending. Without `branch`, an artifact uploaded by a run of a workflow file the change rewrote (it differs from the base branch's, or for a release or deployment the default branch's) is not evidence: the check **fails** saying why, whatever the file inside says. See the `workflow` check and docs/security.md, section 4.",
     parameterNotes: [
       "`workflow` ending in `.yml` or `.yaml` is a workflow file; anything else is a workflow name.",
       "`json.path` is a dotted path: numeric segments index arrays (`results.0.passed`), others name object keys.",
@@ -1052,7 +1092,10 @@ export function runSituation(name: KindName, s: Situation): Outcome {
 
   const answers = new Map<string, Fact<unknown>>();
   for (const need of situationNeeds(name, s)) {
-    const fact = s.answer?.(need);
+    // Unless a situation says otherwise, the change did not rewrite any workflow file.
+    const fact =
+      s.answer?.(need) ??
+      (need.type === "workflowChanges" ? known({ base: "main", changed: [] }) : undefined);
     if (!fact) throw new Error(`${name} docs, "${s.when}": no answer for the need ${needKey(need)}`);
     answers.set(needKey(need), fact);
   }

@@ -231,9 +231,13 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     head: `prepare-1.4-part-${i + 1}`,
     sha: shaOf(`pr-${101 + i}-0`),
   }));
+  // The branches hold the heads' workflow files: the pull requests do not change them, so their runs count.
+  const workflows = Object.fromEntries(
+    Object.entries(files).filter(([p]) => p.startsWith(".github/workflows/")),
+  );
   const byRef: Record<string, Record<string, string>> = {
-    [DEFAULT_BRANCH]: { ".readiness.yml": policy },
-    [BASE]: { ".readiness.yml": policy },
+    [DEFAULT_BRANCH]: { ".readiness.yml": policy, ...workflows },
+    [BASE]: { ".readiness.yml": policy, ...workflows },
   };
   for (const pr of pulls) byRef[pr.sha] = files;
   gh.addRepo({

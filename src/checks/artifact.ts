@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { Need, NeedOf } from "../evidence/types.js";
-import { failed, joinAnd, link, passed, unknownResult, workflowRef } from "./common.js";
-import { ALL_CONTEXTS, defineKind } from "./types.js";
+import type { ArtifactFile, Fact, Need, NeedOf, WorkflowChanges } from "../evidence/types.js";
+import { failed, joinAnd, link, passed, shortSha, unknownResult, workflowRef } from "./common.js";
+import { ALL_CONTEXTS, defineKind, type KindResult } from "./types.js";
 
 const jsonAssertion = z
   .strictObject({
@@ -89,14 +89,51 @@ const show = (v: unknown): string => {
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 };
 
+const CHANGES: NeedOf<"workflowChanges"> = { type: "workflowChanges" };
+
+/**
+ * An artifact uploaded by a run of a workflow file the change rewrote is whatever the change wrote into it (a
+ * coverage figure, a test summary): not evidence. Unknown when the comparison could not be made.
+ */
+function notEvidence(
+  p: Params,
+  art: ArtifactFile,
+  changes: Fact<WorkflowChanges>,
+  at: string,
+): KindResult | undefined {
+  if (changes.state === "unknown")
+    return unknownResult(
+      `artifact ${p.name}: whether this change rewrote ${p.workflow} could not be read: ${changes.reason}`,
+    );
+  const ref = workflowRef(p.workflow);
+  const file =
+    art.runPath ??
+    (ref.file ? changes.value.changed.find((c) => c === ref.file || c.endsWith(`/${ref.file}`)) : undefined);
+  if (file === undefined && ref.file === undefined && changes.value.changed.length > 0)
+    return unknownResult(
+      `artifact ${p.name}: the file of the ${p.workflow} run that uploaded it is not known, and this change rewrote ${joinAnd(changes.value.changed)}`,
+    );
+  if (file === undefined || !changes.value.changed.includes(file)) return undefined;
+  const base = changes.value.base ?? "the base branch";
+  return failed(
+    `artifact ${p.name} comes from a run of ${file}, which differs from ${base}'s copy, so it is not evidence: the run on ${at} executed the changed file, which the change itself wrote`,
+    0,
+    {
+      evidence: [link(`${p.workflow} run (not counted)`, art.runUrl)],
+      fix: `Merge the change to ${file} into ${base} on its own first (then update this branch), or have a maintainer waive this check`,
+    },
+  );
+}
+
 export const artifactKind = defineKind({
   name: "artifact",
   description:
     "A workflow run produced an artifact; optionally a JSON file inside it satisfies a comparison (coverage, latency SLOs, drill results).",
   schema,
   appliesTo: ALL_CONTEXTS,
-  needs: (p): Need[] => [artifactNeed(p)],
-  evaluate: (p, { facts }) => {
+  // An artifact of a run on a named branch comes from that branch's workflow file, not the change's.
+  needs: (p): Need[] => (p.branch !== undefined ? [artifactNeed(p)] : [artifactNeed(p), CHANGES]),
+  evaluate: (p, { facts, target }) => {
     const from = `${p.name} from ${p.workflow}${p.branch !== undefined ? ` on ${p.branch}` : ""}`;
     const fact = facts.get(artifactNeed(p));
     if (fact.state === "unknown") return unknownResult(`artifact ${from} could not be read: ${fact.reason}`);
@@ -107,6 +144,10 @@ export const artifactKind = defineKind({
       });
     }
     const evidence = [link(`${p.workflow} run`, art.runUrl)];
+    if (p.branch === undefined) {
+      const forged = notEvidence(p, art, facts.get(CHANGES), shortSha(target.sha));
+      if (forged) return forged;
+    }
     const a = p.json;
     if (!a) return passed(`artifact ${from} is present`, { evidence });
 

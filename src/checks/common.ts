@@ -1,7 +1,7 @@
 import picomatch from "picomatch";
 import { RE2JS } from "re2js";
 import { z } from "zod";
-import type { Fact, Target, WorkflowRef } from "../evidence/types.js";
+import { CLOCK_SKEW_MS, type Fact, type Target, type WorkflowRef } from "../evidence/types.js";
 import type { EvidenceLink, KindResult } from "./types.js";
 
 export const severity = z.enum(["low", "medium", "high", "critical"]);
@@ -53,6 +53,11 @@ export function joinAnd(items: readonly string[], conjunction = "and"): string {
 }
 
 export const shortSha = (sha: string | undefined): string => (sha ? sha.slice(0, 7) : "this commit");
+
+export { CLOCK_SKEW_MS };
+
+/** The date lies in the future beyond the clock-skew allowance. */
+export const inFuture = (then: Date, now: Date): boolean => then.getTime() - now.getTime() > CLOCK_SKEW_MS;
 
 /** Milliseconds from `then` to `now`; a timestamp from a skewed clock in the future counts as now. */
 export function ageMs(then: Date | string, now: Date): number {

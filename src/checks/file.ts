@@ -11,6 +11,7 @@ import {
   failed,
   fileUrl,
   globList,
+  inFuture,
   joinAnd,
   link,
   type Part,
@@ -139,6 +140,14 @@ function checkPath(
     } else if (changed.value === null) {
       failures.push(`is not in any commit yet, so it has no age (limit ${plural(limit, "day")})`);
       fixes.push(`Commit ${path}`);
+    } else if (changed.value instanceof Date && inFuture(changed.value, now)) {
+      // Anyone who commits sets the date; a future one would read as "changed today" until that day comes.
+      failures.push(
+        `last changed in a commit dated ${changed.value.toISOString()}, in the future, which is not evidence of freshness (limit ${limit})`,
+      );
+      fixes.push(
+        `Commit ${path} again with a correct date (the commit touching it is dated in the future; check the committer's clock)`,
+      );
     } else if (changed.value instanceof Date) {
       const age = ageMs(changed.value, now);
       if (withinDays(age, limit)) notes.push(`last changed ${describeAge(age)} (limit ${limit})`);
@@ -157,7 +166,10 @@ function checkPath(
       }
     } else {
       const bound = changed.value.newerThan;
-      if (withinDays(ageMs(bound, now), limit)) notes.push(`changed within the last ${plural(limit, "day")}`);
+      if (inFuture(bound, now))
+        unknownReason ??= `${path} last changed at or after ${bound.toISOString()}, a date in the future, which is not evidence of freshness`;
+      else if (withinDays(ageMs(bound, now), limit))
+        notes.push(`changed within the last ${plural(limit, "day")}`);
       else
         unknownReason ??= `${path} last changed at or after ${bound.toISOString()}, which does not settle a limit of ${plural(limit, "day")}`;
     }

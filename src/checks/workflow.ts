@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Need, NeedOf, WorkflowRef, WorkflowRun } from "../evidence/types.js";
+import type { Fact, Need, NeedOf, WorkflowChanges, WorkflowRef, WorkflowRun } from "../evidence/types.js";
 import {
   ageMs,
   describeAge,
@@ -64,6 +64,8 @@ const refOf = (p: Params): WorkflowRef => ({
 });
 const labelOf = (p: Params): string => p.name ?? p.file!;
 const branchLimit = (p: Params): number => Math.max(p.streak ?? 0, MIN_BRANCH_RUNS);
+
+const CHANGES: NeedOf<"workflowChanges"> = { type: "workflowChanges" };
 
 const runsNeed = (p: Params): NeedOf<"workflowRuns"> => ({
   type: "workflowRuns",
@@ -146,13 +148,21 @@ function outcome(parts: Part[], passSummary: string, evidence: EvidenceLink[], f
   return failed(lead.reason!, credit, { ...extra, fix });
 }
 
-function onCommit(p: Params, all: WorkflowRun[], sha: string | undefined): KindResult {
+function onCommit(
+  p: Params,
+  all: WorkflowRun[],
+  sha: string | undefined,
+  changes: Fact<WorkflowChanges>,
+): KindResult {
   const label = labelOf(p);
   const at = shortSha(sha);
   // Without the evaluated commit no run can be tied to it: fail closed rather than take any commit's run.
   if (!sha)
     return unknownResult(`the evaluated commit is not known, so no run of ${label} can be tied to it`);
-  const runs = all.filter((r) => isOfWorkflow(r, p) && r.headSha === sha).sort(newestFirst);
+  const ofCommit = all.filter((r) => isOfWorkflow(r, p) && r.headSha === sha).sort(newestFirst);
+  const trust = trusted(ofCommit, changes, at);
+  if (trust.verdict) return trust.verdict;
+  const runs = trust.runs;
   if (runs.length === 0) {
     return failed(`no run of ${label} on ${at}`, 0, {
       fix: `Run the ${label} workflow on this commit (push again, or run it from the Actions tab)`,
@@ -173,6 +183,8 @@ function onCommit(p: Params, all: WorkflowRun[], sha: string | undefined): KindR
     return { state: "fail", reason: `${label} ${concluded(r.conclusion, on)}` };
   });
   parts.push(...jobParts(p, chosen, `on ${at}`));
+  // Runs of a rewritten copy were set aside above; a pass must not rest on what could not be compared.
+  if (trust.unknown) parts.push({ state: "unknown", reason: trust.unknown });
   const evidence = chosen.map((r) => runLink(label, r, byEvent ? r.event : (r.conclusion ?? r.status)));
   const jobsNote = p.jobs ? `; jobs ${joinAnd(p.jobs)} succeeded` : "";
   const eventsNote = byEvent ? ` (${[...events].join(", ")})` : "";
@@ -182,6 +194,42 @@ function onCommit(p: Params, all: WorkflowRun[], sha: string | undefined): KindR
     evidence,
     `Fix what failed and re-run the ${label} workflow`,
   );
+}
+
+const runFile = (r: WorkflowRun): string => r.path.replace(/@.*$/, "");
+
+/**
+ * The runs that are evidence: those of a workflow file the evaluated commit did not change against its
+ * trusted reference (workflow-files.ts explains which). A pull request's run executes the pull request's own
+ * copy of the file, so a copy rewritten to `exit 0` would otherwise pass its own gate. When every run is of a
+ * changed file the check fails, saying so; when the comparison could not be made, a pass becomes unknown.
+ */
+export function trusted(
+  runs: WorkflowRun[],
+  changes: Fact<WorkflowChanges>,
+  at: string,
+): { runs: WorkflowRun[]; verdict?: KindResult; unknown?: string } {
+  if (changes.state === "unknown")
+    return {
+      runs,
+      unknown: `whether this change rewrote the workflow file could not be read: ${changes.reason}`,
+    };
+  const changed = new Set(changes.value.changed);
+  const kept = runs.filter((r) => !changed.has(runFile(r)));
+  if (kept.length > 0 || runs.length === 0) return { runs: kept };
+  const files = [...new Set(runs.map(runFile))];
+  const base = changes.value.base ?? "the base branch";
+  return {
+    runs: kept,
+    verdict: failed(
+      `${joinAnd(files)} ${files.length === 1 ? "differs" : "differ"} from ${base}'s copy, so ${files.length === 1 ? "its runs" : "their runs"} on ${at} are not evidence: a run executes the changed file, which the change itself wrote`,
+      0,
+      {
+        evidence: runs.slice(0, 3).map((r) => link(`${r.name || runFile(r)} run (not counted)`, r.url)),
+        fix: `Merge the change to ${joinAnd(files)} into ${base} on its own first (then update this branch), or have a maintainer waive this check`,
+      },
+    ),
+  };
 }
 
 function onBranch(p: Params, branch: string, all: WorkflowRun[], now: Date): KindResult {
@@ -290,13 +338,14 @@ export const workflowKind = defineKind({
     "A GitHub Actions workflow succeeded: on the evaluated commit, or (with branch) in its latest runs on a branch, no older than maxAgeDays and with a streak of consecutive successes; optionally named jobs must have succeeded.",
   schema,
   appliesTo: ALL_CONTEXTS,
-  needs: (p): Need[] => [runsNeed(p)],
+  // Runs on a named branch execute that branch's own workflow file, which the evaluated change cannot touch.
+  needs: (p): Need[] => (p.branch !== undefined ? [runsNeed(p)] : [runsNeed(p), CHANGES]),
   evaluate: (p, { facts, target, now }) => {
     const runs = facts.get(runsNeed(p));
     if (runs.state === "unknown")
       return unknownResult(`runs of ${labelOf(p)} could not be read: ${runs.reason}`);
     return p.branch !== undefined
       ? onBranch(p, p.branch, runs.value, now)
-      : onCommit(p, runs.value, target.sha);
+      : onCommit(p, runs.value, target.sha, facts.get(CHANGES));
   },
 });

@@ -80,6 +80,8 @@ export interface CheckRunSummary {
 
 export interface CommitStatus {
   context: string;
+  /** Login of whoever posted it (anyone with write access can post any context). */
+  creator?: string;
   /** success | failure | error | pending */
   state: string;
   url?: string;
@@ -89,9 +91,25 @@ export interface CommitStatus {
 export interface ArtifactFile {
   runId: number;
   runUrl?: string;
+  /** The workflow file of the run that uploaded it, `.github/workflows/ci.yml`. */
+  runPath?: string;
   artifact: string;
   /** The file's text, or null when the artifact holds no such file. */
   content: string | null;
+}
+
+/**
+ * Workflow files of the evaluated commit that differ from the trusted reference's: the base branch of a pull
+ * request, the default branch for a release or deployment. A run of such a file executed what the change
+ * itself wrote, so it is not evidence about the change.
+ */
+export interface WorkflowChanges {
+  /** The branch compared with; null when there is none (a local checkout): nothing then counts as changed. */
+  base: string | null;
+  /** Repository paths (`.github/workflows/ci.yml`) present at the commit whose content differs from the base's. */
+  changed: string[];
+  /** Why nothing counts as changed although files differ (a release commit already on the default branch). */
+  note?: string;
 }
 
 export interface ReleaseAsset {
@@ -197,8 +215,11 @@ export type Need =
     }
   | { type: "workflowRuns"; workflow: WorkflowRef; branch?: string; jobs?: boolean; limit?: number }
   | { type: "checkRuns" }
-  | { type: "statuses" }
+  /** creators: every status with who posted it (a status check pinned to a creator), not only the newest. */
+  | { type: "statuses"; creators?: boolean }
   | { type: "artifactFile"; workflow: WorkflowRef; artifact: string; file: string; branch?: string }
+  /** Which workflow files the evaluated commit changed against its trusted reference (see WorkflowChanges). */
+  | { type: "workflowChanges" }
   | { type: "release" }
   | { type: "branchRules"; branch: string }
   | { type: "alerts"; source: AlertSource }
@@ -221,6 +242,7 @@ export interface Answers {
   statuses: CommitStatus[];
   /** null when no completed run of the workflow has that artifact. */
   artifactFile: ArtifactFile | null;
+  workflowChanges: WorkflowChanges;
   release: Release | null;
   branchRules: BranchRules;
   /** Open alerts only. */
@@ -241,6 +263,13 @@ export type NeedOf<T extends NeedType> = Extract<Need, { type: T }>;
 export type AnswerOf<N extends Need> = Answers[N["type"]];
 
 export const MAX_CONTENT_BYTES = 1024 * 1024;
+
+/**
+ * How far past now a commit date may lie and still count as now: clocks of machines that commit differ by
+ * seconds, rarely minutes. Beyond it a date (which a committer sets to anything) is in the future, and a
+ * future date is never evidence of freshness: it would read "changed today" until that day came.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** Stable identity of a need: same key, same answer. */
 export function needKey(need: Need): string {

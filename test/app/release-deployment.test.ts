@@ -301,6 +301,8 @@ describe("deployment_protection_rule.requested", () => {
     tree(h.api, REPO, DEPLOY_SHA, ["README.md", "CHANGELOG.md"]);
     h.api.get(`/repos/${REPO}/commits/${DEPLOY_SHA}/pulls`).query(true).times(2).reply(200, []);
     h.api.get(`/repos/${REPO}/actions/runs`).query(true).reply(200, run("in_progress", null));
+    // The default branch's workflow files, which the deployed commit's are compared with (neither has any).
+    h.api.get(`/repos/${REPO}/contents/.github%2Fworkflows`).query(true).times(2).reply(200, []);
     const answers = gateAnswers(h);
 
     await h.deliver("deployment_protection_rule", gateRequest());

@@ -15,10 +15,36 @@ const p95 = (cmp: Record<string, unknown>) => ({
   json: { file: "summary.json", path: "metrics.p95_ms", ...cmp },
 });
 
+describe("artifact: from a run of a workflow file the change rewrote", () => {
+  it("is not evidence: fails saying why, whatever the JSON says", () => {
+    const w = { ...world(), changedWorkflows: [".github/workflows/load.yml"] };
+    const r = check(artifactKind, p95({ below: 250 }), w);
+    expect(r.status).toBe("fail");
+    expect(r.summary).toContain(
+      "comes from a run of .github/workflows/load.yml, which differs from main's copy, so it is not evidence",
+    );
+    expect(r.fix).toContain("Merge the change to .github/workflows/load.yml into main");
+  });
+
+  it("counts when another workflow file changed; unknown when the comparison could not be read", () => {
+    expect(
+      check(artifactKind, p95({ below: 250 }), { ...world(), changedWorkflows: [".github/workflows/ci.yml"] })
+        .status,
+    ).toBe("pass");
+    const r = check(artifactKind, p95({ below: 250 }), {
+      ...world(),
+      unknown: { workflowChanges: "timed out" },
+    });
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toContain("whether this change rewrote load.yml could not be read: timed out");
+  });
+});
+
 describe("artifact", () => {
   it("asks for the artifact's file from the workflow", () => {
     expect(check(artifactKind, p95({ below: 250 }), world()).asked).toEqual([
       { type: "artifactFile", workflow: { file: "load.yml" }, artifact: "k6-summary", file: "summary.json" },
+      { type: "workflowChanges" },
     ]);
     expect(check(artifactKind, { workflow: "Load test", name: "report", branch: "main" }).asked).toEqual([
       { type: "artifactFile", workflow: { name: "Load test" }, artifact: "report", file: "", branch: "main" },

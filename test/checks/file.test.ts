@@ -250,6 +250,19 @@ describe("file: maxAgeDays", () => {
     expect(late.summary).toContain("more than 30 days ago");
   });
 
+  it("a commit dated in the future is not evidence of freshness (beyond 5 minutes of clock skew)", () => {
+    const future = check(fileKind, { path: "docs/runbook.md", maxAgeDays: 30 }, world(-365));
+    expect(future.status).toBe("fail");
+    expect(future.summary).toContain("in the future, which is not evidence of freshness");
+    expect(future.fix).toContain("correct date");
+    // Four minutes ahead is a committer's clock running fast: today.
+    const skewed = check(fileKind, { path: "docs/runbook.md", maxAgeDays: 30 }, world(-4 / 1440));
+    expect(skewed.status).toBe("pass");
+    expect(check(fileKind, { path: "docs/runbook.md", maxAgeDays: 30 }, world(-6 / 1440)).status).toBe(
+      "fail",
+    );
+  });
+
   it("fails a file that was never committed", () => {
     const r = check(fileKind, { path: "docs/runbook.md", maxAgeDays: 30 }, { files: ["docs/runbook.md"] });
     expect(r.status).toBe("fail");
@@ -281,6 +294,12 @@ describe("file: maxAgeDays settled by a bound (a provider that examined the wind
     const r = run({ newerThan: new Date(daysAgo(29.5)) });
     expect(r.status).toBe("pass");
     expect(r.summary).toBe("docs/runbook.md present, changed within the last 30 days");
+  });
+
+  it("a bound in the future settles nothing: unknown, saying why", () => {
+    const r = run({ newerThan: new Date(daysAgo(-30)) });
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toContain("a date in the future, which is not evidence of freshness");
   });
 
   it("a bound on the wrong side of the limit settles nothing: unknown, with the reason", () => {

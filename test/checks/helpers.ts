@@ -76,6 +76,8 @@ export interface World {
   checkRuns?: CheckRunSummary[];
   statuses?: CommitStatus[];
   artifacts?: WorldArtifact[];
+  /** Workflow files the evaluated commit changed against its base (the workflowChanges need). */
+  changedWorkflows?: string[];
   release?: Release | null;
   branchRules?: BranchRules[];
   alerts?: Alert[];
@@ -157,11 +159,17 @@ export function answer(need: Need, world: World, target: Target): Fact<unknown> 
       if (!a) return known(null);
       return known({
         runId: a.runId ?? 77,
+        runPath: a.workflow.endsWith(".yml") ? `.github/workflows/${a.workflow}` : ".github/workflows/ci.yml",
         runUrl: a.runUrl ?? `https://github.com/acme/shop/actions/runs/${a.runId ?? 77}`,
         artifact: a.name,
         content: need.file === "" ? null : (a.files?.[need.file] ?? null),
       });
     }
+    case "workflowChanges":
+      return known({
+        base: target.context === "local" ? null : (target.pullRequest?.baseRef ?? "main"),
+        changed: world.changedWorkflows ?? [],
+      });
     case "release":
       return known(world.release ?? null);
     case "branchRules":

@@ -19,6 +19,47 @@ const status = (over: Partial<CommitStatus> = {}): CommitStatus => ({
   ...over,
 });
 
+describe("status: pinned to its source", () => {
+  it("pinned to an app: a status anyone posted under the name is ignored, and the report says so", () => {
+    const forged = status({ creator: "mallory", updatedAt: daysAgo(0.01) });
+    const r = check(statusKind, { name: "buildkite/shop", app: "buildkite" }, { statuses: [forged] });
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe(
+      "no check runs from app buildkite named buildkite/shop on abc1234; only from other sources, which do not count",
+    );
+    expect(r.details).toEqual(["ignored a buildkite/shop report from other sources (status from mallory)"]);
+    // The pinned app's own check run decides, even when a later forged one says otherwise.
+    const ok = check(
+      statusKind,
+      { name: "buildkite/shop", app: "buildkite" },
+      {
+        checkRuns: [
+          checkRun({ app: "buildkite" }),
+          checkRun({ app: "evil-app", conclusion: "failure", completedAt: daysAgo(0.01) }),
+        ],
+        statuses: [forged],
+      },
+    );
+    expect(ok.status).toBe("pass");
+    expect(ok.summary).toBe("buildkite/shop succeeded on abc1234");
+  });
+
+  it("pinned to a creator: only that account's statuses count, read from the full list", () => {
+    const mine = status({ creator: "ci-bot", state: "failure", updatedAt: daysAgo(0.2) });
+    const forged = status({ creator: "mallory", updatedAt: daysAgo(0.01) });
+    const r = check(statusKind, { name: "buildkite/shop", creator: "CI-Bot" }, { statuses: [forged, mine] });
+    expect(r.asked).toEqual([{ type: "checkRuns" }, { type: "statuses", creators: true }]);
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe("buildkite/shop did not succeed on abc1234 (state: failure)");
+  });
+
+  it("unpinned: a pass says anyone with write access can post it", () => {
+    const r = check(statusKind, { name: "buildkite/shop" }, { statuses: [status({ creator: "mallory" })] });
+    expect(r.status).toBe("pass");
+    expect(r.summary).toContain("unpinned: anyone with write access can post a status named buildkite/shop");
+  });
+});
+
 describe("status", () => {
   it("asks for check runs and commit statuses", () => {
     expect(check(statusKind, { name: "buildkite/shop" }).asked).toEqual([
@@ -30,7 +71,9 @@ describe("status", () => {
   it("passes on a successful check run, linking it", () => {
     const r = check(statusKind, { name: "buildkite/shop" }, { checkRuns: [checkRun()] });
     expect(r.status).toBe("pass");
-    expect(r.summary).toBe("buildkite/shop succeeded on abc1234");
+    expect(r.summary).toBe(
+      "buildkite/shop succeeded on abc1234 (unpinned: anyone with write access can post a status named buildkite/shop; pin its source with app: or creator:)",
+    );
     expect(r.evidence?.[0]?.url).toBe("https://buildkite.com/acme/shop/builds/1");
   });
 

@@ -2,6 +2,69 @@ import { describe, expect, it } from "vitest";
 import { workflowKind } from "../../src/checks/workflow.js";
 import { check, daysAgo, evaluateWorld, prTarget, run } from "./helpers.js";
 
+describe("workflow: runs of a workflow file the change rewrote are not evidence", () => {
+  it("fails when the pull request changed the workflow file, saying why and what to do", () => {
+    const r = check(
+      workflowKind,
+      { file: "ci.yml" },
+      { runs: [run()], changedWorkflows: [".github/workflows/ci.yml"] },
+    );
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe(
+      ".github/workflows/ci.yml differs from main's copy, so its runs on abc1234 are not evidence: a run executes the changed file, which the change itself wrote",
+    );
+    expect(r.fix).toContain("Merge the change to .github/workflows/ci.yml into main on its own first");
+    // By name too: the run's file decides, whatever the workflow is called.
+    expect(
+      check(workflowKind, { name: "CI" }, { runs: [run()], changedWorkflows: [".github/workflows/ci.yml"] })
+        .status,
+    ).toBe("fail");
+  });
+
+  it("a run of an unchanged file still counts when the change added another file with the same name", () => {
+    const runs = [run(), run({ path: ".github/workflows/evil.yml" })];
+    const r = check(workflowKind, { name: "CI" }, { runs, changedWorkflows: [".github/workflows/evil.yml"] });
+    expect(r.status).toBe("pass");
+    const failing = [run({ conclusion: "failure" }), run({ path: ".github/workflows/evil.yml" })];
+    expect(
+      check(workflowKind, { name: "CI" }, { runs: failing, changedWorkflows: [".github/workflows/evil.yml"] })
+        .status,
+    ).toBe("fail");
+  });
+
+  it("other workflow files changing do not matter", () => {
+    const r = check(
+      workflowKind,
+      { file: "ci.yml" },
+      { runs: [run()], changedWorkflows: [".github/workflows/release.yml"] },
+    );
+    expect(r.status).toBe("pass");
+  });
+
+  it("when the comparison could not be read, a pass is unknown; a failure still fails", () => {
+    const unknownChanges = { unknown: { workflowChanges: "GitHub answered 503" } };
+    const r = check(workflowKind, { file: "ci.yml" }, { runs: [run()], ...unknownChanges });
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toContain(
+      "whether this change rewrote the workflow file could not be read: GitHub answered 503",
+    );
+    expect(
+      check(workflowKind, { file: "ci.yml" }, { runs: [run({ conclusion: "failure" })], ...unknownChanges })
+        .status,
+    ).toBe("fail");
+  });
+
+  it("runs on a named branch run that branch's file: nothing to compare", () => {
+    const r = check(
+      workflowKind,
+      { file: "ci.yml", branch: "main" },
+      { runs: [run({ branch: "main" })], changedWorkflows: [".github/workflows/ci.yml"] },
+    );
+    expect(r.asked.map((n) => n.type)).toEqual(["workflowRuns"]);
+    expect(r.status).toBe("pass");
+  });
+});
+
 describe("workflow on the evaluated commit", () => {
   it("passes when the latest run succeeded, and links to it", () => {
     const ci = run({ id: 1 });
@@ -114,7 +177,10 @@ describe("workflow jobs", () => {
   it("asks for jobs and passes when every named job succeeded, matrix jobs included", () => {
     const runs = [run({ jobs: [job("build"), job("test (ubuntu, 20)"), job("test (windows, 20)")] })];
     const r = check(workflowKind, { name: "CI", jobs: ["build", "test"] }, { runs });
-    expect(r.asked).toEqual([{ type: "workflowRuns", workflow: { name: "CI" }, jobs: true }]);
+    expect(r.asked).toEqual([
+      { type: "workflowRuns", workflow: { name: "CI" }, jobs: true },
+      { type: "workflowChanges" },
+    ]);
     expect(r.status).toBe("pass");
   });
 

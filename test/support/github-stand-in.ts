@@ -447,8 +447,26 @@ export class GitHubStandIn {
     this.route("GET", "/repos/:owner/:repo/contents/*path", (req) => {
       const repo = repoOf(req);
       if (!repo) return notFound();
-      const text = this.filesAt(repo, req.query.get("ref"))?.[req.params.path ?? ""];
-      if (text === undefined) return notFound();
+      const files = this.filesAt(repo, req.query.get("ref"));
+      const path = req.params.path ?? "";
+      const text = files?.[path];
+      if (text === undefined) {
+        // A directory: its files (GitHub lists subdirectories too; no caller here needs them).
+        const inside = Object.entries(files ?? {}).filter(
+          ([p]) => p.startsWith(`${path}/`) && !p.slice(path.length + 1).includes("/"),
+        );
+        if (inside.length === 0) return notFound();
+        return json(
+          200,
+          inside.map(([p, t]) => ({
+            type: "file",
+            name: p.slice(path.length + 1),
+            path: p,
+            sha: blobSha(t),
+            size: Buffer.byteLength(t),
+          })),
+        );
+      }
       if (String(req.headers.accept ?? "").includes("raw")) return { status: 200, body: text };
       return json(200, {
         type: "file",

@@ -369,6 +369,31 @@ function handler(w: World): (pathWithQuery: string) => unknown {
       const ref = q.get("ref");
       return ref === BASE_REF || (ref && indexOf(ref) >= 0) ? w.policy : undefined;
     }
+    if (rest === "contents/.github%2Fworkflows") {
+      // The base branch holds the workflow files the head has (the pull request does not change them).
+      const ref = q.get("ref");
+      const at = ref === BASE_REF ? COMMITS - 1 : indexOf(ref ?? "");
+      if (at < 0) return undefined;
+      return [...filesAt(m, at)]
+        .filter(([p]) => /^\.github\/workflows\/[^/]+$/.test(p))
+        .map(([path, text]) => {
+          const self = `${API}${REPO_PATH}/contents/${path}?ref=${ref}`;
+          const git = `${API}${REPO_PATH}/git/blobs/${gitBlobSha(text)}`;
+          const html = `https://github.com/${OWNER}/${REPO}/blob/${ref}/${path}`;
+          return {
+            type: "file",
+            size: Buffer.byteLength(text),
+            name: path.slice(path.lastIndexOf("/") + 1),
+            path,
+            sha: gitBlobSha(text),
+            url: self,
+            git_url: git,
+            html_url: html,
+            download_url: null,
+            _links: { self, git, html },
+          };
+        });
+    }
     const [, treeSha] = match(/^git\/trees\/([0-9a-f]{40})$/);
     if (treeSha) {
       const head = indexOf(treeSha);

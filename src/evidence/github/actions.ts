@@ -244,7 +244,12 @@ export class Actions {
       artifact = (listed.data.artifacts ?? []).find((a) => a.name === need.artifact) ?? null;
     }
     if (!artifact) return known(null);
-    const base: ArtifactFile = { runId: run.id, artifact: need.artifact, content: null };
+    const base: ArtifactFile = {
+      runId: run.id,
+      runPath: workflowPath(run.path ?? ""),
+      artifact: need.artifact,
+      content: null,
+    };
     if (run.html_url) base.runUrl = run.html_url;
     if (need.file === "") return known(base);
 

@@ -24,6 +24,8 @@
 //    The cutoff is the provider's clock minus the limit minus 10 minutes, rounded down to the hour: the URLs
 //    stay the same for an hour, so the ETag cache answers a re-evaluation, and the margin keeps "older than"
 //    settled when the engine's clock (read before the evidence) is a little behind the provider's.
+//    A commit of the range dated in the future (beyond CLOCK_SKEW_MS) gives no bound either: its paths are
+//    looked up exactly, and the file check refuses the future date (it would otherwise read "fresh" forever).
 //    Limits: GitHub lists a compare's commits in chronological order, and only the first page (the oldest
 //    100) is checked for commits before the window. A path changed and changed back inside the window does
 //    not differ, so it reads as stale: that errs towards "stale", never towards "fresh".
@@ -40,7 +42,7 @@
 //   not change keeps X's answer (a date, or a bound that still settles its limit now), only changed paths
 //   are asked again. If a file changed and was changed back within X..Y, the compare does not list it and
 //   the older answer is kept: that errs towards "stale", never towards "fresh".
-import { type ChangeBound, type Fact, known, unknown } from "../types.js";
+import { type ChangeBound, CLOCK_SKEW_MS, type Fact, known, unknown } from "../types.js";
 import { explain, PERMISSIONS } from "./failure.js";
 import { at, type RepoScope } from "./scope.js";
 
@@ -216,7 +218,7 @@ export class LastChanged {
     const now = this.s.now().getTime();
     return "olderThan" in answer
       ? now - answer.olderThan.getTime() > window
-      : now - answer.newerThan.getTime() <= window;
+      : now - answer.newerThan.getTime() <= window && answer.newerThan.getTime() - now <= CLOCK_SKEW_MS;
   }
 
   /** Needs whose answer carries over from the remembered commit, with that answer. */
@@ -342,7 +344,10 @@ export class LastChanged {
     const dates = (reply.data.commits ?? []).map(dateOf);
     let oldest = Number.POSITIVE_INFINITY;
     for (const d of dates) oldest = Math.min(oldest, d ? d.getTime() : Number.NEGATIVE_INFINITY);
-    const inside = dates.length > 0 && now - oldest <= within * DAY_MS;
+    // A commit dated in the future (dates are the committer's to set) says nothing about when the range's
+    // changes were made: its paths are then looked up one by one, and the check sees the future date.
+    const future = dates.some((d) => d !== null && d.getTime() - now > CLOCK_SKEW_MS);
+    const inside = dates.length > 0 && !future && now - oldest <= within * DAY_MS;
     const bounds = { ok: true as const, base, ...(inside ? { newerThan: new Date(oldest) } : {}) };
     const files = reply.data.files ?? [];
     const inDiff = new Set<string>();

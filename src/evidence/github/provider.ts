@@ -11,6 +11,8 @@
 //                    on a branch: 1 per workflow (+1 once to map a workflow name to its id)
 //   artifactFile     shares the runs listing, +1 artifact listing shared by all artifacts of the commit,
 //                    +1 download (only for JSON assertions; the ETag cache keeps it: artifacts never change)
+//   workflowChanges  1   the base branch's workflow directory (the commit's side comes from the tree, else
+//                        1 more); a release or deployment whose files differ: +1 compare (workflow-files.ts)
 //   checkRuns, statuses  1 each
 //   release          1 (tag or id); a deployment's release: at most 4
 //   branchRules      2   (rulesets + branch summary for classic protection), concurrently
@@ -46,6 +48,7 @@ import {
   fetchStatuses,
 } from "./repository.js";
 import { DEFAULT_LIMITS, type GitHubEvidenceLimits, type RepoScope } from "./scope.js";
+import { fetchWorkflowChanges } from "./workflow-files.js";
 
 export type { GitHubEvidenceLimits } from "./scope.js";
 export { DEFAULT_LIMITS } from "./scope.js";
@@ -158,9 +161,11 @@ export class GitHubEvidence implements EvidenceProvider {
       case "checkRuns":
         return fetchCheckRuns(s);
       case "statuses":
-        return fetchStatuses(s);
+        return fetchStatuses(s, need.creators === true);
       case "artifactFile":
         return this.actions.artifactFile(need);
+      case "workflowChanges":
+        return fetchWorkflowChanges(s, target, this.tree);
       case "release":
         return fetchRelease(s, target);
       case "branchRules":

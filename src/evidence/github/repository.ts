@@ -40,20 +40,39 @@ export async function fetchCheckRuns(s: RepoScope): Promise<Fact<CheckRunSummary
   );
 }
 
-export async function fetchStatuses(s: RepoScope): Promise<Fact<CommitStatus[]>> {
-  type Raw = { context: string; state: string; target_url?: string | null; updated_at?: string };
-  const paged = await s.reader.pages<Raw>(
-    "GET /repos/{owner}/{repo}/commits/{ref}/status",
-    { ...at(s), ref: s.sha, per_page: 100 },
-    s.limits.listPages,
-    (d) => (d as { statuses?: Raw[] }).statuses ?? [],
-  );
+/**
+ * The commit's statuses. The combined status (one request) shows only the newest per context and not who
+ * posted it; `creators` reads the full list instead (newest first, with each creator), which a status check
+ * pinned to a creator needs: otherwise anyone's later status of that context would hide the pinned one.
+ */
+export async function fetchStatuses(s: RepoScope, creators = false): Promise<Fact<CommitStatus[]>> {
+  type Raw = {
+    context: string;
+    state: string;
+    target_url?: string | null;
+    updated_at?: string;
+    creator?: { login?: string } | null;
+  };
+  const paged = creators
+    ? await s.reader.pages<Raw>(
+        "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
+        { ...at(s), ref: s.sha, per_page: 100 },
+        s.limits.listPages,
+        (d) => (Array.isArray(d) ? (d as Raw[]) : []),
+      )
+    : await s.reader.pages<Raw>(
+        "GET /repos/{owner}/{repo}/commits/{ref}/status",
+        { ...at(s), ref: s.sha, per_page: 100 },
+        s.limits.listPages,
+        (d) => (d as { statuses?: Raw[] }).statuses ?? [],
+      );
   if (!paged.ok) return unknown(explain(paged.failure, "commit statuses", PERMISSIONS.statuses));
   return known(
     paged.items.map((r) => {
       const status: CommitStatus = { context: r.context, state: r.state };
       if (r.target_url) status.url = r.target_url;
       if (r.updated_at) status.updatedAt = r.updated_at;
+      if (r.creator?.login) status.creator = r.creator.login;
       return status;
     }),
   );

@@ -14,6 +14,7 @@ import {
   needKey,
   type Target,
   unknown,
+  type WorkflowChanges,
 } from "../types.js";
 import { type GitFailure, type GitTrace, git, gitFailure } from "./git.js";
 import { lastChanges } from "./history.js";
@@ -76,10 +77,10 @@ export class LocalEvidence implements EvidenceProvider {
     void this.files();
   }
 
-  async collect(needs: Need[], _target: Target): Promise<Map<string, Fact<unknown>>> {
+  async collect(needs: Need[], target: Target): Promise<Map<string, Fact<unknown>>> {
     const out = new Map<string, Fact<unknown>>();
     try {
-      await this.answer(needs, out);
+      await this.answer(needs, out, target);
     } catch (e) {
       // A bug here must cost credit, not the run.
       const reason = `the local checkout could not be read: ${e instanceof Error ? e.message : String(e)}`;
@@ -88,10 +89,11 @@ export class LocalEvidence implements EvidenceProvider {
     return out;
   }
 
-  private async answer(needs: Need[], out: Map<string, Fact<unknown>>): Promise<void> {
+  private async answer(needs: Need[], out: Map<string, Fact<unknown>>, target: Target): Promise<void> {
     const contents: string[] = [];
     const ages: string[] = [];
     const windowed: NeedOf<"lastChanged">[] = [];
+    const jobs: Promise<void>[] = [];
     let files = false;
     for (const need of needs) {
       switch (need.type) {
@@ -106,11 +108,17 @@ export class LocalEvidence implements EvidenceProvider {
           // History on disk answers exactly; a need with `within` gets the same exact date.
           if (need.within !== undefined) windowed.push(need);
           break;
+        case "workflowChanges":
+          jobs.push(
+            this.workflowChanges(target).then((f) => {
+              out.set(needKey(need), f);
+            }),
+          );
+          break;
         default:
           out.set(needKey(need), unknown(githubOnlyReason(need)));
       }
     }
-    const jobs: Promise<void>[] = [];
     if (files) {
       jobs.push(
         this.files().then((l) => {
@@ -127,6 +135,47 @@ export class LocalEvidence implements EvidenceProvider {
       if (fact) out.set(needKey(need), fact);
       if (!needs.some((n) => needKey(n) === exact)) out.delete(exact);
     }
+  }
+
+  /**
+   * Workflow files changed against the pull request's base branch, by `git diff` with the base as this
+   * checkout knows it (origin's first). Without a pull request there is nothing to compare with: a local
+   * evaluation is the author's own view, not a gate, so nothing counts as changed.
+   */
+  private async workflowChanges(target: Target): Promise<Fact<WorkflowChanges>> {
+    const base = target.pullRequest?.baseRef;
+    if (base === undefined) return known({ base: null, changed: [] });
+    const root = await this.rootDir();
+    if (root === null) return unknown(`${this.dir} does not exist`);
+    if (this.useGit) {
+      for (const ref of [`refs/remotes/origin/${base}`, `refs/heads/${base}`]) {
+        const run = await git(
+          root,
+          [
+            "diff",
+            "-z",
+            "--name-only",
+            "--no-renames",
+            "--diff-filter=d",
+            ref,
+            "HEAD",
+            "--",
+            ":/.github/workflows",
+          ],
+          { trace: this.trace },
+        );
+        if (run.code !== 0) continue;
+        const changed = run.stdout
+          .toString("utf8")
+          .split("\0")
+          .filter((p) => /^\.github\/workflows\/[^/]+$/.test(p))
+          .sort();
+        return known({ base, changed });
+      }
+    }
+    return unknown(
+      `the base branch ${base} is not in this checkout, so its workflow files cannot be compared (git fetch origin ${base})`,
+    );
   }
 
   /** realpath of the directory, or null when it does not exist. */

@@ -9,6 +9,7 @@ import { parsePolicy } from "../../../src/policy/load.js";
 import { fakeGitHub } from "./fake-github.js";
 import {
   blobSha,
+  dirListing,
   makeOctokit,
   OWNER,
   pullRequest,
@@ -62,6 +63,8 @@ test("a policy evaluated end to end through GitHubEvidence", async () => {
   gh.set(`${REPO_PATH}/actions/runs/5/artifacts?name=coverage`, {
     artifacts: [{ id: 8, name: "coverage", size_in_bytes: 500, expired: false }],
   });
+  // The base branch's workflow files: ci.yml is the same blob as the head's, so its runs count.
+  gh.set(`${REPO_PATH}/contents/.github%2Fworkflows?ref=main`, dirListing([".github/workflows/ci.yml"]));
   gh.set(`${REPO_PATH}/commits/${SHA}/check-runs?per_page=100`, { check_runs: [] });
   gh.set(`${REPO_PATH}/commits/${SHA}/status?per_page=100`, {
     statuses: [{ context: "jenkins", state: "success" }],

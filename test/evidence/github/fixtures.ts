@@ -115,6 +115,28 @@ export function tree(paths: Record<string, number>, truncated = false) {
 }
 
 /** A stable fake blob SHA per path. */
+/** A `contents/{dir}` listing of files, with the blob SHAs `tree` gives them (the same content). */
+export function dirListing(paths: string[], sha: (path: string) => string = blobSha) {
+  return paths.map((path) => {
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const url = `${API}${REPO_PATH}/contents/${path}?ref=main`;
+    const html = `https://github.com/${OWNER}/${REPO}/blob/main/${path}`;
+    const git = `${API}${REPO_PATH}/git/blobs/${sha(path)}`;
+    return {
+      type: "file",
+      size: 300,
+      name,
+      path,
+      sha: sha(path),
+      url,
+      git_url: git,
+      html_url: html,
+      download_url: `https://raw.githubusercontent.com/${OWNER}/${REPO}/main/${path}`,
+      _links: { self: url, git, html },
+    };
+  });
+}
+
 export function blobSha(path: string): string {
   let h = 0x811c9dc5;
   for (const c of path) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;

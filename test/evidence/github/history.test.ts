@@ -311,3 +311,37 @@ describe("needs with `within` (freshness limits): two requests per window, whate
     }
   });
 });
+
+describe("a freshness window holding a commit dated in the future", () => {
+  test("gives no 'changed within' bound: the changed paths are looked up and their future date reaches the check", async () => {
+    const now = new Date("2026-11-20T12:00:00Z");
+    const base = "2222222222222222222222222222222222222222";
+    const future = "2027-11-20T00:00:00Z";
+    const { api, rec } = github();
+    api
+      .get(`${REPO_PATH}/commits`)
+      .query({ sha: SHA, until: "2026-10-21T11:00:00.000Z", per_page: "1" })
+      .reply(200, [commitItem("2026-10-01T00:00:00Z", base)]);
+    api
+      .get(`${REPO_PATH}/compare/${base}...${SHA}`)
+      .query({ per_page: "100" })
+      .reply(200, {
+        status: "ahead",
+        total_commits: 1,
+        commits: [commitItem(future, SHA)],
+        files: [{ filename: "docs/a.md", status: "modified" }],
+      });
+    api
+      .get(`${REPO_PATH}/commits`)
+      .query({ sha: SHA, path: "docs/a.md", per_page: "1" })
+      .reply(200, [commitItem(future, SHA)]);
+    const within = paths.map((path): Need => ({ type: "lastChanged", path, within: 30 }));
+    const facts = await collectAll(makeProvider({ now: () => now }), within);
+    expect(facts).toEqual([
+      { state: "ok", value: new Date(future) },
+      { state: "ok", value: { olderThan: new Date("2026-10-01T00:00:00Z") } },
+      { state: "ok", value: { olderThan: new Date("2026-10-01T00:00:00Z") } },
+    ]);
+    expectDone(api, rec);
+  });
+});

@@ -478,6 +478,7 @@ describe("artifactFile", () => {
     expect(ok(fact)).toEqual({
       runId: 50,
       runUrl: "https://github.com/acme/shop/actions/runs/50",
+      runPath: ".github/workflows/load.yml",
       artifact: "k6-summary",
       content: null,
     });
