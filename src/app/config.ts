@@ -29,6 +29,8 @@ export interface Settings {
   drainTimeoutMs: number;
   /** Bound on one GitHub request, retries included: a hung connection must not hold a queue slot. */
   githubTimeoutMs: number;
+  /** Webhook body bytes held across all deliveries at once (WEBHOOK_MAX_INFLIGHT_MB); past it, 503. */
+  webhookMaxInflightBytes: number;
 }
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; message: string };
@@ -176,6 +178,7 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
     queueMaxQueued: positiveInt(env, "QUEUE_MAX", 500, problems, 100_000),
     drainTimeoutMs: positiveInt(env, "DRAIN_TIMEOUT_SECONDS", 25, problems, 3600) * 1000,
     githubTimeoutMs: positiveInt(env, "GITHUB_TIMEOUT_MS", 30_000, problems, 600_000),
+    webhookMaxInflightBytes: positiveInt(env, "WEBHOOK_MAX_INFLIGHT_MB", 64, problems, 4096) * 1024 * 1024,
   };
   if (problems.length > 0) return { ok: false, message: `cannot start: ${problems.join("; ")}` };
   return { ok: true, settings };
