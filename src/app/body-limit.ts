@@ -11,6 +11,7 @@
 // - a verified body already accepted under another delivery id is a replay: answered 200, not processed.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { RecentIds } from "./queue.js";
 
 /** GitHub's cap on webhook payloads is 25 MB; 25 MiB holds it however a megabyte is counted. */
@@ -79,24 +80,33 @@ export function webhookIntake(options: IntakeOptions, inner: NodeMiddleware): No
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > max)
       return refuse(413, `Webhook payloads larger than ${max} bytes are not accepted`);
-    if (Number.isFinite(declared) && inflight + declared > cap)
-      return refuse(503, "Too many webhook bytes in flight; try again later");
-
     let held = 0;
+    // Bytes count against the cap from the moment they are announced (Content-Length) or arrive.
+    const reserve = (n: number): boolean => {
+      if (inflight + n > cap) return false;
+      inflight += n;
+      held += n;
+      return true;
+    };
     const release = () => {
       inflight -= held;
       held = 0;
     };
+    if (Number.isFinite(declared) && !reserve(declared))
+      return refuse(503, "Too many webhook bytes in flight; try again later");
+
     const hmac = createHmac("sha256", options.secret);
-    const read = await new Promise<{ body: Buffer } | { status: number; reason: string }>((resolve) => {
+    type Read = { chunks: Buffer[] } | { status: number; reason: string };
+    const read = await new Promise<Read>((resolve) => {
       const chunks: Buffer[] = [];
+      let received = 0;
       let done = false;
-      const finish = (r: { body: Buffer } | { status: number; reason: string }) => {
+      const finish = (r: Read) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         req.off("data", onData);
-        if (!("body" in r)) chunks.length = 0;
+        if (!("chunks" in r)) chunks.length = 0;
         resolve(r);
       };
       const timer = setTimeout(
@@ -104,27 +114,26 @@ export function webhookIntake(options: IntakeOptions, inner: NodeMiddleware): No
         timeoutMs,
       );
       const onData = (chunk: Buffer) => {
-        if (held + chunk.length > max)
+        received += chunk.length;
+        if (received > max)
           return finish({
             status: 413,
             reason: `Webhook payloads larger than ${max} bytes are not accepted`,
           });
-        if (inflight + chunk.length > cap)
+        if (received > held && !reserve(received - held))
           return finish({ status: 503, reason: "Too many webhook bytes in flight; try again later" });
-        held += chunk.length;
-        inflight += chunk.length;
         hmac.update(chunk);
         chunks.push(chunk);
       };
       req.on("data", onData);
-      req.once("end", () => finish({ body: Buffer.concat(chunks) }));
+      req.once("end", () => finish({ chunks }));
       req.once("error", () => finish({ status: 400, reason: "The request failed while its body was read" }));
       req.once("close", () => {
         if (!req.complete) finish({ status: 400, reason: "The request was closed before its body arrived" });
       });
     });
     try {
-      if (!("body" in read)) {
+      if (!("chunks" in read)) {
         if (req.destroyed) return true;
         return refuse(read.status, read.reason);
       }
@@ -132,6 +141,8 @@ export function webhookIntake(options: IntakeOptions, inner: NodeMiddleware): No
       const expected = hmac.digest();
       if (!timingSafeEqual(expected, Buffer.from(signature, "hex")))
         return refuse(400, "signature does not match event payload and secret");
+      const body = Buffer.concat(read.chunks);
+      read.chunks.length = 0;
 
       const seen = options.seenSignatures;
       if (seen && (seen.has(signature) || pending.has(signature))) {
@@ -141,7 +152,7 @@ export function webhookIntake(options: IntakeOptions, inner: NodeMiddleware): No
       pending.add(signature);
       try {
         // As @octokit/webhooks would decode the stream (UTF-8, not fatal), so signatures verify the same.
-        (req as IncomingMessage & { body?: string }).body = new TextDecoder("utf-8").decode(read.body);
+        (req as IncomingMessage & { body?: string }).body = new TextDecoder("utf-8").decode(body);
         const handled = await inner(req, res, next);
         // Only a delivery the App took counts: one refused (503 queue full) may come again.
         if (res.statusCode < 300) seen?.add(signature);
@@ -160,15 +171,35 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** How long a refused connection keeps reading (and dropping) what the client still sends. */
+const LINGER_MS = 2_000;
+
 function answer(res: ServerResponse, status: number, payload: unknown): true {
   const body = JSON.stringify(payload);
-  // A refused body is not read: the connection is closed once the answer is out.
+  const refused = status >= 300;
+  if (refused) linger(res);
   res
     .writeHead(status, {
       "content-type": "application/json",
       "content-length": String(Buffer.byteLength(body)),
-      ...(status >= 300 ? { connection: "close" } : {}),
+      ...(refused ? { connection: "close" } : {}),
     })
     .end(body);
   return true;
+}
+
+/**
+ * A refused body is not read, and the connection is closed after the answer. Closed at once, the client's
+ * unread bytes make the kernel send a reset that can destroy the answer before the client reads it (GitHub's
+ * delivery log would show no status). So, as web servers do: half-close after the answer, drop whatever
+ * still arrives (nothing is kept), and close for good after LINGER_MS.
+ */
+function linger(res: ServerResponse): void {
+  const socket = res.socket as (Socket & { destroySoon?: () => void }) | null;
+  if (!socket || typeof socket.destroySoon !== "function") return;
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
