@@ -4,7 +4,7 @@
 //
 //   node scripts/bundle-cli.mjs        (part of `npm run build`)
 //
-// Inlined: our sources and the packages a local `check` uses (zod, yaml, picomatch, re2js). Every other
+// Inlined: our sources and the packages a local `check` uses (zod, yaml, re2js). Every other
 // package stays an import from node_modules. Each `import()` becomes a chunk loaded only when reached: the
 // GitHub mode (`--repo`, Octokit), `reconcile` (Probot), `schema`, and src/cli/pipeline.ts (policy, engine,
 // reports), which a local check loads while git lists the files. The server (`npm start`) does not use
@@ -17,7 +17,7 @@ import { build } from "esbuild";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "dist/cli");
 const CHUNKS = join(OUT, "chunks");
-const INLINED = new Set(["zod", "yaml", "picomatch", "re2js"]);
+const INLINED = new Set(["zod", "yaml", "re2js"]);
 
 /** Bare imports stay external unless their package is in INLINED. */
 const externals = {
@@ -57,7 +57,7 @@ const result = await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  // The CommonJS builds of yaml and picomatch call require() (yaml: require("process")), which an ES module
+  // The CommonJS build of yaml calls require() (yaml: require("process")), which an ES module
   // only has when it makes one.
   banner: {
     js: 'import { createRequire as __readinessRequire } from "node:module"; const require = __readinessRequire(import.meta.url);',

@@ -1,17 +1,10 @@
 // Which targets a policy gates. Pure. The policy asked is always the BASE branch's (or the default
 // branch's), so a pull request cannot take itself out of the gate by editing .readiness.yml.
-import picomatch from "picomatch";
 import type { Report } from "../engine/types.js";
 import { POLICY_FILES } from "../evidence/github/policy-source.js";
+// RE2, linear in the name: a branch policy anyone with push can write supplies these globs.
+import { globMatcher as matcher } from "../evidence/glob.js";
 import type { Policy } from "../policy/schema.js";
-
-const matcher = (glob: string): ((s: string) => boolean) => {
-  try {
-    return picomatch(glob, { dot: true });
-  } catch {
-    return () => false;
-  }
-};
 
 export interface PullRequestShape {
   baseRef: string;

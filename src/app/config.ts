@@ -33,6 +33,8 @@ export interface Settings {
   metricsToken: string | null;
   /** /metrics is served on this port (same HOST) instead of the webhook port when set. */
   metricsPort: number | null;
+  /** Webhook body bytes held across all deliveries at once (WEBHOOK_MAX_INFLIGHT_MB); past it, 503. */
+  webhookMaxInflightBytes: number;
 }
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; message: string };
@@ -196,6 +198,7 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
     githubTimeoutMs: positiveInt(env, "GITHUB_TIMEOUT_MS", 30_000, problems, 600_000),
     metricsToken,
     metricsPort,
+    webhookMaxInflightBytes: positiveInt(env, "WEBHOOK_MAX_INFLIGHT_MB", 64, problems, 4096) * 1024 * 1024,
   };
   if (problems.length > 0) return { ok: false, message: `cannot start: ${problems.join("; ")}` };
   return { ok: true, settings };

@@ -4,11 +4,12 @@
 import { createServer } from "node:http";
 import { Probot, Server } from "probot";
 import { errorForLog } from "../evidence/github/failure.js";
-import { limitBody, WEBHOOK_MAX_BYTES } from "./body-limit.js";
+import { webhookIntake } from "./body-limit.js";
 import { readSettings } from "./config.js";
 import { createReadinessApp } from "./index.js";
 import { createLogger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
+import { RecentIds } from "./queue.js";
 import { type MetricsAccess, serveMetrics } from "./routes.js";
 
 const result = readSettings(process.env);
@@ -46,10 +47,29 @@ const Configured = Probot.defaults({
   log,
 }) as typeof Probot;
 
-/** Probot whose webhook middleware reads at most WEBHOOK_MAX_BYTES of a body (see ./body-limit.ts). */
+// Signatures of accepted bodies: a signed body replayed under a new delivery id is not processed again.
+const seenSignatures = new RecentIds(10_000);
+
+/** Probot behind the webhook intake: signature first, bounded bodies and bytes in flight (./body-limit.ts). */
 class BoundedProbot extends Configured {
   override async getNodeMiddleware(options?: Parameters<Probot["getNodeMiddleware"]>[0]) {
-    return limitBody(settings.webhookPath, WEBHOOK_MAX_BYTES, await super.getNodeMiddleware(options));
+    return webhookIntake(
+      {
+        path: settings.webhookPath,
+        secret: settings.webhookSecret,
+        maxInflightBytes: settings.webhookMaxInflightBytes,
+        seenSignatures,
+        onRefused: (status, reason, deliveryId) => {
+          runtime.metrics.webhooksRefused.inc({ status: String(status) });
+          log.warn({ status, deliveryId }, `webhook refused: ${reason}`);
+        },
+        onReplay: (deliveryId, event) => {
+          runtime.metrics.duplicateDeliveries.inc();
+          log.info({ deliveryId, event }, "replayed body ignored: the same signed body was already accepted");
+        },
+      },
+      await super.getNodeMiddleware(options),
+    );
   }
 }
 

@@ -15,6 +15,7 @@ export interface Metrics {
   registry: Registry;
   webhooks: Counter<"event" | "action">;
   duplicateDeliveries: Counter;
+  webhooksRefused: Counter;
   evaluations: Counter<"context" | "verdict">;
   evaluationSeconds: Histogram<"context">;
   githubRequests: Counter<"status">;
@@ -58,7 +59,13 @@ export function createMetrics({ defaults = false, perInstallation = false }: Met
     }),
     duplicateDeliveries: new Counter({
       name: "readiness_webhook_duplicates_total",
-      help: "Deliveries ignored because their X-GitHub-Delivery id was already processed.",
+      help: "Deliveries ignored because their X-GitHub-Delivery id, or their signed body, was already processed.",
+      registers,
+    }),
+    webhooksRefused: new Counter({
+      name: "readiness_webhooks_refused_total",
+      help: "Deliveries refused before Probot saw them (no signature, too large, too many bytes in flight, slow, forged), by status.",
+      labelNames: ["status"],
       registers,
     }),
     evaluations: new Counter({

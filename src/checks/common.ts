@@ -1,4 +1,3 @@
-import picomatch from "picomatch";
 import { RE2JS } from "re2js";
 import { z } from "zod";
 import { CLOCK_SKEW_MS, type Fact, type Target, type WorkflowRef } from "../evidence/types.js";
@@ -31,14 +30,8 @@ export function compilePattern(pattern: string): CompiledPattern {
   }
 }
 
-/** Glob matcher that sees dot-files, like FileIndex.match; a glob picomatch rejects matches nothing. */
-export function globMatcher(glob: string): (name: string) => boolean {
-  try {
-    return picomatch(glob, { dot: true });
-  } catch {
-    return () => false;
-  }
-}
+/** Glob matcher that sees dot-files, like FileIndex.match, linear in time (RE2); see src/evidence/glob.ts. */
+export { globMatcher } from "../evidence/glob.js";
 
 // ---------------------------------------------------------------- wording
 

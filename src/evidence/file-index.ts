@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { globMatcher } from "./glob.js";
 
 export interface FileEntry {
   path: string;
@@ -55,12 +55,11 @@ export class FileIndex {
     if (!GLOB_CHARS.test(pattern)) {
       result = this.has(pattern) ? [pattern] : [];
     } else {
-      const isMatch = picomatch(pattern, { dot: true });
-      // A path can only match if it ends as the glob does (picomatch also takes a trailing slash), and
-      // endsWith is much cheaper than picomatch's regular expression on the many paths that do not.
+      const isMatch = globMatcher(pattern);
+      // A path can only match if it ends as the glob does, and endsWith is much cheaper than the glob's
+      // RE2 expression on the many paths that do not.
       const end = literalEnd(pattern);
-      const test =
-        end === null ? isMatch : (p: string) => (p.endsWith(end) || p.endsWith(`${end}/`)) && isMatch(p);
+      const test = end === null ? isMatch : (p: string) => p.endsWith(end) && isMatch(p);
       result = [];
       const dir = literalDirectory(pattern);
       if (dir === null) {
@@ -105,11 +104,11 @@ function sortedUnique(paths: string[]): string[] {
   return paths;
 }
 
-// Characters that may mean something to picomatch, or that make a segment more than a plain name.
+// Characters that may mean something to a glob, or that make a segment more than a plain name.
 const SPECIAL_SEGMENT = /[*?[\]{}()!+@\\|]/;
 
 /**
- * The leading directories of a glob that picomatch can only match literally: the segments before the first
+ * The leading directories of a glob that can only match literally: the segments before the first
  * one with a glob character: `docs/adr` for `docs/adr/*.md`, `docs` for `docs/{a,b}/x.md`. null when the glob
  * starts with one (`*.md`, a recursive `**` prefix) and for anything unusual (`./`, `..`, empty segments, backslashes,
  * negation), where narrowing could change what matches.

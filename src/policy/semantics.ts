@@ -1,6 +1,7 @@
 // What a schema cannot say: regular expressions RE2 accepts, paths inside the repository, references between
 // checks, categories and waivers, waiver expiry.
 import { RE2JS, RE2JSSyntaxException } from "re2js";
+import { globProblem } from "../evidence/glob.js";
 import { at, type PolicyError } from "./errors.js";
 import type { OriginOf } from "./issues.js";
 import { DEFAULT_CATEGORY, type Policy } from "./schema.js";
@@ -61,6 +62,22 @@ export function checkValues(src: Source, data: unknown, errors: PolicyError[]): 
         );
     }
   }
+  // Every glob is compiled as matching will compile it (RE2, bounded length): one refused there is refused here.
+  const globs = (value: unknown, path: Path) => {
+    const list = Array.isArray(value)
+      ? value.map((v, i) => [v, [...path, i]] as const)
+      : [[value, path] as const];
+    for (const [g, where] of list) {
+      const problem = typeof g === "string" ? globProblem(g) : null;
+      if (problem) report(where, problem);
+    }
+  };
+  const applies = isRecord(data) ? data.applies : undefined;
+  if (isRecord(applies)) {
+    if (isRecord(applies.pullRequests) && Array.isArray(applies.pullRequests.branches))
+      globs(applies.pullRequests.branches, ["applies", "pullRequests", "branches"]);
+    if (Array.isArray(applies.environments)) globs(applies.environments, ["applies", "environments"]);
+  }
   const checks = isRecord(data) ? data.checks : undefined;
   if (!isRecord(checks)) return;
   for (const [id, check] of Object.entries(checks)) {
@@ -74,6 +91,7 @@ export function checkValues(src: Source, data: unknown, errors: PolicyError[]): 
         const problem = typeof p === "string" ? escapesRepository(p) : null;
         if (problem) report(i === null ? [...base, "file", "path"] : [...base, "file", "path", i], problem);
       }
+      globs(paths, [...base, "file", "path"]);
       if (typeof file.contains === "string") {
         const problem = re2Problem(file.contains);
         if (problem) report([...base, "file", "contains"], problem);
@@ -90,7 +108,11 @@ export function checkValues(src: Source, data: unknown, errors: PolicyError[]): 
         const problem = typeof p === "string" ? escapesRepository(p) : null;
         if (problem) report([...base, "pr", "changedFiles", i], problem);
       });
+      globs(pr.changedFiles, [...base, "pr", "changedFiles"]);
     }
+    const release = check.release;
+    if (isRecord(release) && release.assets !== undefined)
+      globs(release.assets, [...base, "release", "assets"]);
   }
 }
 

@@ -341,6 +341,9 @@ export class GitHubStandIn {
     };
     if (reply.body === undefined) {
       res.writeHead(reply.status, headers).end();
+    } else if (reply.body instanceof Uint8Array) {
+      // Binary downloads (artifact and repository zips).
+      res.writeHead(reply.status, { "content-type": "application/zip", ...headers }).end(reply.body);
     } else if (typeof reply.body === "string") {
       res
         .writeHead(reply.status, { "content-type": "application/vnd.github.raw", ...headers })

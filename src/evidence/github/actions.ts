@@ -10,7 +10,6 @@
 // that run's own listing is read as before. The price: the repository-wide page changes whenever any run
 // anywhere uploads an artifact, so on a busy repository a re-evaluation pays for it where per-run listings
 // would have been 304s.
-import { unzipSync } from "fflate";
 import {
   type ArtifactFile,
   type Fact,
@@ -23,6 +22,7 @@ import {
 import { explain, PERMISSIONS } from "./failure.js";
 import { decodeText } from "./files.js";
 import { at, type RepoScope } from "./scope.js";
+import { readEntry } from "./unzip.js";
 
 interface RawRun {
   id: number;
@@ -270,7 +270,7 @@ export class Actions {
     const bytes = toBytes(zip.data);
     if (!bytes) return unknown(`${subject}: the download was not a zip archive`);
     if (bytes.byteLength > max) return unknown(`${subject}: the download is over ${mib(max)}`);
-    const text = readZipEntry(bytes, need.file, this.s.limits.maxContentBytes);
+    const text = await readZipEntry(bytes, need.file, this.s.limits.maxContentBytes);
     if (text.state !== "ok") return unknown(`${subject}: ${text.reason}`);
     return known({ ...base, content: text.value });
   }
@@ -285,30 +285,23 @@ function toBytes(data: unknown): Uint8Array | null {
 }
 
 /**
- * Inflates only the wanted entry, and only if its declared size is within `maxBytes`: a zip bomb's other
- * entries are never touched, and fflate writes the wanted one into a buffer of the declared size.
+ * Inflates only the wanted entry, streaming and bounded by what it actually inflates to (its header may lie),
+ * yielding to the event loop as it goes: a zip bomb's other entries are never touched.
  */
-export function readZipEntry(zip: Uint8Array, file: string, maxBytes: number): Fact<string | null> {
+export async function readZipEntry(
+  zip: Uint8Array,
+  file: string,
+  maxBytes: number,
+): Promise<Fact<string | null>> {
   const wanted = file.replace(/^\.?\//, "");
-  let tooBig = 0;
-  try {
-    const entries = unzipSync(zip, {
-      filter: (f) => {
-        if (f.name !== wanted) return false;
-        if (f.originalSize > maxBytes) {
-          tooBig = f.originalSize;
-          return false;
-        }
-        return true;
-      },
-    });
-    if (tooBig)
-      return unknown(`${wanted} is ${mib(tooBig)} uncompressed; files over ${mib(maxBytes)} are not read`);
-    const entry = entries[wanted];
-    return known(entry ? decodeText(entry, maxBytes) : null);
-  } catch (e) {
+  const read = await readEntry(zip, wanted, maxBytes);
+  if (read.state === "too-large")
     return unknown(
-      `the artifact is not a readable zip archive (${e instanceof Error ? e.message : String(e)})`,
+      read.declared !== undefined
+        ? `${wanted} is ${mib(read.declared)} uncompressed; files over ${mib(maxBytes)} are not read`
+        : `${wanted} inflates to more than ${mib(maxBytes)}, though its zip header says less; files over ${mib(maxBytes)} are not read`,
     );
-  }
+  if (read.state === "unreadable")
+    return unknown(`the artifact is not a readable zip archive (${read.reason})`);
+  return known(read.bytes ? decodeText(read.bytes, maxBytes) : null);
 }

@@ -17,6 +17,7 @@
 import { Unzip, UnzipInflate } from "fflate";
 import { explain, PERMISSIONS } from "./failure.js";
 import { at, type RepoScope } from "./scope.js";
+import { SlicedFeeder } from "./unzip.js";
 
 export type ArchiveRead = { ok: true; files: Map<string, Uint8Array> } | { ok: false; reason: string };
 
@@ -85,17 +86,19 @@ async function unzipWanted(
   unzip.register(UnzipInflate);
 
   let received = 0;
+  // In small slices with turns for the event loop between them: an entry can inflate ~1,000-fold.
+  const feed = new SlicedFeeder(unzip, () => pending <= 0);
   const reader = body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) {
-        unzip.push(new Uint8Array(0), true);
+        await feed.push(new Uint8Array(0), true);
         break;
       }
       received += value.byteLength;
       if (received > max) return { problem: `it is over the limit of ${mib(max)}` };
-      unzip.push(value);
+      await feed.push(value);
       if (pending <= 0) break;
     }
   } catch (e) {
