@@ -138,7 +138,8 @@ function capRecorded(decisions: CommandDecision[]): CommandDecision[] {
 function renderRecord(decisions: CommandDecision[], headSha: string): string {
   const lines = decisions.map((d) => {
     const check = codeSpan(d.check ?? "");
-    if (d.verb === "waive") return `- waiver for ${check} until ${d.until} (end of day, UTC), given by ${d.actor}`;
+    if (d.verb === "waive")
+      return `- waiver for ${check} until ${d.until} (end of day, UTC), given by ${d.actor}`;
     if (d.verb === "unwaive") return `- waiver for ${check} removed by ${d.actor}`;
     return `- sign-off for ${check} by ${d.actor}, on commit \`${headSha.slice(0, 7)}\``;
   });

@@ -96,7 +96,9 @@ export const signoffKind = defineKind({
     for (const c of mine) {
       const at = Date.parse(c.at);
       if (c.edited) {
-        ignored.push(`${c.actor}'s sign-off is ignored: its comment was edited or deleted after it was given`);
+        ignored.push(
+          `${c.actor}'s sign-off is ignored: its comment was edited or deleted after it was given`,
+        );
       } else if (!isEligible(p, ledger, c.actor)) {
         ignored.push(`${c.actor} may not sign off this check`);
       } else if (Number.isNaN(at)) {
@@ -137,7 +139,9 @@ export const signoffKind = defineKind({
     const command = `/readiness signoff ${checkId}`;
     const summary =
       people.length === 0
-        ? `no sign-off yet; ${mayWho(p)} may sign off`
+        ? ignored.length
+          ? `no sign-off counts: ${ignored[0]}${ignored.length > 1 ? ` (and ${ignored.length - 1} more ignored)` : ""}; ${mayWho(p)} may sign off`
+          : `no sign-off yet; ${mayWho(p)} may sign off`
         : `${people.length} of ${plural(p.count, "sign-off")}: ${who}; more may come from ${mayWho(p)}`;
     return failed(summary, Math.min(1, people.length / p.count), {
       details,

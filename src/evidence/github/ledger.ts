@@ -72,7 +72,12 @@ async function pullRequestsOf(s: RepoScope, target: Target): Promise<LedgerPullR
   const pr = target.pullRequest;
   if (pr) return [{ number: pr.number, ...(pr.author ? { author: pr.author } : {}), headSha: pr.headSha }];
   if (!target.sha) return [];
-  type Raw = { number: number; merged_at: string | null; user: { login: string } | null; head: { sha: string } };
+  type Raw = {
+    number: number;
+    merged_at: string | null;
+    user: { login: string } | null;
+    head: { sha: string };
+  };
   const reply = await s.reader.get<Raw[]>("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
     ...at(s),
     commit_sha: target.sha,
@@ -115,7 +120,11 @@ function keep(c: RawComment, appId: number | undefined): Kept | null {
   };
 }
 
-async function entriesOf(s: RepoScope, pr: LedgerPullRequest, appId: number | undefined): Promise<LedgerEntry[]> {
+async function entriesOf(
+  s: RepoScope,
+  pr: LedgerPullRequest,
+  appId: number | undefined,
+): Promise<LedgerEntry[]> {
   const paged = await s.reader.pages<Kept>(
     "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
     { ...at(s), issue_number: pr.number, per_page: PER_PAGE },
@@ -173,11 +182,14 @@ type Membership = "member" | "not-member" | "unknown";
 
 async function membershipOf(reader: GitHubReader, team: string, username: string): Promise<Membership> {
   const [org, team_slug] = team.split("/") as [string, string];
-  const reply = await reader.get<{ state?: string }>("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", {
-    org,
-    team_slug,
-    username,
-  });
+  const reply = await reader.get<{ state?: string }>(
+    "GET /orgs/{org}/teams/{team_slug}/memberships/{username}",
+    {
+      org,
+      team_slug,
+      username,
+    },
+  );
   // A pending invitation is not membership.
   if (reply.ok) return reply.data.state === "active" ? "member" : "not-member";
   const f = reply.failure;
@@ -215,7 +227,13 @@ const validTeams = (teams: string[]) => [...new Set(teams)].filter((t) => TEAM.t
  */
 export async function fetchActorFacts(
   octokit: GitHubOctokit,
-  { owner, repo, username, teams, log }: { owner: string; repo: string; username: string; teams: string[]; log?: LogLike },
+  {
+    owner,
+    repo,
+    username,
+    teams,
+    log,
+  }: { owner: string; repo: string; username: string; teams: string[]; log?: LogLike },
 ): Promise<ActorFacts> {
   const reader = new GitHubReader(octokit, {
     concurrency: 4,
@@ -260,7 +278,9 @@ export async function fetchLedger(s: RepoScope, options: FetchLedgerOptions): Pr
     );
   }
   const resolved = grantors.slice(0, MAX_ACTORS);
-  const facts = await Promise.all(resolved.map((login) => actorFacts(s.reader, s.owner, s.repo, login, teams)));
+  const facts = await Promise.all(
+    resolved.map((login) => actorFacts(s.reader, s.owner, s.repo, login, teams)),
+  );
   const actors: Record<string, ActorFacts> = {};
   resolved.forEach((login, i) => {
     actors[login] = facts[i]!;
