@@ -185,7 +185,7 @@ describe("end to end: waivers and sign-offs cannot be revived, forged or timed",
       return {
         status: 200,
         body: all.slice((page - 1) * perPage, page * perPage),
-        headers: links.length ? { link: links.join(", ") } : {},
+        headers: links.length ? { link: links.join(", ") } : ({} as Record<string, string>),
       };
     });
     server = await spawnBuiltServer({
