@@ -20,7 +20,7 @@ import {
   type Fact,
   Facts,
   known,
-  type Ledger,
+  type LedgerView,
   type Need,
   type NeedType,
   needKey,
@@ -213,7 +213,7 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
     what: "sign-offs in pull request comments",
     local: GITHUB_ONLY,
     github:
-      "the comments of the pull request (of a release or deployment: of the pull requests that brought the commit in, at most the 10 latest), each signer's role, membership of the teams the policy names (without Organization members: read, membership counts as none), and for `resetOnPush` when the head was pushed. Collected once for the whole policy",
+      "the App's records of the slash commands it accepted, in the comments of the pull request (of a release or deployment: of the pull requests that brought the commit in, at most the 10 latest), whether each command's comment is still unedited, each signer's role and membership of the teams the policy names (without Organization members: read, membership counts as none). Collected once for the whole policy",
     permissions: [P.pullRequests, ORG_MEMBERS],
   },
 };
@@ -234,7 +234,7 @@ export interface Situation {
   /** Default: a pull request. */
   target?: Target;
   answer?: (need: Need) => Fact<unknown> | undefined;
-  ledger?: Fact<Ledger>;
+  ledger?: Fact<LedgerView>;
   /** The status the situation is meant to show; the generator refuses to write a doc that says otherwise. */
   expect: CheckStatus;
   /** Show the result's detail lines under the summary. */
@@ -913,7 +913,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
       "A person signs off by commenting `/readiness signoff <check-id>` on the pull request. Sign-offs and comment waivers share one ledger, read once per evaluation. On a release or deployment, sign-offs given in the pull requests that brought the commit in count.",
     parameterNotes: [
       "Logins and team slugs are compared case-insensitively; a team counts its active members (a pending invitation does not).",
-      "Ignored, and listed as details: sign-offs from edited comments, from people not in `users` or `teams`, older than `maxAgeDays`, or (with `resetOnPush`) given before the latest push.",
+      "Ignored, and listed as details: sign-offs whose comment was edited or deleted, from people not in `users` or `teams`, older than `maxAgeDays`, or (with `resetOnPush`) given on a commit that is not the pull request's head now (the App records the head when it accepts the sign-off; push times are not used).",
     ],
     rules: [
       {
@@ -924,7 +924,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
     ],
     scoring: [
       "Passes when `count` distinct eligible people signed off; until then it **fails** with credit = sign-offs / `count` (it does not wait as pending).",
-      "**unknown** when the ledger could not be read, and with `resetOnPush` when the time of the latest push is not known.",
+      "**unknown** when the ledger could not be read.",
     ],
     situations: [
       {
@@ -938,18 +938,18 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
               actor: "mona",
               at: daysAgo(1),
               url: "https://github.com/acme/shop/pull/42#issuecomment-1",
+              headSha: "c0ffee".padEnd(40, "0"),
+              prHeadSha: "c0ffee".padEnd(40, "0"),
             },
           ],
           actors: { mona: { permission: "write", teams: ["acme/security"] } },
-          headPushedAt: daysAgo(2),
-          pullRequests: [42],
         }),
         expect: "pass",
       },
       {
         when: "Nobody signed off yet",
         params: { teams: ["acme/security"] },
-        ledger: known({ commands: [], actors: {}, pullRequests: [42] }),
+        ledger: known({ commands: [], actors: {} }),
         expect: "fail",
       },
       {
@@ -965,19 +965,25 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
             alice: { permission: "maintain", teams: [] },
             mallory: { permission: "write", teams: [] },
           },
-          pullRequests: [42],
         }),
         expect: "fail",
       },
       {
-        when: "The only sign-off was given before the latest push",
+        when: "The only sign-off was given on an earlier head of the pull request",
         details: true,
         params: { teams: ["acme/security"], resetOnPush: true },
         ledger: known({
-          commands: [{ verb: "signoff", check: "security-signoff", actor: "mona", at: daysAgo(3) }],
+          commands: [
+            {
+              verb: "signoff",
+              check: "security-signoff",
+              actor: "mona",
+              at: daysAgo(3),
+              headSha: "beef".padEnd(40, "0"),
+              prHeadSha: "c0ffee".padEnd(40, "0"),
+            },
+          ],
           actors: { mona: { permission: "write", teams: ["acme/security"] } },
-          headPushedAt: daysAgo(1),
-          pullRequests: [42],
         }),
         expect: "fail",
       },

@@ -1,8 +1,9 @@
 // A comment with slash commands, answered: each command decided with the actor's facts (collaborator
 // permission and team memberships, never author_association) against the policy of the pull request's BASE
-// branch, one audit line per decision, 👍 or 😕 on the comment, a reply for refusals and help, and a
-// re-evaluation of the pull request when something may have changed. Nothing is stored: every evaluation
-// re-reads the ledger from the comments and judges each command again the same way.
+// branch, one audit line per decision, the App's record of what it accepted (with the pull request's head, to
+// which a sign-off is bound), 👍 or 😕 on the comment, a reply for refusals and help, and a re-evaluation of
+// the pull request when something may have changed. The records are the ledger: every evaluation re-reads
+// them from the comments and judges each command again (src/commands/ledger.ts).
 import type { Logger } from "probot";
 import { auditDecisions } from "../commands/audit.js";
 import { type CommandDecision, decideCommand } from "../commands/decide.js";
@@ -11,6 +12,7 @@ import { type ParsedLine, parseCommands, USAGE } from "../commands/parse.js";
 import { renderReply } from "../commands/reply.js";
 import { ledgerNeed } from "../engine/evaluate.js";
 import { fetchActorFacts } from "../evidence/github/ledger.js";
+import { encodeRecord, type LedgerRecord, recordMarker } from "../evidence/ledger-record.js";
 import type { ActorFacts } from "../evidence/types.js";
 import { CommandRulesSchema } from "../policy/schema.js";
 import { safeUrl } from "../report/markdown.js";
@@ -33,8 +35,11 @@ export interface CommandDeps {
 
 /** Verbs whose acceptance can change the result. */
 const REEVALUATE = new Set(["waive", "unwaive", "signoff", "recheck"]);
-/** Verbs judged against the actor's rights. */
+/** Verbs judged against the actor's rights, and recorded in the ledger when accepted. */
 const NEEDS_FACTS = new Set(["waive", "unwaive", "signoff"]);
+/** Commands one comment may record (a record is one comment of at most 65,536 characters). */
+const MAX_RECORDED = 50;
+const MAX_RECORDED_REASON = 300;
 
 /** Enough of a policy to judge an edited comment, which is refused before any rule is read. */
 const NO_RULES = { commands: CommandRulesSchema.parse({}), checks: {} };
@@ -76,20 +81,75 @@ export async function answerCommands(
       decideCommand(line, { policy, actor, facts, prAuthor: pr.author, postedAt }),
     );
   }
+  decisions = capRecorded(decisions);
   auditDecisions(log, decisions, audit);
 
-  const refused = decisions.some((d) => d.decision === "refused");
+  // The record first: the ledger is what the App recorded, so the re-evaluation must find it.
+  const toRecord = decisions.filter((d) => d.decision === "accepted" && d.verb && NEEDS_FACTS.has(d.verb));
+  let recorded = true;
+  if (toRecord.length) {
+    const record: LedgerRecord = {
+      v: 1,
+      comment: job.comment.id,
+      actor,
+      at: job.comment.createdAt,
+      sha: pr.headSha,
+      commands: toRecord.map((d) => ({
+        verb: d.verb as "waive" | "unwaive" | "signoff",
+        check: d.check ?? "",
+        ...(d.until ? { until: d.until } : {}),
+        ...(d.reason ? { reason: [...d.reason].slice(0, MAX_RECORDED_REASON).join("") } : {}),
+      })),
+    };
+    recorded = await attempt(log, "record", () =>
+      replyOnce(
+        octokit,
+        where,
+        recordMarker(job.comment.id),
+        `${encodeRecord(record)}\n${renderRecord(toRecord, pr.headSha)}${answering(job)}`,
+      ),
+    );
+  }
+
+  const refused = decisions.some((d) => d.decision === "refused") || !recorded;
   const changed = decisions.some(
     (d) => d.decision === "accepted" && d.verb !== null && REEVALUATE.has(d.verb),
   );
-  // At once: the evaluation reads the ledger from the comments, this one included.
   if (changed && lookup.state === "ok") reevaluate(job, deps);
 
   await attempt(log, "reaction", () => react(octokit, where, job.comment.id, refused ? "confused" : "+1"));
-  if (refused || decisions.some((d) => d.verb === "help")) {
+  if (decisions.some((d) => d.decision === "refused") || decisions.some((d) => d.verb === "help")) {
     const body = `${renderReply(decisions, lookup.state === "ok" ? { policy: lookup.policy } : {})}${answering(job)}`;
     await attempt(log, "reply", () => replyOnce(octokit, where, replyMarker("reply", job.comment.id), body));
   }
+}
+
+/** Past MAX_RECORDED state-changing commands in one comment, the rest are refused: one record holds them. */
+function capRecorded(decisions: CommandDecision[]): CommandDecision[] {
+  let n = 0;
+  return decisions.map((d) => {
+    if (d.decision !== "accepted" || !d.verb || !NEEDS_FACTS.has(d.verb) || ++n <= MAX_RECORDED) return d;
+    const message = `At most ${MAX_RECORDED} waivers, unwaives and sign-offs are recorded from one comment; post the rest in another.`;
+    return { ...d, decision: "refused", explanation: message, problems: [{ code: "parse-error", message }] };
+  });
+}
+
+/** What the record says to people; the hidden block above it is what the ledger reads. */
+function renderRecord(decisions: CommandDecision[], headSha: string): string {
+  const lines = decisions.map((d) => {
+    const check = codeSpan(d.check ?? "");
+    if (d.verb === "waive")
+      return `- waiver for ${check} until ${d.until} (end of day, UTC), given by ${d.actor}`;
+    if (d.verb === "unwaive") return `- waiver for ${check} removed by ${d.actor}`;
+    return `- sign-off for ${check} by ${d.actor}, on commit \`${headSha.slice(0, 7)}\``;
+  });
+  return [
+    "**Readiness Gate** recorded:",
+    "",
+    ...lines,
+    "",
+    "<sub>The App's record of what it accepted. Editing or deleting the command's comment voids a waiver or sign-off, never an unwaive.</sub>",
+  ].join("\n");
 }
 
 /**
@@ -117,10 +177,10 @@ async function answerEdit(
   await attempt(log, "reaction", () => react(octokit, where, job.comment.id, "confused"));
   const ignored = lines.map((l) => `- ${codeSpan(l.text)}`);
   const gave = changesLedger(job.comment.editedFrom ?? "")
-    ? " A waiver, unwaive or sign-off it gave no longer counts."
+    ? " A waiver or sign-off it gave no longer counts; an unwaive it gave still holds."
     : "";
   const body = [
-    `**Readiness Gate**: this comment was edited after it was posted, so its commands are ignored: nobody can rewrite a waiver or sign-off after the fact.${gave} Post the command in a new comment instead.`,
+    `**Readiness Gate**: this comment was edited after it was posted, so it gives nothing new: nobody can rewrite a waiver or sign-off after the fact.${gave} Post the command in a new comment instead.`,
     ...(ignored.length ? ["", "Ignored:", "", ...ignored] : []),
   ].join("\n");
   await attempt(log, "reply", () =>
@@ -174,15 +234,17 @@ function answering(job: CommandJob): string {
   return href ? `\n\n<sub>In answer to [this comment](${href}).</sub>` : "";
 }
 
-/** A failed answer is logged, not thrown: the decision stands and the re-evaluation is already queued. */
-async function attempt(log: Logger, what: string, write: () => Promise<unknown>): Promise<void> {
+/** A failed answer is logged, not thrown; false when it failed. */
+async function attempt(log: Logger, what: string, write: () => Promise<unknown>): Promise<boolean> {
   try {
     await write();
+    return true;
   } catch (error) {
     const e = error as { status?: number; message?: string };
     log.warn(
       { status: e.status, err: { message: e.message } },
       `command ${what} not posted${e.status === 403 ? ": the App needs pull_requests: write" : ""}`,
     );
+    return false;
   }
 }

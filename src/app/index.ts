@@ -91,6 +91,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         log: a.log,
         history,
         limits: { timeoutMs },
+        appId,
       }));
 
   const queue = new WorkQueue<Job>(

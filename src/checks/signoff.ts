@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Ledger, LedgerCommand, Need } from "../evidence/types.js";
+import type { LedgerCommand, LedgerView, Need } from "../evidence/types.js";
 import {
   ageMs,
   capLines,
@@ -26,7 +26,9 @@ const schema = z
     resetOnPush: z
       .boolean()
       .default(false)
-      .describe("A new push to the pull request voids earlier sign-offs."),
+      .describe(
+        "A sign-off counts only for the commit that was the pull request's head when it was given: any push voids it.",
+      ),
   })
   .refine((s) => (s.users?.length ?? 0) + (s.teams?.length ?? 0) > 0, {
     message: "a signoff check needs users or teams",
@@ -43,7 +45,7 @@ function mayWho(p: Params): string {
   return joinAnd([...shown, ...teams], "or");
 }
 
-function isEligible(p: Params, ledger: Ledger, actor: string): boolean {
+function isEligible(p: Params, ledger: LedgerView, actor: string): boolean {
   if ((p.users ?? []).some((u) => lower(u) === lower(actor))) return true;
   const teams = new Set((p.teams ?? []).map(lower));
   const facts =
@@ -75,7 +77,7 @@ function counts(s: Counted, maxAgeDays: number | undefined): string | null {
 export const signoffKind = defineKind({
   name: "signoff",
   description:
-    "A person from the given users or teams signed off with /readiness signoff <check> in the pull request; maxAgeDays makes it recur, resetOnPush voids it on a new push.",
+    "A person from the given users or teams signed off with /readiness signoff <check> in the pull request; maxAgeDays makes it recur, resetOnPush binds it to the head commit it was given on.",
   schema,
   appliesTo: ALL_CONTEXTS,
   // The engine collects one ledger for the whole policy (see ledgerNeed) and hands it to evaluate.
@@ -87,8 +89,6 @@ export const signoffKind = defineKind({
     if (!fact) return unknownResult("sign-offs were not collected for this evaluation");
     if (fact.state === "unknown") return unknownResult(`sign-offs could not be read: ${fact.reason}`);
     const ledger = fact.value;
-    const pushedAt = ledger.headPushedAt === undefined ? undefined : Date.parse(ledger.headPushedAt);
-    const pushKnown = pushedAt !== undefined && !Number.isNaN(pushedAt);
 
     const counted = new Map<string, Counted>();
     const ignored: string[] = [];
@@ -96,7 +96,9 @@ export const signoffKind = defineKind({
     for (const c of mine) {
       const at = Date.parse(c.at);
       if (c.edited) {
-        ignored.push(`${c.actor}'s sign-off is ignored: the comment was edited after posting`);
+        ignored.push(
+          `${c.actor}'s sign-off is ignored: its comment was edited or deleted after it was given`,
+        );
       } else if (!isEligible(p, ledger, c.actor)) {
         ignored.push(`${c.actor} may not sign off this check`);
       } else if (Number.isNaN(at)) {
@@ -107,8 +109,12 @@ export const signoffKind = defineKind({
         ignored.push(
           `${c.actor}'s sign-off is too old: ${describeAge(ageMs(new Date(at), now), p.maxAgeDays)} (limit ${p.maxAgeDays})`,
         );
-      } else if (p.resetOnPush && pushKnown && at < pushedAt) {
-        ignored.push(`${c.actor} signed off before the latest push`);
+      } else if (p.resetOnPush && (!c.headSha || c.headSha !== c.prHeadSha)) {
+        ignored.push(
+          c.headSha
+            ? `${c.actor} signed off commit ${c.headSha.slice(0, 7)}, not the pull request's head${c.prHeadSha ? ` ${c.prHeadSha.slice(0, 7)}` : ""} (resetOnPush)`
+            : `${c.actor}'s sign-off names no commit, so it cannot be held against resetOnPush`,
+        );
       } else {
         const key = lower(c.actor);
         const prev = counted.get(key);
@@ -128,18 +134,14 @@ export const signoffKind = defineKind({
     const signed = people.map((s) => counts(s, p.maxAgeDays)).filter((d): d is string => d !== null);
     const details = [...signed, ...capLines(ignored, 10)];
     if (people.length >= p.count) {
-      if (p.resetOnPush && !pushKnown) {
-        return unknownResult(
-          "when the pull request was last pushed is not known, so sign-offs cannot be checked against resetOnPush",
-          { details, evidence },
-        );
-      }
       return passed(`signed off by ${who}`, { details, evidence });
     }
     const command = `/readiness signoff ${checkId}`;
     const summary =
       people.length === 0
-        ? `no sign-off yet; ${mayWho(p)} may sign off`
+        ? ignored.length
+          ? `no sign-off counts: ${ignored[0]}${ignored.length > 1 ? ` (and ${ignored.length - 1} more ignored)` : ""}; ${mayWho(p)} may sign off`
+          : `no sign-off yet; ${mayWho(p)} may sign off`
         : `${people.length} of ${plural(p.count, "sign-off")}: ${who}; more may come from ${mayWho(p)}`;
     return failed(summary, Math.min(1, people.length / p.count), {
       details,

@@ -1,7 +1,7 @@
 // The contract every check kind implements: one file per kind under src/checks/, listed in registry.ts.
 import type { z } from "zod";
 import type { FileIndex } from "../evidence/file-index.js";
-import type { ContextKind, Fact, Facts, Ledger, Need, Target } from "../evidence/types.js";
+import type { ContextKind, Fact, Facts, LedgerView, Need, Target } from "../evidence/types.js";
 
 export type CheckStatus = "pass" | "fail" | "waived" | "skipped" | "pending" | "unknown" | "error";
 
@@ -39,7 +39,7 @@ export interface EvalInput {
    * The sign-off ledger the engine collects once for the whole policy (its need names every team the
    * policy mentions, which one check cannot know). Absent for local targets.
    */
-  ledger?: Fact<Ledger>;
+  ledger?: Fact<LedgerView>;
 }
 
 export interface CheckKind<P = unknown> {

@@ -2,14 +2,13 @@
 //
 // The same function judges a command when it is posted (the App's reply) and every time the ledger is read (the
 // engine): dates are judged against the day the command was given, people against what they are now.
-import type { ActorFacts } from "../evidence/types.js";
+import { type ActorFacts, ROLES } from "../evidence/types.js";
 import type { Policy } from "../policy/schema.js";
 import { suggest } from "../policy/suggest.js";
 import { addDays, daysBetween, utcDay } from "./dates.js";
 import { USAGE, type Verb } from "./parse.js";
 
-/** Repository roles, weakest first. Custom roles arrive as their base role (see fetchLedger). */
-export const ROLES = ["none", "read", "triage", "write", "maintain", "admin"] as const;
+export { ROLES };
 export type Role = (typeof ROLES)[number];
 
 /** Rank of a permission; anything unrecognised ranks as `none` (fail closed). */
@@ -183,7 +182,7 @@ export function authorize(input: AuthorizeInput): Authorization {
         {
           code: "edited",
           message:
-            "The comment was edited after it was posted, so its commands are ignored: nobody can rewrite a waiver after the fact. Post a new comment instead.",
+            "The comment was edited after it was posted, so it gives nothing: nobody can rewrite a waiver or sign-off after the fact (an unwaive the App already accepted still holds). Post a new comment instead.",
         },
       ],
       usage,

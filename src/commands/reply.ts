@@ -15,7 +15,7 @@ ${FORMS}
 - \`unwaive\` removes a waiver given in a comment; \`signoff\` records an approval for a sign-off check.
 - \`recheck\` evaluates the gate again; \`help\` shows this text.
 - Who may waive, how long a waiver may last and how long its reason must be are set in \`.readiness.yml\` (\`commands.waive\`); who may sign off is set on each sign-off check.
-- Commands inside code blocks or quotes are not commands. An edited command comment is ignored: post a new comment instead.`;
+- Commands inside code blocks or quotes are not commands. A command counts once the App has recorded it (👍 and its record comment). Editing a command comment gives nothing new: a waiver or sign-off from it stops counting, an unwaive holds. Post a new comment instead.`;
 
 /** Help with this policy's rules spelled out. */
 export function renderHelp(policy?: Pick<Policy, "commands" | "checks">): string {

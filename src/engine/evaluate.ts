@@ -1,12 +1,13 @@
 // policy + facts + now → report. Pure: no I/O, no clock, no randomness.
 import { kindOf } from "../checks/registry.js";
 import type { CheckStatus, KindResult } from "../checks/types.js";
-import { waiversFromLedger } from "../commands/ledger.js";
+import { ledgerView, waiversFromLedger } from "../commands/ledger.js";
 import type { FileIndex } from "../evidence/file-index.js";
 import {
   type Fact,
   type Facts,
-  type Ledger,
+  known,
+  type LedgerView,
   type Need,
   type NeedOf,
   needKey,
@@ -44,8 +45,7 @@ function ledgerTeams(policy: Policy): string[] {
 }
 
 export function ledgerNeed(policy: Policy): NeedOf<"ledger"> {
-  const pushTime = Object.values(policy.checks).some((c) => c.signoff?.resetOnPush === true);
-  return { type: "ledger", teams: ledgerTeams(policy), ...(pushTime ? { pushTime } : {}) };
+  return { type: "ledger", teams: ledgerTeams(policy) };
 }
 
 /** The union of evidence the applicable checks declare. Called again once the file index is known. */
@@ -72,7 +72,7 @@ function evaluateCheck(
   facts: Facts,
   target: Target,
   now: Date,
-  ledger: Fact<Ledger> | null,
+  ledger: Fact<LedgerView> | null,
 ): KindResult | null {
   const name = kindNameOf(check);
   try {
@@ -109,7 +109,8 @@ export interface EvaluateOptions {
 
 export function evaluatePolicy(policy: Policy, facts: Facts, { target, now }: EvaluateOptions): Report {
   const checks: CheckReport[] = [];
-  const ledger = target.context === "local" ? null : facts.get(ledgerNeed(policy));
+  const read = target.context === "local" ? null : facts.get(ledgerNeed(policy));
+  const ledger: Fact<LedgerView> | null = read?.state === "ok" ? known(ledgerView(read.value)) : read;
   for (const [id, check] of Object.entries(policy.checks)) {
     const kind = kindNameOf(check);
     const base = {

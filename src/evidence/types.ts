@@ -1,6 +1,7 @@
 // The evidence contract: what checks may ask (Need), what providers answer (Fact).
 // Providers (local: fs + git, github: REST) implement EvidenceProvider; the engine never does I/O itself.
 import type { FileIndex } from "./file-index.js";
+import type { LedgerRecord } from "./ledger-record.js";
 
 export type ContextKind = "pull_request" | "release" | "deployment" | "local";
 
@@ -158,7 +159,13 @@ export interface PullRequestFacts {
   url?: string;
 }
 
-/** A slash command found in a PR comment, with the facts needed to authorise it (see src/commands). */
+/** Repository roles, weakest first. Custom roles arrive as their base role (see the ledger reader). */
+export const ROLES = ["none", "read", "triage", "write", "maintain", "admin"] as const;
+
+/**
+ * A slash command of the ledger, as the engine judges it: what the App recorded when it accepted it, and what
+ * has happened to its comment since (see src/commands/ledger.ts).
+ */
 export interface LedgerCommand {
   verb: "waive" | "unwaive" | "signoff";
   check: string;
@@ -169,12 +176,19 @@ export interface LedgerCommand {
   until?: string;
   reason?: string;
   url?: string;
-  /** Comment was edited after posting: such commands are ignored. */
+  /**
+   * The comment no longer reads as it did when the App accepted it (edited or deleted), or the App's record
+   * of it was altered: a waiver or sign-off from it no longer counts; an unwaive still does.
+   */
   edited?: boolean;
   /** The pull request the comment is on (a release gathers the ledgers of several). */
   pullRequest?: number;
   /** That pull request's author, so self-waive can be judged per pull request. */
   prAuthor?: string;
+  /** The pull request's head when the App accepted the command: a sign-off is bound to this commit. */
+  headSha?: string;
+  /** That pull request's head now. */
+  prHeadSha?: string;
 }
 
 export interface ActorFacts {
@@ -190,13 +204,38 @@ export interface ActorFacts {
   unknownTeams?: string[];
 }
 
+/** A record the App wrote when it accepted a comment's commands, as found on a pull request. */
+export interface LedgerEntry {
+  record: LedgerRecord;
+  pullRequest: number;
+  /** The App's record comment was changed after it was posted (the App never edits one). */
+  tampered: boolean;
+  /** The command comment the record answers, as it is now; null when it was deleted. */
+  source: { edited: boolean; url?: string } | null;
+}
+
+export interface LedgerPullRequest {
+  number: number;
+  author?: string;
+  /** The pull request's head now. */
+  headSha?: string;
+}
+
+/**
+ * The ledger as read from GitHub: the App's records of accepted commands on the target's pull request(s), the
+ * state of the comments they answer, and the rights now of the people who gave the waivers and sign-offs.
+ */
 export interface Ledger {
+  entries: LedgerEntry[];
+  actors: Record<string, ActorFacts>;
+  /** Pull requests whose comments were read. */
+  pullRequests: LedgerPullRequest[];
+}
+
+/** The ledger as checks see it: commands judged from the records, and the rights of the people who gave them. */
+export interface LedgerView {
   commands: LedgerCommand[];
   actors: Record<string, ActorFacts>;
-  /** When the PR's current head was pushed (ISO), for sign-offs reset on push. */
-  headPushedAt?: string;
-  /** Pull requests whose comments were read. */
-  pullRequests: number[];
 }
 
 /** What a check may ask. `key(need)` identifies it, so equal needs are fetched once. */
@@ -224,8 +263,7 @@ export type Need =
   | { type: "branchRules"; branch: string }
   | { type: "alerts"; source: AlertSource }
   | { type: "pullRequest" }
-  /** pushTime: also read when the head was pushed (only signoff checks with resetOnPush need it). */
-  | { type: "ledger"; teams: string[]; pushTime?: boolean };
+  | { type: "ledger"; teams: string[] };
 
 export interface Answers {
   files: FileIndex;

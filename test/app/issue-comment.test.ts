@@ -3,6 +3,7 @@
 // and the check run and sticky comment the re-evaluation writes.
 import type nock from "nock";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { encodeRecord, type LedgerRecord, recordMarker } from "../../src/evidence/ledger-record.js";
 import { COMMENT_MARKER } from "../../src/report/markdown.js";
 import { expectKnownEndpoint } from "../support/openapi.js";
 import {
@@ -77,6 +78,27 @@ function listed(login: string, body: string, over: Body = {}) {
     user: { login, type: "User" },
     performed_via_github_app: null,
     ...over,
+  };
+}
+
+/** The App's record of the command comment, as it posted it when it accepted the commands. */
+function recorded(login: string, commands: LedgerRecord["commands"], sha?: string) {
+  const record: LedgerRecord = {
+    v: 1,
+    comment: COMMENT_ID,
+    actor: login,
+    at: POSTED,
+    commands,
+    ...(sha ? { sha } : {}),
+  };
+  return {
+    id: COMMENT_ID + 1,
+    body: `${recordMarker(COMMENT_ID)}\n${encodeRecord(record)}\n**Readiness Gate** recorded`,
+    html_url: `${COMMENT_URL}1`,
+    created_at: POSTED,
+    updated_at: POSTED,
+    user: { login: "readiness-gate[bot]", type: "Bot" },
+    performed_via_github_app: { id: APP_ID },
   };
 }
 
@@ -157,7 +179,18 @@ describe("issue_comment: slash commands on a pull request", () => {
     evaluation(h.api, RELEASE_POLICY, ["CHANGELOG.md"]);
     existingCheckRun(h.api, REPO, HEAD, { id: 76, conclusion: "failure" });
     const runs = checkRunWrites(h.api, REPO);
-    comments(h.api, REPO, PR, [listed("maintainer", WAIVE)]);
+    // The comment, and the App's record of it (there already, so the App posts it only once).
+    comments(h.api, REPO, PR, [
+      listed("maintainer", WAIVE),
+      recorded("maintainer", [
+        {
+          verb: "waive",
+          check: "readme",
+          until: "2026-11-30",
+          reason: "README moves to the docs site next sprint",
+        },
+      ]),
+    ]);
     const posted = commentWrites(h.api, REPO, PR);
 
     await h.deliver("issue_comment", commentEvent("created", "maintainer", WAIVE));
@@ -277,15 +310,15 @@ describe("issue_comment: slash commands on a pull request", () => {
     evaluation(h.api, SIGNOFF_POLICY, ["README.md", "CHANGELOG.md"]);
     existingCheckRun(h.api, REPO, HEAD, { id: 76, conclusion: "failure" });
     const runs = checkRunWrites(h.api, REPO);
-    comments(h.api, REPO, PR, [listed("alice", body)]);
-    // A sign-off is checked against the head's push time (resetOnPush): the commit and its check suites.
-    h.api
-      .get(`/repos/${REPO}/git/commits/${HEAD}`)
-      .reply(200, { sha: HEAD, committer: { date: "2026-11-19T10:00:00Z" } });
-    h.api
-      .get(`/repos/${REPO}/commits/${HEAD}/check-suites`)
-      .query(true)
-      .reply(200, { total_count: 1, check_suites: [{ id: 5, created_at: "2026-11-19T10:01:00Z" }] });
+    // The App's record binds the sign-off to the head it was given on (resetOnPush): no push times are read.
+    comments(h.api, REPO, PR, [
+      listed("alice", body),
+      recorded(
+        "alice",
+        [{ verb: "signoff", check: "security-review", reason: "threat model reviewed with the SRE team" }],
+        HEAD,
+      ),
+    ]);
     const posted = commentWrites(h.api, REPO, PR);
 
     await h.deliver("issue_comment", commentEvent("created", "alice", body));
@@ -358,7 +391,12 @@ describe("issue_comment: slash commands on a pull request", () => {
     existingCheckRun(h.api, REPO, HEAD, { id: 76, conclusion: "success" });
     const runs = checkRunWrites(h.api, REPO);
     const edited = { updated_at: "2026-11-20T11:30:00Z" };
-    comments(h.api, REPO, PR, [listed("maintainer", after, edited)]);
+    comments(h.api, REPO, PR, [
+      listed("maintainer", after, edited),
+      recorded("maintainer", [
+        { verb: "waive", check: "readme", until: "2026-11-30", reason: "README moves to the docs site" },
+      ]),
+    ]);
     permission(h.api, "maintainer", "maintain");
     const posted = commentWrites(h.api, REPO, PR);
     const payload = commentEvent("edited", "maintainer", after, edited);
@@ -370,10 +408,10 @@ describe("issue_comment: slash commands on a pull request", () => {
     const answer = replies(posted);
     expect(answer).toHaveLength(1);
     expect(answer[0]!.body).toContain(`<!-- readiness-gate:edited:${COMMENT_ID} -->`);
+    expect(answer[0]!.body).toContain("this comment was edited after it was posted, so it gives nothing new");
     expect(answer[0]!.body).toContain(
-      "this comment was edited after it was posted, so its commands are ignored",
+      "A waiver or sign-off it gave no longer counts; an unwaive it gave still holds.",
     );
-    expect(answer[0]!.body).toContain("A waiver, unwaive or sign-off it gave no longer counts.");
     expect(answer[0]!.body).toContain("Post the command in a new comment instead.");
     expect(audit).toEqual([expect.objectContaining({ decision: "refused", actor: "maintainer" })]);
     expect(audit[0]!.reason).toMatch(/^The comment was edited after it was posted/);

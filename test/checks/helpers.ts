@@ -2,6 +2,7 @@
 // "given this repository, the check says...". Anything the world leaves out is absent, not unknown;
 // `unknown` makes every need of a type unknown with the given reason.
 import type { CheckKind, KindResult } from "../../src/checks/types.js";
+import { ledgerView } from "../../src/commands/ledger.js";
 import { collectNeeds, evaluatePolicy } from "../../src/engine/evaluate.js";
 import type { Report } from "../../src/engine/types.js";
 import { type FileEntry, FileIndex } from "../../src/evidence/file-index.js";
@@ -24,6 +25,7 @@ import {
   type WorkflowRun,
 } from "../../src/evidence/types.js";
 import { type PolicyInput, PolicySchema } from "../../src/policy/schema.js";
+import { type LedgerInput, ledgerFrom } from "../support/ledger.js";
 
 export const NOW = new Date("2025-06-01T12:00:00Z");
 export const SHA = "abc1234def567890abc1234def567890abc12345";
@@ -108,12 +110,8 @@ export function run(over: Partial<WorkflowRun> = {}): WorkflowRun {
   };
 }
 
-export const emptyLedger = (over: Partial<Ledger> = {}): Ledger => ({
-  commands: [],
-  actors: {},
-  pullRequests: [42],
-  ...over,
-});
+/** A ledger holding the App's records of `commands` (see test/support/ledger.ts). */
+export const emptyLedger = (over: LedgerInput = {}): Ledger => ledgerFrom({ pullRequests: [42], ...over });
 
 function indexOf(world: World): FileIndex {
   const entries = (world.files ?? []).map((f) => (typeof f === "string" ? { path: f } : f));
@@ -225,7 +223,8 @@ export function check<P>(
     target.context === "local"
       ? undefined
       : (answer({ type: "ledger", teams: [] }, world, target) as Fact<Ledger>);
-  const result = kind.evaluate(p, { checkId, target, facts, now, ...(ledger ? { ledger } : {}) });
+  const view = ledger?.state === "ok" ? known(ledgerView(ledger.value)) : ledger;
+  const result = kind.evaluate(p, { checkId, target, facts, now, ...(view ? { ledger: view } : {}) });
   return { ...result, asked };
 }
 

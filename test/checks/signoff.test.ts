@@ -73,7 +73,7 @@ describe("signoff", () => {
     expect(r.status).toBe("fail");
     expect(r.details).toEqual([
       "mallory may not sign off this check",
-      "alice's sign-off is ignored: the comment was edited after posting",
+      "alice's sign-off is ignored: its comment was edited or deleted after it was given",
     ]);
   });
 
@@ -108,15 +108,31 @@ describe("signoff", () => {
     expect(old.details).toEqual(["alice's sign-off is too old: more than 7 days ago (limit 7)"]);
   });
 
-  it("resetOnPush: a push after the sign-off voids it", () => {
+  it("resetOnPush: a sign-off counts only for the head commit it was given on", () => {
     const p = { ...params, resetOnPush: true };
-    const pushed = { headPushedAt: daysAgo(1) };
-    const before = check(signoffKind, p, world([signoff("alice", 2)], pushed), opts);
-    expect(before.status).toBe("fail");
-    expect(before.details).toEqual(["alice signed off before the latest push"]);
-    expect(check(signoffKind, p, world([signoff("alice", 0.5)], pushed), opts).status).toBe("pass");
-    // Without the push time a sign-off cannot be checked against it.
-    expect(check(signoffKind, p, world([signoff("alice", 0.5)]), opts).status).toBe("unknown");
+    const head = "b".repeat(40);
+    const older = "c".repeat(40);
+    const prs = { pullRequests: [{ number: 42, headSha: head }] };
+    // Given on an older commit (the head was later force-pushed away from it, or back to an older one).
+    const moved = check(signoffKind, p, world([signoff("alice", 0.5, { headSha: older })], prs), opts);
+    expect(moved.status).toBe("fail");
+    expect(moved.details).toEqual([
+      "alice signed off commit ccccccc, not the pull request's head bbbbbbb (resetOnPush)",
+    ]);
+    // However long ago it was given: times are not what binds it.
+    expect(check(signoffKind, p, world([signoff("alice", 3, { headSha: head })], prs), opts).status).toBe(
+      "pass",
+    );
+    // A sign-off with no commit recorded cannot be held against resetOnPush.
+    const bare = check(signoffKind, p, world([signoff("alice", 0.5)], prs), opts);
+    expect(bare.status).toBe("fail");
+    expect(bare.details).toEqual([
+      "alice's sign-off names no commit, so it cannot be held against resetOnPush",
+    ]);
+    // Without resetOnPush the commit does not matter.
+    expect(
+      check(signoffKind, params, world([signoff("alice", 0.5, { headSha: older })], prs), opts).status,
+    ).toBe("pass");
   });
 
   it("propagates an unreadable ledger as unknown", () => {

@@ -7,12 +7,14 @@ import {
   type ActorFacts,
   Facts,
   known,
-  type Ledger,
   type LedgerCommand,
+  type LedgerPullRequest,
+  type LedgerView,
   needKey,
   type Target,
 } from "../../src/evidence/types.js";
 import { type Policy, type PolicyInput, PolicySchema } from "../../src/policy/schema.js";
+import { ledgerFrom } from "../support/ledger.js";
 
 // `file` checks fail here whatever the evidence (a check id starting with "ok-" passes), so these tests do not
 // depend on how the file kind reads its evidence; every other kind (signoff included) is the real one.
@@ -100,12 +102,20 @@ const unwaive = (check: string, actor: string, at: string, over: Partial<LedgerC
   ...over,
 });
 
-function ledger(commands: LedgerCommand[], over: Partial<Ledger> = {}): Ledger {
-  return { commands, actors: ACTORS, pullRequests: [7], ...over };
+function ledger(commands: LedgerCommand[], over: Partial<LedgerView> = {}): LedgerView {
+  return { commands, actors: ACTORS, ...over };
 }
 
-function evaluate(p: Policy, l: Ledger, now: Date, target: Target = prTarget): Report {
-  const facts = new Facts(new Map([[needKey(ledgerNeed(p)), known(l)]]));
+/** The ledger the reader would return had the App recorded these commands on PR 7. */
+function evaluate(
+  p: Policy,
+  l: LedgerView,
+  now: Date,
+  target: Target = prTarget,
+  prs: LedgerPullRequest[] = [{ number: 7, author: PR_AUTHOR, headSha: "a".repeat(40) }],
+): Report {
+  const read = ledgerFrom({ ...l, pullRequests: prs });
+  const facts = new Facts(new Map([[needKey(ledgerNeed(p)), known(read)]]));
   return evaluatePolicy(p, facts, { target, now });
 }
 
@@ -157,22 +167,25 @@ describe("waiversFromLedger", () => {
     expect(waiversFromLedger(l, policy(), prTarget, NOW).map((w) => w.check)).toEqual(["deps"]);
   });
 
-  it("ignores the commands of people without the right, including their unwaives", () => {
+  it("ignores the waivers of people without the right now; a recorded unwaive holds whoever gave it", () => {
     const l = ledger([
       waive("deps", "maintainer", "2026-06-15T10:00:00Z", "2026-07-01"),
-      unwaive("deps", "outsider", "2026-06-16T10:00:00Z"),
       waive("runbook", "writer", "2026-06-16T10:00:00Z", "2026-07-01"),
     ]);
     expect(waiversFromLedger(l, policy(), prTarget, NOW).map((w) => w.check)).toEqual(["deps"]);
+    // The App recorded the unwaive when its giver had the right; losing it since does not revive the waiver.
+    const revoked = ledger([...l.commands, unwaive("deps", "outsider", "2026-06-16T10:00:00Z")]);
+    expect(waiversFromLedger(revoked, policy(), prTarget, NOW)).toEqual([]);
   });
 
-  it("ignores edited comments: an edited waiver does not count, an edited unwaive does not remove", () => {
+  it("an edited or deleted comment voids its waiver, never its unwaive", () => {
     const l = ledger([
       waive("deps", "maintainer", "2026-06-15T10:00:00Z", "2026-07-01"),
       unwaive("deps", "maintainer", "2026-06-16T10:00:00Z", { edited: true }),
       waive("runbook", "maintainer", "2026-06-16T10:00:00Z", "2026-07-01", { edited: true }),
+      waive("ok-license", "maintainer", "2026-06-16T10:00:00Z", "2026-07-01"),
     ]);
-    expect(waiversFromLedger(l, policy(), prTarget, NOW).map((w) => w.check)).toEqual(["deps"]);
+    expect(waiversFromLedger(l, policy(), prTarget, NOW).map((w) => w.check)).toEqual(["ok-license"]);
   });
 
   it("ignores bots, even with write permission", () => {
@@ -325,14 +338,15 @@ describe("sign-offs through the signoff check kind", () => {
   const status = (r: Report, id: string) => r.checks.find((c) => c.id === id)!.status;
   const now = new Date("2026-06-20T12:00:00Z");
 
-  it("a push after the sign-off resets it (resetOnPush)", () => {
-    const given = signoff("sec-review", "2026-06-18T10:00:00Z");
-    expect(
-      status(evaluate(p, ledger([given], { headPushedAt: "2026-06-18T09:00:00Z" }), now), "sec-review"),
-    ).toBe("pass");
-    expect(
-      status(evaluate(p, ledger([given], { headPushedAt: "2026-06-19T09:00:00Z" }), now), "sec-review"),
-    ).toBe("fail");
+  it("a sign-off counts only while the pull request's head is the commit it was given on (resetOnPush)", () => {
+    const given = { ...signoff("sec-review", "2026-06-18T10:00:00Z"), headSha: "b".repeat(40) };
+    const on = (headSha: string) => [{ number: 7, author: PR_AUTHOR, headSha }];
+    expect(status(evaluate(p, ledger([given]), now, prTarget, on("b".repeat(40))), "sec-review")).toBe(
+      "pass",
+    );
+    expect(status(evaluate(p, ledger([given]), now, prTarget, on("c".repeat(40))), "sec-review")).toBe(
+      "fail",
+    );
   });
 
   it("counts for maxAgeDays, then has to be given again", () => {

@@ -11,6 +11,7 @@ import { loadPolicy } from "../../src/policy/load.js";
 import type { Policy } from "../../src/policy/schema.js";
 import { cleanup, commit, initRepo } from "../evidence/local/repo.js";
 import { FixtureEvidence, type Recorded } from "../support/fixture-evidence.js";
+import { ledgerFrom } from "../support/ledger.js";
 
 afterAll(cleanup);
 
@@ -171,11 +172,15 @@ describe("seed 000: telemetry pipeline", () => {
         }),
       artifactFile: () => known(null),
       ledger: (need: Need) =>
-        known({
-          commands: [{ verb: "signoff", check: "security-review", actor: "sam", at: "2025-01-12T09:00:00Z" }],
-          actors: { sam: { permission: "write", teams: need.type === "ledger" ? need.teams : [] } },
-          pullRequests: [12],
-        }),
+        known(
+          ledgerFrom({
+            commands: [
+              { verb: "signoff", check: "security-review", actor: "sam", at: "2025-01-12T09:00:00Z" },
+            ],
+            actors: { sam: { permission: "write", teams: need.type === "ledger" ? need.teams : [] } },
+            pullRequests: [12],
+          }),
+        ),
     };
     const report = await runEvaluation({
       policy: await example("telemetry-pipeline-000.readiness.yml"),
@@ -236,7 +241,7 @@ describe("seed 004: Slack approval service", () => {
         known({ runId: 3, artifact: "load-harness", content: '{"decision": {"p95_ms": 9.4}}' }),
       release: () =>
         known({ tag: "v1.0.0", draft: false, prerelease: false, assets: [{ name: "app.tar.gz", size: 1 }] }),
-      ledger: () => known({ commands: [], actors: {}, pullRequests: [] }),
+      ledger: () => known(ledgerFrom({ pullRequests: [] })),
       ...extra,
     };
     return runEvaluation({

@@ -36,6 +36,7 @@ import {
 import { HistoryMemory } from "../../src/evidence/github/history.js";
 import { findPolicy, remoteFetcher } from "../../src/evidence/github/policy-source.js";
 import { GitHubEvidence, type GitHubEvidenceOptions } from "../../src/evidence/github/provider.js";
+import { encodeRecord } from "../../src/evidence/ledger-record.js";
 import type { Target } from "../../src/evidence/types.js";
 import { loadPolicy } from "../../src/policy/load.js";
 import type { Policy } from "../../src/policy/schema.js";
@@ -669,10 +670,34 @@ function seed(gh: FakeGitHub, w: World): void {
       performed_via_github_app: null,
     };
   };
+  const signoff = comment(
+    3,
+    "alice",
+    "Reviewed the threat model delta.\n\n/readiness signoff security-review",
+    0.05,
+  );
   w.comments.push(
     comment(1, "carol", "Release 1.4.0: collectors v2, new scoring model.", 3),
     comment(2, "bob", "Load test numbers look fine to me.", 2),
-    comment(3, "alice", "Reviewed the threat model delta.\n\n/readiness signoff security-review", 0.05),
+    signoff,
+    // The App's record of the sign-off it accepted: the ledger reads records, not requests.
+    {
+      ...comment(
+        4,
+        "readiness-gate[bot]",
+        encodeRecord({
+          v: 1,
+          comment: 3,
+          actor: "alice",
+          at: signoff.created_at,
+          sha: m.shas[COMMITS - 1]!,
+          commands: [{ verb: "signoff", check: "security-review" }],
+        }),
+        0.05,
+      ),
+      user: { login: "readiness-gate[bot]", type: "Bot" },
+      performed_via_github_app: { id: APP_ID },
+    },
   );
 }
 
@@ -841,6 +866,7 @@ export async function measureRequestCost(options: MeasureOptions = {}): Promise<
           sha,
           history,
           now: () => now,
+          appId: APP_ID,
           ...options.provider,
         } as GitHubEvidenceOptions),
         target,

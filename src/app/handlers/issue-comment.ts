@@ -3,9 +3,10 @@
 // Issues that are not pull requests, comments by bots (this App's own included) and comments without a
 // command line cost nothing.
 //
-// An edit voids every command of the comment (the ledger ignores edited comments whole, so nobody rewrites a
-// waiver after the fact). It is answered when it touches command lines, or when the comment held a waiver,
-// an unwaive or a sign-off whose effect the edit just removed; a prose edit around `help` is not.
+// An edit gives nothing new (nobody rewrites a waiver after the fact): a waiver or sign-off from an edited
+// comment no longer counts, and an unwaive the App recorded still does. It is answered when it touches command
+// lines, or when the comment held a waiver, an unwaive or a sign-off; a prose edit around `help` is not. A
+// deleted comment that held one re-evaluates the pull request: a waiver or sign-off from it no longer counts.
 import { parseCommands } from "../../commands/parse.js";
 import type { CommandComment } from "../jobs.js";
 import { defineHandler, jobBase } from "./types.js";
@@ -34,13 +35,16 @@ export function changesLedger(body: string): boolean {
 }
 
 export const issueCommentHandler = defineHandler({
-  events: ["issue_comment.created", "issue_comment.edited"],
+  events: ["issue_comment.created", "issue_comment.edited", "issue_comment.deleted"],
   jobs(event) {
     const base = jobBase(event);
     const p = event.payload;
     if (!base || !p.issue.pull_request) return [];
     const c = p.comment;
     if (isBot(c.user)) return [];
+    if (p.action === "deleted") {
+      return changesLedger(c.body ?? "") ? [{ ...base, type: "pull_request", number: p.issue.number }] : [];
+    }
     const now = commandLines(c.body ?? "");
     const comment: CommandComment = {
       id: c.id,

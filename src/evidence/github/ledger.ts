@@ -1,125 +1,98 @@
-// The ledger: slash commands read from pull request comments, with the facts needed to authorise them.
+// The ledger: the App's records of the slash commands it accepted, read from pull request comments, with the
+// state now of the comments they answer and the rights now of the people who gave waivers and sign-offs.
+// Judging them is src/commands/ledger.ts's; here is only reading.
 //
-// Requests (all GET):
+// Requests (all GET, through the evaluation's shared reader: one per URL, deadline, bounded concurrency):
 //   /repos/{o}/{r}/commits/{sha}/pulls                       which PRs brought a release/deployment commit in
-//   /repos/{o}/{r}/issues/{n}/comments                       the comments, 100 a page, at most 30 pages a PR
-//   /repos/{o}/{r}/collaborators/{user}/permission           once per person who gave a command
+//   /repos/{o}/{r}/issues/{n}/comments                       the comments, 100 a page, at most 100 pages a PR,
+//                                                            the pages after the first read concurrently
+//   /repos/{o}/{r}/collaborators/{user}/permission           once per person whose waiver or sign-off the App
+//                                                            recorded (a person the App refused costs nothing)
 //   /orgs/{org}/teams/{slug}/memberships/{user}              only for the teams the policy names
-//   /repos/{o}/{r}/git/commits/{sha}                         \  when the PR was last pushed, only when
-//   /repos/{o}/{r}/commits/{sha}/check-suites                /  the ledger holds a sign-off
-import type { Octokit } from "@octokit/rest";
-import { ROLES } from "../../commands/authorize.js";
-import { toLedgerCommand } from "../../commands/decide.js";
-import { parseCommands } from "../../commands/parse.js";
-import type { ActorFacts, Ledger, LedgerCommand, Target } from "../types.js";
-
-export type LedgerOctokit = Pick<Octokit, "request">;
-
-/** The part of a pino logger this module uses. */
-export interface LedgerLog {
-  warn(obj: object, msg?: string): void;
-  debug?(obj: object, msg?: string): void;
-}
+import { decodeRecord, type LedgerRecord, mayHoldRecord } from "../ledger-record.js";
+import {
+  type ActorFacts,
+  type Ledger,
+  type LedgerEntry,
+  type LedgerPullRequest,
+  ROLES,
+  type Target,
+} from "../types.js";
+import { explain, isRateLimited, PERMISSIONS } from "./failure.js";
+import { type GitHubOctokit, type LogLike, silentLog } from "./octokit.js";
+import { GitHubReader } from "./reader.js";
+import { at, DEFAULT_LIMITS, type RepoScope } from "./scope.js";
 
 export interface FetchLedgerOptions {
-  owner: string;
-  repo: string;
   target: Target;
   /** `org/team-slug` teams whose membership matters (the ledger need's `teams`); no other team is asked about. */
   teams: string[];
-  /** Read when the head was pushed (costs two requests a head): only sign-offs reset on push need it. */
-  pushTime?: boolean;
-  log?: LedgerLog;
+  /** This App's id: only its comments are records. Unknown (the CLI without APP_ID): no record is trusted. */
+  appId?: number | undefined;
 }
 
 const PER_PAGE = 100;
-/** 3000 comments a PR: past that the ledger cannot be read whole, and a partial ledger could drop an unwaive. */
-const MAX_COMMENT_PAGES = 30;
+/**
+ * 10,000 comments a PR. Only the App's records and comments with a command line are kept while reading, so a
+ * flood of comments costs requests, not memory; past this the ledger cannot be read whole, and a partial one
+ * could drop a revocation, so it is unknown (the gate fails closed).
+ */
+const MAX_COMMENT_PAGES = 100;
 /** A release commit brought in by more PRs than this keeps the most recent ones' ledgers. */
 const MAX_PULL_REQUESTS = 10;
-/** People whose rights are looked up; commands by anyone beyond are left unauthorised (logged). */
+/**
+ * People whose rights are looked up. Only people the App accepted a waiver or sign-off from are candidates, so
+ * strangers' commands never use this up; a grant by anyone beyond it does not count (fail closed).
+ */
 const MAX_ACTORS = 100;
-const CONCURRENCY = 4;
 const TEAM = /^[^/\s]+\/[^/\s]+$/;
+const COMMAND_LINE = /^ {0,3}\/readiness(?=[ \t]|$)/im;
 
-interface PullRef {
-  number: number;
-  author?: string;
-  headSha?: string;
+interface RawComment {
+  id: number;
+  body?: string | null;
+  html_url?: string;
+  created_at: string;
+  updated_at: string;
+  user?: { login?: string; type?: string } | null;
+  performed_via_github_app?: { id?: number } | null;
 }
 
-interface RequestErrorLike {
-  status?: number;
-  message?: string;
-  response?: { headers?: Record<string, string | number | undefined> };
-}
-
-const statusOf = (e: unknown): number | undefined =>
-  typeof (e as RequestErrorLike)?.status === "number" ? (e as RequestErrorLike).status : undefined;
-
-const isRateLimited = (e: unknown): boolean =>
-  String((e as RequestErrorLike)?.response?.headers?.["x-ratelimit-remaining"]) === "0";
-
-function failure(what: string, e: unknown): Error {
-  const status = statusOf(e);
-  const detail = (e as RequestErrorLike)?.message ?? String(e);
-  return new Error(`could not read ${what}: ${status ? `HTTP ${status}, ` : ""}${detail}`, { cause: e });
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-const isBot = (user: { type?: string; login?: string }): boolean =>
-  user.type === "Bot" || (user.login ?? "").endsWith("[bot]");
+/** What is kept of a page: the App's records, and the state of comments that may hold commands. */
+type Kept =
+  | { kind: "record"; record: LedgerRecord; tampered: boolean }
+  | { kind: "command"; id: number; edited: boolean; url?: string };
 
 /**
  * The PRs whose comments make the ledger. A PR target: that PR. A release or deployment: the PRs GitHub
  * associates with the commit that were merged, or whose head is that very commit; an open PR that merely
  * contains the commit is left out, so its waivers do not leak into a release they were not given for.
  */
-async function pullRequestsOf(
-  octokit: LedgerOctokit,
-  owner: string,
-  repo: string,
-  target: Target,
-  log?: LedgerLog,
-): Promise<PullRef[]> {
+async function pullRequestsOf(s: RepoScope, target: Target): Promise<LedgerPullRequest[]> {
   const pr = target.pullRequest;
-  if (pr) {
-    return [{ number: pr.number, ...(pr.author ? { author: pr.author } : {}), headSha: pr.headSha }];
-  }
+  if (pr) return [{ number: pr.number, ...(pr.author ? { author: pr.author } : {}), headSha: pr.headSha }];
   if (!target.sha) return [];
-  let data: {
+  type Raw = {
     number: number;
     merged_at: string | null;
     user: { login: string } | null;
     head: { sha: string };
-  }[];
-  try {
-    ({ data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
-      owner,
-      repo,
-      commit_sha: target.sha,
-      per_page: PER_PAGE,
-    }));
-  } catch (e) {
-    throw failure(`the pull requests of commit ${target.sha} in ${owner}/${repo}`, e);
+  };
+  const reply = await s.reader.get<Raw[]>("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", {
+    ...at(s),
+    commit_sha: target.sha,
+    per_page: PER_PAGE,
+  });
+  if (!reply.ok) {
+    throw new Error(
+      explain(reply.failure, `the pull requests of commit ${target.sha}`, PERMISSIONS.pullRequests),
+    );
   }
-  const chosen = data
+  const chosen = reply.data
     .filter((p) => p.merged_at !== null || p.head.sha === target.sha)
     .sort((a, b) => b.number - a.number);
   if (chosen.length > MAX_PULL_REQUESTS) {
-    log?.warn(
+    s.log.warn(
       { pullRequests: chosen.map((p) => p.number), kept: MAX_PULL_REQUESTS },
       "commit brought in by many pull requests: reading the most recent ones' comments",
     );
@@ -131,235 +104,197 @@ async function pullRequestsOf(
   }));
 }
 
-async function commandsOf(
-  octokit: LedgerOctokit,
-  owner: string,
-  repo: string,
-  pr: PullRef,
-): Promise<LedgerCommand[]> {
-  const out: LedgerCommand[] = [];
-  for (let page = 1; ; page++) {
-    let comments: {
-      body?: string;
-      html_url: string;
-      created_at: string;
-      updated_at: string;
-      user: { login: string; type: string } | null;
-    }[];
-    try {
-      ({ data: comments } = await octokit.request(
-        "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-        {
-          owner,
-          repo,
-          issue_number: pr.number,
-          per_page: PER_PAGE,
-          page,
-        },
-      ));
-    } catch (e) {
-      throw failure(`the comments of ${owner}/${repo}#${pr.number}`, e);
-    }
-    for (const c of comments) {
-      if (!c.user || isBot(c.user) || !c.body) continue;
-      for (const line of parseCommands(c.body)) {
-        if (!line.ok) continue;
-        const command = toLedgerCommand(line.command, {
-          actor: c.user.login,
-          at: c.created_at,
-          url: c.html_url,
-          edited: c.updated_at !== c.created_at,
-        });
-        if (command)
-          out.push({ ...command, pullRequest: pr.number, ...(pr.author ? { prAuthor: pr.author } : {}) });
-      }
-    }
-    if (comments.length < PER_PAGE) return out;
-    if (page >= MAX_COMMENT_PAGES) {
-      throw new Error(
-        `${owner}/${repo}#${pr.number} has more than ${MAX_COMMENT_PAGES * PER_PAGE} comments; the ledger reads at most that many`,
-      );
-    }
+function keep(c: RawComment, appId: number | undefined): Kept | null {
+  const body = c.body ?? "";
+  if (appId !== undefined && c.performed_via_github_app?.id === appId && mayHoldRecord(body)) {
+    const record = decodeRecord(body);
+    // The App never edits a record: a changed one was altered by a person.
+    return record ? { kind: "record", record, tampered: c.updated_at !== c.created_at } : null;
   }
+  if (!COMMAND_LINE.test(body)) return null;
+  return {
+    kind: "command",
+    id: c.id,
+    edited: c.updated_at !== c.created_at,
+    ...(c.html_url ? { url: c.html_url } : {}),
+  };
+}
+
+async function entriesOf(
+  s: RepoScope,
+  pr: LedgerPullRequest,
+  appId: number | undefined,
+): Promise<LedgerEntry[]> {
+  const paged = await s.reader.pages<Kept>(
+    "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+    { ...at(s), issue_number: pr.number, per_page: PER_PAGE },
+    MAX_COMMENT_PAGES,
+    (data) =>
+      (Array.isArray(data) ? (data as RawComment[]) : []).flatMap((c) => {
+        const k = keep(c, appId);
+        return k ? [k] : [];
+      }),
+  );
+  if (!paged.ok) {
+    throw new Error(explain(paged.failure, `the comments of #${pr.number}`, PERMISSIONS.pullRequests));
+  }
+  if (paged.truncated) {
+    throw new Error(
+      `#${pr.number} has more than ${MAX_COMMENT_PAGES * PER_PAGE} comments; the ledger reads at most that many`,
+    );
+  }
+  const sources = new Map<number, { edited: boolean; url?: string }>();
+  for (const k of paged.items) if (k.kind === "command") sources.set(k.id, { edited: k.edited, url: k.url! });
+  const entries = new Map<number, LedgerEntry>();
+  for (const k of paged.items) {
+    if (k.kind !== "record") continue;
+    const source = sources.get(k.record.comment);
+    const entry: LedgerEntry = {
+      record: k.record,
+      pullRequest: pr.number,
+      tampered: k.tampered,
+      source: source ? { edited: source.edited, ...(source.url ? { url: source.url } : {}) } : null,
+    };
+    // One record per comment; of two (a race), the unaltered one.
+    const prev = entries.get(k.record.comment);
+    if (!prev || (prev.tampered && !k.tampered)) entries.set(k.record.comment, entry);
+  }
+  return [...entries.values()];
 }
 
 /** The role as GitHub names it (maintain and triage included); a custom role counts as its base permission. */
-async function permissionOf(
-  octokit: LedgerOctokit,
-  owner: string,
-  repo: string,
-  username: string,
-): Promise<string> {
-  try {
-    const { data } = await octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
-      owner,
-      repo,
-      username,
-    });
-    const role = (data.role_name ?? "").toLowerCase();
-    if ((ROLES as readonly string[]).includes(role)) return role;
-    const base = (data.permission ?? "").toLowerCase();
-    return (ROLES as readonly string[]).includes(base) ? base : "none";
-  } catch (e) {
-    if (statusOf(e) === 404) return "none";
-    throw failure(`the permission of ${username} on ${owner}/${repo}`, e);
+async function permissionOf(reader: GitHubReader, owner: string, repo: string, username: string) {
+  const reply = await reader.get<{ role_name?: string; permission?: string }>(
+    "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+    { owner, repo, username },
+  );
+  if (!reply.ok) {
+    if (reply.failure.status === 404) return "none";
+    throw new Error(explain(reply.failure, `the permission of ${username}`, PERMISSIONS.metadata));
   }
+  const role = (reply.data.role_name ?? "").toLowerCase();
+  if ((ROLES as readonly string[]).includes(role)) return role;
+  const base = (reply.data.permission ?? "").toLowerCase();
+  return (ROLES as readonly string[]).includes(base) ? base : "none";
 }
 
 type Membership = "member" | "not-member" | "unknown";
 
-async function membershipOf(octokit: LedgerOctokit, team: string, username: string): Promise<Membership> {
+async function membershipOf(reader: GitHubReader, team: string, username: string): Promise<Membership> {
   const [org, team_slug] = team.split("/") as [string, string];
-  try {
-    const { data } = await octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", {
+  const reply = await reader.get<{ state?: string }>(
+    "GET /orgs/{org}/teams/{team_slug}/memberships/{username}",
+    {
       org,
       team_slug,
       username,
-    });
-    // A pending invitation is not membership.
-    return data.state === "active" ? "member" : "not-member";
-  } catch (e) {
-    const status = statusOf(e);
-    if (status === 404) return "not-member";
-    if (status === 403 && !isRateLimited(e)) return "unknown";
-    throw failure(`whether ${username} is a member of ${team}`, e);
-  }
-}
-
-/**
- * What one person may do in the repository now: their role, and which of `teams` they are an active member of.
- * The App uses it to answer a command as soon as it is posted; it throws like fetchLedger.
- */
-export async function fetchActorFacts(
-  octokit: LedgerOctokit,
-  { owner, repo, username, teams }: { owner: string; repo: string; username: string; teams: string[] },
-): Promise<ActorFacts> {
-  return actorFacts(
-    octokit,
-    owner,
-    repo,
-    username,
-    [...new Set(teams)].filter((t) => TEAM.test(t)),
+    },
   );
+  // A pending invitation is not membership.
+  if (reply.ok) return reply.data.state === "active" ? "member" : "not-member";
+  const f = reply.failure;
+  if (f.status === 404) return "not-member";
+  if (f.status === 403 && !isRateLimited(f)) return "unknown";
+  throw new Error(explain(f, `whether ${username} is a member of ${team}`));
 }
 
 async function actorFacts(
-  octokit: LedgerOctokit,
+  reader: GitHubReader,
   owner: string,
   repo: string,
   username: string,
   teams: string[],
 ): Promise<ActorFacts> {
-  const permission = await permissionOf(octokit, owner, repo, username);
-  const member: string[] = [];
-  const unknownTeams: string[] = [];
-  for (const team of teams) {
-    const m = await membershipOf(octokit, team, username);
-    if (m === "member") member.push(team);
-    else if (m === "unknown") unknownTeams.push(team);
-  }
-  return { permission, teams: member, ...(unknownTeams.length ? { unknownTeams } : {}) };
+  const [permission, memberships] = await Promise.all([
+    permissionOf(reader, owner, repo, username),
+    Promise.all(teams.map((t) => membershipOf(reader, t, username))),
+  ]);
+  return {
+    permission,
+    teams: teams.filter((_, i) => memberships[i] === "member"),
+    ...(memberships.includes("unknown")
+      ? { unknownTeams: teams.filter((_, i) => memberships[i] === "unknown") }
+      : {}),
+  };
 }
 
+const validTeams = (teams: string[]) => [...new Set(teams)].filter((t) => TEAM.test(t));
+
 /**
- * When a commit became the PR's head, as GitHub saw it: the later of the commit's committer date and the
- * creation of its first check suite. The committer date alone is the pusher's clock, and a commit made before a
- * sign-off but pushed after it would carry a date before the sign-off; GitHub creates check suites when code is
- * pushed, so the first suite dates the push. Null when neither could be read.
+ * What one person may do in the repository now: their role, and which of `teams` they are an active member of.
+ * The App uses it to answer a command as soon as it is posted; throws an Error with a clear message when it
+ * cannot be read.
  */
-async function pushedAtOf(
-  octokit: LedgerOctokit,
-  owner: string,
-  repo: string,
-  sha: string,
-  log?: LedgerLog,
-): Promise<number | null> {
-  const times: number[] = [];
-  try {
-    const { data } = await octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
-      owner,
-      repo,
-      commit_sha: sha,
-    });
-    const t = Date.parse(data.committer?.date ?? "");
-    if (Number.isFinite(t)) times.push(t);
-  } catch (e) {
-    log?.warn({ sha, status: statusOf(e) }, "could not read the head commit's date");
-  }
-  try {
-    const { data } = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-suites", {
-      owner,
-      repo,
-      ref: sha,
-      per_page: PER_PAGE,
-    });
-    const created = data.check_suites
-      .map((s) => Date.parse(s.created_at ?? ""))
-      .filter((t) => Number.isFinite(t));
-    if (created.length) times.push(Math.min(...created));
-  } catch (e) {
-    log?.warn({ sha, status: statusOf(e) }, "could not read the head commit's check suites");
-  }
-  return times.length ? Math.max(...times) : null;
+export async function fetchActorFacts(
+  octokit: GitHubOctokit,
+  {
+    owner,
+    repo,
+    username,
+    teams,
+    log,
+  }: { owner: string; repo: string; username: string; teams: string[]; log?: LogLike },
+): Promise<ActorFacts> {
+  const reader = new GitHubReader(octokit, {
+    concurrency: 4,
+    timeoutMs: DEFAULT_LIMITS.timeoutMs,
+    log: log ?? silentLog,
+  });
+  return actorFacts(reader, owner, repo, username, validTeams(teams));
 }
 
 /**
- * Reads the ledger of the target: the slash commands in the comments of its pull request(s), who gave them and
- * what those people may do now. Bot comments are skipped; commands from edited comments are kept, marked
- * `edited`, for the evaluation to ignore. Only the teams in `teams` are asked about; a 403 on a team (the App
- * lacks Organization members: read) leaves that membership unknown, which counts as not a member.
- *
- * `headPushedAt` (for sign-offs reset on push) is read only when asked (`pushTime`) and the ledger holds a
- * sign-off; for a release it is
- * the latest push among its PRs' heads, and it is left out when any head's push time could not be read.
+ * Reads the ledger of the target: the App's records in the comments of its pull request(s), the state of the
+ * comments they answer, and what the people who gave the recorded waivers and sign-offs may do now. Only the
+ * teams in `teams` are asked about; a 403 on a team (the App lacks Organization members: read) leaves that
+ * membership unknown, which counts as not a member.
  *
  * Throws an Error with a clear message when the comments, the PRs of a commit, or a person's permission cannot
  * be read (or a PR has more comments than are read): the provider turns that into an `unknown` ledger fact,
  * and the gate fails closed.
  */
-export async function fetchLedger(octokit: LedgerOctokit, options: FetchLedgerOptions): Promise<Ledger> {
-  const { owner, repo, target, log } = options;
-  const teams = [...new Set(options.teams)].filter((t) => TEAM.test(t));
-  const prs = target.context === "local" ? [] : await pullRequestsOf(octokit, owner, repo, target, log);
+export async function fetchLedger(s: RepoScope, options: FetchLedgerOptions): Promise<Ledger> {
+  const { target, appId } = options;
+  const teams = validTeams(options.teams);
+  const prs = target.context === "local" ? [] : await pullRequestsOf(s, target);
+  if (appId === undefined && prs.length) {
+    s.log.debug({}, "the App's id is unknown: no record of an accepted command is trusted");
+  }
+  const entries = (await Promise.all(prs.map((pr) => entriesOf(s, pr, appId)))).flat();
 
-  const commands: LedgerCommand[] = [];
-  for (const pr of prs) commands.push(...(await commandsOf(octokit, owner, repo, pr)));
-  commands.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-
-  const people = [...new Set(commands.map((c) => c.actor))];
-  if (people.length > MAX_ACTORS) {
-    log?.warn(
-      { people: people.length, resolved: MAX_ACTORS },
-      "too many people gave commands: the rights of the first ones are read, the others' commands do not count",
+  // Only a grant whose comment still reads as it was accepted can count, so only its giver's rights matter.
+  const grantors = [
+    ...new Set(
+      entries
+        .filter((e) => !e.tampered && e.source && !e.source.edited)
+        .filter((e) => e.record.commands.some((c) => c.verb !== "unwaive"))
+        .map((e) => e.record.actor),
+    ),
+  ];
+  if (grantors.length > MAX_ACTORS) {
+    s.log.warn(
+      { people: grantors.length, resolved: MAX_ACTORS },
+      "waivers and sign-offs from very many people: the rights of the first ones are read, the others' do not count",
     );
   }
-  const resolvedPeople = people.slice(0, MAX_ACTORS);
-  const facts = await mapLimit(resolvedPeople, CONCURRENCY, (login) =>
-    actorFacts(octokit, owner, repo, login, teams),
+  const resolved = grantors.slice(0, MAX_ACTORS);
+  const facts = await Promise.all(
+    resolved.map((login) => actorFacts(s.reader, s.owner, s.repo, login, teams)),
   );
   const actors: Record<string, ActorFacts> = {};
-  resolvedPeople.forEach((login, i) => {
+  resolved.forEach((login, i) => {
     actors[login] = facts[i]!;
   });
   const unknownTeams = [...new Set(facts.flatMap((f) => f.unknownTeams ?? []))];
   if (unknownTeams.length) {
-    log?.warn(
+    s.log.warn(
       { teams: unknownTeams },
       "team membership could not be read (403): the App needs the Organization members: read permission",
     );
   }
-
-  const ledger: Ledger = { commands, actors, pullRequests: prs.map((p) => p.number) };
-  if (options.pushTime && commands.some((c) => c.verb === "signoff")) {
-    const heads = [...new Set(prs.map((p) => p.headSha).filter((s): s is string => !!s))];
-    const times = await mapLimit(heads, CONCURRENCY, (sha) => pushedAtOf(octokit, owner, repo, sha, log));
-    if (heads.length && times.every((t) => t !== null)) {
-      ledger.headPushedAt = new Date(Math.max(...(times as number[]))).toISOString();
-    }
-  }
-  log?.debug?.(
-    { pullRequests: ledger.pullRequests, commands: commands.length, people: resolvedPeople.length },
+  s.log.debug(
+    { pullRequests: prs.map((p) => p.number), records: entries.length, people: resolved.length },
     "ledger read",
   );
-  return ledger;
+  return { entries, actors, pullRequests: prs };
 }

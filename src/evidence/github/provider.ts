@@ -18,7 +18,7 @@
 //   branchRules      2   (rulesets + branch summary for classic protection), concurrently
 //   alerts           1 per source (more only past 100 open alerts)
 //   pullRequest      1 per 100 changed files
-//   ledger           delegated to ./ledger.js
+//   ledger           1 per 100 comments of the PR (+1 per person whose waiver or sign-off counts): ./ledger.js
 // Every URL is requested once per provider (concurrent askers share the promise) with at most
 // limits.concurrency in flight; across evaluations the ETag cache (etag-cache.ts) makes repeats free.
 import {
@@ -66,6 +66,8 @@ export interface GitHubEvidenceOptions {
   history?: HistoryMemory;
   /** The clock freshness windows are measured from (default: the system's). */
   now?: () => Date;
+  /** This App's id: only its comments are records of accepted slash commands (see ../ledger-record.ts). */
+  appId?: number | undefined;
 }
 
 export class GitHubEvidence implements EvidenceProvider {
@@ -175,7 +177,7 @@ export class GitHubEvidence implements EvidenceProvider {
       case "pullRequest":
         return fetchPullRequest(s, target);
       case "ledger":
-        return this.ledger(need.teams, need.pushTime === true, target);
+        return this.ledger(need.teams, target);
       default: {
         const type = (need as { type?: unknown }).type;
         return unknown(`the GitHub provider does not know the evidence "${String(type)}"`);
@@ -183,16 +185,13 @@ export class GitHubEvidence implements EvidenceProvider {
     }
   }
 
-  private async ledger(teams: string[], pushTime: boolean, target: Target): Promise<Fact<unknown>> {
+  private async ledger(teams: string[], target: Target): Promise<Fact<unknown>> {
     try {
       return known(
-        await fetchLedger(this.options.octokit, {
-          owner: this.options.owner,
-          repo: this.options.repo,
+        await fetchLedger(this.scope, {
           target: { ...target, sha: target.sha ?? this.options.sha },
           teams,
-          pushTime,
-          log: this.scope.log,
+          appId: this.options.appId,
         }),
       );
     } catch (e) {

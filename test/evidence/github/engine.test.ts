@@ -21,7 +21,7 @@ import {
 } from "./fixtures.js";
 
 vi.mock("../../../src/evidence/github/ledger.js", () => ({
-  fetchLedger: async () => ({ commands: [], actors: {}, pullRequests: [42] }),
+  fetchLedger: async () => ({ entries: [], actors: {}, pullRequests: [{ number: 42 }] }),
 }));
 
 beforeEach(() => {

@@ -967,14 +967,14 @@ describe("pullRequest", () => {
 
 describe("ledger", () => {
   test("delegated to fetchLedger with the teams; a throw becomes unknown", async () => {
-    const ledger: Ledger = { commands: [], actors: {}, pullRequests: [42] };
+    const ledger: Ledger = { entries: [], actors: {}, pullRequests: [{ number: 42 }] };
     fetchLedger.mockResolvedValueOnce(ledger);
     const octokit = makeOctokit();
     const provider = makeProvider({ octokit });
     expect(ok(await collectOne(provider, { type: "ledger", teams: ["acme/sre"] }, pullRequest))).toBe(ledger);
     expect(fetchLedger).toHaveBeenCalledWith(
-      octokit,
-      expect.objectContaining({ owner: "acme", repo: "shop", teams: ["acme/sre"], target: pullRequest }),
+      expect.objectContaining({ owner: "acme", repo: "shop" }),
+      expect.objectContaining({ teams: ["acme/sre"], target: pullRequest }),
     );
 
     fetchLedger.mockRejectedValueOnce(new Error("the comments of pull request #42: GitHub answered 502"));
