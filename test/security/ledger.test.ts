@@ -114,7 +114,9 @@ describe("end to end: waivers and sign-offs cannot be revived, forged or timed",
 
   /** A (force-)push: the PR's head moves to `head`, and pull_request.synchronize. */
   async function push(pr: { number: number; base: string }, head: string) {
-    gh.repo(OWNER, NAME)!.pulls.find((p) => p.number === pr.number)!.headSha = head;
+    const seed = gh.repo(OWNER, NAME)!.pulls.find((p) => p.number === pr.number)!;
+    const previous = seed.headSha;
+    seed.headSha = head;
     const payload = example("pull_request", "synchronize");
     payload.repository = repository();
     Object.assign(payload.pull_request, { number: pr.number, labels: [] });
@@ -122,6 +124,9 @@ describe("end to end: waivers and sign-offs cannot be revived, forged or timed",
     payload.pull_request.base.ref = pr.base;
     payload.pull_request.head.sha = head;
     payload.after = head;
+    // As GitHub's would, each push's delivery differs (a byte-identical body is dropped as a replay).
+    payload.before = previous;
+    payload.pull_request.updated_at = new Date().toISOString();
     await send("pull_request", payload);
   }
 
