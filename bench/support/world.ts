@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { zipSync } from "fflate";
+import { encodeRecord } from "../../src/evidence/ledger-record.js";
 import { loadPolicy } from "../../src/policy/load.js";
 import {
   type CommentState,
@@ -259,6 +260,24 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       body: "Reviewed the threat model and the secrets handling.\n\n/readiness signoff security-review\n",
       app_id: null,
       user: SIGNER,
+      edits: 0,
+    });
+    // The App's record of the sign-off it accepted: the ledger reads records, not requests.
+    gh.comments.push({
+      id: 600 + pr.number,
+      owner: OWNER,
+      repo: NAME,
+      issue: pr.number,
+      body: encodeRecord({
+        v: 1,
+        comment: 500 + pr.number,
+        actor: SIGNER,
+        at: T_COMMENT,
+        sha: pr.sha,
+        commands: [{ verb: "signoff", check: "security-review" }],
+      }),
+      app_id: APP_ID,
+      user: "readiness-gate[bot]",
       edits: 0,
     });
   }
