@@ -1,12 +1,11 @@
 // A deployment waiting on the App's custom protection rule: evaluated with the default branch's policy; its
 // side effect is the one answer GitHub waits for (approved or rejected), with progress notes while pending.
 import type { Logger } from "probot";
-import { runEvaluation } from "../../engine/run.js";
 import { errorForLog } from "../../evidence/github/failure.js";
 import { deploymentTarget } from "../../evidence/target.js";
-import { couldNotTell, reportResult } from "../../report/check-run.js";
+import { couldNotTell } from "../../report/check-run.js";
 import { VERDICT_LABEL } from "../../report/common.js";
-import { gatesEnvironment, isTimeSensitive } from "../applies.js";
+import { gatesEnvironment } from "../applies.js";
 import type { Job, RunTag } from "../jobs.js";
 import type { AppOctokit } from "../octokit.js";
 import { reviewDeployment } from "../publish/deployment.js";
@@ -14,6 +13,7 @@ import { RunPublisher } from "../publish/publisher.js";
 import {
   DEFAULT_CHECK_NAME,
   describeFailure,
+  evaluateOnRun,
   gateName,
   invalidResult,
   linkTo,
@@ -86,14 +86,15 @@ export async function deploymentJob(deps: TargetDeps, job: DeploymentJob, octoki
         ...(d.deploymentUrl ? { url: d.deploymentUrl } : {}),
       },
     );
-    await publisher.begin(tag);
-    const provider = deps.evidence({ octokit, ...loc, sha: d.sha, log });
-    const report = await runEvaluation({ policy, provider, target, now: deps.now() });
-    const result = reportResult(report, {
-      checkName: publisher.name,
-      timeSensitive: isTimeSensitive(policy, report),
-    });
-    const { run } = await publisher.publish(result, tag);
+    const { report, run } = await evaluateOnRun(
+      deps,
+      octokit,
+      log,
+      publisher,
+      policy,
+      { ...target, sha: d.sha, repository: { owner: loc.owner, name: loc.repo } },
+      tag,
+    );
     deps.count("deployment", report.verdict, started);
     const headline = `Readiness ${VERDICT_LABEL[report.verdict]}: ${report.score}/100 (minimum ${report.minScore}).`;
     const blocking = report.blocking.length ? ` Blocking: ${report.blocking.slice(0, 8).join(", ")}.` : "";

@@ -1,19 +1,24 @@
 // A release: evaluated with the default branch's policy on the commit its tag points at. Its side effect, with
 // `gate.onRelease: draft`, is to turn a release that is not ready back into a draft and say why.
 import type { Logger } from "probot";
-import { runEvaluation } from "../../engine/run.js";
 import type { Report } from "../../engine/types.js";
 import { errorForLog } from "../../evidence/github/failure.js";
 import { releaseTarget } from "../../evidence/target.js";
-import { reportResult } from "../../report/check-run.js";
-import { gatesReleases, isTimeSensitive } from "../applies.js";
+import { gatesReleases } from "../applies.js";
 import type { Job, ReleaseData, RunTag } from "../jobs.js";
 import { resolveTag } from "../lookup.js";
 import type { AppOctokit } from "../octokit.js";
 import type { CheckRunRef } from "../publish/check-run.js";
 import { RunPublisher } from "../publish/publisher.js";
 import { draftRelease, explainRelease, releaseExplanation } from "../publish/release.js";
-import { describeFailure, gateName, invalidResult, type Loc, type TargetDeps } from "./types.js";
+import {
+  describeFailure,
+  evaluateOnRun,
+  gateName,
+  invalidResult,
+  type Loc,
+  type TargetDeps,
+} from "./types.js";
 
 type ReleaseJob = Extract<Job, { type: "release" }>;
 
@@ -57,14 +62,15 @@ export async function releaseJob(deps: TargetDeps, job: ReleaseJob, octokit: App
     const policy = lookup.policy;
     if (!gatesReleases(policy)) return;
     const { target } = releaseTarget({ owner: loc.owner, name: loc.repo }, sha, release);
-    await publisher.begin(tag);
-    const provider = deps.evidence({ octokit, ...loc, sha, log });
-    const report = await runEvaluation({ policy, provider, target, now: deps.now() });
-    const result = reportResult(report, {
-      checkName: publisher.name,
-      timeSensitive: isTimeSensitive(policy, report),
-    });
-    const { run } = await publisher.publish(result, tag);
+    const { report, run } = await evaluateOnRun(
+      deps,
+      octokit,
+      log,
+      publisher,
+      policy,
+      { ...target, sha: sha, repository: { owner: loc.owner, name: loc.repo } },
+      tag,
+    );
     deps.count("release", report.verdict, started);
     if (report.verdict === "pending") deps.waiters.add(loc.owner, loc.repo, sha, job);
     if (report.verdict === "no-go" && holdBack)

@@ -1,9 +1,17 @@
 // What every target kind needs from the service: the policy lookups, evidence, the clock and the books.
+
 import type { Logger } from "probot";
-import type { EvidenceProvider } from "../../evidence/types.js";
-import { invalidPolicyResult, type RunResult } from "../../report/check-run.js";
+import { runEvaluation } from "../../engine/run.js";
+import type { Report } from "../../engine/types.js";
+import type { EvidenceProvider, Target } from "../../evidence/types.js";
+import type { Policy } from "../../policy/schema.js";
+import { invalidPolicyResult, type RunResult, reportResult } from "../../report/check-run.js";
+import { isTimeSensitive } from "../applies.js";
+import type { RunTag } from "../jobs.js";
 import type { AppOctokit } from "../octokit.js";
 import { isLocal, type PolicyLookup } from "../policy.js";
+import type { CheckRunRef } from "../publish/check-run.js";
+import type { RunPublisher } from "../publish/publisher.js";
 import type { Waiters } from "../waiters.js";
 
 export const DEFAULT_CHECK_NAME = "Production readiness";
@@ -69,4 +77,26 @@ export function invalidResult(
     where,
     ...(local ? { annotatePath: source.path } : {}),
   });
+}
+
+/** A release's or a deployment's evaluation on its own run: "Evaluating…" at once, then the result. */
+export async function evaluateOnRun(
+  deps: TargetDeps,
+  octokit: AppOctokit,
+  log: Logger,
+  publisher: RunPublisher,
+  policy: Policy,
+  target: Target & { sha: string; repository: { owner: string; name: string } },
+  tag: RunTag,
+): Promise<{ report: Report; run: CheckRunRef }> {
+  await publisher.begin(tag);
+  const { owner, name: repo } = target.repository;
+  const provider = deps.evidence({ octokit, owner, repo, sha: target.sha, log });
+  const report = await runEvaluation({ policy, provider, target, now: deps.now() });
+  const result = reportResult(report, {
+    checkName: publisher.name,
+    timeSensitive: isTimeSensitive(policy, report),
+  });
+  const { run } = await publisher.publish(result, tag);
+  return { report, run };
 }
