@@ -3,7 +3,7 @@
 // green; once the waiver has expired, `readiness reconcile` (its real command line first, then with a later
 // clock injected) turns it red again. Nothing but the comments records the waiver.
 import { execFile } from "node:child_process";
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import { reconcileMain } from "../../src/app/reconcile-cli.js";
 import { buildIfNeeded, ROOT, type Spawned, sendWebhook, spawnBuiltServer, until } from "../support/build.js";
 import { type CommentState, GitHubStandIn } from "../support/github-stand-in.js";
 import { expectKnownEndpoint } from "../support/openapi.js";
+import { APP_KEYS, repositoryPayload } from "../support/payloads.js";
 import { example } from "./harness.js";
 
 const APP_ID = 4343;
@@ -40,23 +41,9 @@ commands:
   waive: { permission: maintain, maxDays: 14 }
 `;
 
-const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const { privateKey, publicKey } = APP_KEYS;
 
-function repository() {
-  const repo = example("pull_request", "opened", 1).repository;
-  return {
-    ...repo,
-    id: 78,
-    name: NAME,
-    full_name: `${OWNER}/${NAME}`,
-    default_branch: "main",
-    owner: { ...repo.owner, login: OWNER },
-  };
-}
+const repository = () => repositoryPayload(OWNER, NAME, 78);
 
 describe("end to end: waivers by slash command, and their expiry on reconcile", () => {
   let gh: GitHubStandIn;

@@ -1,7 +1,7 @@
 // End to end: the built server (`node dist/app/main.js`) as its own process, a generated App key, GHE_HOST
 // pointing at a local GitHub stand-in, HMAC-signed webhooks over HTTP, and assertions on what the App wrote.
 import { execFileSync } from "node:child_process";
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildIfNeeded,
@@ -13,6 +13,7 @@ import {
   until,
 } from "../support/build.js";
 import { GitHubStandIn } from "../support/github-stand-in.js";
+import { APP_KEYS, repositoryPayload } from "../support/payloads.js";
 import { example } from "./harness.js";
 
 const APP_ID = 4242;
@@ -36,23 +37,9 @@ checks:
     file: { path: CHANGELOG.md }
 `;
 
-const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const { privateKey, publicKey } = APP_KEYS;
 
-function repository() {
-  const repo = example("pull_request", "opened", 1).repository;
-  return {
-    ...repo,
-    id: 77,
-    name: NAME,
-    full_name: `${OWNER}/${NAME}`,
-    default_branch: "main",
-    owner: { ...repo.owner, login: OWNER },
-  };
-}
+const repository = () => repositoryPayload(OWNER, NAME, 77);
 
 describe("end to end: the built server against a GitHub stand-in", () => {
   let gh: GitHubStandIn;

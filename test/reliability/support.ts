@@ -1,7 +1,7 @@
 // Shared by the reliability tests: the App in-process against the GitHub stand-in (Probot's own Octokit with
 // its retry and throttling plugins, their waits scaled down), the built server as its own process, signed
 // webhooks over HTTP, and real payloads from @octokit/webhooks-examples. Everything listens on 127.0.0.1.
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
@@ -16,17 +16,14 @@ import {
   until,
 } from "../support/build.js";
 import type { GitHubStandIn } from "../support/github-stand-in.js";
+import { APP_KEYS } from "../support/payloads.js";
 
 export { buildIfNeeded, freePort, ROOT, type Spawned, sendWebhook, until };
 
 export const APP_ID = 4242;
 export const INSTALLATION = 1;
 
-export const KEYS = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+export const KEYS = APP_KEYS;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

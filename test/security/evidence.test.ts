@@ -4,11 +4,12 @@
 //   - a commit status forged by a writer under a pinned name, and the same under an unpinned one
 //   - a commit dated a year ahead touching a file under maxAgeDays
 // An honest pull request on the same policy goes GO, so each NO-GO below is the attack's doing.
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { example } from "../app/harness.js";
 import { buildIfNeeded, type Spawned, sendWebhook, spawnBuiltServer, until } from "../support/build.js";
 import { type CheckRunState, GitHubStandIn } from "../support/github-stand-in.js";
+import { APP_KEYS, repositoryPayload } from "../support/payloads.js";
 
 const APP_ID = 4343;
 const SECRET = `evidence-${randomUUID()}`;
@@ -80,23 +81,9 @@ const FUTURE = honest(14, { runbookDate: new Date(now + 365 * DAY).toISOString()
 const HEADS = [HONEST, REWRITTEN, FORGED_STATUS, FUTURE];
 const headOf = (sha: string) => HEADS.find((h) => h.sha === sha);
 
-const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const { privateKey, publicKey } = APP_KEYS;
 
-function repository() {
-  const repo = example("pull_request", "opened", 1).repository;
-  return {
-    ...repo,
-    id: 88,
-    name: NAME,
-    full_name: `${OWNER}/${NAME}`,
-    default_branch: "main",
-    owner: { ...repo.owner, login: OWNER },
-  };
-}
+const repository = () => repositoryPayload(OWNER, NAME, 88);
 
 /** The stand-in's answers only this file needs: artifacts, other apps' check runs, statuses, history. */
 function routes(gh: GitHubStandIn): void {

@@ -2,11 +2,12 @@
 // or timed. The built server as its own process, signed webhooks over HTTP, the GitHub stand-in playing a
 // writer who edits or deletes a maintainer's comment, a force-push back to an older commit, a hundred
 // throwaway accounts and three thousand junk comments. What is asserted is what a user sees: the check run.
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { example } from "../app/harness.js";
 import { buildIfNeeded, type Spawned, sendWebhook, spawnBuiltServer, until } from "../support/build.js";
 import { type CommentState, GitHubStandIn } from "../support/github-stand-in.js";
+import { APP_KEYS, repositoryPayload } from "../support/payloads.js";
 
 const APP_ID = 4545;
 const SECRET = `e2e-${randomUUID()}`;
@@ -33,23 +34,9 @@ checks:
     signoff: { users: [qa-lead], resetOnPush: true }
 `;
 
-const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const { privateKey, publicKey } = APP_KEYS;
 
-function repository() {
-  const repo = example("pull_request", "opened", 1).repository;
-  return {
-    ...repo,
-    id: 91,
-    name: NAME,
-    full_name: `${OWNER}/${NAME}`,
-    default_branch: "main",
-    owner: { ...repo.owner, login: OWNER },
-  };
-}
+const repository = () => repositoryPayload(OWNER, NAME, 91);
 
 /** PRs of this suite: number → base branch and first head. */
 const PRS = {

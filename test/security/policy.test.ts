@@ -2,7 +2,7 @@
 // a pull request cannot read other repositories through its policy; errors never quote another repository's
 // file; ids that collide with Object.prototype are refused; environments compare case-insensitively;
 // /metrics does not list installations to anyone.
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatesEnvironment } from "../../src/app/applies.js";
 import { bearerMatches } from "../../src/app/routes.js";
@@ -17,15 +17,12 @@ import {
   until,
 } from "../support/build.js";
 import { type CheckRunState, GitHubStandIn } from "../support/github-stand-in.js";
+import { APP_KEYS, repositoryPayload } from "../support/payloads.js";
 
 const APP_ID = 4343;
 const SECRET = `policy-${randomUUID()}`;
 const OWNER = "octo";
-const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const { privateKey, publicKey } = APP_KEYS;
 
 const TOKEN = "ghp_R3adMeIfY0uCanZ9x8w7v6u5t4s3r2q1p0";
 // Policy-shaped, so a validator that follows the reference quotes it: the token at a key a message would show.
@@ -51,17 +48,7 @@ checks:
 `;
 const GOOD_FILES = { "README.md": "# hello\n" };
 
-function repository(name: string, id: number) {
-  const repo = example("pull_request", "opened", 1).repository;
-  return {
-    ...repo,
-    id,
-    name,
-    full_name: `${OWNER}/${name}`,
-    default_branch: "main",
-    owner: { ...repo.owner, login: OWNER },
-  };
-}
+const repository = (name: string, id: number) => repositoryPayload(OWNER, name, id);
 
 /** A pull_request.opened payload; `fork`: the head lives in another account's fork. */
 function pullRequest(name: string, id: number, number: number, headSha: string, fork = false) {

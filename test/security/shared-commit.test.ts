@@ -1,11 +1,12 @@
 // Attacks on run identity (docs/security.md §1 and §6), end to end: the built server, signed webhooks over HTTP,
 // the GitHub stand-in. A writer can push any branch with its own .readiness.yml, open pull requests with any base
 // and head, retarget them, and create releases; none of it may turn another pull request's gate green.
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { example } from "../app/harness.js";
 import { buildIfNeeded, type Spawned, sendWebhook, spawnBuiltServer, until } from "../support/build.js";
 import { GitHubStandIn, type PullRequestSeed } from "../support/github-stand-in.js";
+import { APP_KEYS, repositoryPayload } from "../support/payloads.js";
 
 const APP_ID = 5151;
 const SECRET = `shared-${randomUUID()}`;
@@ -42,23 +43,9 @@ checks:
     file: { path: CHANGELOG.md }
 `;
 
-const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const { privateKey, publicKey } = APP_KEYS;
 
-function repository() {
-  const repo = example("pull_request", "opened", 1).repository;
-  return {
-    ...repo,
-    id: 88,
-    name: NAME,
-    full_name: `${OWNER}/${NAME}`,
-    default_branch: "main",
-    owner: { ...repo.owner, login: OWNER },
-  };
-}
+const repository = () => repositoryPayload(OWNER, NAME, 88);
 
 describe("one pull request's verdict is never written over by another's", () => {
   let gh: GitHubStandIn;
