@@ -35,7 +35,19 @@ interface RawRun {
   conclusion: string | null;
   created_at: string;
   html_url?: string;
+  head_repository?: { full_name?: string | null } | null;
 }
+
+/**
+ * Events whose runs execute a pull request's copy of the workflow (a fork's included). GitHub's `branch` filter
+ * matches `head_branch`, which for such a run is the PR's head branch: a fork's branch named `main` too.
+ */
+const PULL_REQUEST_EVENTS = new Set([
+  "pull_request",
+  "pull_request_target",
+  "pull_request_review",
+  "pull_request_review_comment",
+]);
 
 interface RawJob {
   name: string;
@@ -169,8 +181,16 @@ export class Actions {
       if (reply.failure.status === 404) return known([]);
       return unknown(explain(reply.failure, subject, PERMISSIONS.actions));
     }
+    // Runs "on a branch" are the repository's own branch's: a pull request's run (a fork's branch may have the
+    // same name) executes the pull request's workflow file and is no evidence of the branch.
+    const own = `${this.s.owner}/${this.s.repo}`.toLowerCase();
+    const runs = (reply.data.workflow_runs ?? []).filter(
+      (r) =>
+        !PULL_REQUEST_EVENTS.has(r.event) &&
+        (r.head_repository?.full_name == null || r.head_repository.full_name.toLowerCase() === own),
+    );
     // A copy: the response may be the ETag cache's, shared with later evaluations.
-    return known([...(reply.data.workflow_runs ?? [])].sort(newestFirst));
+    return known(runs.sort(newestFirst));
   }
 
   async workflowRuns(need: {
@@ -226,7 +246,8 @@ export class Actions {
   }): Promise<Fact<ArtifactFile | null>> {
     const subject = `artifact "${need.artifact}" of ${describe(need.workflow)}`;
     const runs = need.branch
-      ? await this.runsOnBranch(need.workflow, need.branch, { status: "success", per_page: 1 })
+      ? // More than one: a pull request's run of the same name may be the newest (it does not count).
+        await this.runsOnBranch(need.workflow, need.branch, { status: "success", per_page: 10 })
       : await this.runsOfCommit();
     if (runs.state !== "ok") return runs;
     const run = runs.value.find(

@@ -541,9 +541,58 @@ describe("artifactFile", () => {
     const { api, rec } = github();
     api
       .get(`${REPO_PATH}/actions/workflows/load.yml/runs`)
-      .query({ branch: "main", status: "success", per_page: "1", exclude_pull_requests: "true" })
+      .query({ branch: "main", status: "success", per_page: "10", exclude_pull_requests: "true" })
       .reply(200, {
         workflow_runs: [workflowRun({ id: 77, name: "Load", path: ".github/workflows/load.yml" })],
+      });
+    api.get(`${REPO_PATH}/actions/runs/77/artifacts`).query({ name: "k6-summary" }).reply(200, artifacts());
+    const fact = await collectOne(makeProvider(), {
+      type: "artifactFile",
+      workflow: { file: "load.yml" },
+      artifact: "k6-summary",
+      file: "",
+      branch: "main",
+    });
+    expect(ok<{ runId: number }>(fact).runId).toBe(77);
+    expectDone(api, rec);
+  });
+
+  test("on a branch: a pull request's run (a fork's branch named main) is not a run of the branch", async () => {
+    const { api, rec } = github();
+    api
+      .get(`${REPO_PATH}/actions/workflows/load.yml/runs`)
+      .query({ branch: "main", status: "success", per_page: "10", exclude_pull_requests: "true" })
+      .reply(200, {
+        workflow_runs: [
+          // Newest: the fork's pull_request run, its head branch also called main.
+          {
+            ...workflowRun({
+              id: 90,
+              name: "Load",
+              path: ".github/workflows/load.yml",
+              created_at: "2026-11-21T10:00:00Z",
+            }),
+            event: "pull_request",
+            head_branch: "main",
+            head_repository: { full_name: "mallory/fork" },
+          },
+          {
+            ...workflowRun({
+              id: 89,
+              name: "Load",
+              path: ".github/workflows/load.yml",
+              created_at: "2026-11-21T09:00:00Z",
+            }),
+            event: "workflow_dispatch",
+            head_repository: { full_name: "mallory/fork" },
+          },
+          workflowRun({
+            id: 77,
+            name: "Load",
+            path: ".github/workflows/load.yml",
+            created_at: "2026-11-20T10:00:00Z",
+          }),
+        ],
       });
     api.get(`${REPO_PATH}/actions/runs/77/artifacts`).query({ name: "k6-summary" }).reply(200, artifacts());
     const fact = await collectOne(makeProvider(), {
