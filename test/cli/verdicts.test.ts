@@ -137,7 +137,7 @@ checks:
     expect(byId.adr).toMatchObject({ status: "fail" });
     expect(byId.adr!.summary).toBe(
       "none of the 3 files matching docs/adr/*.md qualifies: /Status: accepted/ found in 1 of them; " +
-        "nearest: docs/adr/002.md (contains /Status: accepted/) is 24 bytes (minimum 200)",
+        "nearest: docs/adr/002.md (contains /Status: accepted/) is 23 bytes (minimum 200)",
     );
     expect(byId.adr!.fix).toBe("Fill in docs/adr/002.md (at least 200 bytes)");
   });
