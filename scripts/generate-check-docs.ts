@@ -266,7 +266,9 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
       "Only what the parameters ask for is read: the file list always, contents for `contains` (and for `minBytes` when the list has no sizes, as locally), history for `maxAgeDays`. Locally the working tree is checked, uncommitted changes included; on GitHub, the evaluated commit.",
     parameterNotes: [
       "Each entry of `path` is a path or a glob (`**/CODEOWNERS`, `docs/slo.{md,yaml}`); globs see dot-directories such as `.github`. An entry is satisfied when one matching file meets every condition given.",
-      "Of the files a glob matches, at most 50 that need reading (contents or history) are read; the summary then says `(read only the first 50 of N files matching …)`.",
+      "With `maxAgeDays`, the age of every file a glob matches is asked (one pass over git history locally, freshness windows on GitHub): the newest file decides, and the summary names it, passing or failing.",
+      "Of the files a glob matches, at most 50 whose contents must be read (`contains`, or `minBytes` without listed sizes) are read; the summary then says `(read only the first 50 of N files matching …)`, and when none of those qualifies the check is **unknown** (an unread file may qualify), never a failure.",
+      "When no file matching a glob qualifies, the summary says what was looked for and in how many files (`/pattern/ found in 2 of them`), and names the file nearest to passing: the one missing the fewest conditions, preferring one where the pattern was found, then the newest. Its fix is the hint; with only a pattern, the hint names the glob, not a file.",
       "`contains` is an RE2 regular expression (no lookaround, no backreferences), so matching is linear in the file's size; `(?i)` makes it case-insensitive. An invalid pattern is reported when the policy is loaded, and fails the check.",
     ],
     scoring: [
@@ -339,6 +341,33 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
         params: { path: ["**/CODEOWNERS", "docs/slo.{md,yaml}"] },
         answer: (n) =>
           n.type === "files" ? known(new FileIndex([{ path: ".github/CODEOWNERS" }])) : undefined,
+        expect: "fail",
+      },
+      {
+        when: "A glob with `maxAgeDays`: the newest matching file changed 103 days ago",
+        params: { path: "docs/**/*.md", maxAgeDays: 90 },
+        answer: (n) =>
+          n.type === "files"
+            ? known(new FileIndex([{ path: "docs/a.md" }, { path: "docs/b.md" }, { path: "docs/z/c.md" }]))
+            : n.type === "lastChanged"
+              ? known(new Date(daysAgo(n.path === "docs/z/c.md" ? 103 : 1360)))
+              : undefined,
+        expect: "fail",
+      },
+      {
+        when: "A glob with `contains` and `minBytes`: only a too-small file has the pattern",
+        params: { path: "docs/adr/*.md", contains: "Status: accepted", minBytes: 200 },
+        answer: (n) =>
+          n.type === "files"
+            ? known(
+                new FileIndex([
+                  { path: "docs/adr/001.md", size: 900 },
+                  { path: "docs/adr/002.md", size: 40 },
+                ]),
+              )
+            : n.type === "content"
+              ? known(n.path === "docs/adr/002.md" ? "# Two\nStatus: accepted\n" : "# One\nStatus: draft\n")
+              : undefined,
         expect: "fail",
       },
       {

@@ -24,7 +24,11 @@ import {
 } from "./common.js";
 import { ALL_CONTEXTS, defineKind, type EvidenceLink } from "./types.js";
 
-/** Reading every file a broad glob matches would cost a request each on GitHub; past this many we stop. */
+/**
+ * Reading the text of every file a broad glob matches would cost a request each on GitHub; past this many we
+ * stop. Ages are not counted: every match's age is asked (the newest decides), and providers answer them in
+ * bulk (one git pass locally, freshness windows on GitHub).
+ */
 export const MAX_READS_PER_ENTRY = 50;
 
 const schema = z.strictObject({
@@ -54,14 +58,13 @@ function readsOf(params: Params, files: FileIndex, path: string): { content: boo
   };
 }
 
-/** The matching paths a check looks at: all of them, except those past the read budget. needs() and evaluate() must agree. */
+/** The matching paths a check looks at: all of them, except those past the content budget. needs() and evaluate() must agree. */
 function plan(params: Params, files: FileIndex, entry: string): { matches: string[]; checked: string[] } {
   const matches = files.match(entry);
   const checked: string[] = [];
   let reads = 0;
   for (const path of matches) {
-    const r = readsOf(params, files, path);
-    if (r.content || r.age) {
+    if (readsOf(params, files, path).content) {
       if (reads >= MAX_READS_PER_ENTRY) continue;
       reads++;
     }
@@ -80,7 +83,14 @@ const ageNeed = (path: string, limit: number): NeedOf<"lastChanged"> => ({
 interface PathOutcome extends Part {
   /** What passed, for the summary: "last changed 3 days ago (limit 30)". */
   notes: string[];
+  /** What did not: "is 12 bytes (minimum 100)". */
+  failures: string[];
   fix?: string;
+  /** The contains pattern matched (undefined: not asked or not read). */
+  contains?: boolean;
+  /** When the path last changed, as far as known (ms): the newest of several matches is the one named. */
+  changed?: number;
+  size?: number;
 }
 
 function checkPath(
@@ -95,6 +105,9 @@ function checkPath(
   const notes: string[] = [];
   const fixes: string[] = [];
   let unknownReason: string | undefined;
+  let contains: boolean | undefined;
+  let changedAt: number | undefined;
+  let size: number | undefined;
   const reads = readsOf(params, files, path);
   const content = reads.content ? facts.get({ type: "content", path }) : null;
   let text: string | null = null;
@@ -107,7 +120,7 @@ function checkPath(
 
   if (params.minBytes !== undefined) {
     const listed = files.bytes(path);
-    const size = listed ?? (text === null ? undefined : Buffer.byteLength(text, "utf8"));
+    size = listed ?? (text === null ? undefined : Buffer.byteLength(text, "utf8"));
     // Content is cut at MAX_CONTENT_BYTES, so a cut file is at least that big and no more is known.
     const cut = listed === undefined && size !== undefined && size >= MAX_CONTENT_BYTES;
     if (size === undefined) {
@@ -123,7 +136,8 @@ function checkPath(
   }
 
   if (re && text !== null) {
-    if (re.test(text)) notes.push(`contains /${params.contains}/`);
+    contains = re.test(text);
+    if (contains) notes.push(`contains /${params.contains}/`);
     else {
       failures.push(`does not contain /${params.contains}/`);
       fixes.push(`Make ${path} contain a match for /${params.contains}/`);
@@ -133,6 +147,14 @@ function checkPath(
   if (params.maxAgeDays !== undefined) {
     const limit = params.maxAgeDays;
     const changed = facts.get(ageNeed(path, limit));
+    if (changed.state === "ok" && changed.value !== null)
+      changedAt = (
+        changed.value instanceof Date
+          ? changed.value
+          : "olderThan" in changed.value
+            ? changed.value.olderThan
+            : changed.value.newerThan
+      ).getTime();
     const stale = () =>
       fixes.push(`Review and update ${path}: it must change at least every ${plural(limit, "day")}`);
     if (changed.state === "unknown") {
@@ -175,11 +197,74 @@ function checkPath(
     }
   }
 
+  const facts_ = {
+    ...(contains !== undefined ? { contains } : {}),
+    ...(changedAt !== undefined ? { changed: changedAt } : {}),
+    ...(size !== undefined ? { size } : {}),
+  };
   if (failures.length > 0) {
-    return { state: "fail", reason: `${path} ${joinAnd(failures)}`, notes, fix: fixes[0]! };
+    return {
+      state: "fail",
+      reason: `${path} ${joinAnd(failures)}`,
+      notes,
+      failures,
+      fix: fixes[0]!,
+      ...facts_,
+    };
   }
-  if (unknownReason) return { state: "unknown", reason: unknownReason, notes };
-  return { state: "ok", notes };
+  if (unknownReason) return { state: "unknown", reason: unknownReason, notes, failures, ...facts_ };
+  return { state: "ok", notes, failures, ...facts_ };
+}
+
+/**
+ * Nearest to passing first: fewest unmet requirements, then a file where the pattern was found (what the
+ * entry is about; size and age are met by editing or committing it), then the newest change (unknown ages
+ * last), then the larger file, then name order.
+ */
+function nearer(a: PathOutcome & { path: string }, b: PathOutcome & { path: string }): number {
+  return (
+    a.failures.length - b.failures.length ||
+    Number(b.contains === true) - Number(a.contains === true) ||
+    (b.changed ?? Number.NEGATIVE_INFINITY) - (a.changed ?? Number.NEGATIVE_INFINITY) ||
+    (b.size ?? -1) - (a.size ?? -1) ||
+    (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  );
+}
+
+/**
+ * Why no file matching a glob qualifies: what was looked for, in how many files, and the file nearest to
+ * passing (fewest unmet requirements, then the newest): for an age limit alone, the newest file.
+ */
+function noneQualifies(
+  entry: string,
+  params: Params,
+  outcomes: (PathOutcome & { path: string })[],
+  matched: number,
+): { reason: string; fix?: string } {
+  const n = outcomes.length;
+  const parts: string[] = [];
+  const pattern = `/${params.contains}/`;
+  const found = outcomes.filter((o) => o.contains).length;
+  if (params.contains !== undefined)
+    parts.push(found === 0 ? `none contains ${pattern}` : `${pattern} found in ${found} of them`);
+  const asked = [params.contains, params.minBytes, params.maxAgeDays].filter((x) => x !== undefined).length;
+  const best = [...outcomes].sort(nearer)[0]!;
+  // With only a pattern to look for, every file misses it alike: none is nearer than another.
+  const onlyPattern = asked === 1 && params.contains !== undefined;
+  if (!onlyPattern) {
+    const label = asked === 1 && params.maxAgeDays !== undefined ? "newest" : "nearest";
+    const passing = best.notes.length > 0 ? ` (${best.notes.join(", ")})` : "";
+    parts.push(`${label}: ${best.path}${passing} ${joinAnd(best.failures)}`);
+  }
+  const read =
+    matched > n
+      ? `${n} of the ${matched} files matching ${entry} that were read`
+      : `${n} files matching ${entry}`;
+  const reason = `none of the ${read} qualifies: ${parts.join("; ")}`;
+  const fix = onlyPattern
+    ? `Add a match for ${pattern} to one of the ${n} files matching ${entry}`
+    : best.fix;
+  return { reason, ...(fix ? { fix } : {}) };
 }
 
 interface EntryOutcome extends PathOutcome {
@@ -209,6 +294,7 @@ function checkEntry(
         state: "unknown",
         reason: `the file list was truncated, so whether ${entry} exists is not known`,
         notes: [],
+        failures: [],
       };
     }
     return {
@@ -217,12 +303,14 @@ function checkEntry(
       missing: true,
       reason: isGlob(entry) ? `no file matches ${entry}` : `${entry} is missing`,
       notes: [],
+      failures: [],
       fix: isGlob(entry) ? `Add a file matching ${entry}` : `Add ${entry}`,
     };
   }
 
   const outcomes = checked.map((path) => ({ path, ...checkPath(path, params, re, files, facts, now) }));
-  const good = outcomes.find((o) => o.state === "ok");
+  // The newest qualifying file is the one named.
+  const good = outcomes.filter((o) => o.state === "ok").sort(nearer)[0];
   if (good) return { entry, ...good, ...(capped ? { capped } : {}) };
 
   const doubt = outcomes.find((o) => o.state === "unknown");
@@ -234,20 +322,38 @@ function checkEntry(
       state: "unknown",
       reason: `the file list was truncated and no listed file matching ${entry} qualifies`,
       notes: [],
+      failures: [],
     };
   }
-  const first = outcomes[0]!;
-  const reason =
-    outcomes.length === 1
-      ? first.reason!
-      : `none of the ${outcomes.length} files matching ${entry} qualifies (${first.reason})`;
+  if (outcomes.length === 1 && !capped) {
+    const only = outcomes[0]!;
+    return {
+      entry,
+      state: "fail",
+      reason: only.reason!,
+      notes: [],
+      failures: only.failures,
+      ...(only.fix ? { fix: only.fix } : {}),
+    };
+  }
+  const none = noneQualifies(entry, params, outcomes, matches.length);
+  // Files past the read budget were never looked at, and one of them may qualify: that is not a failure.
+  if (capped)
+    return {
+      entry,
+      state: "unknown",
+      reason: `${none.reason}; the other ${capped.matched - capped.checked} were not read (at most ${MAX_READS_PER_ENTRY} files per entry) and one of them may qualify`,
+      notes: [],
+      failures: [],
+      capped,
+    };
   return {
     entry,
     state: "fail",
-    reason,
+    reason: none.reason,
     notes: [],
-    ...(first.fix ? { fix: first.fix } : {}),
-    ...(capped ? { capped } : {}),
+    failures: [],
+    ...(none.fix ? { fix: none.fix } : {}),
   };
 }
 

@@ -167,7 +167,7 @@ Commands:
             (waivers that expire, maxAgeDays) or whose check run was missed. Reads the App's settings
             (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST); for a cron job.
 
-Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not evaluate.
+Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not tell.
 reconcile: 0 done · 1 some repositories could not be reconciled · 2 usage or settings error.
 Run 'readiness check --help' for the options of a command.`,
   check: `Usage: readiness check [DIR] [options]
@@ -185,7 +185,7 @@ Options:
                        use, read from GitHub.
 
 Colour: on when stdout is a terminal, off when NO_COLOR is set.
-Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not evaluate (evidence missing).`,
+Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not tell (missing evidence could change the verdict).`,
   validate: `Usage: readiness validate [FILE] [--now ISO-8601]
 
 Checks a policy (default: .readiness.yml, else .github/readiness.yml) strictly: a waiver past its expiry is an

@@ -150,7 +150,8 @@ async function check(
     default:
       out(renderText(report, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }));
   }
-  if (report.incomplete) return EXIT.incomplete;
+  // Incomplete but conclusive (a required check failed definitely...) is a NO-GO, not "could not tell".
+  if (report.incomplete && !report.conclusive) return EXIT.incomplete;
   return report.verdict === "go" ? EXIT.go : EXIT.noGo;
 }
 

@@ -46,30 +46,53 @@ export interface ScoreInput {
   now: Date;
 }
 
+const OPEN = new Set(["unknown", "error"]);
+
+/** The verdict of these outcomes, and whether no check applies at all. */
+function decide(policy: Policy, checks: CheckReport[]): { verdict: Verdict; none: boolean } {
+  const { minScore } = policy.gate;
+  const actual = score(policy, checks, (c) => c.credit).overall;
+  if (actual === null) return { verdict: "no-go", none: true };
+  const incomplete = checks.some((c) => OPEN.has(c.status));
+  const requiredFailing = checks.some((c) => c.required && FAILING.has(c.status));
+  if (requiredFailing || incomplete) return { verdict: "no-go", none: false };
+  if (checks.some((c) => c.status === "pending")) {
+    // Pending keeps the gate open only while the pending checks passing could still reach GO.
+    const best = score(policy, checks, (c) => (c.status === "pending" ? 1 : c.credit)).overall ?? 0;
+    return { verdict: best >= minScore ? "pending" : "no-go", none: false };
+  }
+  // The unrounded score decides: 79.95 shows as 80.0 but does not reach minScore 80.
+  return { verdict: actual >= minScore ? "go" : "no-go", none: false };
+}
+
+/**
+ * Could the checks that are `unknown` or `error` change the verdict once their evidence is had? The verdict
+ * only improves as a check's outcome does, so it is enough to let each of them pass: if that is still NO-GO
+ * (a required check failed definitely, or the score cannot reach minScore), no answer they could give helps,
+ * and the NO-GO is conclusive although the report is incomplete. The CLI exits 1 then, 3 only when this is true.
+ */
+export function unknownsCouldChangeVerdict(policy: Policy, checks: CheckReport[]): boolean {
+  if (!checks.some((c) => OPEN.has(c.status))) return false;
+  const best = checks.map((c) => (OPEN.has(c.status) ? { ...c, status: "pass" as const, credit: 1 } : c));
+  return decide(policy, best).verdict !== "no-go";
+}
+
 /** Scores, verdict and what blocks. GO needs score >= minScore, every required check passing or waived, no unknowns. */
 export function scoreReport({ policy, checks, waivers, notes, target, now }: ScoreInput): Report {
   const { minScore, mode } = policy.gate;
   const actual = score(policy, checks, (c) => c.credit);
   const overall = actual.overall === null ? 0 : round1(actual.overall);
-  const incomplete = checks.some((c) => c.status === "unknown" || c.status === "error");
+  const incomplete = checks.some((c) => OPEN.has(c.status));
   const pending = checks.filter((c) => c.status === "pending").map((c) => c.id);
-  const requiredFailing = checks.filter((c) => c.required && FAILING.has(c.status)).map((c) => c.id);
-
-  let verdict: Verdict;
-  if (actual.overall === null) {
-    verdict = "no-go";
-    notes.push("No check applies to this target, so nothing shows it is ready.");
-  } else if (requiredFailing.length > 0 || incomplete) {
-    verdict = "no-go";
-  } else if (pending.length > 0) {
-    // Pending keeps the gate open only while the pending checks passing could still reach GO.
-    const best = score(policy, checks, (c) => (c.status === "pending" ? 1 : c.credit)).overall ?? 0;
-    verdict = best >= minScore ? "pending" : "no-go";
-  } else {
-    // The unrounded score decides: 79.95 shows as 80.0 but does not reach minScore 80.
-    verdict = actual.overall >= minScore ? "go" : "no-go";
-  }
-  if (incomplete) notes.push("Some evidence could not be had; the gate fails closed until it can tell.");
+  const { verdict, none } = decide(policy, checks);
+  const conclusive = !unknownsCouldChangeVerdict(policy, checks);
+  if (none) notes.push("No check applies to this target, so nothing shows it is ready.");
+  if (incomplete)
+    notes.push(
+      conclusive
+        ? "Some evidence could not be had, but it cannot change the verdict: NO-GO whatever it would show."
+        : "Some evidence could not be had; the gate fails closed until it can tell.",
+    );
 
   const blocking =
     verdict === "go"
@@ -89,6 +112,7 @@ export function scoreReport({ policy, checks, waivers, notes, target, now }: Sco
     minScore,
     mode,
     incomplete,
+    conclusive,
     evaluatedAt: now.toISOString(),
     target,
     categories: actual.categories,

@@ -67,6 +67,11 @@ export interface Report {
   mode: "block" | "warn";
   /** Some check is unknown or error: the gate could not tell, so it fails closed. */
   incomplete: boolean;
+  /**
+   * The verdict stands whatever the `unknown` and `error` checks turn out to be (always true when nothing is
+   * unknown): false only when evidence still to be had could change it. See unknownsCouldChangeVerdict.
+   */
+  conclusive: boolean;
   evaluatedAt: string;
   target: TargetSummary;
   categories: CategoryReport[];

@@ -61,6 +61,7 @@ export interface JsonReport {
   minScore: number;
   mode: "block" | "warn";
   incomplete: boolean;
+  conclusive: boolean;
   evaluatedAt: string;
   target: JsonTarget;
   categories: JsonCategory[];
@@ -110,6 +111,7 @@ export function toJsonReport(report: Report): JsonReport {
     minScore: report.minScore,
     mode: report.mode,
     incomplete: report.incomplete,
+    conclusive: report.conclusive,
     evaluatedAt: report.evaluatedAt,
     target: {
       context: t.context,

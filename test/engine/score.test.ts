@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { scoreReport } from "../../src/engine/score.js";
+import { scoreReport, unknownsCouldChangeVerdict } from "../../src/engine/score.js";
 import type { CheckReport } from "../../src/engine/types.js";
 import { applyWaivers, isWaiverValid } from "../../src/engine/waivers.js";
 import { type Policy, PolicySchema } from "../../src/policy/schema.js";
@@ -219,5 +219,54 @@ describe("fail-closed edges", () => {
     const r = report(policy({ gate: { minScore: 0 } }), checks);
     expect(r.incomplete).toBe(true);
     expect(r.verdict).toBe("no-go");
+  });
+});
+
+describe("could an unknown change the verdict (issue 9, item 7)", () => {
+  const req = { required: true };
+  it("a required check that failed definitely makes the NO-GO conclusive", () => {
+    const p = policy();
+    const checks = [check("a", "sec", "fail", req), check("b", "sec", "unknown"), check("c", "ops", "pass")];
+    expect(unknownsCouldChangeVerdict(p, checks)).toBe(false);
+    expect(report(p, checks)).toMatchObject({ verdict: "no-go", incomplete: true, conclusive: true });
+  });
+
+  it("a waived required failure does not: the unknown could still let it through", () => {
+    const p = policy();
+    const checks = [
+      check("a", "sec", "waived", { ...req, credit: 1 }),
+      check("b", "sec", "unknown", { weight: 3 }),
+      check("c", "ops", "pass"),
+    ];
+    expect(report(p, checks)).toMatchObject({ verdict: "no-go", incomplete: true, conclusive: false });
+  });
+
+  it("a score that cannot reach minScore even if every unknown and error passed is conclusive", () => {
+    const p = policy({ gate: { minScore: 90 } });
+    // sec at best (1 + 0) / 4 ... with b failing (weight 3): sec 25, ops 100: (3 × 25 + 100) / 4 = 43.75.
+    const checks = [
+      check("a", "sec", "error"),
+      check("b", "sec", "fail", { weight: 3 }),
+      check("c", "ops", "unknown"),
+    ];
+    expect(report(p, checks)).toMatchObject({ verdict: "no-go", incomplete: true, conclusive: true });
+  });
+
+  it("an unknown that could turn the verdict into pending is not conclusive", () => {
+    const p = policy({ gate: { minScore: 10 } });
+    const checks = [
+      check("a", "sec", "pending"),
+      check("b", "sec", "unknown", { weight: 3 }),
+      check("c", "ops", "pass"),
+    ];
+    expect(unknownsCouldChangeVerdict(p, checks)).toBe(true);
+    expect(report(p, checks).conclusive).toBe(false);
+  });
+
+  it("a report without unknowns is conclusive, whatever its verdict", () => {
+    const p = policy();
+    expect(
+      report(p, [check("a", "sec", "pass"), check("b", "sec", "fail"), check("c", "ops", "pass")]).conclusive,
+    ).toBe(true);
   });
 });

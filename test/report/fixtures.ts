@@ -25,6 +25,7 @@ export function report(over: Partial<Report> = {}): Report {
     minScore: 80,
     mode: "block",
     incomplete: false,
+    conclusive: true,
     evaluatedAt: "2025-03-01T12:00:00.000Z",
     target: { context: "local", sha: "0123456789abcdef0123456789abcdef01234567", ref: "main" },
     categories: [{ id: "general", title: "General", weight: 1, score: 100, checks: 1 }],
@@ -53,6 +54,8 @@ export function noGo(): Report {
     score: 72.5,
     minScore: 80,
     incomplete: true,
+    // The required runbook check failed definitely: no unknown can turn this NO-GO.
+    conclusive: true,
     target: {
       context: "pull_request",
       repository: "acme/api",
@@ -124,6 +127,8 @@ export function noGo(): Report {
     blocking: ["runbook", "ci", "codeql"],
     pending: [],
     waivers: [sbomWaiver, { ...sbomWaiver, check: "ghost", state: "unknown-check", approvedBy: undefined }],
-    notes: ["Some evidence could not be had; the gate fails closed until it can tell."],
+    notes: [
+      "Some evidence could not be had, but it cannot change the verdict: NO-GO whatever it would show.",
+    ],
   });
 }

@@ -39,6 +39,7 @@ export const JsonReportSchema = z
     minScore: score,
     mode: z.enum(["block", "warn"]),
     incomplete: z.boolean(),
+    conclusive: z.boolean(),
     evaluatedAt: z.iso.datetime(),
     target: z.strictObject({
       context: z.enum(["pull_request", "release", "deployment", "local"]),
@@ -71,4 +72,6 @@ export const JsonReportSchema = z
     if (r.verdict === "go" && r.blocking.length > 0)
       ctx.addIssue({ code: "custom", message: "GO with blocking checks" });
     if (r.verdict === "go" && r.incomplete) ctx.addIssue({ code: "custom", message: "GO while incomplete" });
+    if (!r.incomplete && !r.conclusive)
+      ctx.addIssue({ code: "custom", message: "inconclusive although nothing is unknown" });
   });

@@ -51,6 +51,7 @@ describe("renderJson", () => {
       "minScore",
       "mode",
       "incomplete",
+      "conclusive",
       "evaluatedAt",
       "target",
       "categories",

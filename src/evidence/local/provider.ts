@@ -129,12 +129,17 @@ export class LocalEvidence implements EvidenceProvider {
     if (contents.length > 0) jobs.push(this.contents(contents, out));
     if (ages.length > 0) jobs.push(this.ages(ages, out));
     await Promise.all(jobs);
+    // Every limit on a path gets the path's one date. The exact entry goes only after all have taken it:
+    // removed inside the loop, a second limit on the same path found nothing and read "not collected".
+    const exactKeys = new Set<string>();
     for (const need of windowed) {
       const exact = needKey({ type: "lastChanged", path: need.path });
+      exactKeys.add(exact);
       const fact = out.get(exact);
       if (fact) out.set(needKey(need), fact);
-      if (!needs.some((n) => needKey(n) === exact)) out.delete(exact);
     }
+    const asked = new Set(needs.map(needKey));
+    for (const exact of exactKeys) if (!asked.has(exact)) out.delete(exact);
   }
 
   /**

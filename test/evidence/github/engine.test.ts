@@ -111,3 +111,42 @@ test("a policy evaluated end to end through GitHubEvidence", async () => {
   }
   gh.rec.assertAllKnown();
 });
+
+test("a glob with maxAgeDays on GitHub: a fresh file past the 50th match passes, in 3 requests (issue 9, item 3)", async () => {
+  const NOW = new Date("2026-11-20T12:00:00Z");
+  const BASE = "1111111111111111111111111111111111111111";
+  const files: Record<string, number> = { "docs/aaa.md": 10 };
+  for (let i = 0; i < 60; i++) files[`docs/page-${String(i).padStart(2, "0")}.md`] = 10;
+  files["docs/zz/fresh.md"] = 10;
+  const gh = fakeGitHub();
+  gh.set(`${REPO_PATH}/git/trees/${SHA}?recursive=1`, tree(files));
+  // 90-day window: cutoff NOW − 90 days − 10 minutes, rounded down to the hour.
+  gh.set(`${REPO_PATH}/commits?sha=${SHA}&until=2026-08-22T11:00:00.000Z&per_page=1`, [
+    { sha: BASE, commit: { committer: { date: "2026-08-01T00:00:00Z" } } },
+  ]);
+  gh.set(`${REPO_PATH}/compare/${BASE}...${SHA}?per_page=100`, {
+    status: "ahead",
+    total_commits: 1,
+    commits: [{ sha: SHA, commit: { committer: { date: "2026-11-11T12:00:00Z" } } }],
+    files: [{ filename: "docs/zz/fresh.md", status: "modified" }],
+  });
+  const { ok, ...rest } = parsePolicy(
+    'version: 1\nchecks:\n  docs: { file: { path: "docs/**/*.md", maxAgeDays: 90 } }\n',
+    ".readiness.yml",
+  );
+  if (!ok) throw new Error(JSON.stringify(rest));
+  const policy = (rest as { policy: Parameters<typeof runEvaluation>[0]["policy"] }).policy;
+  const provider = new GitHubEvidence({
+    octokit: makeOctokit(),
+    owner: OWNER,
+    repo: REPO,
+    sha: SHA,
+    now: () => NOW,
+  });
+  const report = await runEvaluation({ policy, provider, target: pullRequest, now: NOW });
+  expect(report.checks[0]).toMatchObject({
+    status: "pass",
+    summary: "docs/zz/fresh.md present, changed within the last 90 days",
+  });
+  expect(provider.requestCount.issued).toBe(3);
+});
