@@ -72,7 +72,7 @@ describe("extends: presets", () => {
       category: "documentation",
       weight: 3,
       required: true,
-      file: { path: "{README,Readme,readme}{,.md,.markdown,.rst,.txt,.adoc}" },
+      file: { path: "{,.github/,docs/}{README,Readme,readme}{,.md,.markdown,.rst,.txt,.adoc}" },
     });
   });
 
