@@ -265,7 +265,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
     evidenceNote:
       "Only what the parameters ask for is read: the file list always, contents for `contains` (and for `minBytes` when the list has no sizes, as locally), history for `maxAgeDays`. Locally the working tree is checked, uncommitted changes included; on GitHub, the evaluated commit.",
     parameterNotes: [
-      "Each entry of `path` is a path or a glob (`**/CODEOWNERS`, `docs/slo.{md,yaml}`); globs see dot-directories such as `.github`. An entry is satisfied when one matching file meets every condition given.",
+      "Each entry of `path` is a path or a glob (`{.github/,,docs/}CODEOWNERS` (the places GitHub reads it), `docs/slo.{md,yaml}`); globs see dot-directories such as `.github`. An entry is satisfied when one matching file meets every condition given.",
       "With `maxAgeDays`, the age of every file a glob matches is asked (one pass over git history locally, freshness windows on GitHub): the newest file decides, and the summary names it, passing or failing.",
       "Of the files a glob matches, at most 50 whose contents must be read (`contains`, or `minBytes` without listed sizes) are read; the summary then says `(read only the first 50 of N files matching …)`, and when none of those qualifies the check is **unknown** (an unread file may qualify), never a failure.",
       "When no file matching a glob qualifies, the summary says what was looked for and in how many files (`/pattern/ found in 2 of them`), and names the file nearest to passing: the one missing the fewest conditions, preferring one where the pattern was found, then the newest. Its fix is the hint; with only a pattern, the hint names the glob, not a file.",
@@ -329,7 +329,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
       },
       {
         when: "Two entries, both satisfied",
-        params: { path: ["**/CODEOWNERS", "docs/slo.{md,yaml}"] },
+        params: { path: ["{.github/,,docs/}CODEOWNERS", "docs/slo.{md,yaml}"] },
         answer: (n) =>
           n.type === "files"
             ? known(new FileIndex([{ path: ".github/CODEOWNERS" }, { path: "docs/slo.yaml" }]))
@@ -338,7 +338,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
       },
       {
         when: "Two entries, one of them missing",
-        params: { path: ["**/CODEOWNERS", "docs/slo.{md,yaml}"] },
+        params: { path: ["{.github/,,docs/}CODEOWNERS", "docs/slo.{md,yaml}"] },
         answer: (n) =>
           n.type === "files" ? known(new FileIndex([{ path: ".github/CODEOWNERS" }])) : undefined,
         expect: "fail",
@@ -385,7 +385,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
     fix: Review docs/runbook.md with the on-call team and commit the changes.
     file: { path: docs/runbook.md, maxAgeDays: 30, minBytes: 500, contains: "(?i)## rollback" }
   ownership:
-    file: { path: ["**/CODEOWNERS", "docs/slo.{md,yaml}"] }`,
+    file: { path: ["{.github/,,docs/}CODEOWNERS", "docs/slo.{md,yaml}"] }`,
   },
 
   workflow: {
@@ -1331,7 +1331,7 @@ function statuses(): string[] {
     "| `waived` | A valid waiver (from the policy, or `/readiness waive` in the pull request) covers a check that was `fail` (never `unknown` or `error`: evidence that could not be had stays fail-closed). | 1 | Counts as passing, required checks included. |",
     `| \`skipped\` | The kind does not apply to this context (a \`release\` check on a pull request), or the check's \`contexts\` leave this one out. Summary: ${code("Skipped: <reason>.")} | None: the check leaves the score's denominator. | None; but when no check applies at all, the verdict is NO-GO. |`,
     "| `pending` | Evidence is still coming: a workflow run, job or check run in progress, a commit status `pending`. | The kind's partial credit for the parts already done. | The verdict is **pending** while no required check fails, nothing is `unknown` or `error`, and the score counting every pending check as passing could still reach `minScore`; otherwise NO-GO. Waivers do not cover it. |",
-    "| `unknown` | The evidence could not be had: only GitHub has it, a permission is missing, a scanner is off, a list was truncated. The summary says which. | 0 | The report is **incomplete** and the verdict NO-GO (fail closed), whether or not the check is required. Waivable. |",
+    "| `unknown` | The evidence could not be had: only GitHub has it, a permission is missing, a scanner is off, a list was truncated. The summary says which. | 0 | The report is **incomplete** and the verdict NO-GO (fail closed), whether or not the check is required. Not waivable: a waiver covers a definite failure only, so a missing permission or an outage never turns into GO. |",
     `| \`error\` | The check itself could not be evaluated (a bug). Summary: ${code(ERROR_SUMMARY)} | 0 | As \`unknown\`. |`,
     "",
     "GO needs the score at or above `gate.minScore`, every required check `pass` or `waived`, and nothing `unknown`",

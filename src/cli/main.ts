@@ -199,7 +199,11 @@ async function loadAndReport(
   const { formatPolicyError, loadPolicy } = await pipeline();
   const result = await loadPolicy(text, label, opts);
   if (!result.ok) {
-    for (const e of result.errors) err(formatPolicyError(e));
+    const all = [...result.errors.map((e) => ({ e, text: formatPolicyError(e) }))];
+    for (const w of result.warnings ?? []) all.push({ e: w, text: warning(w) });
+    // one list in file order, so a warning stands next to the error it explains
+    all.sort((a, b) => (a.e.file === b.e.file ? a.e.line - b.e.line || a.e.column - b.e.column : 0));
+    for (const { text } of all) err(text);
     const n = result.errors.length;
     err(`readiness: ${label} is not a valid policy (${n} error${n === 1 ? "" : "s"})`);
     return null;

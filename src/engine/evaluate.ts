@@ -152,6 +152,16 @@ export function evaluatePolicy(policy: Policy, facts: Facts, { target, now }: Ev
   }
 
   const notes: string[] = [];
+  // Said once, not per check: a local run leaves GitHub-only checks to the App, and should say how to run them.
+  if (target.context === "local") {
+    const left = Object.entries(policy.checks)
+      .filter(([, c]) => c.contexts && !c.contexts.includes("local") && c.contexts.length > 0)
+      .map(([id]) => id);
+    if (left.length > 0)
+      notes.push(
+        `${left.length === 1 ? "1 check is" : `${left.length} checks are`} left to GitHub (${left.join(", ")}): the App evaluates ${left.length === 1 ? "it" : "them"} on pull requests, releases and deployments; \`readiness check --repo OWNER/NAME --ref REF\` does now.`,
+      );
+  }
   let fromComments: WaiverView[] = [];
   if (ledger?.state === "ok") {
     fromComments = waiversFromLedger(ledger.value, policy, target, now);

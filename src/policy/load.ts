@@ -1,4 +1,6 @@
 // .readiness.yml → Policy, or every problem with file:line:column. Never throws.
+
+import { isScalar } from "yaml";
 import type { z } from "zod";
 import { at, formatPolicyError, type PolicyError, tidyErrors } from "./errors.js";
 import { issuesToErrors, type Origin } from "./issues.js";
@@ -9,12 +11,15 @@ import { checkValues, crossCheck, escapesRepository } from "./semantics.js";
 import { suggestion } from "./suggest.js";
 import { locate, type Path, readYaml, type Source } from "./yaml-source.js";
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
 export type { PolicyError };
 export { formatPolicyError };
 
 export type LoadResult =
   | { ok: true; policy: Policy; warnings: PolicyError[] }
-  | { ok: false; errors: PolicyError[] };
+  | { ok: false; errors: PolicyError[]; warnings?: PolicyError[] };
 
 export interface RemoteRef {
   owner: string;
@@ -74,6 +79,8 @@ interface Context {
   foreign: Map<string, Anchor>;
   /** References not read because of `references` (one message each, at the reference). */
   unread: PolicyError[];
+  /** An extended file could not be had: the merged whole is then not checked (its errors would be guesses). */
+  partial: boolean;
 }
 
 /** An `extends` entry of a file whose problems may be shown: where a hidden file's problems are reported. */
@@ -95,6 +102,7 @@ function newContext(opts: LoadOptions | undefined): Context {
     entries: 0,
     foreign: new Map(),
     unread: [],
+    partial: false,
   };
 }
 
@@ -115,8 +123,10 @@ function internalError(file: unknown, e: unknown): LoadResult {
 
 function done(ctx: Context, policy: Policy | null): LoadResult {
   const errors = hide(ctx.errors, ctx, "problem");
-  if (errors.length > 0 || policy === null) return { ok: false, errors: tidyErrors(errors) };
-  return { ok: true, policy, warnings: tidyErrors(hide(ctx.warnings, ctx, "warning")) };
+  const warnings = tidyErrors(hide(ctx.warnings, ctx, "warning"));
+  // warnings go with errors too: an emptied check may be why another check lost its kind
+  if (errors.length > 0 || policy === null) return { ok: false, errors: tidyErrors(errors), warnings };
+  return { ok: true, policy, warnings };
 }
 
 /**
@@ -147,13 +157,16 @@ function hide(list: readonly PolicyError[], ctx: Context, noun: string): PolicyE
   return out;
 }
 
-/** YAML → data → the file's own schema and value checks. */
+/**
+ * YAML → data → the file's own schema and value checks. The source is returned even when its values have
+ * errors, so the rest (extends, references between checks) is still checked: every error in one pass.
+ */
 function readDocument<S extends z.ZodType>(
   text: unknown,
   file: string,
   schema: S,
   ctx: Context,
-): { src: Source; parsed: z.output<S> } | null {
+): { src: Source; parsed: z.output<S> | null } | null {
   const read = readYaml(text, file);
   append(ctx.warnings, read.warnings);
   if (!read.source) {
@@ -168,7 +181,7 @@ function readDocument<S extends z.ZodType>(
     append(ctx.errors, issuesToErrors(result.error.issues, { schema, data: src.data, origin }));
   }
   checkValues(src, src.data, ctx.errors);
-  return ctx.errors.length === before && result.success ? { src, parsed: result.data } : null;
+  return { src, parsed: ctx.errors.length === before && result.success ? result.data : null };
 }
 
 /** One document, `extends` left unresolved. */
@@ -178,7 +191,7 @@ export function parsePolicy(text: string, file: string, opts?: LoadOptions): Loa
     const doc = readDocument(text, String(file), PolicySchema, ctx);
     if (!doc) return done(ctx, null);
     const { src, parsed } = doc;
-    crossCheck(parsed, (path) => ({ src, path }), ctx.opts, ctx.errors, ctx.warnings);
+    crossCheck(parsed ?? src.data, (path) => ({ src, path }), ctx.opts, ctx.errors, ctx.warnings);
     return done(ctx, parsed);
   } catch (e) {
     return internalError(file, e);
@@ -229,9 +242,13 @@ export async function validatePolicy(text: string, file: string, opts?: LoadOpti
 /** The root file and all it extends, merged and validated; null with errors in `ctx` (or references unread). */
 async function build(text: string, file: string, ctx: Context): Promise<Policy | null> {
   const root = readDocument(text, file, PolicyDocumentSchema, ctx);
-  if (!root) return null;
+  // a file that is not a mapping has said all there is to say about itself
+  if (!root || !isRecord(root.src.data)) return null;
   const layer = await resolve(root.src, [file], ctx);
-  if (ctx.errors.length > 0 || ctx.unread.length > 0) return null;
+  // Without every extended file the whole cannot be judged; otherwise it is, even when a file has errors of
+  // its own, so `readiness validate` reports everything at once rather than in rounds.
+  if (ctx.partial || ctx.unread.length > 0) return null;
+  const before = ctx.errors.length;
   const result = PolicySchema.safeParse(layer.data, PARSE);
   if (!result.success) {
     const issues = result.error.issues;
@@ -239,11 +256,11 @@ async function build(text: string, file: string, ctx: Context): Promise<Policy |
       ctx.errors,
       issuesToErrors(issues, { schema: PolicySchema, data: layer.data, origin: layer.origin }),
     );
-    return null;
   }
   const shown = (f: string) => !ctx.foreign.has(f);
-  crossCheck(result.data, layer.origin, { ...ctx.opts, shown }, ctx.errors, ctx.warnings);
-  return result.data;
+  const whole = result.success ? result.data : layer.data;
+  crossCheck(whole, layer.origin, { ...ctx.opts, shown }, ctx.errors, ctx.warnings);
+  return result.success && ctx.errors.length === before && root.parsed ? result.data : null;
 }
 
 type Target =
@@ -307,8 +324,10 @@ async function resolve(src: Source, chain: string[], ctx: Context, anchor?: Anch
   for (const [i, entry] of entries.entries()) {
     if (typeof entry !== "string") continue;
     const path: Path = ["extends", i];
-    const fail = (message: string) =>
+    const fail = (message: string) => {
+      ctx.partial = true;
       ctx.errors.push({ file: src.file, ...locate(src, path), message: at(path, message) });
+    };
     let target = parseTarget(entry);
     if (target.kind === "invalid") {
       fail(target.message);
@@ -356,9 +375,35 @@ async function resolve(src: Source, chain: string[], ctx: Context, anchor?: Anch
     if (chain.length === 1) warnRemovals(removalsOf(own), ctx);
     return own;
   }
+  if (!anchor) warnEmptied(src, base, ctx);
   const merged = mergeLayers(base, own, removals);
   warnRemovals(removals, ctx);
   return merged;
+}
+
+/**
+ * `ci:` with nothing after it is null, which removes an extended check: usually an indentation slip (its
+ * settings written one level too far left). Written `null`, `~` or `false`, the removal is plainly meant.
+ */
+function warnEmptied(src: Source, base: Layer, ctx: Context): void {
+  const own = sourceLayer(src).data.checks;
+  const inherited = base.data.checks;
+  if (!isRecord(own) || !isRecord(inherited)) return;
+  for (const [id, value] of Object.entries(own)) {
+    if (value !== null || !isRecord(inherited[id])) continue;
+    const node = src.doc.getIn(["checks", id], true);
+    if (!isScalar(node) || (node.source !== undefined && node.source !== "")) continue;
+    const from = base.origin(["checks", id]).src.file;
+    const shownFrom = ctx.foreign.has(from) ? "an extended policy" : from;
+    ctx.warnings.push({
+      file: src.file,
+      ...locate(src, ["checks", id], "key"),
+      message: at(
+        ["checks", id],
+        `empty, which removes the check ${JSON.stringify(id)} of ${shownFrom}; if its settings follow on the next lines, indent them under ${id}:, and if the removal is meant, write ${id}: null`,
+      ),
+    });
+  }
 }
 
 /** Presets are constants: each is parsed and checked once per process. Merging never mutates a source. */
@@ -376,7 +421,10 @@ async function sourceOf(
   if (known !== undefined) return known;
   if (hidden && !ctx.foreign.has(target.id)) ctx.foreign.set(target.id, hidden);
   const text = await fetchTarget(target, ctx, fail);
-  const doc = text === null ? null : readDocument(text, target.id, PolicyDocumentSchema, ctx);
+  const read = text === null ? null : readDocument(text, target.id, PolicyDocumentSchema, ctx);
+  // an extended file with errors of its own is not merged: what the whole would be is not known
+  const doc = read?.parsed ? read : null;
+  if (read && !doc) ctx.partial = true;
   if (doc && target.kind === "preset") presetSources.set(target.id, doc.src);
   ctx.sources.set(target.id, doc?.src ?? null);
   return doc?.src ?? null;

@@ -123,9 +123,12 @@ export interface CrossCheckOptions {
   shown?: (file: string) => boolean;
 }
 
-/** References across the whole (merged) policy: categories, waivers. */
+/**
+ * References across the whole (merged) policy: categories, waivers. Takes the parsed policy or, when the
+ * policy has schema errors, its raw data (read defensively), so these are reported in the same pass.
+ */
 export function crossCheck(
-  policy: Policy,
+  policy: Policy | unknown,
   origin: OriginOf,
   opts: CrossCheckOptions,
   errors: PolicyError[],
@@ -135,15 +138,19 @@ export function crossCheck(
     const o = origin(path);
     into.push({ file: o.src.file, ...locate(o.src, o.path), message: at(o.path, message) });
   };
+  const data = isRecord(policy) ? policy : {};
+  const declaredCategories = isRecord(data.categories) ? data.categories : {};
+  const checks = isRecord(data.checks) ? data.checks : {};
+  const waivers = Array.isArray(data.waivers) ? data.waivers : [];
   const suggestion = suggester();
   const shown = opts.shown ?? (() => true);
-  const declared = new Set([...Object.keys(policy.categories), DEFAULT_CATEGORY]);
+  const declared = new Set([...Object.keys(declaredCategories), DEFAULT_CATEGORY]);
   const categories = [...declared].filter(
     (id) => id === DEFAULT_CATEGORY || shown(origin(["categories", id]).src.file),
   );
-  for (const [id, check] of Object.entries(policy.checks)) {
-    const c = check.category;
-    if (c !== undefined && !declared.has(c)) {
+  for (const [id, check] of Object.entries(checks)) {
+    const c = isRecord(check) ? check.category : undefined;
+    if (typeof c === "string" && !declared.has(c)) {
       report(
         errors,
         ["checks", id, "category"],
@@ -151,33 +158,39 @@ export function crossCheck(
       );
     }
   }
-  const ids = Object.keys(policy.checks).filter((id) => shown(origin(["checks", id]).src.file));
+  const ids = Object.keys(checks).filter(
+    (id) => isRecord(checks[id]) && shown(origin(["checks", id]).src.file),
+  );
   const now = opts.now?.getTime();
-  policy.waivers.forEach((w, i) => {
-    const check = Object.hasOwn(policy.checks, w.check) ? policy.checks[w.check] : undefined;
-    if (!check) {
+  waivers.forEach((w: unknown, i: number) => {
+    if (!isRecord(w) || typeof w.check !== "string") return;
+    const name = w.check;
+    const check = Object.hasOwn(checks, name) ? checks[name] : undefined;
+    if (!isRecord(check)) {
       report(
         errors,
         ["waivers", i, "check"],
-        `no check ${JSON.stringify(w.check)} in this policy${suggestion(w.check, ids)}`,
+        `no check ${JSON.stringify(name)} in this policy${suggestion(name, ids)}`,
       );
       return;
     }
-    if (!check.waivable) {
+    if (check.waivable === false) {
       report(
         warnings,
         ["waivers", i, "check"],
-        `check ${JSON.stringify(w.check)} is not waivable, so this waiver is ignored`,
+        `check ${JSON.stringify(name)} is not waivable, so this waiver is ignored`,
       );
     }
-    if (now !== undefined && Number.isFinite(now) && now > Date.parse(`${w.expires}T23:59:59.999Z`)) {
-      if (opts.strict) report(errors, ["waivers", i, "expires"], `the waiver expired on ${w.expires}`);
+    const expires = typeof w.expires === "string" ? w.expires : null;
+    if (
+      expires &&
+      now !== undefined &&
+      Number.isFinite(now) &&
+      now > Date.parse(`${expires}T23:59:59.999Z`)
+    ) {
+      if (opts.strict) report(errors, ["waivers", i, "expires"], `the waiver expired on ${expires}`);
       else
-        report(
-          warnings,
-          ["waivers", i, "expires"],
-          `the waiver expired on ${w.expires} and no longer applies`,
-        );
+        report(warnings, ["waivers", i, "expires"], `the waiver expired on ${expires} and no longer applies`);
     }
   });
 }

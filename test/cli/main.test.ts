@@ -204,6 +204,57 @@ describe("readiness validate", () => {
   });
 });
 
+describe("readiness validate: every error in one pass (issue 9, item 8)", () => {
+  const BROKEN = `version: 1
+extends: [readiness:baseline]
+gate: { minScore: 200 }
+categories:
+  ops: { title: Ops, weight: 1 }
+checks:
+  runbook:
+    category: opps
+    file: { path: docs/runbook.md }
+  nokind:
+    category: ops
+  ci:
+  workflow: { file: build.yml }
+waivers:
+  - { check: runbok, reason: "the runbook moves next week", expires: 2030-12-31 }
+`;
+
+  it("reports schema, category, waiver and kind errors together, each located, with did-you-mean", async () => {
+    const dir = repo({ ".readiness.yml": BROKEN });
+    const r = await cli(["validate", "--now", "2026-01-01"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      ".readiness.yml:3:19: gate.minScore: must be between 0 and 100, got 200",
+      '.readiness.yml:8:15: checks.runbook.category: unknown category "opps" (did you mean "ops"?); declare it under categories or leave category out for general',
+      ".readiness.yml:10:3: checks.nokind: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr",
+      '.readiness.yml:12:3: warning: checks.ci: empty, which removes the check "ci" of readiness:baseline; if its settings follow on the next lines, indent them under ci:, and if the removal is meant, write ci: null',
+      '.readiness.yml:13:21: checks.workflow.file: expected a mapping, got "build.yml"',
+      '.readiness.yml:15:14: waivers[0].check: no check "runbok" in this policy (did you mean "runbook"?)',
+      "readiness: .readiness.yml is not a valid policy (5 errors)",
+    ]);
+  });
+
+  it("warns when an empty check removes a preset check, and not when the removal is written out", async () => {
+    const slip = repo({ ".readiness.yml": "version: 1\nextends: [readiness:baseline]\nchecks:\n  ci:\n" });
+    const r = await cli(["validate"], { cwd: slip });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^\.readiness\.yml:4:3: warning: checks\.ci: empty, which removes the check "ci"/,
+    );
+    for (const written of ["null", "~", "false"]) {
+      const meant = repo({
+        ".readiness.yml": `version: 1\nextends: [readiness:baseline]\nchecks:\n  ci: ${written}\n`,
+      });
+      const ok = await cli(["validate"], { cwd: meant });
+      expect(ok.code).toBe(0);
+      expect(ok.stderr).toBe("");
+    }
+  });
+});
+
 describe("readiness schema, --help, --version", () => {
   it("schema prints a valid JSON Schema", async () => {
     const r = await cli(["schema"], { cwd: tempDir() });

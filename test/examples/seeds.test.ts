@@ -296,3 +296,48 @@ describe("seeds 001 and 002", () => {
     expect(analytics.checks["coverage-80"]?.artifact?.json).toMatchObject({ atLeast: 80 });
   });
 });
+
+describe("seed 001: proof service (issue 9, item 6)", () => {
+  const files = (prod: string) => ({
+    "deploy/profiles/dev.env": "AUTH_POLICY=dev\n",
+    "deploy/profiles/staging.env": "AUTH_POLICY=strict\nJWKS_URL=https://id.example.com/jwks\n",
+    "deploy/profiles/prod.env": prod,
+    "tests/unit/test_auth_startup.py": "def test_rejects_dev_policy(): ...\n",
+    "scripts/drills/restore.sh": "#!/bin/sh\n",
+    "scripts/drills/replay.ps1": "# replay\n",
+    "docs/SLO.md": "# SLOs\nBurn-rate alerts at 14.4x over 1h.\n",
+    "docs/game-days/2026-02.md": "# Game day\nMTTR: 18 minutes.\n",
+  });
+  const evaluate = async (prod: string) => {
+    const dir = initRepo();
+    commit(dir, "2026-03-01T10:00:00Z", files(prod));
+    return runEvaluation({
+      policy: await example("proof-service-001.readiness.yml"),
+      provider: new LocalEvidence(dir),
+      target: { context: "local" },
+      now: new Date("2026-03-10T12:00:00Z"),
+    });
+  };
+
+  it("a prod profile that boots with AUTH_POLICY=dev is NO-GO for that reason", async () => {
+    const report = await evaluate("AUTH_POLICY=dev\n");
+    expect(statusOf(report, "auth-fail-fast")).toBe("fail");
+    expect(report.verdict).toBe("no-go");
+    expect(report.blocking).toEqual(["auth-fail-fast"]);
+    expect(report.checks.find((c) => c.id === "auth-fail-fast")?.summary).toContain(
+      "deploy/profiles/prod.env",
+    );
+  });
+
+  it("a commented-out strict line does not count", async () => {
+    const report = await evaluate("# AUTH_POLICY=strict\nAUTH_POLICY=dev\n");
+    expect(statusOf(report, "auth-fail-fast")).toBe("fail");
+  });
+
+  it("with both production profiles strict, the local files pass", async () => {
+    const report = await evaluate("AUTH_POLICY=jwks\n");
+    expect(statusOf(report, "auth-fail-fast")).toBe("pass");
+    expect(report.blocking).toEqual([]);
+    expect(report.verdict).toBe("go");
+  });
+});

@@ -72,7 +72,7 @@ describe("extends: presets", () => {
       category: "documentation",
       weight: 3,
       required: true,
-      file: { path: "{README,Readme,readme}{,.md,.markdown,.rst,.txt,.adoc}" },
+      file: { path: "{,.github/,docs/}{README,Readme,readme}{,.md,.markdown,.rst,.txt,.adoc}" },
     });
   });
 
@@ -180,8 +180,11 @@ describe("extends: presets", () => {
       ),
       F,
     );
+    // every error at once: the unknown category and the waiver of a removed check come with the kind error
     expect(errorsOf(r)).toEqual([
+      '.readiness.yml:4:22: checks.readme.category: unknown category "docs"; declare it under categories or leave category out for general',
       ".readiness.yml:5:3: checks.brand-new: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr",
+      '.readiness.yml:8:13: waivers[0].check: no check "license" in this policy',
     ]);
     const fixed = await loadPolicy(
       doc(

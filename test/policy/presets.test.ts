@@ -113,7 +113,10 @@ describe("presets", () => {
 
 describe("preset globs match common layouts", () => {
   const cases: Record<string, { yes: string[]; no: string[] }> = {
-    readme: { yes: ["README.md", "readme", "README.rst"], no: ["docs/README.md", "README.md.bak"] },
+    readme: {
+      yes: ["README.md", "readme", "README.rst", ".github/README.md", "docs/README.md"],
+      no: ["src/README.md", "README.md.bak"],
+    },
     license: {
       yes: ["LICENSE", "LICENSE.md", "LICENCE.txt", "LICENSE-MIT", "COPYING"],
       no: ["docs/LICENSE"],
@@ -124,9 +127,12 @@ describe("preset globs match common layouts", () => {
     },
     "security-policy": {
       yes: ["SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md"],
-      no: ["src/SECURITY.md"],
+      no: ["src/SECURITY.md", "SECURITY.txt", "SECURITY"],
     },
-    codeowners: { yes: ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"], no: ["CODEOWNERS.md"] },
+    codeowners: {
+      yes: ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"],
+      no: ["CODEOWNERS.md", "vendor/github.com/Microsoft/go-winio/CODEOWNERS", "src/CODEOWNERS"],
+    },
     "dependency-updates": {
       yes: [
         ".github/dependabot.yml",

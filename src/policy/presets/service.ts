@@ -16,6 +16,10 @@ categories:
     title: Security
     weight: 2
 checks:
+  # The files below are conventions no tool reads from a fixed place, so each glob matches anywhere (a
+  # monorepo's services keep their own). A vendored copy (vendor/, node_modules/, third_party/) matches too:
+  # a glob cannot leave a directory out today (a negated group !(...) needs a lookahead RE2 does not have); a policy that
+  # vendors such files narrows the path (checks.runbook.file.path: docs/runbook.md).
   runbook:
     title: Runbook, reviewed in the last 180 days
     category: operations
@@ -41,6 +45,7 @@ checks:
     file:
       path: "**/{{dashboards,dashboard,grafana}/**/*,*dashboard*,*Dashboard*}.{json,jsonnet,libsonnet,yml,yaml,tf}"
     fix: Commit the service's dashboards as code (Grafana JSON or Jsonnet, Terraform) under dashboards/.
+  # Workflow runs on a branch are known to GitHub only: left to the App (and --repo) rather than unknown locally.
   restore-drill:
     title: Restore drill passed in the last 90 days
     description: >-
@@ -48,6 +53,7 @@ checks:
       .github/workflows/restore-drill.yml, run on main. Override checks.restore-drill.workflow (file,
       branch) when yours differ.
     category: operations
+    contexts: [pull_request, release, deployment]
     workflow:
       file: restore-drill.yml
       branch: main

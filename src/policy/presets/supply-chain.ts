@@ -11,28 +11,35 @@ categories:
     title: Security
     weight: 2
 checks:
+  # Release assets are read from the GitHub release: these checks apply to releases and deployments only.
+  # SPDX and CycloneDX name their files *.spdx.json / *.cdx.json; no tool requires one name.
   sbom:
     title: SBOM attached to the release
     category: supply-chain
     release:
       assets: "{*.{spdx,spdx.json,spdx.xml,spdx.yaml,spdx.yml,spdx.rdf,cdx.json,cdx.xml},*sbom*,*SBOM*,*bom.json,*bom.xml}"
     fix: Generate an SBOM in the release workflow (syft, cdxgen) and attach it to the release as *.spdx.json or *.cdx.json.
+  # The suffixes OpenSSF Scorecard's Signed-Releases check looks for among release assets.
   signed-release:
     title: Release artifacts signed
     category: supply-chain
     release:
       assets: "*.{sig,asc,sign,minisig,sigstore,sigstore.json}"
     fix: Sign the release artifacts (cosign sign-blob, keyless) and attach the signatures (*.sig, *.sigstore.json) to the release.
+  # Scorecard counts *.intoto.jsonl as provenance; slsa-github-generator and attest-build-provenance write it.
   provenance:
     title: Build provenance attached to the release
     category: supply-chain
     release:
       assets: "{*.intoto.jsonl,*.intoto.json,*provenance*}"
     fix: Generate SLSA provenance (slsa-github-generator) and attach the *.intoto.jsonl file to the release.
+  # Alerts, and branch rules below, are known to GitHub only: left to the App (and --repo) rather than
+  # unknown in every local run.
   vulnerabilities:
     title: No open high or critical vulnerability alert
     category: security
     required: true
+    contexts: [pull_request, release, deployment]
     alerts:
       sources: [dependabot, code-scanning]
       maxSeverity: medium
@@ -42,6 +49,7 @@ checks:
     description: Secret-scanning alerts count as critical, so any open one fails.
     category: security
     required: true
+    contexts: [pull_request, release, deployment]
     alerts:
       sources: [secret-scanning]
       maxSeverity: medium
@@ -52,6 +60,7 @@ checks:
       Names the gate's default check run; a policy that renames it (gate.checkName) sets
       checks.branch-rules.branch.requiresChecks to match.
     category: supply-chain
+    contexts: [pull_request, release, deployment]
     branch:
       requiresChecks: [Production readiness]
       minReviews: 1
