@@ -18,7 +18,7 @@ describe("needKey", () => {
     { within: 180, path: "docs/a.md", type: "lastChanged" },
     { type: "lastChanged", path: "docs/a.md", within: undefined },
     { type: "workflowRuns", workflow: { file: "ci.yml", name: "CI" }, branch: "main", limit: 5 },
-    { type: "ledger", teams: ["b", "a"], pushTime: true },
+    { type: "ledger", teams: ["b", "a"] },
   ];
 
   it("is the sorted-key JSON of the need, on the fast paths too", () => {
