@@ -27,8 +27,8 @@ type CommandJob = Extract<Job, { type: "command" }>;
 
 export interface CommandDeps {
   appId: number;
-  /** The policy at a ref, as the evaluation loads it (the service's own lookup, absence remembered). */
-  policyAt(octokit: AppOctokit, loc: { owner: string; repo: string }, ref: string): Promise<PolicyLookup>;
+  /** A pull request's base policy, as the evaluation loads it (the service's own lookup, absence remembered). */
+  basePolicy(octokit: AppOctokit, loc: { owner: string; repo: string }, base: string): Promise<PolicyLookup>;
   /** Queues follow-up work: the pull request's re-evaluation. */
   enqueue(job: Job): void;
 }
@@ -62,7 +62,7 @@ export async function answerCommands(
     log.info({ pr: job.number }, "command on a pull request GitHub no longer has; ignored");
     return;
   }
-  const lookup = await deps.policyAt(octokit, loc, pr.baseRef);
+  const lookup = await deps.basePolicy(octokit, loc, pr.baseRef);
   const actor = job.comment.author;
   const postedAt = new Date(job.comment.createdAt);
   let decisions: CommandDecision[];

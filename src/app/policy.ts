@@ -3,7 +3,7 @@
 // default branch, so no change under evaluation can loosen its own gate.
 import { findPolicy, remoteFetcher } from "../evidence/github/policy-source.js";
 import { formatPolicyError, type PolicyError } from "../policy/errors.js";
-import { loadPolicy, type References, validatePolicy } from "../policy/load.js";
+import { loadPolicy, type References, remoteReferences, validatePolicy } from "../policy/load.js";
 import type { Policy } from "../policy/schema.js";
 import type { AppOctokit } from "./octokit.js";
 
@@ -68,17 +68,18 @@ function selfOf(source: PolicySource): { owner: string; repo: string; ref?: stri
   return source.ref ? { owner, repo, ref: source.ref } : { owner, repo };
 }
 
-/** Every reference read: a policy maintainers wrote. */
+/** Every reference read ("all": a policy maintainers wrote), or those "listed" (a branch's: see resolveBranchPolicy). */
 async function load(
   octokit: AppOctokit,
   source: PolicySource,
   now: Date,
   strict: boolean,
+  listed?: () => Promise<readonly string[]>,
 ): Promise<PolicyLookup> {
   const result = await loadPolicy(source.text, source.path, {
     now,
     strict,
-    references: "all",
+    ...(listed ? { references: "listed" as const, listed } : { references: "all" as const }),
     self: selfOf(source),
     fetchRemote: remoteFetcher(octokit as unknown as Gh),
   });
@@ -124,6 +125,29 @@ export async function resolvePolicy(
   const source = await findSource(octokit, loc, ref);
   if (!source) return { state: "none" };
   return load(octokit, source, now, false);
+}
+
+/**
+ * The policy of a branch other than the default one. Any writer can create a branch with its own policy, so it
+ * may extend presets, files of its own repository and the other repositories' files the default branch's
+ * policy extends (`byDefault`), never a repository of its choosing: the installation token reads them all.
+ * A policy from the organisation's .github repository is the organisation's, and reads what it names.
+ */
+export async function resolveBranchPolicy(
+  octokit: AppOctokit,
+  loc: RepoRef,
+  ref: string,
+  now: Date,
+  byDefault: () => Promise<PolicyLookup>,
+): Promise<PolicyLookup> {
+  const source = await findSource(octokit, loc, ref);
+  if (!source) return { state: "none" };
+  if (!isLocal(source, loc)) return load(octokit, source, now, false);
+  let listed: Promise<string[]> | undefined;
+  return load(octokit, source, now, false, () => {
+    listed ??= byDefault().then((d) => (d.state === "none" ? [] : remoteReferences(d.source.text)));
+    return listed;
+  });
 }
 
 /** True when the source lives in the repository itself, so its lines can carry annotations. */

@@ -7,7 +7,7 @@ import { gatesPullRequest, isTimeSensitive } from "./applies.js";
 import { formatRunTag, type Job, type PullRequestData, parseRunTag } from "./jobs.js";
 import { listOpenPullRequests } from "./lookup.js";
 import type { AppOctokit } from "./octokit.js";
-import { type PolicyLookup, resolvePolicy } from "./policy.js";
+import { type PolicyLookup, resolveBranchPolicy, resolvePolicy } from "./policy.js";
 import { cancelCheckRun, findCheckRun } from "./publish/check-run.js";
 import { gateName } from "./targets/types.js";
 
@@ -219,18 +219,21 @@ async function reconcileRepository(
   for (const pr of prs) bases.set(pr.baseRef, [...(bases.get(pr.baseRef) ?? []), pr]);
   // The run's name comes from the default branch's policy alone (see targets/types.ts gateName).
   let byDefault: Promise<PolicyLookup> | undefined;
+  const defaultPolicy = () => {
+    byDefault ??= resolvePolicy(octokit, loc, repo.defaultBranch ?? "HEAD", o.now());
+    return byDefault;
+  };
   for (const [base, list] of bases) {
-    const lookup = await resolvePolicy(octokit, loc, base, o.now());
+    const lookup =
+      base === repo.defaultBranch
+        ? await defaultPolicy()
+        : await resolveBranchPolicy(octokit, loc, base, o.now(), defaultPolicy);
     if (lookup.state === "none") continue;
-    if (base === repo.defaultBranch) byDefault ??= Promise.resolve(lookup);
     for (const pr of list) {
       const gated = lookup.state === "invalid" || gatesPullRequest(lookup.policy, pr);
       if (!gated) continue;
       summary.gated++;
-      const name = async () => {
-        byDefault ??= resolvePolicy(octokit, loc, repo.defaultBranch ?? "HEAD", o.now());
-        return gateName(await byDefault);
-      };
+      const name = async () => gateName(await defaultPolicy());
       const timed = lookup.state === "ok" && isTimeSensitive(lookup.policy);
       const stale = await staleReason(octokit, repo, pr, name, o.appId, timed);
       const label = `${repo.owner}/${repo.name}#${pr.number}`;

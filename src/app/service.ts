@@ -8,7 +8,7 @@ import { KeyedLocks } from "./locks.js";
 import { getRelease, listOpenPullRequests } from "./lookup.js";
 import type { Metrics } from "./metrics.js";
 import type { AppOctokit } from "./octokit.js";
-import { type PolicyLookup, resolvePolicy } from "./policy.js";
+import { type PolicyLookup, resolveBranchPolicy, resolvePolicy } from "./policy.js";
 import { findCheckRun } from "./publish/check-run.js";
 import { deploymentJob } from "./targets/deployment.js";
 import { pullRequestJob } from "./targets/pull-request.js";
@@ -46,7 +46,7 @@ export class EvaluationService {
       appId: o.appId,
       now: o.now,
       evidence: o.evidence,
-      policyAt: (octokit, loc, ref) => this.policyAt(octokit, loc, ref),
+      basePolicy: (octokit, loc, base, defaultBranch) => this.basePolicy(octokit, loc, base, defaultBranch),
       defaultPolicy: (octokit, loc, branch) => resolvePolicy(octokit, loc, branch ?? "HEAD", o.now()),
       waiters: o.waiters,
       exclusive: (key, work) => this.locks.run(key, work),
@@ -59,17 +59,41 @@ export class EvaluationService {
    * cost no requests). Slash commands are judged with it too, so a command and the evaluation it leads to read
    * the same rules. Releases and deployments never use the remembered absence.
    */
-  async policyAt(octokit: AppOctokit, loc: Loc, ref: string): Promise<PolicyLookup> {
+  policyAt(octokit: AppOctokit, loc: Loc, ref: string): Promise<PolicyLookup> {
+    return this.remembered(loc, ref, () => resolvePolicy(octokit, loc, ref, this.o.now()));
+  }
+
+  private async remembered(loc: Loc, ref: string, look: () => Promise<PolicyLookup>): Promise<PolicyLookup> {
     const key = absenceKey(loc, ref);
     const until = this.absent.get(key);
     if (until !== undefined && until > Date.now()) return { state: "none" };
-    const lookup = await resolvePolicy(octokit, loc, ref, this.o.now());
+    const lookup = await look();
     this.absent.delete(key);
     if (lookup.state === "none") {
       this.absent.set(key, Date.now() + ABSENT_POLICY_TTL_MS);
       while (this.absent.size > 10_000) this.absent.delete(this.absent.keys().next().value as string);
     }
     return lookup;
+  }
+
+  /**
+   * A pull request's base policy and the default branch's (whose `gate.checkName` names the run, and whose
+   * references bound what another branch's policy may extend: resolveBranchPolicy).
+   */
+  async basePolicy(
+    octokit: AppOctokit,
+    loc: Loc,
+    base: string,
+    defaultBranch: string | undefined,
+  ): Promise<{ base: PolicyLookup; byDefault: PolicyLookup }> {
+    const byDefault = await this.policyAt(octokit, loc, defaultBranch ?? "HEAD");
+    if (base === defaultBranch) return { base: byDefault, byDefault };
+    return {
+      base: await this.remembered(loc, base, () =>
+        resolveBranchPolicy(octokit, loc, base, this.o.now(), async () => byDefault),
+      ),
+      byDefault,
+    };
   }
 
   /** A push changed the policy on `ref`: ask GitHub again next time. */
@@ -94,7 +118,7 @@ export class EvaluationService {
       case "command":
         return answerCommands(job, octokit, log, {
           appId: this.o.appId,
-          policyAt: (o, loc, ref) => this.policyAt(o, loc, ref),
+          basePolicy: async (o, loc, base) => (await this.basePolicy(o, loc, base, job.defaultBranch)).base,
           enqueue: (child) => this.o.enqueue(child),
         });
     }
@@ -134,7 +158,7 @@ export class EvaluationService {
     }
     let queued = 0;
     for (const [base, prs] of byBase) {
-      const lookup = await this.policyAt(octokit, loc, base);
+      const lookup = (await this.basePolicy(octokit, loc, base, job.defaultBranch)).base;
       if (lookup.state === "none") continue;
       for (const pr of prs) {
         // An invalid policy cannot say which PRs it gates: each PR job reports the error (fail closed).

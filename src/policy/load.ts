@@ -1,6 +1,6 @@
 // .readiness.yml → Policy, or every problem with file:line:column. Never throws.
 
-import { isScalar } from "yaml";
+import { isScalar, parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { at, formatPolicyError, type PolicyError, tidyErrors } from "./errors.js";
 import { issuesToErrors, type Origin } from "./issues.js";
@@ -33,8 +33,11 @@ export interface RemoteRef {
  * maintainers wrote: the base branch's, the default branch's, a local file). "presets-and-same-commit": a
  * policy a pull request changed, which must not make the App read other repositories on its behalf:
  * presets, and files of its own repository at the commit it was read at (`self`); nothing else is read.
+ * "listed": a policy on a branch other than the default, which any writer can create: presets, files of its
+ * own repository, and the files of other repositories that the default branch's policy extends (`listed`,
+ * see remoteReferences) and what those extend; a writer's branch cannot make the App read another one.
  */
-export type References = "all" | "presets-and-same-commit";
+export type References = "all" | "presets-and-same-commit" | "listed";
 
 export interface LoadOptions {
   /** With `now`, waivers already past their expiry are reported: warnings, or errors when `strict`. */
@@ -45,6 +48,11 @@ export interface LoadOptions {
   fetchRemote?: (ref: RemoteRef) => Promise<string | null>;
   /** Default "all". */
   references?: References;
+  /**
+   * With references "listed": the `owner/repo:path[@ref]` entries the default branch's policy extends; asked
+   * only when the policy extends another repository (the App then reads the default branch's policy).
+   */
+  listed?: () => Promise<readonly string[]>;
   /**
    * Where the policy itself was read: its repository and commit. A referenced file of another repository
    * is never quoted in errors (its problems are reported at the reference, without content).
@@ -304,9 +312,22 @@ function isForeign(ref: RemoteRef, opts: LoadOptions): boolean {
 }
 
 /** The file `references` lets this load read for `ref` (pinned to the policy's own commit), or why not. */
-function admit(ref: RemoteRef, opts: LoadOptions): { read: RemoteRef } | { unread: string } {
+async function admit(
+  id: string,
+  ref: RemoteRef,
+  opts: LoadOptions,
+  withinListed: boolean,
+): Promise<{ read: RemoteRef } | { unread: string }> {
   if ((opts.references ?? "all") === "all") return { read: ref };
   const self = opts.self;
+  if (opts.references === "listed") {
+    if (withinListed || (self && sameRepository(ref, self))) return { read: ref };
+    if ((await opts.listed?.())?.includes(id)) return { read: ref };
+    return {
+      unread:
+        "not read: a branch's policy may extend presets, files of its own repository and the files of other repositories that the default branch's policy extends; only the default branch's policy may add another",
+    };
+  }
   if (self?.ref && sameRepository(ref, self) && (ref.ref === undefined || ref.ref === self.ref))
     return { read: { ...ref, ref: self.ref } };
   return {
@@ -347,7 +368,7 @@ async function resolve(src: Source, chain: string[], ctx: Context, anchor?: Anch
     }
     let hidden = anchor;
     if (target.kind === "remote") {
-      const admitted = admit(target.ref, ctx.opts);
+      const admitted = await admit(target.id, target.ref, ctx.opts, anchor !== undefined);
       if ("unread" in admitted) {
         ctx.unread.push({
           file: src.file,
@@ -460,4 +481,16 @@ async function fetchTarget(
     fail(`could not read ${target.id}: ${e instanceof Error ? e.message : String(e)}`);
     return null;
   }
+}
+
+/** The `owner/repo:path[@ref]` entries a policy file extends directly (for references "listed"). */
+export function remoteReferences(text: string): string[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { maxAliasCount: 100 });
+  } catch {
+    return [];
+  }
+  const entries = isRecord(data) && Array.isArray(data.extends) ? data.extends : [];
+  return entries.filter((e): e is string => typeof e === "string" && parseTarget(e).kind === "remote");
 }

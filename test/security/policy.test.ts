@@ -186,6 +186,39 @@ checks:
       ]);
       for (const piece of PRIVATE_PIECES) expect(visible(run)).not.toContain(piece);
     });
+
+    it("a writer's own branch policy cannot extend a repository the default branch's policy does not: nothing read, the gate fails closed", async () => {
+      const head = "a4".repeat(20);
+      const shared = "version: 1\nchecks:\n  org-runbook:\n    file: { path: RUNBOOK.md }\n";
+      gh.addRepo({ owner: OWNER, name: "policies", id: 700, files: { main: { "service.yml": shared } } });
+      const valid = "version: 1\nchecks:\n  internal-payroll-export:\n    file: { path: PAYROLL.md }\n";
+      gh.repo(OWNER, "private")!.files.main!["valid.yml"] = valid;
+      const loose =
+        "version: 1\napplies: { pullRequests: {} }\nextends: [octo/policies:service.yml, octo/private:valid.yml]\n";
+      gh.addRepo({
+        owner: OWNER,
+        name: "svc-branch",
+        id: 604,
+        files: {
+          main: { ".readiness.yml": `${BASE_POLICY}extends: [octo/policies:service.yml]\n` },
+          loose: { ".readiness.yml": loose },
+          [head]: GOOD_FILES,
+        },
+        pulls: [{ number: 4, base: "loose", head: "feature", headSha: head }],
+      });
+      const since = gh.requests.length;
+      const payload = pullRequest("svc-branch", 604, 4, head);
+      payload.pull_request.base.ref = "loose";
+      expect((await send("pull_request", payload)).status).toBe(200);
+      const run = await completed(head);
+      // The file the default branch's policy extends is read; the one only the writer's branch names is not.
+      expect(gh.count(`GET /repos/${OWNER}/policies/contents/service.yml`)).toBeGreaterThan(0);
+      expect(readsOfPrivate(since)).toEqual([]);
+      expect(run.conclusion).toBe("failure");
+      expect(run.output.title).toMatch(/^Invalid policy/);
+      expect(run.output.summary).toContain("only the default branch's policy may add another");
+      expect(visible(run)).not.toContain("payroll");
+    });
   });
 
   describe("6. names are compared the way GitHub compares them", () => {

@@ -81,7 +81,7 @@ async function evaluateHead(
   let publisher: RunPublisher | undefined;
   let others: number[] = [];
   try {
-    const base = await deps.policyAt(octokit, loc, pr.baseRef);
+    const { base, byDefault } = await deps.basePolicy(octokit, loc, pr.baseRef, job.defaultBranch);
     const gated = base.state === "invalid" || (base.state === "ok" && gatesPullRequest(base.policy, pr));
     if (!gated && !job.mayLeaveGate) {
       // Most repositories have no policy: that costs nothing more than the look for one.
@@ -89,11 +89,6 @@ async function evaluateHead(
       log.debug({ pr: pr.number, base: pr.baseRef }, "not gated by the base branch's policy; silent");
       return;
     }
-    const defaultBranch = job.defaultBranch;
-    const byDefault =
-      defaultBranch !== undefined && pr.baseRef === defaultBranch
-        ? base
-        : await deps.policyAt(octokit, loc, defaultBranch ?? "HEAD");
     publisher = publisherNamed(gateName(byDefault));
     const tag = await publisher.currentTag();
     const claimed = tag?.context === "pull_request" ? (tag.prs ?? (tag.pr ? [tag.pr] : [])) : [];
@@ -108,7 +103,7 @@ async function evaluateHead(
     for (const number of others) {
       const other = await getPullRequest(octokit, loc, number);
       if (other?.state !== "open" || other.headSha !== sha) continue;
-      const lookup = await deps.policyAt(octokit, loc, other.baseRef);
+      const { base: lookup } = await deps.basePolicy(octokit, loc, other.baseRef, job.defaultBranch);
       const judged = await judge(
         deps,
         octokit,

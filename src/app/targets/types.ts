@@ -33,8 +33,13 @@ export interface TargetDeps {
   appId: number;
   now: () => Date;
   evidence: (args: EvidenceFactoryArgs) => EvidenceProvider;
-  /** A pull request's base-branch policy; a known absence is remembered for a while. */
-  policyAt(octokit: AppOctokit, loc: Loc, ref: string): Promise<PolicyLookup>;
+  /** A pull request's base policy (a branch's extends bounded by the default's) and the default branch's. */
+  basePolicy(
+    octokit: AppOctokit,
+    loc: Loc,
+    base: string,
+    defaultBranch: string | undefined,
+  ): Promise<{ base: PolicyLookup; byDefault: PolicyLookup }>;
   /** The default branch's policy, asked every time: releases and deployments never rest on a remembered absence. */
   defaultPolicy(octokit: AppOctokit, loc: Loc, defaultBranch: string | undefined): Promise<PolicyLookup>;
   waiters: Waiters;
