@@ -82,6 +82,8 @@ export type Job = JobBase &
     /** Every open pull request the policy gates (into `base`, when given), e.g. after the policy changed. */
     | { type: "release_prs"; base?: string }
     | { type: "release"; release: ReleaseData }
+    /** A tag was pushed (or moved): its release, if it has one that is not a draft, is evaluated again. */
+    | { type: "release_tag"; tag: string }
     | { type: "deployment"; deployment: DeploymentData }
     /** A re-run asked on a check run or suite: the check run's external_id says what it was for. */
     | { type: "rerun"; sha: string; externalId?: string; prNumbers: number[] }
@@ -110,6 +112,8 @@ export function jobKey(job: Job): string {
       return `${r}:release_prs:${job.base ?? "*"}`;
     case "release":
       return `${r}:release:${job.release.id}`;
+    case "release_tag":
+      return `${r}:release_tag:${job.tag}`;
     case "deployment":
       return `${r}@${job.deployment.sha}:deployment:${job.deployment.environment}:${job.deployment.runId ?? "-"}`;
     case "rerun":

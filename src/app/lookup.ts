@@ -121,6 +121,23 @@ export async function getRelease(octokit: AppOctokit, loc: RepoLoc, id: number):
   }
 }
 
+export async function getReleaseByTag(
+  octokit: AppOctokit,
+  loc: RepoLoc,
+  tag: string,
+): Promise<ReleaseData | null> {
+  try {
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/releases/tags/{tag}", {
+      ...at(loc),
+      tag,
+    });
+    return toReleaseData(data);
+  } catch (e) {
+    if ((e as { status?: number }).status === 404) return null;
+    throw e;
+  }
+}
+
 /** Pull requests associated with a commit: the one that merged it, or open ones it heads. */
 export async function pullRequestsForCommit(
   octokit: AppOctokit,

@@ -5,7 +5,7 @@ import { gatesPullRequest } from "./applies.js";
 import { answerCommands } from "./commands.js";
 import { type Job, jobBase, type PullRequestData, parseRunTag } from "./jobs.js";
 import { KeyedLocks } from "./locks.js";
-import { getRelease, listOpenPullRequests } from "./lookup.js";
+import { getRelease, getReleaseByTag, listOpenPullRequests } from "./lookup.js";
 import type { Metrics } from "./metrics.js";
 import type { AppOctokit } from "./octokit.js";
 import { type PolicyLookup, resolveBranchPolicy, resolvePolicy } from "./policy.js";
@@ -115,6 +115,11 @@ export class EvaluationService {
         return this.releasePrsJob(job, octokit, log);
       case "rerun":
         return this.rerunJob(job, octokit, log);
+      case "release_tag": {
+        const release = await getReleaseByTag(octokit, { owner: job.owner, repo: job.repo }, job.tag);
+        if (release && !release.draft) this.o.enqueue({ ...jobBase(job), type: "release", release });
+        return;
+      }
       case "command":
         return answerCommands(job, octokit, log, {
           appId: this.o.appId,

@@ -16,7 +16,12 @@ export function ledgerCommands(ledger: Ledger): LedgerCommand[] {
   return ledger.entries.flatMap((entry) => {
     const { record } = entry;
     const pr = prs.get(entry.pullRequest);
-    const altered = entry.tampered || entry.source === null || entry.source.edited;
+    const altered =
+      entry.tampered ||
+      entry.source === null ||
+      entry.source.edited ||
+      // Given before a record of the App was altered: that record may have revoked it.
+      (ledger.voidBefore !== undefined && Date.parse(record.at) <= Date.parse(ledger.voidBefore));
     return record.commands.map(
       (c): LedgerCommand => ({
         verb: c.verb,

@@ -4,7 +4,11 @@ const MAX_QUOTED = 200;
 
 /** `text` as one inline code span, whatever backticks it holds, on one line and at most 200 characters. */
 export function codeSpan(text: string): string {
-  let t = text.replace(/[\r\n\u2028\u2029]+/g, " ");
+  // No HTML comment survives quoting: the App finds its own comments by markers like <!-- readiness-gate:… -->.
+  let t = text
+    .replace(/[\r\n\u2028\u2029]+/g, " ")
+    .replace(/<!--/g, "<!- -")
+    .replace(/-->/g, "- ->");
   if ([...t].length > MAX_QUOTED) t = `${[...t].slice(0, MAX_QUOTED - 1).join("")}…`;
   const longestRun = Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longestRun + 1);

@@ -53,5 +53,15 @@ export function decodeRecord(body: string): LedgerRecord | null {
   }
 }
 
-/** Cheap test, before anything is parsed: may this body hold a record? */
-export const mayHoldRecord = (body: string): boolean => body.includes("readiness-gate:ledger ");
+/** A record comment starts with its marker (the App writes it first): a marker quoted elsewhere is not one. */
+export const mayHoldRecord = (body: string): boolean =>
+  body.startsWith(`<!-- ${MARKER}:`) && body.includes("readiness-gate:ledger ");
+
+/**
+ * The App's comments that the App itself edits: the sticky status comment (src/report/markdown.ts
+ * COMMENT_MARKER) and a release's explanation (src/app/publish/release.ts releaseMarker). Any other comment of the
+ * App that was edited was edited by a person (writers can edit any comment).
+ */
+export const EDITABLE_MARKERS = ["<!-- readiness-gate:status -->", "<!-- readiness-gate:release:"] as const;
+
+export const editedByTheApp = (body: string): boolean => EDITABLE_MARKERS.some((m) => body.startsWith(m));

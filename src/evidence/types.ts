@@ -230,6 +230,11 @@ export interface Ledger {
   actors: Record<string, ActorFacts>;
   /** Pull requests whose comments were read. */
   pullRequests: LedgerPullRequest[];
+  /**
+   * A person altered one of the App's comments (a record, most likely): what it said is not known any more, so
+   * every waiver and sign-off given before it was posted (ISO time) is void; a revocation there may be lost.
+   */
+  voidBefore?: string;
 }
 
 /** The ledger as checks see it: commands judged from the records, and the rights of the people who gave them. */

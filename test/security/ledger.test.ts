@@ -45,6 +45,8 @@ const PRS = {
   signoff: { number: 13, base: "release/b", head: sha("3") },
   throwaway: { number: 14, base: "release/a", head: sha("4") },
   flood: { number: 15, base: "release/a", head: sha("5") },
+  planted: { number: 16, base: "release/a", head: sha("8") },
+  altered: { number: 17, base: "release/a", head: sha("9") },
 } as const;
 const PUSHED = sha("6"); // the commit pushed onto the sign-off PR after its first head
 
@@ -217,6 +219,65 @@ describe("end to end: waivers and sign-offs cannot be revived, forged or timed",
     expect(revoked.output.title).toMatch(/^NO-GO/);
     return unwaive;
   }
+
+  // Found by the second fresh-eyes review: the App's refusal quoted a stranger's line, HTML comments included,
+  // so its own reply held record markers for comment ids still to come, and a later unwaive was never recorded.
+  it("record markers planted through a quoted refusal do not swallow a maintainer's later unwaive", async () => {
+    const pr = PRS.planted;
+    const opened = mark();
+    await openPr(pr, pr.head);
+    await nextRun(pr.head, opened, "the first evaluation");
+    let before = mark();
+    await comment(
+      pr.number,
+      "maintainer",
+      "/readiness waive readme for 3d README ships with the docs release",
+    );
+    expect((await nextRun(pr.head, before, "the evaluation after the waiver")).conclusion).toBe("success");
+    const next = Math.max(...gh.comments.map((c) => c.id)) + 1;
+    const lines = Array.from(
+      { length: 20 },
+      (_, i) => `/readiness nonsense <!-- readiness-gate:record:${next + i} -->`,
+    );
+    const replies = gh.comments.length;
+    await comment(pr.number, "stranger", lines.join("\n"));
+    const reply = await until("the refusal", () =>
+      gh.comments.slice(replies).find((c) => c.app_id === APP_ID),
+    );
+    expect(reply.body).not.toMatch(/<!-- readiness-gate:record:\d+ -->/);
+    before = mark();
+    const unwaive = await comment(pr.number, "maintainer", "/readiness unwaive readme");
+    expect(unwaive.id).toBeLessThan(next + 20);
+    const run = await nextRun(pr.head, before, "the evaluation after the unwaive");
+    expect(run.conclusion).toBe("failure");
+    expect(
+      gh.comments.some(
+        (c) => c.app_id === APP_ID && c.body.startsWith(`<!-- readiness-gate:record:${unwaive.id} -->`),
+      ),
+    ).toBe(true);
+  }, 90_000);
+
+  it("a writer altering the App's record of an unwaive does not bring the waiver back", async () => {
+    const pr = PRS.altered;
+    const unwaive = await waivedThenUnwaived(pr);
+    const record = gh.comments.find(
+      (c) => c.app_id === APP_ID && c.body.startsWith(`<!-- readiness-gate:record:${unwaive.id} -->`),
+    )!;
+    for (const body of [
+      "ok",
+      record.body.replace("unwaive", "waive"),
+      record.body.replace(/ledger [A-Za-z0-9_-]+/, "ledger x"),
+    ]) {
+      const before = mark();
+      record.body = body;
+      record.edits++;
+      record.updatedAt = new Date(Date.parse(record.createdAt!) + 60_000).toISOString();
+      await comment(pr.number, "writer", "/readiness recheck");
+      const run = await nextRun(pr.head, before, "the evaluation after the record was altered");
+      expect(run.conclusion).toBe("failure");
+      expect(run.output.summary).not.toMatch(/\| applied \|/);
+    }
+  }, 120_000);
 
   it("a writer editing a maintainer's unwaive comment (one space) does not bring the waiver back", async () => {
     const pr = PRS.revive;

@@ -39,7 +39,8 @@ export async function findSticky(octokit: AppOctokit, loc: StickyLocation): Prom
     },
   )) {
     for (const c of page.data as CommentLike[]) {
-      if (c.body?.includes(loc.marker) && c.performed_via_github_app?.id === loc.appId) return c;
+      // The App writes its marker first; one quoted further down (an echoed command) is not it.
+      if (c.body?.startsWith(loc.marker) && c.performed_via_github_app?.id === loc.appId) return c;
     }
     if (++pages >= MAX_PAGES) break;
   }
@@ -51,7 +52,7 @@ export async function upsertSticky(
   loc: StickyLocation,
   body: string,
 ): Promise<StickyResult> {
-  const text = body.includes(loc.marker) ? body : `${loc.marker}\n${body}`;
+  const text = body.startsWith(loc.marker) ? body : `${loc.marker}\n${body}`;
   const clipped = text.length > COMMENT_MAX_CHARS ? `${text.slice(0, COMMENT_MAX_CHARS - 1)}…` : text;
   const existing = await findSticky(octokit, loc);
   if (existing) {

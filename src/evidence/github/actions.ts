@@ -36,6 +36,8 @@ interface RawRun {
   created_at: string;
   html_url?: string;
   head_repository?: { full_name?: string | null } | null;
+  /** Same-repository pull requests the run is for (GitHub leaves it empty for a fork's). */
+  pull_requests?: { number: number }[] | null;
 }
 
 /**
@@ -129,11 +131,32 @@ export class Actions {
     return newestFirst && times[times.length - 1]! < Date.parse(run.created_at) ? null : undefined;
   }
 
+  /**
+   * The runs of the commit that are evidence for pull request `pr` (undefined: a release or deployment). A
+   * pull_request run tests the merge of its head into ITS pull request's base, with that merge's workflow
+   * file: another pull request with the same head, into a branch a writer controls, runs whatever that branch
+   * says. So a pull request counts its own pull_request runs (GitHub lists a same-repository PR's number; a
+   * fork's list is empty) and runs of other events; a release or deployment counts no pull_request run.
+   */
+  private async runsFor(pr: number | undefined): Promise<Fact<RawRun[]>> {
+    const all = await this.runsOfCommit();
+    if (all.state !== "ok") return all;
+    return known(
+      all.value.filter((r) => {
+        if (!PULL_REQUEST_EVENTS.has(r.event)) return true;
+        if (pr === undefined) return false;
+        const prs = r.pull_requests ?? [];
+        return prs.length === 0 || prs.some((p) => p.number === pr);
+      }),
+    );
+  }
+
   /** Every run of the evaluated commit: one listing, whatever the number of workflow needs. */
   private async runsOfCommit(): Promise<Fact<RawRun[]>> {
     const paged = await this.s.reader.pages<RawRun>(
       "GET /repos/{owner}/{repo}/actions/runs",
-      { ...at(this.s), head_sha: this.s.sha, per_page: 100, exclude_pull_requests: true },
+      // With their pull_requests: a run of another pull request on this commit is not evidence (countsFor).
+      { ...at(this.s), head_sha: this.s.sha, per_page: 100 },
       this.s.limits.listPages,
       (d) => (d as { workflow_runs?: RawRun[] }).workflow_runs ?? [],
     );
@@ -193,16 +216,19 @@ export class Actions {
     return known(runs.sort(newestFirst));
   }
 
-  async workflowRuns(need: {
-    workflow: WorkflowRef;
-    branch?: string;
-    jobs?: boolean;
-    limit?: number;
-  }): Promise<Fact<WorkflowRun[]>> {
+  async workflowRuns(
+    need: {
+      workflow: WorkflowRef;
+      branch?: string;
+      jobs?: boolean;
+      limit?: number;
+    },
+    pr?: number,
+  ): Promise<Fact<WorkflowRun[]>> {
     const limit = Math.max(1, Math.min(100, need.limit ?? (need.branch ? 10 : 100)));
     const raw = need.branch
       ? await this.runsOnBranch(need.workflow, need.branch, { per_page: limit })
-      : await this.runsOfCommit();
+      : await this.runsFor(pr);
     if (raw.state !== "ok") return raw;
     const runs = raw.value
       .filter((r) => matchesWorkflow(r, need.workflow))
@@ -238,17 +264,20 @@ export class Actions {
    * A file inside an artifact of the latest successful run of a workflow (of the commit, or on a branch).
    * `file` "" asks whether the artifact exists: nothing is downloaded and `content` is null.
    */
-  async artifactFile(need: {
-    workflow: WorkflowRef;
-    artifact: string;
-    file: string;
-    branch?: string;
-  }): Promise<Fact<ArtifactFile | null>> {
+  async artifactFile(
+    need: {
+      workflow: WorkflowRef;
+      artifact: string;
+      file: string;
+      branch?: string;
+    },
+    pr?: number,
+  ): Promise<Fact<ArtifactFile | null>> {
     const subject = `artifact "${need.artifact}" of ${describe(need.workflow)}`;
     const runs = need.branch
       ? // More than one: a pull request's run of the same name may be the newest (it does not count).
         await this.runsOnBranch(need.workflow, need.branch, { status: "success", per_page: 10 })
-      : await this.runsOfCommit();
+      : await this.runsFor(pr);
     if (runs.state !== "ok") return runs;
     const run = runs.value.find(
       (r) => matchesWorkflow(r, need.workflow) && r.status === "completed" && r.conclusion === "success",

@@ -9,7 +9,7 @@
 //   /repos/{o}/{r}/collaborators/{user}/permission           once per person whose waiver or sign-off the App
 //                                                            recorded (a person the App refused costs nothing)
 //   /orgs/{org}/teams/{slug}/memberships/{user}              only for the teams the policy names
-import { decodeRecord, type LedgerRecord, mayHoldRecord } from "../ledger-record.js";
+import { decodeRecord, editedByTheApp, type LedgerRecord, mayHoldRecord } from "../ledger-record.js";
 import {
   type ActorFacts,
   type Ledger,
@@ -60,7 +60,9 @@ interface RawComment {
 
 /** What is kept of a page: the App's records, and the state of comments that may hold commands. */
 type Kept =
-  | { kind: "record"; record: LedgerRecord; tampered: boolean }
+  | { kind: "record"; record: LedgerRecord; tampered: boolean; postedAt: string }
+  /** A comment of the App that a person edited (the App edits only its status comment): when it was posted. */
+  | { kind: "altered"; postedAt: string }
   | { kind: "command"; id: number; edited: boolean; url?: string };
 
 /**
@@ -106,10 +108,14 @@ async function pullRequestsOf(s: RepoScope, target: Target): Promise<LedgerPullR
 
 function keep(c: RawComment, appId: number | undefined): Kept | null {
   const body = c.body ?? "";
-  if (appId !== undefined && c.performed_via_github_app?.id === appId && mayHoldRecord(body)) {
-    const record = decodeRecord(body);
+  if (appId !== undefined && c.performed_via_github_app?.id === appId) {
+    const edited = c.updated_at !== c.created_at;
+    const record = mayHoldRecord(body) ? decodeRecord(body) : null;
     // The App never edits a record: a changed one was altered by a person.
-    return record ? { kind: "record", record, tampered: c.updated_at !== c.created_at } : null;
+    if (record) return { kind: "record", record, tampered: edited, postedAt: c.created_at };
+    // A record edited beyond recognition (or into something else): what it said is lost, so it is not trusted.
+    if (edited && !editedByTheApp(body)) return { kind: "altered", postedAt: c.created_at };
+    return null;
   }
   if (!COMMAND_LINE.test(body)) return null;
   return {
@@ -124,7 +130,7 @@ async function entriesOf(
   s: RepoScope,
   pr: LedgerPullRequest,
   appId: number | undefined,
-): Promise<LedgerEntry[]> {
+): Promise<{ entries: LedgerEntry[]; voidBefore?: string }> {
   const paged = await s.reader.pages<Kept>(
     "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
     { ...at(s), issue_number: pr.number, per_page: PER_PAGE },
@@ -143,10 +149,15 @@ async function entriesOf(
       `#${pr.number} has more than ${MAX_COMMENT_PAGES * PER_PAGE} comments; the ledger reads at most that many`,
     );
   }
+  let voidBefore: string | undefined;
   const sources = new Map<number, { edited: boolean; url?: string }>();
   for (const k of paged.items) if (k.kind === "command") sources.set(k.id, { edited: k.edited, url: k.url! });
   const entries = new Map<number, LedgerEntry>();
   for (const k of paged.items) {
+    if (k.kind === "altered" || (k.kind === "record" && k.tampered)) {
+      // When the App posted it (GitHub's time, which no edit changes), not what the edited text now says.
+      if (!voidBefore || k.postedAt > voidBefore) voidBefore = k.postedAt;
+    }
     if (k.kind !== "record") continue;
     const source = sources.get(k.record.comment);
     const entry: LedgerEntry = {
@@ -159,7 +170,7 @@ async function entriesOf(
     const prev = entries.get(k.record.comment);
     if (!prev || (prev.tampered && !k.tampered)) entries.set(k.record.comment, entry);
   }
-  return [...entries.values()];
+  return { entries: [...entries.values()], ...(voidBefore ? { voidBefore } : {}) };
 }
 
 /** The role as GitHub names it (maintain and triage included); a custom role counts as its base permission. */
@@ -260,7 +271,13 @@ export async function fetchLedger(s: RepoScope, options: FetchLedgerOptions): Pr
   if (appId === undefined && prs.length) {
     s.log.debug({}, "the App's id is unknown: no record of an accepted command is trusted");
   }
-  const entries = (await Promise.all(prs.map((pr) => entriesOf(s, pr, appId)))).flat();
+  const read = await Promise.all(prs.map((pr) => entriesOf(s, pr, appId)));
+  const entries = read.flatMap((r) => r.entries);
+  // The latest time a person altered one of the App's comments: every grant recorded before it is void.
+  const voidBefore = read.reduce<string | undefined>(
+    (latest, r) => (r.voidBefore && (!latest || r.voidBefore > latest) ? r.voidBefore : latest),
+    undefined,
+  );
 
   // Only a grant whose comment still reads as it was accepted can count, so only its giver's rights matter.
   const grantors = [
@@ -296,5 +313,5 @@ export async function fetchLedger(s: RepoScope, options: FetchLedgerOptions): Pr
     { pullRequests: prs.map((p) => p.number), records: entries.length, people: resolved.length },
     "ledger read",
   );
-  return { entries, actors, pullRequests: prs };
+  return { entries, actors, pullRequests: prs, ...(voidBefore ? { voidBefore } : {}) };
 }

@@ -159,13 +159,13 @@ export class GitHubEvidence implements EvidenceProvider {
       case "lastChanged":
         return this.lastChanged.get(need);
       case "workflowRuns":
-        return this.actions.workflowRuns(need);
+        return this.actions.workflowRuns(need, target.pullRequest?.number);
       case "checkRuns":
         return fetchCheckRuns(s);
       case "statuses":
         return fetchStatuses(s, need.creators === true);
       case "artifactFile":
-        return this.actions.artifactFile(need);
+        return this.actions.artifactFile(need, target.pullRequest?.number);
       case "workflowChanges":
         return fetchWorkflowChanges(s, target, this.tree);
       case "release":

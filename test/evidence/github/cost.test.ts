@@ -85,7 +85,7 @@ function seedCommit(gh: FakeGitHub, sha: string, runs: ReturnType<typeof workflo
       { sha, commit: { committer: { date: sha === SHA ? "2026-10-01T00:00:00Z" : "2026-11-21T00:00:00Z" } } },
     ]);
   }
-  gh.set(`${REPO_PATH}/actions/runs?head_sha=${sha}&per_page=100&exclude_pull_requests=true`, {
+  gh.set(`${REPO_PATH}/actions/runs?head_sha=${sha}&per_page=100`, {
     total_count: runs.length,
     workflow_runs: runs,
   });

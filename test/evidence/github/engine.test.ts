@@ -57,7 +57,7 @@ test("a policy evaluated end to end through GitHubEvidence", async () => {
   gh.set(`${REPO_PATH}/commits?sha=${SHA}&path=docs/runbook.md&per_page=1`, [
     { sha: SHA, commit: { committer: { date: "2026-11-10T00:00:00Z" } } },
   ]);
-  gh.set(`${REPO_PATH}/actions/runs?head_sha=${SHA}&per_page=100&exclude_pull_requests=true`, {
+  gh.set(`${REPO_PATH}/actions/runs?head_sha=${SHA}&per_page=100`, {
     workflow_runs: [workflowRun({ id: 5 })],
   });
   gh.set(`${REPO_PATH}/actions/runs/5/artifacts?name=coverage`, {

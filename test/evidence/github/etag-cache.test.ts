@@ -38,7 +38,7 @@ function seed(gh: ReturnType<typeof fakeGitHub>) {
   gh.set(`${REPO_PATH}/commits?sha=${SHA}&path=docs/runbook.md&per_page=1`, [
     { sha: SHA, commit: { committer: { date: "2026-11-01T00:00:00Z" } } },
   ]);
-  gh.set(`${REPO_PATH}/actions/runs?head_sha=${SHA}&per_page=100&exclude_pull_requests=true`, {
+  gh.set(`${REPO_PATH}/actions/runs?head_sha=${SHA}&per_page=100`, {
     total_count: 1,
     workflow_runs: [workflowRun({ id: 1, status: "in_progress", conclusion: null })],
   });
@@ -93,7 +93,7 @@ describe("withEtagCache", () => {
     const stats = createRequestStats();
     const octokit = withEtagCache(makeOctokit(), cache, stats);
     await evaluate(octokit);
-    gh.set(`${REPO_PATH}/actions/runs?head_sha=${SHA}&per_page=100&exclude_pull_requests=true`, {
+    gh.set(`${REPO_PATH}/actions/runs?head_sha=${SHA}&per_page=100`, {
       total_count: 1,
       workflow_runs: [workflowRun({ id: 1 })],
     });

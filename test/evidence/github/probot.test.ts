@@ -43,7 +43,7 @@ test("Probot's installation Octokit: typed, cached per installation, 304s pass t
       permissions: { actions: "read" },
     }));
   const gh = fakeGitHub();
-  gh.set(`${REPO_PATH}/actions/runs?head_sha=${SHA}&per_page=100&exclude_pull_requests=true`, {
+  gh.set(`${REPO_PATH}/actions/runs?head_sha=${SHA}&per_page=100`, {
     workflow_runs: [workflowRun({ id: 1 })],
   });
   const cache = new EtagCache({ maxEntries: 10, maxBytes: 1 << 20 });

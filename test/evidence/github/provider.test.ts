@@ -217,7 +217,7 @@ describe("workflowRuns", () => {
     const { api, rec } = github();
     api
       .get(`${REPO_PATH}/actions/runs`)
-      .query({ head_sha: SHA, per_page: "100", exclude_pull_requests: "true" })
+      .query({ head_sha: SHA, per_page: "100" })
       .reply(200, {
         total_count: 4,
         workflow_runs: [
