@@ -45,7 +45,10 @@ function commitJson(line: string) {
       author: { name: "Test", email: "test@example.com", date: new Date(authored!).toISOString() },
       committer: { name: "Test", email: "test@example.com", date: new Date(committed!).toISOString() },
     },
-    parents: (parents ?? "").split(" ").filter(Boolean).map((p) => ({ sha: p })),
+    parents: (parents ?? "")
+      .split(" ")
+      .filter(Boolean)
+      .map((p) => ({ sha: p })),
   };
 }
 
@@ -65,7 +68,8 @@ export function serveGitRepo(
       return null;
     }
   };
-  const textOf = (sha: string) => execFileSync("git", [...GIT, "cat-file", "blob", sha], { cwd: dir, env: ENV });
+  const textOf = (sha: string) =>
+    execFileSync("git", [...GIT, "cat-file", "blob", sha], { cwd: dir, env: ENV });
 
   gh.route("GET", "/repos/:owner/:repo", (req) =>
     mine(req)
@@ -82,7 +86,9 @@ export function serveGitRepo(
   );
 
   // No pull requests: the repository is served for commit evaluations.
-  gh.route("GET", "/repos/:owner/:repo/commits/:sha/pulls", (req) => (mine(req) ? json(200, []) : notFound()));
+  gh.route("GET", "/repos/:owner/:repo/commits/:sha/pulls", (req) =>
+    mine(req) ? json(200, []) : notFound(),
+  );
 
   gh.route("GET", "/repos/:owner/:repo/commits/:ref", async (req) => {
     if (!mine(req)) return notFound();
@@ -119,7 +125,13 @@ export function serveGitRepo(
     const ahead = Number((await gitText(dir, ["rev-list", "--count", `${base}..${head}`])).trim());
     const behind = Number((await gitText(dir, ["rev-list", "--count", `${head}..${base}`])).trim());
     const status =
-      ahead === 0 && behind === 0 ? "identical" : behind === 0 ? "ahead" : ahead === 0 ? "behind" : "diverged";
+      ahead === 0 && behind === 0
+        ? "identical"
+        : behind === 0
+          ? "ahead"
+          : ahead === 0
+            ? "behind"
+            : "diverged";
     const perPage = req.query.get("per_page");
     const all = (await gitText(dir, ["log", "--reverse", `--format=${FORMAT}`, `${base}..${head}`]))
       .split("\n")
@@ -184,8 +196,14 @@ export function serveGitRepo(
     } catch {
       return notFound();
     }
-    if (String(req.headers.accept ?? "").includes("raw")) return { status: 200, body: bytes.toString("utf8") };
-    return json(200, { sha: req.params.sha, size: bytes.length, encoding: "base64", content: bytes.toString("base64") });
+    if (String(req.headers.accept ?? "").includes("raw"))
+      return { status: 200, body: bytes.toString("utf8") };
+    return json(200, {
+      sha: req.params.sha,
+      size: bytes.length,
+      encoding: "base64",
+      content: bytes.toString("base64"),
+    });
   });
 
   gh.route("GET", "/repos/:owner/:repo/contents/*path", async (req) => {
@@ -198,15 +216,28 @@ export function serveGitRepo(
     const [, type, objectSha] = out.slice(0, out.indexOf("\t")).split(/\s+/);
     if (type !== "blob") return json(200, []);
     const bytes = textOf(objectSha!);
-    if (String(req.headers.accept ?? "").includes("raw")) return { status: 200, body: bytes.toString("utf8") };
-    return json(200, { type: "file", path, sha: objectSha, size: bytes.length, encoding: "base64", content: bytes.toString("base64") });
+    if (String(req.headers.accept ?? "").includes("raw"))
+      return { status: 200, body: bytes.toString("utf8") };
+    return json(200, {
+      type: "file",
+      path,
+      sha: objectSha,
+      size: bytes.length,
+      encoding: "base64",
+      content: bytes.toString("base64"),
+    });
   });
 
   gh.route("GET", "/repos/:owner/:repo/zipball/:ref", async (req) => {
     if (!mine(req)) return notFound();
     const sha = await resolve(req.params.ref ?? "");
     if (!sha) return notFound();
-    const zip = await git(dir, ["archive", "--format=zip", `--prefix=${owner}-${name}-${sha.slice(0, 7)}/`, sha]);
+    const zip = await git(dir, [
+      "archive",
+      "--format=zip",
+      `--prefix=${owner}-${name}-${sha.slice(0, 7)}/`,
+      sha,
+    ]);
     return { status: 200, body: new Uint8Array(zip) };
   });
 }
