@@ -117,7 +117,7 @@ async function check(
   let target: Target;
   let policy: Policy | null;
   if (command.github) {
-    const gh = await gitHubEvidence(command.github, io.env, err);
+    const gh = await gitHubEvidence(command.github, now, io.env, err);
     ({ provider, target } = gh);
     policy = await gitHubPolicy(gh, command, io, now, err);
   } else {
@@ -216,6 +216,7 @@ const warning = (w: PolicyError): string => `${w.file}:${w.line}:${w.column}: wa
 
 async function gitHubEvidence(
   where: { owner: string; repo: string; ref: string },
+  now: Date,
   env: NodeJS.ProcessEnv,
   err: (s: string) => void,
 ): Promise<CliGitHubEvidence> {
@@ -226,7 +227,7 @@ async function gitHubEvidence(
   // Loaded here, not at the top: a local run must not pay for Octokit.
   const { createCliGitHubEvidence } = await import("../evidence/github/cli.js");
   try {
-    return await createCliGitHubEvidence({ ...where, baseUrl, ...(token ? { token } : {}) });
+    return await createCliGitHubEvidence({ ...where, baseUrl, now, ...(token ? { token } : {}) });
   } catch (e) {
     throw new UserError(`${where.owner}/${where.repo}@${where.ref}: ${oneLine(e)}`, EXIT.incomplete);
   }

@@ -30,6 +30,8 @@ export interface CliGitHubOptions {
   environment?: string;
   log?: LogLike;
   limits?: Partial<GitHubEvidenceLimits>;
+  /** The evaluation's clock (`--now`): freshness windows are cut from it, as the engine judges by it. */
+  now?: Date;
 }
 
 export interface CliGitHubEvidence {
@@ -134,6 +136,7 @@ export async function createCliGitHubEvidence(options: CliGitHubOptions): Promis
     sha: target.sha!,
     ...(options.log ? { log: options.log } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.now ? { now: () => options.now! } : {}),
   });
   return {
     provider,

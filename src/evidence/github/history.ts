@@ -28,7 +28,11 @@
 //    looked up exactly, and the file check refuses the future date (it would otherwise read "fresh" forever).
 //    Limits: GitHub lists a compare's commits in chronological order, and only the first page (the oldest
 //    100) is checked for commits before the window. A path changed and changed back inside the window does
-//    not differ, so it reads as stale: that errs towards "stale", never towards "fresh".
+//    not differ, so it reads as stale: that errs towards "stale", never towards "fresh". "Unchanged since B"
+//    reads as "older than B's date", which assumes committer dates do not go back along history: when a
+//    commit is dated before its parent (a back-dated commit, or a normal one after a future-dated one), a
+//    path changed inside the window can read as stale where `git log` (the local run) sees it fresh. Also
+//    towards "stale"; found by test/differential, see docs/verification.md.
 //
 // Alternatives rejected: walking history (`GET /commits?sha=` then `GET /commits/{sha}` per commit for its
 // files) costs one request per commit walked and rarely reaches files that changed weeks ago; bisecting with
