@@ -92,9 +92,11 @@ export function checkValues(src: Source, data: unknown, errors: PolicyError[]): 
         if (problem) report(i === null ? [...base, "file", "path"] : [...base, "file", "path", i], problem);
       }
       globs(paths, [...base, "file", "path"]);
-      if (typeof file.contains === "string") {
-        const problem = re2Problem(file.contains);
-        if (problem) report([...base, "file", "contains"], problem);
+      for (const key of ["contains", "notContains"] as const) {
+        const pattern = file[key];
+        if (typeof pattern !== "string") continue;
+        const problem = re2Problem(pattern);
+        if (problem) report([...base, "file", key], problem);
       }
     }
     const artifact = check.artifact;
