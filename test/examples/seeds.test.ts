@@ -105,6 +105,40 @@ describe("seed 003: Pynomaly detailed assessment", () => {
   });
 });
 
+describe("seed 003: resource limits in all deployment configurations", () => {
+  const limited = "kind: Deployment\nresources:\n  limits:\n    cpu: 500m\n    memory: 512Mi\n";
+  const evaluate = async (files: Record<string, string>) => {
+    const dir = initRepo();
+    commit(dir, "2024-12-20T10:00:00Z", { "deploy/docker/Dockerfile": "FROM python:3.12-slim\n", ...files });
+    return runEvaluation({
+      policy: await example("pynomaly-003.readiness.yml"),
+      provider: new LocalEvidence(dir),
+      target: { context: "local" },
+      now: new Date("2024-12-25T12:00:00Z"),
+    });
+  };
+
+  it("passes when every manifest sets CPU/memory limits", async () => {
+    const report = await evaluate({
+      "deploy/kubernetes/deployment.yaml": limited,
+      "deploy/kubernetes/worker.yaml": limited,
+    });
+    expect(statusOf(report, "resource-limits")).toBe("pass");
+  });
+
+  it("a manifest without limits blocks, named, though another has them", async () => {
+    const report = await evaluate({
+      "deploy/kubernetes/deployment.yaml": limited,
+      "deploy/kubernetes/worker.yaml": "kind: Deployment\n",
+    });
+    expect(statusOf(report, "resource-limits")).toBe("fail");
+    expect(report.blocking).toContain("resource-limits");
+    expect(report.checks.find((c) => c.id === "resource-limits")?.summary).toContain(
+      "deploy/kubernetes/worker.yaml does not contain",
+    );
+  });
+});
+
 describe("seed 000: telemetry pipeline", () => {
   it("keeps the document's ten category weights, summing to 100", async () => {
     const policy = await example("telemetry-pipeline-000.readiness.yml");
