@@ -270,9 +270,13 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
       "Of the files a glob matches, at most 50 whose contents must be read (`contains`, or `minBytes` without listed sizes) are read; the summary then says `(read only the first 50 of N files matching …)`, and when none of those qualifies the check is **unknown** (an unread file may qualify), never a failure.",
       "When no file matching a glob qualifies, the summary says what was looked for and in how many files (`/pattern/ found in 2 of them`), and names the file nearest to passing: the one missing the fewest conditions, preferring one where the pattern was found, then the newest. Its fix is the hint; with only a pattern, the hint names the glob, not a file.",
       "`contains` is an RE2 regular expression (no lookaround, no backreferences), so matching is linear in the file's size; `(?i)` makes it case-insensitive. An invalid pattern is reported when the policy is loaded, and fails the check.",
+      "`every: true`: each file an entry matches must meet the conditions, not just one; the summary names the files that do not. No matching file fails (`no file matches …`) unless `allowNone: true`.",
+      "`notContains`: no file an entry matches may contain the pattern (RE2, as `contains`); a failure names each file and the line of its first match (`deploy/profiles/prod.env:3 contains /…/`). It holds for every matching file whether or not `every` is set; with `contains` beside it, one file must contain the one and none the other. No matching file fails unless `allowNone: true`.",
+      "`absent: true`: the entry must match no file at all; a failure names the files that do. It takes no other condition.",
+      "Bounds never give a false pass: with `every` or `notContains`, when more than 50 matching files would have to be read, when a file is larger than the 1 MiB read of it and the pattern is not in that part, or when the file list was truncated, the check is **unknown** with that reason, unless a file read fails it definitely.",
     ],
     scoring: [
-      "One part per `path` entry; credit = share of entries satisfied, so a list gives partial credit.",
+      "One part per `path` entry; credit = share of entries satisfied, so a list gives partial credit. With `every`, `notContains` or `absent` an entry is satisfied only when all its files are.",
       "A definite failure of any entry makes the check **fail**, even when other entries are unknown; otherwise anything that could not be read (a file's contents, its history, or the existence of a path when the file list was truncated) makes it **unknown** with credit 0.",
       "Never pending.",
     ],
@@ -326,6 +330,33 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
                 )
               : undefined,
         expect: "unknown",
+      },
+      {
+        when: "Every deployment profile must be strict, and one says AUTH_POLICY=dev",
+        params: {
+          path: "deploy/profiles/*.env",
+          every: true,
+          contains: "^AUTH_POLICY=strict$",
+          notContains: "^AUTH_POLICY=dev$",
+        },
+        answer: (n) =>
+          n.type === "files"
+            ? known(
+                new FileIndex([
+                  { path: "deploy/profiles/prod.env" },
+                  { path: "deploy/profiles/staging.env" },
+                ]),
+              )
+            : n.type === "content"
+              ? known(n.path.endsWith("prod.env") ? "REGION=eu\nAUTH_POLICY=dev\n" : "AUTH_POLICY=strict\n")
+              : undefined,
+        expect: "fail",
+      },
+      {
+        when: "No private key may be committed, and none is",
+        params: { path: "**/*.pem", absent: true },
+        answer: (n) => (n.type === "files" ? known(new FileIndex([{ path: "README.md" }])) : undefined),
+        expect: "pass",
       },
       {
         when: "Two entries, both satisfied",

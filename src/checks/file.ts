@@ -31,29 +31,69 @@ import { ALL_CONTEXTS, defineKind, type EvidenceLink } from "./types.js";
  */
 export const MAX_READS_PER_ENTRY = 50;
 
-const schema = z.strictObject({
-  path: globList.describe("A path or glob (dot-directories included), or a list of them."),
-  minBytes: z.number().int().min(0).optional().describe("Smallest acceptable size in bytes."),
-  contains: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "Regular expression (RE2 syntax, linear time; ^ and $ match at line boundaries) the file must contain.",
-    ),
-  maxAgeDays: z
-    .number()
-    .positive()
-    .optional()
-    .describe("The last commit touching the file must be at most this many days old."),
-});
+const schema = z
+  .strictObject({
+    path: globList.describe("A path or glob (dot-directories included), or a list of them."),
+    minBytes: z.number().int().min(0).optional().describe("Smallest acceptable size in bytes."),
+    contains: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Regular expression (RE2 syntax, linear time; ^ and $ match at line boundaries) the file must contain.",
+      ),
+    maxAgeDays: z
+      .number()
+      .positive()
+      .optional()
+      .describe("The last commit touching the file must be at most this many days old."),
+    every: z
+      .boolean()
+      .optional()
+      .describe(
+        "Each file matching the glob must meet the conditions, not just one. No match fails unless `allowNone`.",
+      ),
+    notContains: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Regular expression (RE2) no matching file may contain: the check fails naming the file and line. No match fails unless `allowNone`.",
+      ),
+    absent: z
+      .boolean()
+      .optional()
+      .describe("The check passes only when no file matches: it fails naming the files that do."),
+    allowNone: z
+      .boolean()
+      .optional()
+      .describe("With `every` or `notContains`: pass when no file matches, instead of failing."),
+  })
+  .refine(
+    (p) =>
+      !p.absent ||
+      [p.contains, p.minBytes, p.maxAgeDays, p.every, p.notContains, p.allowNone].every(
+        (v) => v === undefined,
+      ),
+    {
+      message:
+        "`absent: true` forbids the path outright: it takes no contains, notContains, minBytes, maxAgeDays, every or allowNone",
+      path: ["absent"],
+    },
+  )
+  .refine((p) => p.allowNone === undefined || p.every === true || p.notContains !== undefined, {
+    message: "`allowNone` applies with `every: true` or `notContains` only",
+    path: ["allowNone"],
+  });
 type Params = z.output<typeof schema>;
 
 /** Which facts one path needs beyond the file index. */
 function readsOf(params: Params, files: FileIndex, path: string): { content: boolean; age: boolean } {
   return {
     content:
-      params.contains !== undefined || (params.minBytes !== undefined && files.bytes(path) === undefined),
+      params.contains !== undefined ||
+      params.notContains !== undefined ||
+      (params.minBytes !== undefined && files.bytes(path) === undefined),
     age: params.maxAgeDays !== undefined,
   };
 }
@@ -269,6 +309,8 @@ function noneQualifies(
 
 interface EntryOutcome extends PathOutcome {
   entry: string;
+  /** What passed, when it is not one file: "all 3 files matching deploy/*.env". */
+  label?: string;
   missing?: boolean;
   /** The path that satisfied the entry. */
   path?: string;
@@ -276,14 +318,20 @@ interface EntryOutcome extends PathOutcome {
   capped?: { checked: number; matched: number };
 }
 
+interface Patterns {
+  re: RE2JS | null;
+  ban: RE2JS | null;
+}
+
 function checkEntry(
   entry: string,
   params: Params,
-  re: RE2JS | null,
+  patterns: Patterns,
   files: FileIndex,
   facts: Facts,
   now: Date,
 ): EntryOutcome {
+  if (params.absent) return absentEntry(entry, files);
   const { matches, checked } = plan(params, files, entry);
   const capped =
     checked.length < matches.length ? { checked: checked.length, matched: matches.length } : undefined;
@@ -297,6 +345,14 @@ function checkEntry(
         failures: [],
       };
     }
+    if (params.allowNone)
+      return {
+        entry,
+        state: "ok",
+        label: `no file matches ${entry} (none required)`,
+        notes: [],
+        failures: [],
+      };
     return {
       entry,
       state: "fail",
@@ -308,6 +364,179 @@ function checkEntry(
     };
   }
 
+  const scope: Scope = { entry, params, files, facts, now, re: patterns.re, matches, checked, capped };
+  const positive = params.every ? everyEntry(scope) : someEntry(scope);
+  if (!patterns.ban) return positive;
+  return both(positive, forbidEntry(scope, patterns.ban));
+}
+
+interface Scope {
+  entry: string;
+  params: Params;
+  files: FileIndex;
+  facts: Facts;
+  now: Date;
+  re: RE2JS | null;
+  matches: string[];
+  checked: string[];
+  capped: { checked: number; matched: number } | undefined;
+}
+
+/** Why a check over every matching file cannot pass although none read failed: some were not read or listed. */
+function unreadReason(s: Scope, what: string): string | undefined {
+  if (s.capped)
+    return `only ${s.capped.checked} of the ${s.capped.matched} files matching ${s.entry} were read (at most ${MAX_READS_PER_ENTRY} files per entry), and one of the others may ${what}`;
+  if (s.files.truncated && isGlob(s.entry))
+    return `the file list was truncated, and a file matching ${s.entry} that is not listed may ${what}`;
+  return undefined;
+}
+
+const matchLabel = (s: Scope): string =>
+  s.matches.length === 1 && !isGlob(s.entry)
+    ? s.entry
+    : `all ${plural(s.matches.length, "file")} matching ${s.entry}`;
+
+/** `every: true`: each matching file must qualify; the files that do not are named. */
+function everyEntry(s: Scope): EntryOutcome {
+  const { entry, params, files, facts, now, re, capped } = s;
+  const outcomes = s.checked.map((path) => ({ path, ...checkPath(path, params, re, files, facts, now) }));
+  const failing = outcomes.filter((o) => o.state === "fail");
+  const cap = capped ? { capped } : {};
+  if (failing.length > 0) {
+    const named = failing.slice(0, 3).map((o) => o.reason!);
+    const more = failing.length > 3 ? `; and ${failing.length - 3} more` : "";
+    const reason =
+      s.matches.length === 1
+        ? named[0]!
+        : `${failing.length} of the ${plural(s.matches.length, "file")} matching ${entry} ${failing.length === 1 ? "does" : "do"} not qualify: ${named.join("; ")}${more}`;
+    return {
+      entry,
+      state: "fail",
+      reason,
+      notes: [],
+      failures: failing.flatMap((o) => o.failures),
+      ...(failing[0]!.fix ? { fix: failing[0]!.fix } : {}),
+      ...cap,
+    };
+  }
+  const doubt = outcomes.find((o) => o.state === "unknown");
+  if (doubt) return { entry, state: "unknown", reason: doubt.reason!, notes: [], failures: [], ...cap };
+  const unread = unreadReason(s, "not qualify");
+  if (unread) return { entry, state: "unknown", reason: unread, notes: [], failures: [], ...cap };
+  const asked = [params.contains, params.minBytes, params.maxAgeDays].some((x) => x !== undefined);
+  const notes = outcomes.length === 1 ? outcomes[0]!.notes : asked ? ["each meets the conditions"] : [];
+  return { entry, state: "ok", label: matchLabel(s), notes, failures: [] };
+}
+
+/** 1-based line of a string offset. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+/** `notContains`: no matching file may contain the pattern; each file that does is named with its first line. */
+function forbidEntry(s: Scope, ban: RE2JS): EntryOutcome {
+  const { entry, params, files, facts, capped } = s;
+  const pattern = `/${params.notContains}/`;
+  const hits: { path: string; line: number }[] = [];
+  let doubt: string | undefined;
+  for (const path of s.checked) {
+    const content = facts.get({ type: "content", path });
+    if (content.state === "unknown") {
+      doubt ??= `the content of ${path} could not be read: ${content.reason}`;
+      continue;
+    }
+    if (content.value === null) {
+      doubt ??= `${path} is listed but its content could not be read`;
+      continue;
+    }
+    const text = content.value;
+    const m = ban.matcher(text);
+    if (m.find()) hits.push({ path, line: lineAt(text, m.start()) });
+    // Only the first MAX_CONTENT_BYTES are read: the pattern may lie past them.
+    else if ((files.bytes(path) ?? Buffer.byteLength(text, "utf8")) >= MAX_CONTENT_BYTES)
+      doubt ??= `only the first ${MAX_CONTENT_BYTES.toLocaleString("en-US")} bytes of ${path} were read, and ${pattern} may occur past them`;
+  }
+  const cap = capped ? { capped } : {};
+  if (hits.length > 0) {
+    const at = hits.slice(0, 5).map((h) => `${h.path}:${h.line}`);
+    const more = hits.length > 5 ? ` and ${hits.length - 5} more` : "";
+    const reason = `${joinAnd(at)}${more} ${hits.length === 1 ? "contains" : "contain"} ${pattern}, which no file matching ${entry} may contain`;
+    const first = hits[0]!;
+    return {
+      entry,
+      state: "fail",
+      reason,
+      notes: [],
+      failures: hits.map((h) => `${h.path}:${h.line} contains ${pattern}`),
+      fix: `Remove what matches ${pattern} from ${first.path} (line ${first.line})${hits.length > 1 ? ` and ${hits.length - 1} more ${hits.length === 2 ? "file" : "files"}` : ""}`,
+      ...cap,
+    };
+  }
+  if (doubt) return { entry, state: "unknown", reason: doubt, notes: [], failures: [], ...cap };
+  const unread = unreadReason(s, `contain ${pattern}`);
+  if (unread) return { entry, state: "unknown", reason: unread, notes: [], failures: [], ...cap };
+  const none = s.matches.length === 1 ? "does not contain" : `none of the ${s.matches.length} contains`;
+  return { entry, state: "ok", label: matchLabel(s), notes: [`${none} ${pattern}`], failures: [] };
+}
+
+/** The conditions on some (or every) file and the forbidden pattern: both must hold. */
+function both(positive: EntryOutcome, banned: EntryOutcome): EntryOutcome {
+  const parts = [positive, banned];
+  const failing = parts.filter((o) => o.state === "fail");
+  if (failing.length > 0) {
+    const fix = failing.find((o) => o.fix)?.fix;
+    return {
+      entry: positive.entry,
+      state: "fail",
+      reason: failing.map((o) => o.reason!).join("; "),
+      notes: [],
+      failures: failing.flatMap((o) => o.failures),
+      ...(fix ? { fix } : {}),
+      ...(positive.capped ? { capped: positive.capped } : {}),
+    };
+  }
+  const doubt = parts.find((o) => o.state === "unknown");
+  if (doubt) return { ...doubt, entry: positive.entry };
+  return { ...positive, notes: [...positive.notes, ...banned.notes] };
+}
+
+/** `absent: true`: the path must not exist; every file that matches is named. */
+function absentEntry(entry: string, files: FileIndex): EntryOutcome {
+  const matches = files.match(entry);
+  if (matches.length === 0) {
+    if (files.truncated)
+      return {
+        entry,
+        state: "unknown",
+        reason: `the file list was truncated, so whether a file matches ${entry} is not known`,
+        notes: [],
+        failures: [],
+      };
+    return {
+      entry,
+      state: "ok",
+      label: isGlob(entry) ? `no file matches ${entry}` : `${entry} is absent`,
+      notes: [],
+      failures: [],
+    };
+  }
+  const named = matches.slice(0, 5);
+  const more = matches.length > 5 ? ` and ${matches.length - 5} more` : "";
+  return {
+    entry,
+    state: "fail",
+    reason: `${joinAnd(named)}${more} ${matches.length === 1 ? "exists" : "exist"}, but ${isGlob(entry) ? `no file may match ${entry}` : "it must not exist"}`,
+    notes: [],
+    failures: matches.map((m) => `${m} exists`),
+    fix: `Remove ${joinAnd(named)}${more} from the repository`,
+  };
+}
+
+/** Without `every`: one matching file qualifying is enough; the nearest to passing is named otherwise. */
+function someEntry(s: Scope): EntryOutcome {
+  const { entry, params, files, facts, now, re, matches, checked, capped } = s;
   const outcomes = checked.map((path) => ({ path, ...checkPath(path, params, re, files, facts, now) }));
   // The newest qualifying file is the one named.
   const good = outcomes.filter((o) => o.state === "ok").sort(nearer)[0];
@@ -358,7 +587,7 @@ function checkEntry(
 }
 
 const okLine = (o: EntryOutcome): string =>
-  `${o.path} present${o.notes.length ? `, ${o.notes.join(", ")}` : ""}`;
+  `${o.label ?? `${o.path} present`}${o.notes.length ? `, ${o.notes.join(", ")}` : ""}`;
 
 /** The summary must say when a broad glob was only partly read. */
 function capNote(outcomes: EntryOutcome[]): string {
@@ -371,14 +600,16 @@ function capNote(outcomes: EntryOutcome[]): string {
 export const fileKind = defineKind({
   name: "file",
   description:
-    "Files present in the commit: a path or glob, or a list of them (partial credit = share satisfied), optionally with a minimum size, a pattern they must contain and a maximum age measured from the last commit that touched them.",
+    "Files present in the commit: a path or glob, or a list of them (partial credit = share satisfied), optionally with a minimum size, a pattern they must contain and a maximum age measured from the last commit that touched them; `every` asks it of each matching file, `notContains` forbids a pattern in any of them, `absent` forbids the path.",
   schema,
   appliesTo: ALL_CONTEXTS,
   needs: (params, { files }): Need[] => {
     if (!files) return [{ type: "files" }];
     const needs: Need[] = [{ type: "files" }];
-    // A broken pattern fails the check without reading anything.
-    if (params.contains !== undefined && !compilePattern(params.contains).ok) return needs;
+    // A broken pattern fails the check without reading anything; a forbidden path needs only the list.
+    if (params.absent) return needs;
+    for (const p of [params.contains, params.notContains])
+      if (p !== undefined && !compilePattern(p).ok) return needs;
     for (const entry of toList(params.path)) {
       for (const path of plan(params, files, entry).checked) {
         const r = readsOf(params, files, path);
@@ -392,23 +623,30 @@ export const fileKind = defineKind({
     const index = facts.get({ type: "files" });
     if (index.state === "unknown") return unknownResult(`the file list could not be read: ${index.reason}`);
     const files = index.value;
-    let re: RE2JS | null = null;
-    if (params.contains !== undefined) {
-      const compiled = compilePattern(params.contains);
+    const patterns: Patterns = { re: null, ban: null };
+    for (const [key, slot] of [
+      ["contains", "re"],
+      ["notContains", "ban"],
+    ] as const) {
+      const pattern = params[key];
+      if (pattern === undefined) continue;
+      const compiled = compilePattern(pattern);
       if (!compiled.ok) {
         return failed(compiled.message, 0, {
-          fix: "Fix the contains pattern: RE2 syntax, no lookaround or backreferences",
+          fix: `Fix the ${key} pattern: RE2 syntax, no lookaround or backreferences`,
         });
       }
-      re = compiled.re;
+      patterns[slot] = compiled.re;
     }
 
     const entries = toList(params.path);
-    const outcomes = entries.map((entry) => checkEntry(entry, params, re, files, facts, now));
+    const outcomes = entries.map((entry) => checkEntry(entry, params, patterns, files, facts, now));
     const { status, credit } = settle(outcomes);
     const ok = outcomes.filter((o) => o.state === "ok");
     const notOk = outcomes.filter((o) => o.state !== "ok");
-    const evidence = capLinks(ok.map((o) => link(o.path!, fileUrl(target, o.path!))));
+    const evidence = capLinks(
+      ok.flatMap((o) => (o.path && !o.label ? [link(o.path, fileUrl(target, o.path))] : [])),
+    );
     const note = capNote(outcomes);
 
     if (status === "pass") {

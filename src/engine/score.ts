@@ -9,7 +9,7 @@ function score(
   policy: Policy,
   checks: CheckReport[],
   creditOf: (c: CheckReport) => number,
-): { overall: number | null; categories: CategoryReport[] } {
+): { overall: number | null; categories: CategoryReport[]; gatesOnly: boolean } {
   const ids = [...Object.keys(policy.categories)];
   if (checks.some((c) => c.category === DEFAULT_CATEGORY) && !ids.includes(DEFAULT_CATEGORY))
     ids.push(DEFAULT_CATEGORY);
@@ -34,7 +34,10 @@ function score(
       weights += weight;
     }
   }
-  return { overall: weights > 0 ? sum / weights : null, categories };
+  // Only gate items (weight 0) apply: nothing is weighed, so nothing is missing from the score either; the
+  // verdict rests on them passing (they are required).
+  const gatesOnly = weights === 0 && checks.some((c) => c.status !== "skipped" && c.weight === 0);
+  return { overall: weights > 0 ? sum / weights : gatesOnly ? 100 : null, categories, gatesOnly };
 }
 
 export interface ScoreInput {
@@ -87,6 +90,10 @@ export function scoreReport({ policy, checks, waivers, notes, target, now }: Sco
   const { verdict, none } = decide(policy, checks);
   const conclusive = !unknownsCouldChangeVerdict(policy, checks);
   if (none) notes.push("No check applies to this target, so nothing shows it is ready.");
+  if (actual.gatesOnly)
+    notes.push(
+      "Only gate items (required, weight 0) apply to this target: there is nothing to score, so the verdict rests on them.",
+    );
   if (incomplete)
     notes.push(
       conclusive

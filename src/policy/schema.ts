@@ -22,7 +22,13 @@ const commonCheckFields = {
   title: z.string().min(1).optional().describe("Shown in reports; default: the check id."),
   description: z.string().optional().describe("Why the check exists."),
   category: z.string().min(1).optional().describe("A key of `categories`; default: general."),
-  weight: z.number().positive().default(1).describe("Weight inside its category."),
+  weight: z
+    .number()
+    .min(0)
+    .default(1)
+    .describe(
+      "Weight inside its category. 0 with `required: true` makes a gate item: it must pass for GO but does not count in the score.",
+    ),
   required: z.boolean().default(false).describe("GO needs this check to pass or be waived."),
   waivable: z.boolean().default(true).describe("Whether waivers may cover this check."),
   fix: z.string().min(1).optional().describe("One line telling people how to fix a failure."),

@@ -92,9 +92,11 @@ export function checkValues(src: Source, data: unknown, errors: PolicyError[]): 
         if (problem) report(i === null ? [...base, "file", "path"] : [...base, "file", "path", i], problem);
       }
       globs(paths, [...base, "file", "path"]);
-      if (typeof file.contains === "string") {
-        const problem = re2Problem(file.contains);
-        if (problem) report([...base, "file", "contains"], problem);
+      for (const key of ["contains", "notContains"] as const) {
+        const pattern = file[key];
+        if (typeof pattern !== "string") continue;
+        const problem = re2Problem(pattern);
+        if (problem) report([...base, "file", key], problem);
       }
     }
     const artifact = check.artifact;
@@ -149,6 +151,17 @@ export function crossCheck(
     (id) => id === DEFAULT_CATEGORY || shown(origin(["categories", id]).src.file),
   );
   for (const [id, check] of Object.entries(checks)) {
+    if (
+      isRecord(check) &&
+      check.weight === 0 &&
+      check.required !== true &&
+      shown(origin(["checks", id]).src.file)
+    )
+      report(
+        warnings,
+        ["checks", id, "weight"],
+        "weight 0 takes the check out of the score, and without `required: true` its failure blocks nothing: add `required: true` to make it a gate item, or give it a weight",
+      );
     const c = isRecord(check) ? check.category : undefined;
     if (typeof c === "string" && !declared.has(c)) {
       report(

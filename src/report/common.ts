@@ -8,6 +8,9 @@ export const VERDICT_LABEL: Record<Verdict, string> = { go: "GO", "no-go": "NO-G
 export const NOT_PASSING: ReadonlySet<CheckStatus> = new Set(["fail", "unknown", "error", "pending"]);
 
 /** 87.5 → "87.5", 80 → "80". */
+/** A required check of weight 0: it must pass for GO but does not count in the score. */
+export const isGateItem = (c: CheckReport): boolean => c.required && c.weight === 0;
+
 export function fmtNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 10) / 10);
 }

@@ -11,6 +11,7 @@ import {
   fmtScore,
   groupByCategory,
   headlineParts,
+  isGateItem,
   NOT_PASSING,
   oneLine,
   targetLine,
@@ -163,7 +164,7 @@ function checkCell(check: CheckReport, lv: Level): string {
 function checkTitle(check: CheckReport): string {
   const title = escapeMarkdown(check.title, 120);
   const id = check.title === check.id ? "" : ` ${code(check.id)}`;
-  return `**${title}**${id}${check.required ? " · required" : ""}`;
+  return `**${title}**${id}${check.required ? (isGateItem(check) ? " · gate item (required, not scored)" : " · required") : ""}`;
 }
 
 interface ItemDetail {
@@ -195,7 +196,7 @@ function categoryTable(report: Report): string[] {
   const out = ["| Category | Score | | Weight | Checks |", "| --- | --- | ---: | ---: | ---: |"];
   for (const c of report.categories) {
     out.push(
-      `| ${escapeMarkdown(c.title, 80)} | ${bar(c.score)} | ${fmtScore(c.score)} | ${fmtNumber(c.weight)} | ${c.checks} |`,
+      `| ${escapeMarkdown(c.title, 80)} | ${bar(c.score)} | ${c.score === null && c.checks > 0 ? "gate only" : fmtScore(c.score)} | ${fmtNumber(c.weight)} | ${c.checks} |`,
     );
   }
   return out;

@@ -7,6 +7,7 @@ import {
   fmtScore,
   groupByCategory,
   headlineParts,
+  isGateItem,
   oneLine,
   targetLine,
   VERDICT_LABEL,
@@ -69,14 +70,17 @@ export function renderText(report: Report, { color }: TextOptions): string {
     const score = g.category?.score ?? null;
     const barStyle: Style = score === null ? "dim" : score >= report.minScore ? "green" : "yellow";
     const weight = g.category ? `  (w ${fmtNumber(g.category.weight)})` : "";
-    const none = score === null ? paint("  no applicable checks", "dim") : "";
+    const none =
+      score === null
+        ? paint(g.category?.checks ? "  gate items only, not scored" : "  no applicable checks", "dim")
+        : "";
     lines.push(
       `${paint(title, "bold")}${pad} ${paint(bar(score), barStyle)}  ${fmtScore(score).padStart(5)}${weight}${none}`,
     );
     for (const check of g.checks) {
       const st = STATUS[check.status];
       const flags: string[] = [];
-      if (check.required) flags.push("required");
+      if (check.required) flags.push(isGateItem(check) ? "gate item: required, not scored" : "required");
       if (blocking.has(check.id)) flags.push(paint("BLOCKING", "bold", "red"));
       const word = paint(st.word.padEnd(WORD_WIDTH), st.style);
       const title = oneLine(check.title);

@@ -345,3 +345,190 @@ describe("file: through the engine", () => {
     expect(report.verdict).toBe("no-go");
   });
 });
+
+describe("file: every (each matching file must qualify)", () => {
+  const profiles = (prod: string) => ({
+    files: ["deploy/profiles/staging.env", "deploy/profiles/prod.env"],
+    content: { "deploy/profiles/staging.env": "AUTH_POLICY=strict\n", "deploy/profiles/prod.env": prod },
+  });
+  const params = { path: "deploy/profiles/*.env", every: true, contains: "^AUTH_POLICY=strict$" };
+
+  it("fails when one matching file does not qualify, though another does, and names it", () => {
+    const r = check(fileKind, params, profiles("AUTH_POLICY=dev\n"));
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe(
+      "1 of the 2 files matching deploy/profiles/*.env does not qualify: deploy/profiles/prod.env does not contain /^AUTH_POLICY=strict$/",
+    );
+    expect(r.fix).toBe("Make deploy/profiles/prod.env contain a match for /^AUTH_POLICY=strict$/");
+    // Without every, the staging profile alone satisfies the glob: the case issue 9 item 6 reported.
+    expect(check(fileKind, { ...params, every: undefined }, profiles("AUTH_POLICY=dev\n")).status).toBe(
+      "pass",
+    );
+  });
+
+  it("passes when every matching file qualifies, saying how many", () => {
+    const r = check(fileKind, params, profiles("AUTH_POLICY=strict\n"));
+    expect(r.status).toBe("pass");
+    expect(r.summary).toBe("all 2 files matching deploy/profiles/*.env, each meets the conditions");
+  });
+
+  it("fails when no file matches, unless allowNone says none is fine", () => {
+    const r = check(fileKind, params, { files: ["README.md"] });
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe("no file matches deploy/profiles/*.env");
+    const none = check(fileKind, { ...params, allowNone: true }, { files: ["README.md"] });
+    expect(none.status).toBe("pass");
+    expect(none.summary).toBe("no file matches deploy/profiles/*.env (none required)");
+  });
+
+  it("every file's age must be within the limit: the oldest fails it", () => {
+    const r = check(
+      fileKind,
+      { path: "docs/runbooks/*.md", every: true, maxAgeDays: 90 },
+      {
+        files: ["docs/runbooks/a.md", "docs/runbooks/b.md"],
+        lastChanged: { "docs/runbooks/a.md": daysAgo(3), "docs/runbooks/b.md": daysAgo(200) },
+      },
+    );
+    expect(r.status).toBe("fail");
+    expect(r.summary).toContain("docs/runbooks/b.md last changed 200 days ago (limit 90)");
+  });
+
+  it(`is unknown, never a pass, when more than ${MAX_READS_PER_ENTRY} files match and all read ones qualify`, () => {
+    const files = Array.from({ length: 60 }, (_, i) => `cfg/${String(i).padStart(3, "0")}.env`);
+    const content = Object.fromEntries(files.map((f) => [f, "AUTH_POLICY=strict\n"]));
+    const r = check(fileKind, { path: "cfg/*.env", every: true, contains: "strict" }, { files, content });
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toContain(`only ${MAX_READS_PER_ENTRY} of the 60 files matching cfg/*.env were read`);
+    // A definite failure among the files read still decides.
+    content["cfg/003.env"] = "AUTH_POLICY=dev\n";
+    const bad = check(fileKind, { path: "cfg/*.env", every: true, contains: "strict" }, { files, content });
+    expect(bad.status).toBe("fail");
+    expect(bad.summary).toContain("cfg/003.env");
+  });
+
+  it("is unknown when the file list is truncated: an unlisted file may not qualify", () => {
+    const r = check(fileKind, params, { ...profiles("AUTH_POLICY=strict\n"), truncated: true });
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toContain("the file list was truncated");
+  });
+});
+
+describe("file: notContains (a forbidden pattern)", () => {
+  const world = {
+    files: ["config/app.yaml", "config/db.yaml", "README.md"],
+    content: {
+      "config/app.yaml": "port: 8080\n",
+      "config/db.yaml": "host: db\n# rotated\npassword: hunter2\n",
+    },
+  };
+  const params = { path: "config/**", notContains: "(?i)^\\s*password:\\s*\\S" };
+
+  it("fails naming the file and the line where the pattern occurs", () => {
+    const r = check(fileKind, params, world);
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe(
+      "config/db.yaml:3 contains /(?i)^\\s*password:\\s*\\S/, which no file matching config/** may contain",
+    );
+    expect(r.fix).toBe("Remove what matches /(?i)^\\s*password:\\s*\\S/ from config/db.yaml (line 3)");
+  });
+
+  it("passes when no matching file contains it", () => {
+    const clean = { ...world, content: { ...world.content, "config/db.yaml": "host: db\n" } };
+    const r = check(fileKind, params, clean);
+    expect(r.status).toBe("pass");
+    expect(r.summary).toBe("config/app.yaml present, none of the 2 contains /(?i)^\\s*password:\\s*\\S/");
+  });
+
+  it("is combined with contains: one file must have it, none may have the other", () => {
+    const r = check(
+      fileKind,
+      { path: "deploy/*.env", contains: "^AUTH_POLICY=strict$", notContains: "^AUTH_POLICY=dev$" },
+      {
+        files: ["deploy/a.env", "deploy/b.env"],
+        content: {
+          "deploy/a.env": "AUTH_POLICY=strict\n",
+          "deploy/b.env": "AUTH_POLICY=strict\nAUTH_POLICY=dev\n",
+        },
+      },
+    );
+    expect(r.status).toBe("fail");
+    expect(r.summary).toContain("deploy/b.env:2 contains /^AUTH_POLICY=dev$/");
+  });
+
+  it("fails when no file matches, unless allowNone", () => {
+    expect(check(fileKind, params, { files: ["README.md"] }).status).toBe("fail");
+    expect(check(fileKind, { ...params, allowNone: true }, { files: ["README.md"] }).status).toBe("pass");
+  });
+
+  it("is unknown, not a pass, when a file is larger than what is read and the pattern is not in the part read", () => {
+    const r = check(
+      fileKind,
+      { path: "big.txt", notContains: "SECRET" },
+      {
+        files: [{ path: "big.txt", size: 5 * 1024 * 1024 }],
+        content: { "big.txt": "a\n" },
+      },
+    );
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toContain("only the first 1,048,576 bytes of big.txt were read");
+    // A match in the part read is a definite failure.
+    const hit = check(
+      fileKind,
+      { path: "big.txt", notContains: "SECRET" },
+      {
+        files: [{ path: "big.txt", size: 5 * 1024 * 1024 }],
+        content: { "big.txt": "SECRET\n" },
+      },
+    );
+    expect(hit.status).toBe("fail");
+  });
+
+  it(`is unknown when more than ${MAX_READS_PER_ENTRY} files match and none read contains it`, () => {
+    const files = Array.from({ length: 70 }, (_, i) => `config/${String(i).padStart(3, "0")}.yaml`);
+    const content = Object.fromEntries(files.map((f) => [f, "ok: 1\n"]));
+    const r = check(fileKind, { path: "config/*.yaml", notContains: "password" }, { files, content });
+    expect(r.status).toBe("unknown");
+    expect(r.summary).toContain("one of the others may contain /password/");
+  });
+
+  it("reports an invalid pattern as a failure without reading files", () => {
+    const r = check(fileKind, { path: "config/**", notContains: "(?=x)" }, world);
+    expect(r.status).toBe("fail");
+    expect(r.fix).toMatch(/Fix the notContains pattern/);
+    expect(r.asked).toEqual([{ type: "files" }]);
+  });
+});
+
+describe("file: absent (a forbidden path)", () => {
+  it("passes when no file matches, asking only the file list", () => {
+    const r = check(fileKind, { path: "**/*.pem", absent: true }, { files: ["README.md"] });
+    expect(r.status).toBe("pass");
+    expect(r.summary).toBe("no file matches **/*.pem");
+    expect(r.asked).toEqual([{ type: "files" }]);
+  });
+
+  it("fails naming each offending file", () => {
+    const r = check(
+      fileKind,
+      { path: "**/*.pem", absent: true },
+      { files: ["certs/a.pem", "b.pem", "README.md"] },
+    );
+    expect(r.status).toBe("fail");
+    expect(r.summary).toBe("b.pem and certs/a.pem exist, but no file may match **/*.pem");
+    expect(r.fix).toBe("Remove b.pem and certs/a.pem from the repository");
+  });
+
+  it("is unknown when the file list is truncated", () => {
+    const r = check(fileKind, { path: ".env", absent: true }, { files: ["README.md"], truncated: true });
+    expect(r.status).toBe("unknown");
+  });
+});
+
+describe("file: new forms in the policy", () => {
+  it("rejects conditions with absent and allowNone without every or notContains", () => {
+    expect(fileKind.schema.safeParse({ path: "x", absent: true, contains: "a" }).success).toBe(false);
+    expect(fileKind.schema.safeParse({ path: "x", allowNone: true }).success).toBe(false);
+    expect(fileKind.schema.safeParse({ path: "x", every: true, allowNone: true }).success).toBe(true);
+  });
+});

@@ -270,3 +270,49 @@ describe("could an unknown change the verdict (issue 9, item 7)", () => {
     ).toBe(true);
   });
 });
+
+describe("gate items (required, weight 0)", () => {
+  const gated = (extra: Record<string, unknown> = {}) =>
+    policy({
+      categories: { sec: { title: "Security", weight: 3 }, gates: { title: "Go / No-Go", weight: 1 } },
+      checks: {
+        a: { category: "sec", file: { path: "a" } },
+        g: { category: "gates", required: true, weight: 0, file: { path: "g" } },
+      },
+      gate: { minScore: 100 },
+      ...extra,
+    });
+  const gate = (status: CheckReport["status"]) => check("g", "gates", status, { required: true, weight: 0 });
+
+  it("loads: weight 0 is allowed, a negative weight is not", () => {
+    expect(gated().checks.g?.weight).toBe(0);
+    expect(() => policy({ checks: { a: { weight: -1, file: { path: "a" } } } })).toThrow();
+  });
+
+  it("a passing gate item adds nothing to the score and a category of gate items only is not scored", () => {
+    const r = report(gated(), [check("a", "sec", "pass"), gate("pass")]);
+    expect(r.score).toBe(100);
+    expect(r.categories.map((c) => [c.id, c.score, c.checks])).toEqual([
+      ["sec", 100, 1],
+      ["gates", null, 1],
+    ]);
+    expect(r.verdict).toBe("go");
+  });
+
+  it("a failing gate item blocks without lowering the score", () => {
+    const r = report(gated(), [check("a", "sec", "pass"), gate("fail")]);
+    expect(r.score).toBe(100);
+    expect(r.verdict).toBe("no-go");
+    expect(r.blocking).toEqual(["g"]);
+  });
+
+  it("when only gate items apply, the verdict rests on them and a note says so", () => {
+    const skipped = check("a", "sec", "skipped");
+    const pass = report(gated(), [skipped, gate("pass")]);
+    expect(pass.verdict).toBe("go");
+    expect(pass.notes.join("\n")).toMatch(/Only gate items/);
+    expect(report(gated(), [skipped, gate("fail")]).verdict).toBe("no-go");
+    // Nothing at all applies: still NO-GO, as before.
+    expect(report(gated(), [skipped, check("g", "gates", "skipped", { weight: 0 })]).verdict).toBe("no-go");
+  });
+});

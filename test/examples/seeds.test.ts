@@ -105,6 +105,40 @@ describe("seed 003: Pynomaly detailed assessment", () => {
   });
 });
 
+describe("seed 003: resource limits in all deployment configurations", () => {
+  const limited = "kind: Deployment\nresources:\n  limits:\n    cpu: 500m\n    memory: 512Mi\n";
+  const evaluate = async (files: Record<string, string>) => {
+    const dir = initRepo();
+    commit(dir, "2024-12-20T10:00:00Z", { "deploy/docker/Dockerfile": "FROM python:3.12-slim\n", ...files });
+    return runEvaluation({
+      policy: await example("pynomaly-003.readiness.yml"),
+      provider: new LocalEvidence(dir),
+      target: { context: "local" },
+      now: new Date("2024-12-25T12:00:00Z"),
+    });
+  };
+
+  it("passes when every manifest sets CPU/memory limits", async () => {
+    const report = await evaluate({
+      "deploy/kubernetes/deployment.yaml": limited,
+      "deploy/kubernetes/worker.yaml": limited,
+    });
+    expect(statusOf(report, "resource-limits")).toBe("pass");
+  });
+
+  it("a manifest without limits blocks, named, though another has them", async () => {
+    const report = await evaluate({
+      "deploy/kubernetes/deployment.yaml": limited,
+      "deploy/kubernetes/worker.yaml": "kind: Deployment\n",
+    });
+    expect(statusOf(report, "resource-limits")).toBe("fail");
+    expect(report.blocking).toContain("resource-limits");
+    expect(report.checks.find((c) => c.id === "resource-limits")?.summary).toContain(
+      "deploy/kubernetes/worker.yaml does not contain",
+    );
+  });
+});
+
 describe("seed 000: telemetry pipeline", () => {
   it("keeps the document's ten category weights, summing to 100", async () => {
     const policy = await example("telemetry-pipeline-000.readiness.yml");
@@ -188,10 +222,11 @@ describe("seed 000: telemetry pipeline", () => {
       target,
       now: new Date("2025-01-15T12:00:00Z"),
     });
-    // done = 1, partial = 0.5, pending or unmarked = 0; the release-gate checks (signing, CI, alerts, sign-off) pass.
+    // done = 1, partial = 0.5, pending or unmarked = 0; the release-gate checks (signing, CI, alerts, sign-off)
+    // pass and, being gate items (weight 0), leave the figures to the document's items.
     expect(categoryScores(report)).toEqual({
-      "release-engineering": 91.7, // 4 done + 1 partial + CI green, of 6
-      security: 68.2, // 6 done + 1 partial + sign-off + no alerts, of 11
+      "release-engineering": 87.5, // 3 done + 1 partial, of 4
+      security: 61.1, // 5 done + 1 partial, of 9 (the pending "audit logging" repeat counts as an item)
       observability: 66.7, // 4 of 6
       reliability: 58.3, // 3 done + 1 partial, of 6
       performance: 0, // nothing marked done
@@ -201,14 +236,92 @@ describe("seed 000: telemetry pipeline", () => {
       testing: 10, // security tests partial, of 5
       documentation: 71.4, // 4 done + 2 partial, of 7
     });
-    // The document's own "Current score: 99%" does not follow from its item marks; the weighted marks give 51.9.
-    expect(report.score).toBe(51.9);
+    // The document's own "Current score: 99%" does not follow from its item marks. By hand, with its weights:
+    // (12*87.5 + 15*61.11 + 12*66.67 + 12*58.33 + 10*0 + 10*20 + 8*71.43 + 6*57.14 + 10*10 + 5*71.43) / 100 = 50.4
+    expect(report.score).toBe(50.4);
     expect(report.verdict).toBe("no-go");
     expect(report.incomplete).toBe(false);
     expect(report.blocking).toEqual(
       expect.arrayContaining(["secrets-providers", "dashboards", "alert-rules"]),
     );
     expect(statusOf(report, "security-review")).toBe("pass");
+  });
+});
+
+describe("seed 000: the release gate blocks without moving the figures", () => {
+  it("a release without its signature is NO-GO for that reason, at the same score", async () => {
+    const dir = initRepo();
+    commit(dir, "2025-01-10T10:00:00Z", {
+      ".github/workflows/release.yml": "steps:\n  - run: cosign sign-blob x\n",
+      "src/telemetry/storage/atomic.py": "pass\n",
+    });
+    const target = releaseTarget(dir);
+    const assets = (names: string[]) => () =>
+      known({
+        tag: "v1.0.0",
+        draft: false,
+        prerelease: false,
+        assets: names.map((name) => ({ name, size: 1 })),
+      });
+    const evaluate = (release: Recorded["release"]) =>
+      example("telemetry-pipeline-000.readiness.yml").then((policy) =>
+        runEvaluation({
+          policy,
+          provider: new FixtureEvidence(new LocalEvidence(dir), {
+            workflowRuns: () => known([{ ...SHA_RUN("CI", "ci.yml"), headSha: target.sha! }]),
+            alerts: () => known([]),
+            release,
+            artifactFile: () => known(null),
+            ledger: () => known(ledgerFrom({ pullRequests: [12] })),
+          }),
+          target,
+          now: new Date("2025-01-15T12:00:00Z"),
+        }),
+      );
+    const signed = await evaluate(assets(["p.tar.gz.sig", "p.spdx.json", "RELEASE_NOTES.md"]));
+    const unsigned = await evaluate(assets(["p.tar.gz", "RELEASE_NOTES.md"]));
+    expect(statusOf(signed, "signed-release-assets")).toBe("pass");
+    expect(statusOf(unsigned, "signed-release-assets")).toBe("fail");
+    expect(unsigned.blocking).toContain("signed-release-assets");
+    expect(signed.blocking).not.toContain("signed-release-assets");
+    // A gate item: the score is the same either way.
+    expect(unsigned.score).toBe(signed.score);
+    expect(unsigned.verdict).toBe("no-go");
+  });
+});
+
+describe("seed 002: security checklist negations", () => {
+  const evaluate = async (extra: Record<string, string>) => {
+    const dir = initRepo();
+    commit(dir, "2025-03-01T10:00:00Z", {
+      "src/analytics/db.py": "import os\nPASSWORD = os.environ['DB_PASSWORD']\n",
+      ".env.example": "DB_PASSWORD=\n",
+      ...extra,
+    });
+    return runEvaluation({
+      policy: await example("comment-analytics-002.readiness.yml"),
+      provider: new LocalEvidence(dir),
+      target: { context: "local" },
+      now: new Date("2025-03-05T12:00:00Z"),
+    });
+  };
+
+  it("secrets read from the environment and no committed .env pass both items", async () => {
+    const report = await evaluate({});
+    expect(statusOf(report, "no-hardcoded-secrets")).toBe("pass");
+    expect(statusOf(report, "no-committed-env")).toBe("pass");
+  });
+
+  it("a hard-coded API key is NO-GO naming file and line; a committed .env is named too", async () => {
+    const report = await evaluate({
+      "src/analytics/slack.py": "import os\n\napi_key = 'xoxb-1234567890'\n",
+      "deploy/.env": "DB_PASSWORD=hunter2\n",
+    });
+    expect(report.verdict).toBe("no-go");
+    expect(report.blocking).toEqual(expect.arrayContaining(["no-hardcoded-secrets", "no-committed-env"]));
+    const summary = (id: string) => report.checks.find((c) => c.id === id)?.summary;
+    expect(summary("no-hardcoded-secrets")).toMatch(/^src\/analytics\/slack\.py:3 contains/);
+    expect(summary("no-committed-env")).toBe("deploy/.env exists, but no file may match **/.env");
   });
 });
 
@@ -261,6 +374,11 @@ describe("seed 004: Slack approval service", () => {
       "backup-restore-rehearsal",
       "alerts-simulated",
     ]);
+    // The Go / No-Go items are gate items: they block, and the score is the readiness gates' and the supply
+    // chain's alone. Readiness gates: SLO document and rotation policy of 5 = 40; supply chain: the two waived
+    // items of 3 (no CHANGELOG) = 66.7; (2*40 + 1*66.67) / 3 = 48.9.
+    expect(categoryScores(report)).toEqual({ "go-no-go": null, "readiness-gates": 40, "supply-chain": 66.7 });
+    expect(report.score).toBe(48.9);
     expect(statusOf(report, "ci-green")).toBe("pass");
     expect(statusOf(report, "latency-slo")).toBe("pass");
     expect(statusOf(report, "runbook-fresh")).toBe("pass");
@@ -318,6 +436,33 @@ describe("seed 001: proof service (issue 9, item 6)", () => {
       now: new Date("2026-03-10T12:00:00Z"),
     });
   };
+
+  it("a profile added later that boots with AUTH_POLICY=dev is NO-GO, naming it (every profile but dev)", async () => {
+    const dir = initRepo();
+    commit(dir, "2026-03-01T10:00:00Z", {
+      ...files("AUTH_POLICY=jwks\n"),
+      "deploy/profiles/canary.env": "REGION=eu\nAUTH_POLICY=dev\n",
+    });
+    const report = await runEvaluation({
+      policy: await example("proof-service-001.readiness.yml"),
+      provider: new LocalEvidence(dir),
+      target: { context: "local" },
+      now: new Date("2026-03-10T12:00:00Z"),
+    });
+    expect(report.verdict).toBe("no-go");
+    expect(report.blocking).toEqual(["auth-fail-fast"]);
+    expect(report.checks.find((c) => c.id === "auth-fail-fast")?.summary).toContain(
+      "deploy/profiles/canary.env:2 contains",
+    );
+  });
+
+  it("a strict line followed by AUTH_POLICY=dev further down is NO-GO: the later line wins at boot", async () => {
+    const report = await evaluate("AUTH_POLICY=strict\nAUTH_POLICY=dev\n");
+    expect(statusOf(report, "auth-fail-fast")).toBe("fail");
+    expect(report.checks.find((c) => c.id === "auth-fail-fast")?.summary).toContain(
+      "deploy/profiles/prod.env:2",
+    );
+  });
 
   it("a prod profile that boots with AUTH_POLICY=dev is NO-GO for that reason", async () => {
     const report = await evaluate("AUTH_POLICY=dev\n");

@@ -220,9 +220,9 @@ const rows: Row[] = [
   },
   // numbers
   {
-    name: "weight 0",
-    text: doc("version: 1", "checks:", "  a:", "    weight: 0", "    file: {path: README.md}"),
-    errors: [".readiness.yml:4:13: checks.a.weight: must be greater than 0, got 0"],
+    name: "negative weight",
+    text: doc("version: 1", "checks:", "  a:", "    weight: -1", "    file: {path: README.md}"),
+    errors: [".readiness.yml:4:13: checks.a.weight: must be at least 0, got -1"],
   },
   {
     name: "negative category weight",
@@ -466,8 +466,8 @@ describe("policy errors: file:line:column: message", () => {
       "  c: {file: *base}",
     );
     expect(errorsOf(await loadPolicy(text, F))).toEqual([
-      '.readiness.yml:3:13: checks.c.file.weight: unknown key "weight"; expected one of path, minBytes, contains, maxAgeDays',
-      '.readiness.yml:3:24: checks.c.file.file: unknown key "file"; expected one of path, minBytes, contains, maxAgeDays',
+      '.readiness.yml:3:13: checks.c.file.weight: unknown key "weight"; expected one of path, minBytes, contains, maxAgeDays, every, notContains, absent, allowNone',
+      '.readiness.yml:3:24: checks.c.file.file: unknown key "file"; expected one of path, minBytes, contains, maxAgeDays, every, notContains, absent, allowNone',
       ".readiness.yml:3:50: checks.a.file.minBytes: must be at least 0, got -1",
       ".readiness.yml:3:50: checks.b.file.minBytes: must be at least 0, got -1",
       '.readiness.yml:5:7: checks.c.file: missing required key "path"',
@@ -475,9 +475,9 @@ describe("policy errors: file:line:column: message", () => {
   });
 
   it("handles CRLF line ends and a byte-order mark", async () => {
-    const text = "\uFEFFversion: 1\r\nchecks:\r\n  a:\r\n    weight: 0\r\n    file: {path: x}\r\n";
+    const text = "\uFEFFversion: 1\r\nchecks:\r\n  a:\r\n    weight: -1\r\n    file: {path: x}\r\n";
     expect(errorsOf(await loadPolicy(text, F))).toEqual([
-      ".readiness.yml:4:13: checks.a.weight: must be greater than 0, got 0",
+      ".readiness.yml:4:13: checks.a.weight: must be at least 0, got -1",
     ]);
   });
 });

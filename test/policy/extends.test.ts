@@ -284,10 +284,10 @@ describe("extends: owner/repo references", () => {
 
   it("errors inside a remote file carry its name and its lines", async () => {
     const { opts } = remote({
-      "acme/p:bad.yml": doc("version: 1", "checks:", "  x:", "    weight: 0", "    file: {path: x}"),
+      "acme/p:bad.yml": doc("version: 1", "checks:", "  x:", "    weight: -1", "    file: {path: x}"),
     });
     expect(errorsOf(await loadPolicy(doc("version: 1", "extends: [acme/p:bad.yml]"), F, opts))).toEqual([
-      "acme/p:bad.yml:4:13: checks.x.weight: must be greater than 0, got 0",
+      "acme/p:bad.yml:4:13: checks.x.weight: must be at least 0, got -1",
     ]);
   });
 
@@ -437,7 +437,7 @@ describe("extends: files of other repositories are never quoted", () => {
     `  mode: "${SECRET}"`,
     "checks:",
     "  hidden-key:",
-    "    weight: 0",
+    "    weight: -1",
   );
   const files = {
     "acme/private:secret.yml": leaky,

@@ -32,7 +32,7 @@ gate:
   mode: "${TOKEN}"
 checks:
   internal-payroll-export:
-    weight: 0
+    weight: -1
 `;
 /** Every piece of the private file that could leak: each line, each key, each value. */
 const PRIVATE_PIECES = ["ghp_R3adMe", TOKEN.slice(-12), "payroll", "internal-", "12345", "checkName"];
