@@ -169,7 +169,7 @@ describe("git-flow release PRs and the merge queue", () => {
   });
 
   it("a NO-GO merge commit fails the run: the queue does not merge it", async () => {
-    pulls().push({ number: 13, base: "main", head: "release/4.0", headSha: WITH_README_HEAD() });
+    pulls().push({ number: 13, base: "main", head: "release/4.0", headSha: "2".repeat(40) });
     const before = count("merge group evaluated");
     const ref = `refs/heads/gh-readonly-queue/main/pr-13-${BASE_SHA}`;
     await send("merge_group", mergeGroup(MERGE_NOGO, ref));
@@ -206,7 +206,3 @@ describe("git-flow release PRs and the merge queue", () => {
     expect(latest(MERGE_ODD)!.output.title).toBe("Could not evaluate");
   });
 });
-
-function WITH_README_HEAD(): string {
-  return "2".repeat(40);
-}
