@@ -8,10 +8,15 @@ import type { Policy } from "../policy/schema.js";
 
 export interface PullRequestShape {
   baseRef: string;
+  /** The head branch: named by the PR's author (a fork's too), so it may only add a PR to the gate. */
+  headRef?: string;
   labels: readonly string[];
 }
 
-/** A pull request is gated when its base branch matches a glob or it carries one of the labels. */
+/**
+ * A pull request is gated when its base branch matches a glob, it carries one of the labels, or its head
+ * branch matches a `headBranches` glob. Any one suffices: the head branch can add a PR, never take one out.
+ */
 export function gatesPullRequest(policy: Policy, pr: PullRequestShape): boolean {
   const rule = policy.applies.pullRequests;
   if (rule === false) return false;
@@ -19,6 +24,8 @@ export function gatesPullRequest(policy: Policy, pr: PullRequestShape): boolean 
   const labels = rule.labels ?? [];
   if (branches.length === 0 && labels.length === 0) return true;
   if (branches.some((g) => matcher(g)(pr.baseRef))) return true;
+  const head = pr.headRef;
+  if (head !== undefined && (rule.headBranches ?? []).some((g) => matcher(g)(head))) return true;
   const wanted = new Set(labels.map((l) => l.toLowerCase()));
   return pr.labels.some((l) => wanted.has(l.toLowerCase()));
 }

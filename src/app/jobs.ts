@@ -84,6 +84,12 @@ export type Job = JobBase &
     | { type: "release"; release: ReleaseData }
     /** A tag was pushed (or moved): its release, if it has one that is not a draft, is evaluated again. */
     | { type: "release_tag"; tag: string }
+    /**
+     * GitHub's merge queue made a merge commit (`sha`) on `gh-readonly-queue/<base>/pr-<n>-<sha>` and waits
+     * for the required checks on it: evaluated with `base`'s policy in the context of pull request `number`
+     * (undefined when the queue branch names none: the gate fails closed).
+     */
+    | { type: "merge_group"; sha: string; base: string; headRef: string; number?: number }
     | { type: "deployment"; deployment: DeploymentData }
     /** A re-run asked on a check run or suite: the check run's external_id says what it was for. */
     | { type: "rerun"; sha: string; externalId?: string; prNumbers: number[] }
@@ -114,6 +120,8 @@ export function jobKey(job: Job): string {
       return `${r}:release:${job.release.id}`;
     case "release_tag":
       return `${r}:release_tag:${job.tag}`;
+    case "merge_group":
+      return `${r}@${job.sha}:merge_group`;
     case "deployment":
       return `${r}@${job.deployment.sha}:deployment:${job.deployment.environment}:${job.deployment.runId ?? "-"}`;
     case "rerun":
@@ -144,6 +152,7 @@ export function jobSha(job: Job): string | undefined {
     case "pull_request":
     case "commit":
     case "rerun":
+    case "merge_group":
       return job.sha;
     case "deployment":
       return job.deployment.sha;
@@ -164,6 +173,11 @@ export interface RunTag {
    * listed here, or one listed beside others, makes the next evaluation look for the others again.
    */
   prs?: number[];
+  /**
+   * The merge group's claim: this commit is the merge queue's commit for pull request `pr` into `base`, judged
+   * with `base`'s policy. Kept beside the pull requests' claims (a writer can open a PR with this head).
+   */
+  queue?: { pr: number; base: string };
   release?: number;
   environment?: string;
   timeSensitive?: boolean;
@@ -183,6 +197,7 @@ export function formatRunTag(tag: RunTag): string {
   const parts = [`ctx=${tag.context}`];
   if (tag.pr !== undefined) parts.push(`pr=${tag.pr}`);
   if (tag.prs && tag.prs.length > 1) parts.push(`prs=${tag.prs.slice(0, MAX_CLAIMS).join(".")}`);
+  if (tag.queue) parts.push(`mq=${tag.queue.pr}:${encodeURIComponent(tag.queue.base)}`);
   if (tag.release !== undefined) parts.push(`release=${tag.release}`);
   if (tag.environment !== undefined) parts.push(`env=${encodeURIComponent(tag.environment)}`);
   if (tag.timeSensitive) parts.push("ts=1");
@@ -213,6 +228,14 @@ export function parseRunTag(text: string | null | undefined): RunTag | null {
     .filter((n) => Number.isInteger(n) && n > 0)
     .slice(0, MAX_CLAIMS);
   if (prs.length > 1) tag.prs = prs;
+  const mq = /^(\d+):(.+)$/.exec(fields.get("mq") ?? "");
+  if (mq && Number(mq[1]) > 0) {
+    try {
+      tag.queue = { pr: Number(mq[1]), base: decodeURIComponent(mq[2]!) };
+    } catch {
+      // A claim that cannot be read is dropped: the next merge_group event writes it again.
+    }
+  }
   const release = Number(fields.get("release"));
   if (Number.isInteger(release) && release > 0) tag.release = release;
   const env = fields.get("env");

@@ -11,6 +11,7 @@ import type { AppOctokit } from "./octokit.js";
 import { type PolicyLookup, resolveBranchPolicy, resolvePolicy } from "./policy.js";
 import { findCheckRun } from "./publish/check-run.js";
 import { deploymentJob } from "./targets/deployment.js";
+import { mergeGroupJob } from "./targets/merge-group.js";
 import { pullRequestJob } from "./targets/pull-request.js";
 import { releaseJob } from "./targets/release.js";
 import { gateName, type Loc, type TargetDeps } from "./targets/types.js";
@@ -109,6 +110,8 @@ export class EvaluationService {
         return releaseJob(this.deps, job, octokit, log);
       case "deployment":
         return deploymentJob(this.deps, job, octokit, log);
+      case "merge_group":
+        return mergeGroupJob(this.deps, job, octokit, log);
       case "commit":
         return this.commitJob(job, octokit, log);
       case "release_prs":
@@ -187,6 +190,13 @@ export class EvaluationService {
       const name = lookup ? gateName(lookup) : gateName({ state: "none" });
       const run = await findCheckRun(octokit, { ...loc, sha: job.sha, name, appId: this.o.appId });
       tag = parseRunTag(run?.externalId);
+    }
+    if (tag?.queue) {
+      // A merge queue's commit: evaluated again as the merge group (which re-judges any PR claims with it).
+      const { pr, base } = tag.queue;
+      const headRef = `refs/heads/gh-readonly-queue/${base}/pr-${pr}`;
+      this.o.enqueue({ ...jobBase(job), type: "merge_group", sha: job.sha, base, headRef, number: pr });
+      return;
     }
     const prNumbers =
       tag?.context === "pull_request" ? (tag.prs ?? (tag.pr ? [tag.pr] : job.prNumbers)) : job.prNumbers;

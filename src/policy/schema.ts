@@ -139,10 +139,16 @@ export const AppliesSchema = z.strictObject({
           .array(z.string().min(1))
           .optional()
           .describe("Labels that make a pull request a release PR."),
+        headBranches: z
+          .array(z.string().min(1))
+          .optional()
+          .describe(
+            "Head branch globs, e.g. release/** (git-flow release PRs into main). Only adds pull requests to those branches or labels gate: the PR's author names the head branch.",
+          ),
       }),
     ])
     .default({ branches: ["release/**", "release-*"], labels: ["release"] })
-    .describe("Which pull requests are gated: base branch globs or labels (either matches)."),
+    .describe("Which pull requests are gated: base branch globs, labels or head branch globs (any matches)."),
   releases: z.boolean().default(true),
   environments: z.array(z.string().min(1)).default(["production"]).describe("Deployment environments gated."),
 });

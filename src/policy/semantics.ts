@@ -74,8 +74,22 @@ export function checkValues(src: Source, data: unknown, errors: PolicyError[]): 
   };
   const applies = isRecord(data) ? data.applies : undefined;
   if (isRecord(applies)) {
-    if (isRecord(applies.pullRequests) && Array.isArray(applies.pullRequests.branches))
-      globs(applies.pullRequests.branches, ["applies", "pullRequests", "branches"]);
+    const rule = applies.pullRequests;
+    if (isRecord(rule)) {
+      if (Array.isArray(rule.branches)) globs(rule.branches, ["applies", "pullRequests", "branches"]);
+      if (Array.isArray(rule.headBranches)) {
+        globs(rule.headBranches, ["applies", "pullRequests", "headBranches"]);
+        // Whoever opens the PR names its head branch (a fork too): matching it may add a PR to the gate,
+        // never decide alone which PRs are gated.
+        const some = (v: unknown) => Array.isArray(v) && v.length > 0;
+        if (rule.headBranches.length > 0 && !some(rule.branches) && !some(rule.labels))
+          report(
+            ["applies", "pullRequests", "headBranches"],
+            "headBranches only adds pull requests to those `branches` or `labels` gate: alone, a pull request's author could leave the gate by naming the head branch otherwise. Add the base branches too, e.g. `branches: [main]`",
+            "key",
+          );
+      }
+    }
     if (Array.isArray(applies.environments)) globs(applies.environments, ["applies", "environments"]);
   }
   const checks = isRecord(data) ? data.checks : undefined;

@@ -153,7 +153,7 @@ export function notGatedResult(pr: number): RunResult {
     conclusion: "neutral",
     output: {
       title: "Not gated",
-      summary: `Pull request #${pr} no longer matches \`applies.pullRequests\` of the base branch's policy (base branch or labels), and no other open pull request gated by Readiness Gate has this commit as its head, so the gate does not apply to it.`,
+      summary: `Pull request #${pr} no longer matches \`applies.pullRequests\` of the base branch's policy (base branch, labels or head branch), and no other open pull request gated by Readiness Gate has this commit as its head, so the gate does not apply to it.`,
     },
     incomplete: false,
     timeSensitive: false,

@@ -3,6 +3,7 @@ import { checkRunHandler } from "./check-run.js";
 import { checkSuiteHandler } from "./check-suite.js";
 import { deploymentProtectionRuleHandler } from "./deployment-protection-rule.js";
 import { issueCommentHandler } from "./issue-comment.js";
+import { mergeGroupHandler } from "./merge-group.js";
 import { pullRequestHandler } from "./pull-request.js";
 import { pushHandler } from "./push.js";
 import { releaseHandler } from "./release.js";
@@ -18,6 +19,7 @@ export const handlers: readonly AnyEventHandler[] = [
   releaseHandler,
   deploymentProtectionRuleHandler,
   issueCommentHandler,
+  mergeGroupHandler,
 ];
 
 export type { AnyEventHandler, EventHandler, HandlerEnv } from "./types.js";

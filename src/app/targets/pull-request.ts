@@ -12,6 +12,7 @@ import {
   combineClaims,
   couldNotEvaluateResult,
   notGatedResult,
+  type RunResult,
   reportResult,
   SHARED_PREAMBLE_BYTES,
 } from "../../report/check-run.js";
@@ -34,6 +35,9 @@ import {
 } from "./types.js";
 
 type PullRequestJob = Extract<Job, { type: "pull_request" }>;
+
+/** Evaluations that write one commit's run take this lock (see ../locks.ts). */
+export const commitLock = (loc: Loc, sha: string): string => `${loc.owner}/${loc.repo}@${sha}`.toLowerCase();
 
 /** One pull request's claim on its head's run, with the report behind it when there is one. */
 interface Judged {
@@ -60,22 +64,38 @@ export async function pullRequestJob(
   if (job.sha !== undefined && pr.headSha !== job.sha)
     log.info({ pr: pr.number, head: pr.headSha }, "pull request head moved on: evaluating its current head");
   const sha = pr.headSha;
-  await deps.exclusive(`${loc.owner}/${loc.repo}@${sha}`.toLowerCase(), () =>
-    evaluateHead(deps, job, octokit, log, loc, pr),
-  );
+  await deps.exclusive(commitLock(loc, sha), () => evaluateHead(deps, job, octokit, log, loc, { pr, sha }));
 }
 
-async function evaluateHead(
+/**
+ * Who claims the verdict on a commit: a pull request whose head it is, or (`queue`) the merge queue's commit
+ * for a pull request, judged with the queue's base policy (`pr.baseRef` is then that base).
+ */
+export interface Claimant {
+  pr: PullRequestData;
+  sha: string;
+  queue?: boolean;
+}
+
+/**
+ * Evaluates `own` and every other claim on its commit, and writes the most restrictive verdict on the run.
+ * Returns the result written (null: nothing written, or it failed closed).
+ */
+export async function evaluateHead(
   deps: TargetDeps,
-  job: PullRequestJob,
+  job: { defaultBranch?: string; mayLeaveGate?: boolean },
   octokit: AppOctokit,
   log: Logger,
   loc: Loc,
-  pr: PullRequestData,
-): Promise<void> {
+  own: Claimant,
+): Promise<RunResult | null> {
   const started = Date.now();
-  const sha = pr.headSha;
-  const ownTag: RunTag = { context: "pull_request", pr: pr.number };
+  const { pr, sha } = own;
+  const context = own.queue ? "merge_group" : "pull_request";
+  const ownQueue = own.queue ? { pr: pr.number, base: pr.baseRef } : undefined;
+  const ownTag: RunTag = ownQueue
+    ? { context: "pull_request", queue: ownQueue }
+    : { context: "pull_request", pr: pr.number };
   const publisherNamed = (name: string) =>
     new RunPublisher({ octokit, appId: deps.appId, now: deps.now, ...loc, sha, name });
   let publisher: RunPublisher | undefined;
@@ -83,21 +103,29 @@ async function evaluateHead(
   try {
     const { base, byDefault } = await deps.basePolicy(octokit, loc, pr.baseRef, job.defaultBranch);
     const gated = base.state === "invalid" || (base.state === "ok" && gatesPullRequest(base.policy, pr));
-    if (!gated && !job.mayLeaveGate) {
+    // The merge queue waits for an answer: a queued PR the policy does not gate gets "not gated", not silence.
+    if (!gated && !job.mayLeaveGate && !(own.queue && base.state === "ok")) {
       // Most repositories have no policy: that costs nothing more than the look for one.
-      deps.count("pull_request", "silent", started);
+      deps.count(context, "silent", started);
       log.debug({ pr: pr.number, base: pr.baseRef }, "not gated by the base branch's policy; silent");
-      return;
+      return null;
     }
     publisher = publisherNamed(gateName(byDefault));
     const tag = await publisher.currentTag();
     const claimed = tag?.context === "pull_request" ? (tag.prs ?? (tag.pr ? [tag.pr] : [])) : [];
-    others = claimed.filter((n) => n !== pr.number);
-    // A completed verdict of other pull requests must not stand for this one while it is evaluated.
-    if (base.state === "ok" && gated)
-      await publisher.begin(ownTag, claimed.length > 0 && others.length === claimed.length);
-    const reserve = others.length > 0 ? SHARED_PREAMBLE_BYTES : 0;
-    const own = gated ? await judge(deps, octokit, log, loc, pr, base, publisher.name, reserve) : null;
+    // A merge group never shares its commit with another merge group; its claim is only another's to a PR.
+    const group = !own.queue && tag?.context === "pull_request" ? tag.queue : undefined;
+    others = own.queue ? claimed : claimed.filter((n) => n !== pr.number);
+    const spokenFor = claimed.length + (tag?.queue ? 1 : 0);
+    const ownListed = own.queue
+      ? tag?.queue?.pr === pr.number && tag.queue.base === pr.baseRef
+      : claimed.includes(pr.number);
+    // A completed verdict of other claimants must not stand for this one while it is evaluated.
+    if (base.state === "ok" && gated) await publisher.begin(ownTag, spokenFor > 0 && !ownListed);
+    const reserve = others.length > 0 || group ? SHARED_PREAMBLE_BYTES : 0;
+    const ownJudged = gated
+      ? await judge(deps, octokit, log, loc, pr, base, publisher.name, reserve, sha)
+      : null;
     // The others this run speaks for, as GitHub has them now: still open, still on this head, still gated.
     const rest: Judged[] = [];
     for (const number of others) {
@@ -113,60 +141,118 @@ async function evaluateHead(
         lookup,
         publisher.name,
         SHARED_PREAMBLE_BYTES,
+        sha,
       );
       if (judged.claim) rest.push(judged);
     }
-    const claims = [own?.claim, ...rest.map((r) => r.claim)].filter((c): c is Claim => c != null);
+    // The merge group's claim holds while its pull request is open (once merged, the queue is done with it).
+    let groupClaim: Claim | null = null;
+    if (group) {
+      const queued = await getPullRequest(octokit, loc, group.pr);
+      if (queued?.state === "open") {
+        const { base: lookup } = await deps.basePolicy(octokit, loc, group.base, job.defaultBranch);
+        const inQueue = { ...queued, baseRef: group.base };
+        const judged = await judge(
+          deps,
+          octokit,
+          log,
+          loc,
+          inQueue,
+          lookup,
+          publisher.name,
+          SHARED_PREAMBLE_BYTES,
+          sha,
+        );
+        // Not gated by its base any more: the queue's "not gated" answer, which restricts like a GO.
+        groupClaim = judged.claim ? queueClaim(judged.claim) : null;
+      }
+    }
+    const ownClaim = ownJudged?.claim && own.queue ? queueClaim(ownJudged.claim) : ownJudged?.claim;
+    const claims = [ownClaim, ...rest.map((r) => r.claim), groupClaim].filter((c): c is Claim => c != null);
     if (claims.length === 0) {
+      if (own.queue) {
+        // The queue waits for the required check: say the gate does not apply rather than let it stall.
+        await publisher.publish(notGatedResult(pr.number), ownTag);
+        deps.count(context, "not-gated", started);
+        log.info({ pr: pr.number, sha }, "merge group not gated by the base branch's policy");
+        return null;
+      }
       // Nobody gates this commit any more: a result left from before must not keep blocking the PR.
       if (job.mayLeaveGate || claimed.length > 0)
         await publisher.replaceExisting(notGatedResult(pr.number), ownTag);
-      deps.count("pull_request", "silent", started);
+      deps.count(context, "silent", started);
       log.debug({ pr: pr.number }, "pull request not gated by the policy");
-      return;
+      return null;
     }
     const { claim, result } = combineClaims(claims);
-    const runTag: RunTag = { context: "pull_request", pr: claim.pr, prs: claims.map((c) => c.pr) };
+    const prClaims = claims.filter((c) => !isQueueClaim(c)).map((c) => c.pr);
+    const queueHeld = (ownClaim && own.queue ? ownQueue : undefined) ?? (groupClaim ? group : undefined);
+    const runTag: RunTag = {
+      context: "pull_request",
+      ...(prClaims.length > 0
+        ? { pr: prClaims.includes(claim.pr) ? claim.pr : prClaims[0]!, prs: prClaims }
+        : {}),
+      ...(queueHeld ? { queue: queueHeld } : {}),
+    };
     // The comment before the result: a failure or a shutdown between the two writes leaves the run
     // in_progress or "could not evaluate", which reconcile revisits; a finished run it would not.
     let linked: string | undefined;
     let comment: string | undefined;
-    if (own?.report) {
+    const report = own.queue ? undefined : ownJudged?.report;
+    if (report) {
       const run = await publisher.active();
       linked = run?.htmlUrl;
-      comment = await sticky(deps, octokit, loc, pr, own.report, run, publisher.name);
+      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name);
     }
     const run = result.verdictless
       ? await publisher.fail(result, runTag)
       : (await publisher.publish(result, runTag)).run;
     // A changed result on a commit judged before is a new run: the comment links that one instead.
-    if (own?.report && run.htmlUrl !== linked)
-      comment = await sticky(deps, octokit, loc, pr, own.report, run, publisher.name);
-    const verdict = own?.report?.verdict ?? (base.state === "invalid" ? "invalid-policy" : "error");
+    if (report && run.htmlUrl !== linked)
+      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name);
+    const verdict = ownJudged?.report?.verdict ?? (base.state === "invalid" ? "invalid-policy" : "error");
     log.info(
       {
         pr: pr.number,
         verdict,
-        score: own?.report?.score,
+        score: ownJudged?.report?.score,
         comment,
+        ...(own.queue ? { sha } : {}),
         ...(claims.length > 1 ? { shared: claims.map((c) => c.pr), shown: claim.pr } : {}),
       },
-      "pull request evaluated",
+      own.queue ? "merge group evaluated" : "pull request evaluated",
     );
-    deps.count("pull_request", verdict, started);
+    deps.count(context, verdict, started);
+    return result;
   } catch (error) {
     log.error({ err: errorForLog(error) }, "could not evaluate");
-    deps.count("pull_request", "error", started);
+    deps.count(context, "error", started);
     try {
       // The configured name may be unknown here: RunPublisher.fail also fails a GO under any other name.
       await (publisher ?? publisherNamed(DEFAULT_CHECK_NAME)).failClosed(describeFailure(error), {
         ...ownTag,
-        prs: [pr.number, ...others],
+        ...(own.queue
+          ? others.length > 0
+            ? { pr: others[0]!, prs: others }
+            : {}
+          : { prs: [pr.number, ...others] }),
       });
     } catch (e) {
       log.error({ err: errorForLog(e) }, "could not report the failure either; reconcile will retry");
     }
+    return null;
   }
+}
+
+const QUEUE_SUFFIX = " (merge queue)";
+
+/** A merge group's claim, told apart in the shared run's table by its base. */
+function queueClaim(claim: Claim): Claim {
+  return { ...claim, baseRef: `${claim.baseRef}${QUEUE_SUFFIX}` };
+}
+
+function isQueueClaim(claim: Claim): boolean {
+  return claim.baseRef.endsWith(QUEUE_SUFFIX);
 }
 
 /** A pull request's claim: its base policy's verdict, or null when that policy does not gate it. */
@@ -179,6 +265,7 @@ async function judge(
   lookup: PolicyLookup,
   checkName: string,
   reserveBytes: number,
+  sha: string,
 ): Promise<Judged> {
   const claimOf = (result: Claim["result"]): Claim => ({ pr: pr.number, baseRef: pr.baseRef, result });
   if (lookup.state === "none") return { pr, claim: null };
@@ -187,10 +274,11 @@ async function judge(
   const policy = lookup.policy;
   if (!gatesPullRequest(policy, pr)) return { pr, claim: null };
   try {
-    const head = await headPolicyErrors(deps, octokit, loc, pr, lookup.source);
+    const head = await headPolicyErrors(deps, octokit, loc, sha, lookup.source);
     const repository = { owner: loc.owner, name: loc.repo };
-    const { target } = pullRequestTarget(repository, pr);
-    const provider = deps.evidence({ octokit, ...loc, sha: pr.headSha, log });
+    // The commit evaluated is `sha` (a merge queue's commit, or the head); sign-offs stay bound to the head.
+    const target = { ...pullRequestTarget(repository, pr).target, sha };
+    const provider = deps.evidence({ octokit, ...loc, sha, log });
     const report = await runEvaluation({ policy, provider, target, now: deps.now() });
     const result = reportResult(report, {
       checkName,
@@ -210,11 +298,11 @@ async function headPolicyErrors(
   deps: TargetDeps,
   octokit: AppOctokit,
   loc: Loc,
-  pr: PullRequestData,
+  sha: string,
   base: PolicySource,
 ): Promise<{ path: string; errors: PolicyError[] } | null> {
   // Only a policy file in the PR's own tree can be changed by the PR: the organisation's is not looked up again.
-  const head = await findSource(octokit, loc, pr.headSha, true);
+  const head = await findSource(octokit, loc, sha, true);
   if (!head || !isLocal(head, loc)) return null;
   if (isLocal(base, loc) && base.path === head.path && base.text === head.text) return null;
   // Validated without following references beyond presets and this same commit (docs/security.md §2).
