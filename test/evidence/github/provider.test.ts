@@ -213,6 +213,42 @@ describe("lastChanged", () => {
 });
 
 describe("workflowRuns", () => {
+  test("a pull_request run of another pull request on the commit is not evidence; a release or deployment counts none", async () => {
+    const runs = {
+      total_count: 3,
+      workflow_runs: [
+        // Another PR with the same head, into a base whose workflow file a writer controls.
+        {
+          ...workflowRun({ id: 9, name: "CI", created_at: "2026-11-20T12:00:00Z", event: "pull_request" }),
+          pull_requests: [{ number: 7 }],
+        },
+        {
+          ...workflowRun({
+            id: 8,
+            name: "CI",
+            created_at: "2026-11-20T11:00:00Z",
+            event: "pull_request",
+            conclusion: "failure",
+          }),
+          pull_requests: [{ number: 42 }],
+        },
+        workflowRun({ id: 5, name: "CI", created_at: "2026-11-20T10:00:00Z", event: "push" }),
+      ],
+    };
+    const ids = (f: Fact<unknown>) => ok<{ id: number }[]>(f).map((r) => r.id);
+    for (const [target, expected] of [
+      [pullRequest, [8, 5]],
+      [deployment, [5]],
+    ] as const) {
+      const { api, rec } = github();
+      api.get(`${REPO_PATH}/actions/runs`).query({ head_sha: SHA, per_page: "100" }).reply(200, runs);
+      expect(
+        ids(await collectOne(makeProvider(), { type: "workflowRuns", workflow: { name: "CI" } }, target)),
+      ).toEqual(expected);
+      expectDone(api, rec);
+    }
+  });
+
   test("without a branch: ONE listing of the commit's runs serves every workflow need", async () => {
     const { api, rec } = github();
     api
@@ -237,12 +273,16 @@ describe("workflowRuns", () => {
           }),
         ],
       });
-    const [byName, byFile, byPath, none] = await collectAll(makeProvider(), [
-      { type: "workflowRuns", workflow: { name: "CI" } },
-      { type: "workflowRuns", workflow: { file: "deploy.yml" } },
-      { type: "workflowRuns", workflow: { file: ".github/workflows/ci.yml" } },
-      { type: "workflowRuns", workflow: { name: "Nightly" } },
-    ]);
+    const [byName, byFile, byPath, none] = await collectAll(
+      makeProvider(),
+      [
+        { type: "workflowRuns", workflow: { name: "CI" } },
+        { type: "workflowRuns", workflow: { file: "deploy.yml" } },
+        { type: "workflowRuns", workflow: { file: ".github/workflows/ci.yml" } },
+        { type: "workflowRuns", workflow: { name: "Nightly" } },
+      ],
+      pullRequest,
+    );
     const ids = (f: Fact<unknown>) => ok<{ id: number }[]>(f).map((r) => r.id);
     expect(ids(byName!)).toEqual([3, 2]);
     expect(ids(byFile!)).toEqual([4]);
