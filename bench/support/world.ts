@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { zipSync } from "fflate";
-import { encodeRecord } from "../../src/evidence/ledger-record.js";
+import { encodeRecord, recordMarker } from "../../src/evidence/ledger-record.js";
 import { loadPolicy } from "../../src/policy/load.js";
 import {
   type CommentState,
@@ -268,14 +268,14 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       owner: OWNER,
       repo: NAME,
       issue: pr.number,
-      body: encodeRecord({
+      body: `${recordMarker(500 + pr.number)}\n${encodeRecord({
         v: 1,
         comment: 500 + pr.number,
         actor: SIGNER,
         at: T_COMMENT,
         sha: pr.sha,
         commands: [{ verb: "signoff", check: "security-review" }],
-      }),
+      })}`,
       app_id: APP_ID,
       user: "readiness-gate[bot]",
       edits: 0,

@@ -36,7 +36,7 @@ import {
 import { HistoryMemory } from "../../src/evidence/github/history.js";
 import { findPolicy, remoteFetcher } from "../../src/evidence/github/policy-source.js";
 import { GitHubEvidence, type GitHubEvidenceOptions } from "../../src/evidence/github/provider.js";
-import { encodeRecord } from "../../src/evidence/ledger-record.js";
+import { encodeRecord, recordMarker } from "../../src/evidence/ledger-record.js";
 import type { Target } from "../../src/evidence/types.js";
 import { loadPolicy } from "../../src/policy/load.js";
 import type { Policy } from "../../src/policy/schema.js";
@@ -685,14 +685,16 @@ function seed(gh: FakeGitHub, w: World): void {
       ...comment(
         4,
         "readiness-gate[bot]",
-        encodeRecord({
-          v: 1,
-          comment: 3,
-          actor: "alice",
-          at: signoff.created_at,
-          sha: m.shas[COMMITS - 1]!,
-          commands: [{ verb: "signoff", check: "security-review" }],
-        }),
+        recordMarker(3) +
+          "\n" +
+          encodeRecord({
+            v: 1,
+            comment: 3,
+            actor: "alice",
+            at: signoff.created_at,
+            sha: m.shas[COMMITS - 1]!,
+            commands: [{ verb: "signoff", check: "security-review" }],
+          }),
         0.05,
       ),
       user: { login: "readiness-gate[bot]", type: "Bot" },
