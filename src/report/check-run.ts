@@ -168,6 +168,8 @@ export const restriction = (r: RunResult): number => RESTRICTION[r.conclusion ??
 export interface Claim {
   pr: number;
   baseRef: string;
+  /** The merge queue's commit for this pull request, not the pull request's own head. */
+  queue?: boolean;
   result: RunResult;
 }
 
@@ -187,7 +189,7 @@ export function combineClaims(claims: readonly Claim[]): { claim: Claim; result:
     .slice(0, 20)
     .map(
       (c) =>
-        `| #${c.pr} | \`${escapeMarkdown(c.baseRef).replace(/`/g, "'").slice(0, 100)}\` | ${c.result.headline} |`,
+        `| #${c.pr} | \`${escapeMarkdown(c.baseRef).replace(/`/g, "'").slice(0, 100)}\`${c.queue ? " (merge queue)" : ""} | ${c.result.headline} |`,
     );
   if (claims.length > 20) rows.push(`| … | ${claims.length - 20} more | |`);
   const preamble = [

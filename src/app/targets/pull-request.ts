@@ -185,7 +185,7 @@ export async function evaluateHead(
       return null;
     }
     const { claim, result } = combineClaims(claims);
-    const prClaims = claims.filter((c) => !isQueueClaim(c)).map((c) => c.pr);
+    const prClaims = claims.filter((c) => !c.queue).map((c) => c.pr);
     const queueHeld = (ownClaim && own.queue ? ownQueue : undefined) ?? (groupClaim ? group : undefined);
     const runTag: RunTag = {
       context: "pull_request",
@@ -244,16 +244,8 @@ export async function evaluateHead(
   }
 }
 
-const QUEUE_SUFFIX = " (merge queue)";
-
-/** A merge group's claim, told apart in the shared run's table by its base. */
-function queueClaim(claim: Claim): Claim {
-  return { ...claim, baseRef: `${claim.baseRef}${QUEUE_SUFFIX}` };
-}
-
-function isQueueClaim(claim: Claim): boolean {
-  return claim.baseRef.endsWith(QUEUE_SUFFIX);
-}
+/** A merge group's claim, told apart from the pull requests' own. */
+const queueClaim = (claim: Claim): Claim => ({ ...claim, queue: true });
 
 /** A pull request's claim: its base policy's verdict, or null when that policy does not gate it. */
 async function judge(
