@@ -188,7 +188,7 @@ describe("git-flow release PRs and the merge queue", () => {
     await settle("pull request evaluated", before);
     const run = latest(MERGE_NOGO)!;
     expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
-    expect(run.output.summary).toMatch(/\| #13 \| `main \(merge queue\)` \| NO-GO/);
+    expect(run.output.summary).toMatch(/\| #13 \| `main` \(merge queue\) \| NO-GO/);
     expect(run.output.summary).toMatch(/\| #14 \| `loose` \| GO/);
     expect(run.external_id).toContain(";mq=13:main");
     // And the merge group evaluated again (a re-run) keeps the PR's claim beside its own.
