@@ -103,22 +103,23 @@ export function parseAttestation(text: string, path: string): Parsed {
   const src = read.source;
   const result = AttestationFile.safeParse(src.data ?? {});
   if (result.success) return { ok: true, value: result.data };
-  return {
-    ok: false,
-    errors: result.error.issues.map((issue) => {
-      const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
-      const where = keys.length ? [...issue.path, keys[0]!] : issue.path;
-      const pos = locate(src, where, keys.length ? "key" : "node");
-      const field = where.length ? `${where.map(String).join(".")}: ` : "";
-      const message =
-        issue.code === "invalid_type" && issue.input === undefined
-          ? "required"
-          : keys.length
-            ? `unknown key${suggestion(String(keys[0]), FIELDS)}`
-            : issue.message;
-      return { file: path, ...pos, message: `${field}${message}` };
-    }),
-  };
+  const located = result.error.issues.map((issue) => {
+    const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+    const where = keys.length ? [...issue.path, keys[0]!] : issue.path;
+    const pos = locate(src, where, keys.length ? "key" : "node");
+    const field = where.length ? `${where.map(String).join(".")}: ` : "";
+    const message =
+      issue.code === "invalid_type" && issue.input === undefined
+        ? "required"
+        : keys.length
+          ? `unknown key${suggestion(String(keys[0]), FIELDS)}`
+          : issue.message;
+    return { file: path, ...pos, message: `${field}${message}`, missing: message === "required" };
+  });
+  // What is written wrong first, in file order (a misspelt key explains the missing field that follows).
+  const order = (e: (typeof located)[number]) => (e.missing ? 1 : 0);
+  located.sort((a, b) => order(a) - order(b) || a.line - b.line || a.column - b.column);
+  return { ok: false, errors: located.map(({ missing: _m, ...e }) => e) };
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -136,10 +137,11 @@ export const attestationKind = defineKind({
     const { content, from, url } = fact.value;
     const evidence = [link(`${p.path} on ${from}`, url)];
     const onBase = from !== "the checkout";
+    const where = onBase ? `on ${from}` : "in the checkout";
     const record = `Record it in ${p.path} (statement, by, date${p.maxAgeDays === undefined ? ", until" : ""})${onBase ? ` and merge it into ${from} through review: a pull request's own copy counts once merged` : ""}`;
 
     if (content === null) {
-      return failed(`no attestation: ${p.path} does not exist on ${from}`, 0, { fix: record });
+      return failed(`no attestation: ${p.path} does not exist ${where}`, 0, { fix: record });
     }
     const parsed = parseAttestation(content, p.path);
     if (!parsed.ok) {

@@ -51,11 +51,15 @@ describe("attestation: a reviewed file", () => {
     expect(syntax.ok).toBe(false);
     expect(parseAttestation("just text", PATH).ok).toBe(false);
     const until = parseAttestation("statement: x\nby: a\ndate: 2025-05-02\nuntil: 2025-05-01\n", PATH);
-    expect(until).toMatchObject({ ok: false, errors: [{ line: 4, column: 8, message: "until: until lies before date" }] });
+    expect(until).toMatchObject({
+      ok: false,
+      errors: [{ line: 4, column: 8, message: "until: until lies before date" }],
+    });
   });
 
   it("reads the front matter of a Markdown file, keeping line numbers", () => {
-    const md = "---\nstatement: Team trained on the runbook\nby: bob\ndate: 2025-05-20\n---\n# Notes\n\nby: mallory\n";
+    const md =
+      "---\nstatement: Team trained on the runbook\nby: bob\ndate: 2025-05-20\n---\n# Notes\n\nby: mallory\n";
     const path = "docs/attestations/training.md";
     const r = check(attestationKind, { path, by: ["bob"] }, { reviewed: { [path]: md } });
     expect(r.status).toBe("pass");
@@ -63,9 +67,9 @@ describe("attestation: a reviewed file", () => {
       ok: false,
       errors: [{ line: 4, column: 7 }],
     });
-    expect(check(attestationKind, { path }, { reviewed: { [path]: "# no front matter\n" } }).summary).toContain(
-      `${path}:1:1: a Markdown attestation starts with YAML front matter`,
-    );
+    expect(
+      check(attestationKind, { path }, { reviewed: { [path]: "# no front matter\n" } }).summary,
+    ).toContain(`${path}:1:1: a Markdown attestation starts with YAML front matter`);
   });
 
   it("fails when someone not allowed attests; a team is unknown (membership is not read)", () => {
@@ -77,7 +81,9 @@ describe("attestation: a reviewed file", () => {
     expect(team.status).toBe("unknown");
     expect(team.summary).toContain("whether mallory belongs to acme/sre is not known");
     // A named person passes even when teams are listed beside them.
-    expect(check(attestationKind, { path: PATH, by: ["acme/sre", "alice"] }, drill(good)).status).toBe("pass");
+    expect(check(attestationKind, { path: PATH, by: ["acme/sre", "alice"] }, drill(good)).status).toBe(
+      "pass",
+    );
   });
 
   it("expires by until (through the end of that day) and by maxAgeDays, whichever comes first", () => {
