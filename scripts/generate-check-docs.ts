@@ -75,7 +75,7 @@ const RELEASE: Target = {
 const LOCAL: Target = { context: "local", sha: SHA, ref: "main" };
 
 /** Evidence a local checkout has; everything else the local provider answers as only known to GitHub. */
-const LOCAL_EVIDENCE: readonly NeedType[] = ["files", "content", "lastChanged"];
+const LOCAL_EVIDENCE: readonly NeedType[] = ["files", "content", "lastChanged", "reviewedContent"];
 
 function wfRun(over: Partial<WorkflowRun> = {}): WorkflowRun {
   return {
@@ -215,6 +215,13 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
     github:
       "the App's records of the slash commands it accepted, in the comments of the pull request (of a release or deployment: of the pull requests that brought the commit in, at most the 10 latest), whether each command's comment is still unedited, each signer's role and membership of the teams the policy names (without Organization members: read, membership counts as none). Collected once for the whole policy",
     permissions: [P.pullRequests, ORG_MEMBERS],
+  },
+  reviewedContent: {
+    what: "a file where the change cannot have written it",
+    local: "the file in the working tree: a checkout is what it is",
+    github:
+      "the file on the pull request's base branch (a pull request's own copy counts once merged); for a release or deployment, on the default branch: one contents request per file, a 304 while it stays the same",
+    permissions: [P.contents],
   },
 };
 
@@ -1111,6 +1118,72 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
   changelog:
     pr: { changedFiles: [CHANGELOG.md], labels: [release] }`,
   },
+
+  attestation: {
+    evidence: ["reviewedContent"],
+    evidenceNote:
+      "The file is YAML (`.yml`, `.yaml`) or Markdown whose YAML front matter holds the fields; it says `statement`, `by` (a login), `date` (YYYY-MM-DD, UTC, or an ISO time) and optionally `until` (a day counts through its end) and `evidence` (minutes, a ticket). Unknown keys are errors. On a pull request the file is read from the **base branch**: a pull request that adds or edits it does not pass on its own copy (docs/security.md §4.4); on a release or deployment, from the default branch; locally, from the working tree.",
+    parameterNotes: [
+      "`by` lists who may attest: logins are compared case-insensitively with the file's `by`. A team (`org/team`) is not resolved (membership is not read for attestations), so an attester not named as a person makes the check **unknown**; name the people.",
+      "A malformed file fails with every error as `file:line:column: field: message` in the details, the first in the summary.",
+    ],
+    scoring: [
+      "Passes when the file exists, is well-formed, names an allowed person, is not dated in the future (beyond 5 minutes of clock skew) and has not expired by its `until` or the check's `maxAgeDays` (counted from `date`), whichever ends first.",
+      "Fails otherwise, credit 0; **unknown** when the file could not be read or the attester could only belong to a team.",
+    ],
+    situations: [
+      {
+        when: "The drill was held last month and recorded on main",
+        params: { path: ".readiness/attestations/incident-drill.yml", by: ["alice", "bob"], maxAgeDays: 90 },
+        answer: (n) =>
+          n.type === "reviewedContent"
+            ? known({
+                content:
+                  "statement: Incident drill held (failover of the payments database)\nby: alice\ndate: 2025-05-02\n",
+                from: "main",
+              })
+            : undefined,
+        expect: "pass",
+      },
+      {
+        when: "The pull request adds the file; main has none",
+        params: { path: ".readiness/attestations/incident-drill.yml", maxAgeDays: 90 },
+        answer: (n) => (n.type === "reviewedContent" ? known({ content: null, from: "main" }) : undefined),
+        expect: "fail",
+      },
+      {
+        when: "A typo in a key and a date that is not one",
+        details: true,
+        params: { path: ".readiness/attestations/incident-drill.yml" },
+        answer: (n) =>
+          n.type === "reviewedContent"
+            ? known({
+                content: "statement: Incident drill held\nby: alice\ndate: last week\nutil: 2025-12-31\n",
+                from: "main",
+              })
+            : undefined,
+        expect: "fail",
+      },
+      {
+        when: "The last drill is older than the limit",
+        params: { path: ".readiness/attestations/incident-drill.yml", maxAgeDays: 90 },
+        answer: (n) =>
+          n.type === "reviewedContent"
+            ? known({
+                content: "statement: Incident drill held\nby: alice\ndate: 2025-01-10\n",
+                from: "main",
+              })
+            : undefined,
+        expect: "fail",
+      },
+    ],
+    example: `checks:
+  incident-drill:
+    attestation:
+      path: .readiness/attestations/incident-drill.yml
+      by: [alice, bob]
+      maxAgeDays: 90`,
+  },
 };
 
 // ---------------------------------------------------------------- running the situations
@@ -1133,6 +1206,7 @@ const CHECK_ID: Record<KindName, string> = {
   alerts: "no-high-vulns",
   signoff: "security-signoff",
   pr: "changelog",
+  attestation: "incident-drill",
 };
 
 /** The needs a situation raises, in the engine's two rounds (before and after the file index). */

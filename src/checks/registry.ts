@@ -1,6 +1,7 @@
 // Every check kind, by its key in .readiness.yml. A new kind is one file plus one line here.
 import { alertsKind } from "./alerts.js";
 import { artifactKind } from "./artifact.js";
+import { attestationKind } from "./attestation.js";
 import { branchKind } from "./branch.js";
 import { fileKind } from "./file.js";
 import { prKind } from "./pr.js";
@@ -20,6 +21,7 @@ export const kinds = {
   alerts: alertsKind,
   signoff: signoffKind,
   pr: prKind,
+  attestation: attestationKind,
 } as const;
 
 export type KindName = keyof typeof kinds;

@@ -268,7 +268,9 @@ export type Need =
   | { type: "branchRules"; branch: string }
   | { type: "alerts"; source: AlertSource }
   | { type: "pullRequest" }
-  | { type: "ledger"; teams: string[] };
+  | { type: "ledger"; teams: string[] }
+  /** A file as it stands where only reviewed changes land (see ReviewedContent): attestations. */
+  | { type: "reviewedContent"; path: string };
 
 export interface Answers {
   files: FileIndex;
@@ -292,6 +294,20 @@ export interface Answers {
   alerts: Alert[];
   pullRequest: PullRequestFacts | null;
   ledger: Ledger;
+  reviewedContent: ReviewedContent;
+}
+
+/**
+ * A file read where the change being gated cannot have written it: a pull request's base branch (a PR that
+ * adds or edits the file counts once merged), the default branch for a release or deployment (what the team
+ * attests now, so a rollback to an old commit still sees it); a local checkout reads its working tree.
+ */
+export interface ReviewedContent {
+  /** Text, at most MAX_CONTENT_BYTES; null when absent there. */
+  content: string | null;
+  /** Where it was read, for the report: "main", "the default branch", "the checkout". */
+  from: string;
+  url?: string;
 }
 
 /**

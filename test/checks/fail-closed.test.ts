@@ -14,6 +14,7 @@ const samples: Record<KindName, unknown> = {
   alerts: {},
   signoff: { users: ["alice"] },
   pr: { labels: ["release"] },
+  attestation: { path: ".readiness/attestations/incident-drill.yml" },
 };
 
 describe("every kind fails closed", () => {

@@ -85,6 +85,8 @@ export interface World {
   alerts?: Alert[];
   pullRequest?: PullRequestFacts | null;
   ledger?: Ledger;
+  /** Files as they stand on the trusted reference (the reviewedContent need). */
+  reviewed?: Record<string, string>;
   unknown?: Partial<Record<NeedType, string>>;
   /** Finer than `unknown`: the reason one particular need could not be answered, if any. */
   unknownWhen?: (need: Need) => string | undefined;
@@ -184,6 +186,11 @@ export function answer(need: Need, world: World, target: Target): Fact<unknown> 
       return known(world.pullRequest ?? null);
     case "ledger":
       return known(world.ledger ?? emptyLedger());
+    case "reviewedContent":
+      return known({
+        content: world.reviewed?.[need.path] ?? null,
+        from: target.context === "local" ? "the checkout" : (target.pullRequest?.baseRef ?? "main"),
+      });
   }
 }
 

@@ -229,7 +229,7 @@ waivers:
     expect(r.stderr.trim().split("\n")).toEqual([
       ".readiness.yml:3:19: gate.minScore: must be between 0 and 100, got 200",
       '.readiness.yml:8:15: checks.runbook.category: unknown category "opps" (did you mean "ops"?); declare it under categories or leave category out for general',
-      ".readiness.yml:10:3: checks.nokind: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr",
+      ".readiness.yml:10:3: checks.nokind: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr, attestation",
       '.readiness.yml:12:3: warning: checks.ci: empty, which removes the check "ci" of readiness:baseline; if its settings follow on the next lines, indent them under ci:, and if the removal is meant, write ci: null',
       '.readiness.yml:13:21: checks.workflow.file: expected a mapping, got "build.yml"',
       '.readiness.yml:15:14: waivers[0].check: no check "runbok" in this policy (did you mean "runbook"?)',

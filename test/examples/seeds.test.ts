@@ -425,6 +425,8 @@ describe("seed 001: proof service (issue 9, item 6)", () => {
     "scripts/drills/replay.ps1": "# replay\n",
     "docs/SLO.md": "# SLOs\nBurn-rate alerts at 14.4x over 1h.\n",
     "docs/game-days/2026-02.md": "# Game day\nMTTR: 18 minutes.\n",
+    ".readiness/attestations/on-call-validated.yml":
+      "statement: On-call flow validated end to end, from the burn-rate page to mitigation\nby: sre-lead\ndate: 2026-02-20\n",
   });
   const evaluate = async (prod: string) => {
     const dir = initRepo();
@@ -477,6 +479,38 @@ describe("seed 001: proof service (issue 9, item 6)", () => {
   it("a commented-out strict line does not count", async () => {
     const report = await evaluate("# AUTH_POLICY=strict\nAUTH_POLICY=dev\n");
     expect(statusOf(report, "auth-fail-fast")).toBe("fail");
+  });
+
+  it("the on-call validation is read from its attestation file locally; stale or missing, it fails (issue 9)", async () => {
+    const dir = initRepo();
+    commit(dir, "2026-03-01T10:00:00Z", files("AUTH_POLICY=jwks\n"));
+    const policy = await example("proof-service-001.readiness.yml");
+    const at = (now: string) =>
+      runEvaluation({
+        policy,
+        provider: new LocalEvidence(dir),
+        target: { context: "local" },
+        now: new Date(now),
+      });
+    const fresh = (await at("2026-03-10T12:00:00Z")).checks.find((c) => c.id === "on-call-validated");
+    expect(fresh?.status).toBe("pass");
+    expect(fresh?.summary).toContain(
+      "attested by sre-lead on 2026-02-20 (18 days ago; counts until 2026-05-21)",
+    );
+    // 90 days after 2026-02-20 it has expired.
+    expect(statusOf(await at("2026-05-22T12:00:00Z"), "on-call-validated")).toBe("fail");
+    const none = initRepo();
+    const { ".readiness/attestations/on-call-validated.yml": _gone, ...rest } = files("AUTH_POLICY=jwks\n");
+    commit(none, "2026-03-01T10:00:00Z", rest);
+    const missing = await runEvaluation({
+      policy,
+      provider: new LocalEvidence(none),
+      target: { context: "local" },
+      now: new Date("2026-03-10T12:00:00Z"),
+    });
+    expect(missing.checks.find((c) => c.id === "on-call-validated")?.summary).toBe(
+      "no attestation: .readiness/attestations/on-call-validated.yml does not exist in the checkout",
+    );
   });
 
   it("with both production profiles strict, the local files pass", async () => {

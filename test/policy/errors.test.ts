@@ -210,7 +210,7 @@ const rows: Row[] = [
     name: "no kind",
     text: doc("version: 1", "checks:", "  ci:", "    title: CI"),
     errors: [
-      ".readiness.yml:3:3: checks.ci: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr",
+      ".readiness.yml:3:3: checks.ci: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr, attestation",
     ],
   },
   {

@@ -183,7 +183,7 @@ describe("extends: presets", () => {
     // every error at once: the unknown category and the waiver of a removed check come with the kind error
     expect(errorsOf(r)).toEqual([
       '.readiness.yml:4:22: checks.readme.category: unknown category "docs"; declare it under categories or leave category out for general',
-      ".readiness.yml:5:3: checks.brand-new: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr",
+      ".readiness.yml:5:3: checks.brand-new: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr, attestation",
       '.readiness.yml:8:13: waivers[0].check: no check "license" in this policy',
     ]);
     const fixed = await loadPolicy(
@@ -213,7 +213,7 @@ describe("extends: presets", () => {
         ),
       ),
     ).toEqual([
-      ".readiness.yml:4:3: checks.readme: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr",
+      ".readiness.yml:4:3: checks.readme: a check needs exactly one kind: one of file, workflow, status, artifact, release, branch, alerts, signoff, pr, attestation",
     ]);
   });
 });

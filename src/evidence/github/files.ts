@@ -6,7 +6,7 @@
 // commit's evaluation finds it in the ETag cache without asking GitHub at all. The contents API is used
 // only when no tree is at hand (a lone content need) or the tree was truncated and lacks the path.
 import { FileIndex } from "../file-index.js";
-import { type Fact, known, unknown } from "../types.js";
+import { type Fact, known, type ReviewedContent, type Target, unknown } from "../types.js";
 import { readArchive } from "./archive.js";
 import type { CacheAccess } from "./etag-cache.js";
 import { errorForLog, explain, PERMISSIONS } from "./failure.js";
@@ -206,4 +206,37 @@ export function decodeText(data: unknown, maxBytes: number): string {
   if (bytes.byteLength <= maxBytes) return new TextDecoder().decode(bytes);
   // The cut may fall inside a multi-byte character; its fragment decodes to U+FFFD, which is dropped.
   return new TextDecoder().decode(bytes.subarray(0, maxBytes)).replace(/\uFFFD+$/, "");
+}
+
+/**
+ * The reviewedContent need: the file at the reference only maintainers write (see ReviewedContent), one
+ * contents request; a branch's file changes, so the ETag cache revalidates it (a 304 while it stays).
+ */
+export async function fetchReviewedContent(
+  s: RepoScope,
+  target: Target,
+  path: string,
+): Promise<Fact<ReviewedContent>> {
+  const base = target.pullRequest?.baseRef;
+  const from = base ?? target.repository?.defaultBranch ?? "the default branch";
+  const reply = await s.reader.get<unknown>("GET /repos/{owner}/{repo}/contents/{path}", {
+    ...at(s),
+    path,
+    // No ref: the default branch, which is what a release or deployment trusts.
+    ...(base !== undefined ? { ref: base } : {}),
+    headers: RAW,
+  });
+  if (!reply.ok) {
+    if (reply.failure.status === 404) return known({ content: null, from });
+    return unknown(explain(reply.failure, `${path} on ${from}`, PERMISSIONS.contents));
+  }
+  const url = target.repository?.htmlUrl
+    ? `${target.repository.htmlUrl}/blob/${encodeURIComponent(from)}/${path.split("/").map(encodeURIComponent).join("/")}`
+    : undefined;
+  if (Array.isArray(reply.data)) return known({ content: null, from });
+  return known({
+    content: decodeText(reply.data, s.limits.maxContentBytes),
+    from,
+    ...(url ? { url } : {}),
+  });
 }

@@ -18,6 +18,7 @@
 //   branchRules      2   (rulesets + branch summary for classic protection), concurrently
 //   alerts           1 per source (more only past 100 open alerts)
 //   pullRequest      1 per 100 changed files
+//   reviewedContent  1 per file (contents at the PR's base or the default branch; a 304 while it stays)
 //   ledger           1 per 100 comments of the PR (+1 per person whose waiver or sign-off counts): ./ledger.js
 // Every URL is requested once per provider (concurrent askers share the promise) with at most
 // limits.concurrency in flight; across evaluations the ETag cache (etag-cache.ts) makes repeats free.
@@ -35,7 +36,7 @@ import { Actions } from "./actions.js";
 import { fetchAlerts } from "./alerts.js";
 import { cacheAccessOf } from "./etag-cache.js";
 import { errorForLog } from "./failure.js";
-import { Contents, fetchTree, type Tree } from "./files.js";
+import { Contents, fetchReviewedContent, fetchTree, type Tree } from "./files.js";
 import { type HistoryMemory, LastChanged } from "./history.js";
 import { fetchLedger } from "./ledger.js";
 import { type GitHubOctokit, type LogLike, silentLog } from "./octokit.js";
@@ -178,6 +179,8 @@ export class GitHubEvidence implements EvidenceProvider {
         return fetchPullRequest(s, target);
       case "ledger":
         return this.ledger(need.teams, target);
+      case "reviewedContent":
+        return fetchReviewedContent(s, target, need.path);
       default: {
         const type = (need as { type?: unknown }).type;
         return unknown(`the GitHub provider does not know the evidence "${String(type)}"`);

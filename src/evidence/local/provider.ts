@@ -115,6 +115,19 @@ export class LocalEvidence implements EvidenceProvider {
             }),
           );
           break;
+        case "reviewedContent":
+          // A checkout is what it is: its working tree is the reviewed state as far as this run can tell.
+          jobs.push(
+            this.rootDir().then(async (root) => {
+              const fact =
+                root === null ? unknown(`${this.dir} does not exist`) : await readContent(root, need.path);
+              out.set(
+                needKey(need),
+                fact.state === "ok" ? known({ content: fact.value, from: "the checkout" }) : fact,
+              );
+            }),
+          );
+          break;
         default:
           out.set(needKey(need), unknown(githubOnlyReason(need)));
       }
