@@ -74,6 +74,21 @@ const RELEASE: Target = {
 /** What `readiness check` evaluates in a checkout: no repository, commit and branch from git. */
 const LOCAL: Target = { context: "local", sha: SHA, ref: "main" };
 
+// Seed 002's coverage goals as one artifact check with a table of targets.
+const COVERAGE_TABLE = {
+  workflow: "ci.yml",
+  name: "coverage",
+  json: {
+    file: "coverage.json",
+    assert: [
+      { path: "overall", atLeast: 80, label: "overall" },
+      { path: "critical", atLeast: 90, label: "critical paths" },
+      { path: "services", atLeast: 85, label: "services" },
+      { path: "models", atLeast: 95, label: "models" },
+    ],
+  },
+};
+
 /** Evidence a local checkout has; everything else the local provider answers as only known to GitHub. */
 const LOCAL_EVIDENCE: readonly NeedType[] = ["files", "content", "lastChanged", "reviewedContent"];
 
@@ -670,6 +685,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
       "`workflow` ending in `.yml` or `.yaml` is a workflow file; anything else is a workflow name.",
       "`json.path` is a dotted path: numeric segments index arrays (`results.0.passed`), others name object keys.",
       "Several comparisons must all hold, so `atLeast` and `below` together make a range. `equals` compares strings, numbers and booleans exactly.",
+      "`json.assert` is a table of targets read from the one file: each entry takes `path`, an optional `label` and the same comparisons (`below`, `atMost`, `atLeast`, `above`, `equals`). With `assert`, `path`, `label` and comparisons go inside the entries, not beside `file`.",
     ],
     fallbackMeaning: {
       json: "A comparison on a figure in a JSON file inside the artifact.",
@@ -684,10 +700,16 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
           json: { file: "summary.json", path: "metrics.p95_ms" },
         },
       },
+      {
+        text: "`json` needs `path` (one figure) or `assert` (a list of targets), not both.",
+        message: "a json assertion needs path (one figure) or assert (a list of them)",
+        invalid: { workflow: "ci.yml", name: "coverage", json: { file: "coverage.json" } },
+      },
     ],
     scoring: [
-      "All or nothing: credit 1 or 0. Without `json` the artifact's existence passes; with it, the figure must satisfy every comparison.",
-      "A file missing from the artifact, invalid JSON, a path not found or a comparison with a value that is not a number **fails**. An artifact that could not be downloaded (expired, over 10 MiB, permission) is **unknown**.",
+      "One figure (`json.path`): all or nothing, credit 1 or 0. Without `json` the artifact's existence passes; with it, the figure must satisfy every comparison.",
+      "A table (`json.assert`): one part per target, each listed in the details as met, missed (actual and target) or not reported; credit = share of targets met, pass only when all are. A target whose path is absent from the file, or `null`, is **not reported**: never met; the check is **unknown** (credit 0) unless another target was definitely missed, which makes it **fail** with the share met.",
+      "A file missing from the artifact or invalid JSON **fails** (credit 0, both forms); with one figure, a path not found also fails. A comparison with a value that is not a number is missed. An artifact that could not be downloaded (expired, over 10 MiB, permission) is **unknown**.",
     ],
     situations: [
       {
@@ -744,6 +766,32 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
         expect: "fail",
       },
       {
+        when: "Coverage goals 80 / 90 / 85 / 95: overall 84, critical paths 91, services 82, models 97",
+        params: COVERAGE_TABLE,
+        answer: (n) =>
+          n.type === "artifactFile"
+            ? known({
+                runId: 7001,
+                artifact: "coverage",
+                content: '{"overall":84,"critical":91,"services":82,"models":97}',
+              })
+            : undefined,
+        expect: "fail",
+      },
+      {
+        when: "The same goals, the report lacks the models figure",
+        params: COVERAGE_TABLE,
+        answer: (n) =>
+          n.type === "artifactFile"
+            ? known({
+                runId: 7001,
+                artifact: "coverage",
+                content: '{"overall":84,"critical":91,"services":86}',
+              })
+            : undefined,
+        expect: "unknown",
+      },
+      {
         when: "No successful run of the workflow has uploaded the artifact",
         params: { workflow: "load.yml", name: "k6-summary" },
         answer: (n) => (n.type === "artifactFile" ? known(null) : undefined),
@@ -764,6 +812,18 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
       workflow: load.yml
       name: k6-summary
       json: { file: summary.json, path: metrics.p95_ms, below: 250 }
+  coverage-goals:
+    title: Coverage 80% overall, 90% critical paths, 85% services, 95% models
+    artifact:
+      workflow: ci.yml
+      name: coverage
+      json:
+        file: coverage.json
+        assert:
+          - { path: overall, atLeast: 80, label: overall }
+          - { path: critical, atLeast: 90, label: critical paths }
+          - { path: services, atLeast: 85, label: services }
+          - { path: models, atLeast: 95, label: models }
   restore-drill-record:
     artifact: { workflow: drill.yml, branch: main, name: drill-result, json: { file: result.json, path: restored, equals: true } }`,
   },

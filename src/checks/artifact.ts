@@ -1,22 +1,78 @@
 import { z } from "zod";
 import type { ArtifactFile, Fact, Need, NeedOf, WorkflowChanges } from "../evidence/types.js";
-import { failed, joinAnd, link, passed, shortSha, unknownResult, workflowRef } from "./common.js";
-import { ALL_CONTEXTS, defineKind, type KindResult } from "./types.js";
+import {
+  failed,
+  joinAnd,
+  link,
+  type Part,
+  passed,
+  plural,
+  settle,
+  shortSha,
+  unknownResult,
+  workflowRef,
+} from "./common.js";
+import { ALL_CONTEXTS, defineKind, type EvidenceLink, type KindResult } from "./types.js";
 
+const comparisons = {
+  below: z.number().optional().describe("The figure must be strictly below this."),
+  atMost: z.number().optional().describe("The figure must be at most this."),
+  atLeast: z.number().optional().describe("The figure must be at least this."),
+  above: z.number().optional().describe("The figure must be strictly above this."),
+  equals: z.union([z.string(), z.number(), z.boolean()]).optional().describe("The value must equal this."),
+};
+const COMPARISONS = ["below", "atMost", "atLeast", "above", "equals"] as const;
+const NEEDS_COMPARISON = "a json assertion needs one of below, atMost, atLeast, above, equals";
+const PATH = "Dotted path to the figure, e.g. metrics.p95_ms or results.0.passed.";
+const LABEL = 'What the figure is, for the report: "branch coverage".';
+
+const hasComparison = (a: Partial<Record<(typeof COMPARISONS)[number], unknown>>): boolean =>
+  COMPARISONS.some((k) => a[k] !== undefined);
+
+/** One target of a table: `{ path: totals.branches, atLeast: 90, label: branch coverage }`. */
+const target = z
+  .strictObject({
+    path: z.string().min(1).describe(PATH),
+    label: z.string().min(1).optional().describe(LABEL),
+    ...comparisons,
+  })
+  .refine(hasComparison, { message: NEEDS_COMPARISON });
+
+// Either one figure (path and comparison beside file, the original form) or a table of them under `assert`.
 const jsonAssertion = z
   .strictObject({
     file: z.string().min(1).describe("JSON file inside the artifact."),
-    path: z.string().min(1).describe("Dotted path to the figure, e.g. metrics.p95_ms or results.0.passed."),
-    below: z.number().optional().describe("The figure must be strictly below this."),
-    atMost: z.number().optional().describe("The figure must be at most this."),
-    atLeast: z.number().optional().describe("The figure must be at least this."),
-    above: z.number().optional().describe("The figure must be strictly above this."),
-    equals: z.union([z.string(), z.number(), z.boolean()]).optional().describe("The value must equal this."),
+    path: z.string().min(1).optional().describe(`${PATH} One figure; for several, use assert.`),
+    label: z.string().min(1).optional().describe(LABEL),
+    ...comparisons,
+    assert: z
+      .array(target)
+      .min(1)
+      .optional()
+      .describe(
+        "Several targets read from the same file, each reported; the check's credit is the share that holds.",
+      ),
   })
-  .refine((j) => [j.below, j.atMost, j.atLeast, j.above, j.equals].some((v) => v !== undefined), {
-    message: "a json assertion needs one of below, atMost, atLeast, above, equals",
+  .superRefine((j, ctx) => {
+    if (j.assert !== undefined) {
+      for (const key of ["path", "label", ...COMPARISONS] as const) {
+        if (j[key] !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `with assert, ${key} goes inside each entry of the list, not beside file`,
+          });
+      }
+      return;
+    }
+    if (j.path === undefined)
+      ctx.addIssue({
+        code: "custom",
+        message: "a json assertion needs path (one figure) or assert (a list of them)",
+      });
+    else if (!hasComparison(j)) ctx.addIssue({ code: "custom", message: NEEDS_COMPARISON });
   });
-type Assertion = z.output<typeof jsonAssertion>;
+type Assertion = z.output<typeof target>;
 
 const schema = z.strictObject({
   workflow: z.string().min(1).describe("Workflow file (load.yml) or name."),
@@ -89,6 +145,60 @@ const show = (v: unknown): string => {
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 };
 
+interface Outcome extends Part {
+  a: Assertion;
+  /** "branch coverage = 71, must be at least 90" */
+  short: string;
+  /** One line of details. */
+  line: string;
+}
+
+/** A figure the file does not report (absent or null) is unknown: it was not measured, so it never passes. */
+function judge(doc: unknown, a: Assertion, file: string): Outcome {
+  const name = a.label ?? a.path;
+  const where = a.label ? `${a.label} (${a.path})` : a.path;
+  const hit = resolve(doc, a.path);
+  if (!hit.found || hit.value === null) {
+    const why = hit.found ? "is null" : `is not in ${file}`;
+    return { a, state: "unknown", short: name, line: `not reported: ${where} ${why} (${requirement(a)})` };
+  }
+  const v = show(hit.value);
+  const verdict = holds(a, hit.value);
+  if (verdict.ok) return { a, state: "ok", short: name, line: `met: ${where} = ${v} (${requirement(a)})` };
+  const actual = verdict.why ? `${v}, ${verdict.why}` : v;
+  return {
+    a,
+    state: "fail",
+    short: `${name} = ${actual}, ${requirement(a)}`,
+    line: `missed: ${where} = ${actual} (${requirement(a)})`,
+  };
+}
+
+/** A table of targets: each reported on its own line; the credit is the share met (see settle). */
+function table(p: Params, file: string, list: readonly Assertion[], doc: unknown, evidence: EvidenceLink[]) {
+  const outcomes = list.map((a) => judge(doc, a, file));
+  const { status, credit } = settle(outcomes);
+  const met = outcomes.filter((o) => o.state === "ok").length;
+  const missed = outcomes.filter((o) => o.state === "fail");
+  const absent = outcomes.filter((o) => o.state === "unknown");
+  const parts = [`${met} of ${plural(outcomes.length, "target")} met in ${file} of artifact ${p.name}`];
+  if (missed.length > 0) parts.push(`missed: ${capJoin(missed.map((o) => o.short))}`);
+  if (absent.length > 0) parts.push(`not reported: ${capJoin(absent.map((o) => o.short))}`);
+  const summary = parts.join("; ");
+  const details = outcomes.map((o) => o.line);
+  if (status === "pass") return passed(summary, { details, evidence });
+  if (status === "fail") return failed(summary, credit, { details, evidence });
+  return unknownResult(summary, {
+    details,
+    evidence,
+    fix: `Make ${p.workflow} write ${joinAnd(absent.map((o) => o.a.path))} to ${file}, or correct the path`,
+  });
+}
+
+/** At most three items in a summary line; the details list every one. */
+const capJoin = (items: readonly string[]): string =>
+  items.length <= 3 ? items.join("; ") : `${items.slice(0, 3).join("; ")} and ${items.length - 3} more`;
+
 const CHANGES: NeedOf<"workflowChanges"> = { type: "workflowChanges" };
 
 /**
@@ -128,7 +238,7 @@ function notEvidence(
 export const artifactKind = defineKind({
   name: "artifact",
   description:
-    "A workflow run produced an artifact; optionally a JSON file inside it satisfies a comparison (coverage, latency SLOs, drill results).",
+    "A workflow run produced an artifact; optionally a JSON file inside it meets one target or a table of them (coverage, latency SLOs, drill results), with partial credit for the share met.",
   schema,
   appliesTo: ALL_CONTEXTS,
   // An artifact of a run on a named branch comes from that branch's workflow file, not the change's.
@@ -148,13 +258,13 @@ export const artifactKind = defineKind({
       const forged = notEvidence(p, art, facts.get(CHANGES), shortSha(target.sha));
       if (forged) return forged;
     }
-    const a = p.json;
-    if (!a) return passed(`artifact ${from} is present`, { evidence });
+    const j = p.json;
+    if (!j) return passed(`artifact ${from} is present`, { evidence });
 
     if (art.content === null) {
-      return failed(`artifact ${from} holds no file ${a.file}`, 0, {
+      return failed(`artifact ${from} holds no file ${j.file}`, 0, {
         evidence,
-        fix: `Include ${a.file} in the ${p.name} artifact`,
+        fix: `Include ${j.file} in the ${p.name} artifact`,
       });
     }
     let doc: unknown;
@@ -162,23 +272,27 @@ export const artifactKind = defineKind({
       doc = JSON.parse(art.content);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      return failed(`${a.file} in artifact ${p.name} is not valid JSON: ${why}`, 0, {
+      return failed(`${j.file} in artifact ${p.name} is not valid JSON: ${why}`, 0, {
         evidence,
-        fix: `Make ${p.workflow} write valid JSON to ${a.file}`,
+        fix: `Make ${p.workflow} write valid JSON to ${j.file}`,
       });
     }
+    if (j.assert) return table(p, j.file, j.assert, doc, evidence);
+
+    const a = j as Assertion;
+    const named = a.label ? `${a.label}: ${a.path}` : a.path;
     const hit = resolve(doc, a.path);
     if (!hit.found) {
-      return failed(`${a.path} not found in ${a.file} of artifact ${p.name}`, 0, {
+      return failed(`${a.path} not found in ${j.file} of artifact ${p.name}`, 0, {
         evidence,
-        fix: `Check the json path ${a.path} against ${a.file}`,
+        fix: `Check the json path ${a.path} against ${j.file}`,
       });
     }
     const verdict = holds(a, hit.value);
-    const summary = `${a.path} = ${show(hit.value)} (${requirement(a)})`;
+    const summary = `${named} = ${show(hit.value)} (${requirement(a)})`;
     if (verdict.ok) return passed(summary, { evidence });
     if (verdict.why)
-      return failed(`${a.path} = ${show(hit.value)} is ${verdict.why} (${requirement(a)})`, 0, { evidence });
+      return failed(`${named} = ${show(hit.value)} is ${verdict.why} (${requirement(a)})`, 0, { evidence });
     return failed(summary, 0, { evidence });
   },
 });

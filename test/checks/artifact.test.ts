@@ -149,3 +149,128 @@ describe("artifact through the engine", () => {
     expect(report.score).toBe(100);
   });
 });
+
+// Seed 002's coverage goals: overall 80, critical paths 90, services 85, models 95.
+describe("artifact: a table of targets (issue 9)", () => {
+  const coverage = (totals: Record<string, unknown>) => ({
+    artifacts: [
+      { workflow: "ci.yml", name: "coverage", files: { "coverage.json": JSON.stringify({ totals }) } },
+    ],
+  });
+  const targets = {
+    workflow: "ci.yml",
+    name: "coverage",
+    json: {
+      file: "coverage.json",
+      assert: [
+        { path: "totals.overall", atLeast: 80, label: "overall" },
+        { path: "totals.critical", atLeast: 90, label: "critical paths" },
+        { path: "totals.services", atLeast: 85 },
+        { path: "totals.models", atLeast: 95, label: "models" },
+      ],
+    },
+  };
+
+  it("passes with full credit when every target is met, each reported", () => {
+    const r = check(
+      artifactKind,
+      targets,
+      coverage({ overall: 84, critical: 91, services: 85, models: 97.5 }),
+    );
+    expect(r.status).toBe("pass");
+    expect(r.credit).toBe(1);
+    expect(r.summary).toBe("4 of 4 targets met in coverage.json of artifact coverage");
+    expect(r.details).toEqual([
+      "met: overall (totals.overall) = 84 (must be at least 80)",
+      "met: critical paths (totals.critical) = 91 (must be at least 90)",
+      "met: totals.services = 85 (must be at least 85)",
+      "met: models (totals.models) = 97.5 (must be at least 95)",
+    ]);
+  });
+
+  it("fails with the share met as credit, naming each miss with actual and target", () => {
+    const r = check(artifactKind, targets, coverage({ overall: 84, critical: 71, services: 86, models: 93 }));
+    expect(r.status).toBe("fail");
+    expect(r.credit).toBe(0.5);
+    expect(r.summary).toBe(
+      "2 of 4 targets met in coverage.json of artifact coverage; missed: critical paths = 71, must be at least 90; models = 93, must be at least 95",
+    );
+    expect(r.details).toContain("missed: critical paths (totals.critical) = 71 (must be at least 90)");
+    expect(r.details).toContain("met: totals.services = 86 (must be at least 85)");
+  });
+
+  it("counts a figure that is not a number as missed", () => {
+    const r = check(
+      artifactKind,
+      targets,
+      coverage({ overall: "84%", critical: 91, services: 86, models: 97 }),
+    );
+    expect(r.status).toBe("fail");
+    expect(r.credit).toBe(0.75);
+    expect(r.details?.[0]).toBe(
+      'missed: overall (totals.overall) = "84%", not a number (must be at least 80)',
+    );
+  });
+
+  it("a figure the file does not report is unknown, never met: the check earns nothing", () => {
+    const r = check(artifactKind, targets, coverage({ overall: 84, critical: 91, services: null }));
+    expect(r.status).toBe("unknown");
+    expect(r.credit).toBe(0);
+    expect(r.summary).toBe(
+      "2 of 4 targets met in coverage.json of artifact coverage; not reported: totals.services; models",
+    );
+    expect(r.details).toEqual([
+      "met: overall (totals.overall) = 84 (must be at least 80)",
+      "met: critical paths (totals.critical) = 91 (must be at least 90)",
+      "not reported: totals.services is null (must be at least 85)",
+      "not reported: models (totals.models) is not in coverage.json (must be at least 95)",
+    ]);
+    expect(r.fix).toBe(
+      "Make ci.yml write totals.services and totals.models to coverage.json, or correct the path",
+    );
+  });
+
+  it("a definite miss decides over an unreported figure: fail, with the share met", () => {
+    const r = check(artifactKind, targets, coverage({ overall: 84, critical: 71, services: 86 }));
+    expect(r.status).toBe("fail");
+    expect(r.credit).toBe(0.5);
+    expect(r.summary).toContain("missed: critical paths = 71, must be at least 90; not reported: models");
+  });
+
+  it("reads the one file once, as the single form does", () => {
+    expect(check(artifactKind, targets, coverage({})).asked).toEqual([
+      { type: "artifactFile", workflow: { file: "ci.yml" }, artifact: "coverage", file: "coverage.json" },
+      { type: "workflowChanges" },
+    ]);
+  });
+
+  it("a missing file or bad JSON fails the whole table; an unreadable artifact is unknown", () => {
+    const missing = check(artifactKind, targets, {
+      artifacts: [{ workflow: "ci.yml", name: "coverage", files: { "other.json": "{}" } }],
+    });
+    expect([missing.status, missing.credit]).toEqual(["fail", 0]);
+    expect(missing.summary).toBe("artifact coverage from ci.yml holds no file coverage.json");
+    const unreadable = check(artifactKind, targets, { unknown: { artifactFile: "artifact expired" } });
+    expect([unreadable.status, unreadable.credit]).toEqual(["unknown", 0]);
+  });
+
+  it("the single form takes a label too, and keeps its summary", () => {
+    const r = check(
+      artifactKind,
+      { ...p95({ below: 250 }), json: { ...p95({}).json, below: 250, label: "p95" } },
+      world(),
+    );
+    expect(r.summary).toBe("p95: metrics.p95_ms = 231 (must be below 250)");
+  });
+
+  it("gives the check partial credit in the score", () => {
+    const report = evaluateWorld(
+      { version: 1, checks: { coverage: { artifact: targets } } },
+      coverage({ overall: 84, critical: 91, services: 80, models: 93 }),
+      prTarget,
+    );
+    expect(report.checks[0]?.status).toBe("fail");
+    expect(report.checks[0]?.credit).toBe(0.5);
+    expect(report.score).toBe(50);
+  });
+});

@@ -325,45 +325,50 @@ describe("seed 002: security checklist negations", () => {
   });
 });
 
+async function evaluateSeed004(now: string, extra: Recorded = {}) {
+  const dir = initRepo();
+  commit(dir, "2025-09-01T10:00:00Z", {
+    "docs/PRODUCTION_READINESS.md":
+      "| Decision Latency | P95 < 250ms |\n## 3. Secrets & Config\n| Secret | Rotation Policy | Storage |\n",
+    Dockerfile: "FROM node:20-slim\n",
+  });
+  commit(dir, "2025-09-20T10:00:00Z", { "docs/runbook.md": "# Runbook v1\n" });
+  const target = releaseTarget(dir);
+  const recorded: Recorded = {
+    workflowRuns: (need) =>
+      known(
+        need.type === "workflowRuns" && need.workflow.file === "ci.yml"
+          ? [{ ...SHA_RUN("CI", "ci.yml", ["lint", "typecheck", "test", "scan"]), headSha: target.sha! }]
+          : [],
+      ),
+    // Trivy gating is "non-block yet": one high alert is open.
+    alerts: (need) =>
+      known(
+        need.type === "alerts" && need.source === "dependabot"
+          ? [{ source: "dependabot", number: 7, severity: "high", summary: "redis-py: CVE" }]
+          : [],
+      ),
+    // Load harness baseline (§7): end-to-end p95 about 9 ms, create p95 8 to 9 ms.
+    artifactFile: () =>
+      known({
+        runId: 3,
+        artifact: "load-harness",
+        content: '{"decision": {"p95_ms": 9.4}, "create": {"p95_ms": 8.6}}',
+      }),
+    release: () =>
+      known({ tag: "v1.0.0", draft: false, prerelease: false, assets: [{ name: "app.tar.gz", size: 1 }] }),
+    ledger: () => known(ledgerFrom({ pullRequests: [] })),
+    ...extra,
+  };
+  return runEvaluation({
+    policy: await example("slack-approvals-004.readiness.yml"),
+    provider: new FixtureEvidence(new LocalEvidence(dir), recorded),
+    target,
+    now: new Date(now),
+  });
+}
 describe("seed 004: Slack approval service", () => {
-  async function evaluateAt(now: string, extra: Recorded = {}) {
-    const dir = initRepo();
-    commit(dir, "2025-09-01T10:00:00Z", {
-      "docs/PRODUCTION_READINESS.md":
-        "| Decision Latency | P95 < 250ms |\n## 3. Secrets & Config\n| Secret | Rotation Policy | Storage |\n",
-      Dockerfile: "FROM node:20-slim\n",
-    });
-    commit(dir, "2025-09-20T10:00:00Z", { "docs/runbook.md": "# Runbook v1\n" });
-    const target = releaseTarget(dir);
-    const recorded: Recorded = {
-      workflowRuns: (need) =>
-        known(
-          need.type === "workflowRuns" && need.workflow.file === "ci.yml"
-            ? [{ ...SHA_RUN("CI", "ci.yml", ["lint", "typecheck", "test", "scan"]), headSha: target.sha! }]
-            : [],
-        ),
-      // Trivy gating is "non-block yet": one high alert is open.
-      alerts: (need) =>
-        known(
-          need.type === "alerts" && need.source === "dependabot"
-            ? [{ source: "dependabot", number: 7, severity: "high", summary: "redis-py: CVE" }]
-            : [],
-        ),
-      // Load harness baseline: end-to-end p95 about 9 ms.
-      artifactFile: () =>
-        known({ runId: 3, artifact: "load-harness", content: '{"decision": {"p95_ms": 9.4}}' }),
-      release: () =>
-        known({ tag: "v1.0.0", draft: false, prerelease: false, assets: [{ name: "app.tar.gz", size: 1 }] }),
-      ledger: () => known(ledgerFrom({ pullRequests: [] })),
-      ...extra,
-    };
-    return runEvaluation({
-      policy: await example("slack-approvals-004.readiness.yml"),
-      provider: new FixtureEvidence(new LocalEvidence(dir), recorded),
-      target,
-      now: new Date(now),
-    });
-  }
+  const evaluateAt = evaluateSeed004;
 
   it("is NO-GO on the document's date, blocked by exactly the unchecked Go / No-Go items", async () => {
     const report = await evaluateAt("2025-09-25T12:00:00Z");
@@ -398,6 +403,88 @@ describe("seed 004: Slack approval service", () => {
     expect(report.notes.join("\n")).toMatch(/distroless-image expired on 2025-10-31/);
     // 56 days after the runbook's last commit: "Runbook updated within last 30 days" fails.
     expect(statusOf(report, "runbook-fresh")).toBe("fail");
+  });
+});
+
+describe("seed 004: the latency SLOs as one table (issue 9)", () => {
+  const harness = (content: string): Recorded => ({
+    artifactFile: () => known({ runId: 3, artifact: "load-harness", content }),
+  });
+
+  it("reports each SLO; a request-creation regression is NO-GO for it alone, at the same score", async () => {
+    const report = await evaluateSeed004(
+      "2025-09-25T12:00:00Z",
+      harness('{"decision": {"p95_ms": 9.4}, "create": {"p95_ms": 140}}'),
+    );
+    const slo = report.checks.find((c) => c.id === "latency-slo");
+    expect([slo?.status, slo?.credit]).toEqual(["fail", 0.5]);
+    expect(slo?.details).toEqual([
+      "met: decision latency p95 (ms) (decision.p95_ms) = 9.4 (must be below 250)",
+      "missed: request creation latency p95 (ms) (create.p95_ms) = 140 (must be below 120)",
+    ]);
+    expect(report.blocking).toContain("latency-slo");
+    // A gate item: its half credit moves no figure; 48.9 as on the document's date.
+    expect(report.score).toBe(48.9);
+  });
+
+  it("a harness summary without the creation figure leaves the item unknown, never passed", async () => {
+    const report = await evaluateSeed004("2025-09-25T12:00:00Z", harness('{"decision": {"p95_ms": 9.4}}'));
+    expect(statusOf(report, "latency-slo")).toBe("unknown");
+    expect(report.verdict).toBe("no-go");
+  });
+});
+
+describe("seed 002: coverage goals and performance targets as tables (issue 9)", () => {
+  async function evaluate(coverage: unknown, results: unknown) {
+    const dir = initRepo();
+    commit(dir, "2025-03-01T10:00:00Z", { "README.md": "# analytics\n" });
+    const files: Record<string, unknown> = { coverage, benchmarks: results };
+    return runEvaluation({
+      policy: await example("comment-analytics-002.readiness.yml"),
+      provider: new FixtureEvidence(new LocalEvidence(dir), {
+        artifactFile: (need) =>
+          need.type === "artifactFile"
+            ? known({ runId: 5, artifact: need.artifact, content: JSON.stringify(files[need.artifact]) })
+            : known(null),
+      }),
+      target: releaseTarget(dir),
+      now: new Date("2025-03-05T12:00:00Z"),
+    });
+  }
+  const check = (r: Report, id: string) => r.checks.find((c) => c.id === id);
+
+  it("scores the share of targets met: coverage 3 of 4, performance 3 of 5", async () => {
+    const report = await evaluate(
+      {
+        totals: { percent_covered: 84 },
+        areas: {
+          critical: { percent_covered: 91 },
+          services: { percent_covered: 86 },
+          models: { percent_covered: 90 },
+        },
+      },
+      {
+        ingestion: { per_second: 140 },
+        enrichment: { per_second: 42 },
+        queries: { p95_seconds: 0.6 },
+        pdf: { weekly_brief_seconds: 41 },
+        dashboard: { initial_load_seconds: 1.2 },
+      },
+    );
+    // Phase 1's 80%+ is met: the gate item passes; the goals table misses models (90 < 95).
+    expect(check(report, "coverage-80")?.status).toBe("pass");
+    expect([check(report, "coverage-goals")?.status, check(report, "coverage-goals")?.credit]).toEqual([
+      "fail",
+      0.75,
+    ]);
+    expect(check(report, "coverage-goals")?.summary).toContain("missed: models = 90, must be at least 95");
+    const perf = check(report, "performance-targets");
+    expect([perf?.status, perf?.credit]).toEqual(["fail", 0.6]);
+    expect(perf?.summary).toContain(
+      "missed: enrichment (comments/s) = 42, must be at least 50; weekly brief PDF (s) = 41, must be below 30",
+    );
+    // The category holds only this check: 3 of 5 targets = 60.
+    expect(categoryScores(report).performance).toBe(60);
   });
 });
 

@@ -382,6 +382,59 @@ const rows: Row[] = [
       '.readiness.yml:7:20: checks.a.artifact.json.file: "../x.json" leaves the artifact (a ".." segment); paths are relative to the artifact root',
     ],
   },
+  // artifact json: a table of targets (issue 9)
+  {
+    name: "a json target table with a comparison beside file",
+    text: doc(
+      "version: 1",
+      "checks:",
+      "  a:",
+      "    artifact:",
+      "      workflow: ci.yml",
+      "      name: coverage",
+      "      json:",
+      "        file: coverage.json",
+      "        atLeast: 80",
+      "        assert:",
+      "          - {path: totals.lines, atLeast: 80}",
+    ),
+    errors: [
+      ".readiness.yml:9:18: checks.a.artifact.json.atLeast: with assert, atLeast goes inside each entry of the list, not beside file, got 80",
+    ],
+  },
+  {
+    name: "a json target without a comparison, and one with a misspelt key",
+    text: doc(
+      "version: 1",
+      "checks:",
+      "  a:",
+      "    artifact:",
+      "      workflow: ci.yml",
+      "      name: coverage",
+      "      json:",
+      "        file: coverage.json",
+      "        assert:",
+      "          - {path: totals.lines, label: line coverage}",
+      "          - {path: totals.branches, atleast: 90}",
+    ),
+    errors: [
+      ".readiness.yml:10:13: checks.a.artifact.json.assert[0]: a json assertion needs one of below, atMost, atLeast, above, equals",
+      ".readiness.yml:11:13: checks.a.artifact.json.assert[1]: a json assertion needs one of below, atMost, atLeast, above, equals",
+      '.readiness.yml:11:37: checks.a.artifact.json.assert[1].atleast: unknown key "atleast" (did you mean "atLeast"?)',
+    ],
+  },
+  {
+    name: "a json assertion with neither path nor assert",
+    text: doc(
+      "version: 1",
+      "checks:",
+      "  a:",
+      "    artifact: {workflow: ci.yml, name: coverage, json: {file: coverage.json, atLeast: 80}}",
+    ),
+    errors: [
+      ".readiness.yml:4:50: checks.a.artifact.json: a json assertion needs path (one figure) or assert (a list of them)",
+    ],
+  },
   {
     name: "a changed-file glob leaving the repository",
     text: doc("version: 1", "checks:", "  a:", "    pr: {changedFiles: [../CHANGELOG.md]}"),
