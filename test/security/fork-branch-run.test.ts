@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { example } from "../app/harness.js";
 import { buildIfNeeded, type Spawned, sendWebhook, spawnBuiltServer, until } from "../support/build.js";
 import { GitHubStandIn, type StandInRequest } from "../support/github-stand-in.js";
-import { APP_KEYS, repositoryPayload } from "../support/payloads.js";
+import { APP_KEYS, deploymentGatePayload, repositoryPayload } from "../support/payloads.js";
 
 const APP_ID = 6161;
 const SECRET = `fork-${randomUUID()}`;
@@ -105,18 +105,15 @@ describe("a fork's pull_request run from its own branch `main` is not a run of m
   });
 
   it("a production deployment of the commit is not approved on the fork's run", async () => {
-    const base = example("deployment", "created", 1);
-    await send("deployment_protection_rule", {
-      action: "requested",
-      environment: "production",
-      event: "push",
-      deployment_callback_url: `${gh.baseUrl}/repos/${OWNER}/${NAME}/actions/runs/9001/deployment_protection_rule`,
-      deployment: { ...base.deployment, sha: HEAD, ref: "release/1", environment: "production" },
-      pull_requests: [],
-      repository: repositoryPayload(OWNER, NAME, 77),
-      installation: { id: 1 },
-      sender: base.sender,
-    });
+    await send(
+      "deployment_protection_rule",
+      deploymentGatePayload(gh.baseUrl, repositoryPayload(OWNER, NAME, 77), {
+        environment: "production",
+        sha: HEAD,
+        runId: 9001,
+        ref: "release/1",
+      }),
+    );
     const answer = await until(
       "the gate's answer",
       () => gh.gateAnswers.find((a) => a.runId === 9001),

@@ -17,7 +17,7 @@ import {
   until,
 } from "../support/build.js";
 import { type CheckRunState, GitHubStandIn } from "../support/github-stand-in.js";
-import { APP_KEYS, repositoryPayload } from "../support/payloads.js";
+import { APP_KEYS, deploymentGatePayload, repositoryPayload } from "../support/payloads.js";
 
 const APP_ID = 4343;
 const SECRET = `policy-${randomUUID()}`;
@@ -262,18 +262,11 @@ checks:
         id: 605,
         files: { main: { ".readiness.yml": BASE_POLICY }, [sha]: { "CHANGELOG.md": "x\n" } },
       });
-      const base = example("deployment", "created", 1);
-      const payload = {
-        action: "requested",
+      const payload = deploymentGatePayload(gh.baseUrl, repository("svc-deploy", 605), {
         environment: "Production",
-        event: "push",
-        deployment_callback_url: `${gh.baseUrl}/repos/${OWNER}/svc-deploy/actions/runs/9101/deployment_protection_rule`,
-        deployment: { ...base.deployment, sha, environment: "Production" },
-        pull_requests: [],
-        repository: repository("svc-deploy", 605),
-        installation: { id: 1 },
-        sender: base.sender,
-      };
+        sha,
+        runId: 9101,
+      });
       expect((await send("deployment_protection_rule", payload)).status).toBe(200);
       const answer = await until("the gate's answer", () => gh.gateAnswers.find((a) => a.runId === 9101));
       expect(answer).toMatchObject({ environment_name: "Production", state: "rejected" });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { example } from "../app/harness.js";
 import { buildIfNeeded, type Spawned, sendWebhook, spawnBuiltServer, until } from "../support/build.js";
 import { GitHubStandIn, type PullRequestSeed } from "../support/github-stand-in.js";
-import { APP_KEYS, repositoryPayload } from "../support/payloads.js";
+import { APP_KEYS, deploymentGatePayload, repositoryPayload } from "../support/payloads.js";
 
 const APP_ID = 5151;
 const SECRET = `shared-${randomUUID()}`;
@@ -240,18 +240,11 @@ describe("one pull request's verdict is never written over by another's", () => 
   });
 
   it("a deployment to `Production` is evaluated like `production` (environments are case-insensitive)", async () => {
-    const base = example("deployment", "created", 1);
-    const payload = {
-      action: "requested",
+    const payload = deploymentGatePayload(gh.baseUrl, repository(), {
       environment: "Production",
-      event: "push",
-      deployment_callback_url: `${gh.baseUrl}/repos/${OWNER}/${NAME}/actions/runs/9101/deployment_protection_rule`,
-      deployment: { ...base.deployment, sha: SHARED, environment: "Production" },
-      pull_requests: [],
-      repository: repository(),
-      installation: { id: 1 },
-      sender: base.sender,
-    };
+      sha: SHARED,
+      runId: 9101,
+    });
     await send("deployment_protection_rule", payload);
     const answer = await until(
       "the gate's answer",
@@ -264,18 +257,10 @@ describe("one pull request's verdict is never written over by another's", () => 
   });
 
   it("a deployment to an environment the policy does not list is rejected with the fix, never approved", async () => {
-    const base = example("deployment", "created", 1);
-    await send("deployment_protection_rule", {
-      action: "requested",
-      environment: "staging",
-      event: "push",
-      deployment_callback_url: `${gh.baseUrl}/repos/${OWNER}/${NAME}/actions/runs/9102/deployment_protection_rule`,
-      deployment: { ...base.deployment, sha: SHARED, environment: "staging" },
-      pull_requests: [],
-      repository: repository(),
-      installation: { id: 1 },
-      sender: base.sender,
-    });
+    await send(
+      "deployment_protection_rule",
+      deploymentGatePayload(gh.baseUrl, repository(), { environment: "staging", sha: SHARED, runId: 9102 }),
+    );
     const answer = await until(
       "the gate's answer",
       () => gh.gateAnswers.find((a) => a.runId === 9102),

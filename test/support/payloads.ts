@@ -30,3 +30,36 @@ export function repositoryPayload(owner: string, name: string, id: number, defau
     owner: { ...repo.owner, login: owner },
   };
 }
+
+const EXAMPLE_DEPLOYMENT = examples.find((e) => e.name === "deployment")!.examples[0] as {
+  deployment: object;
+  sender: object;
+};
+
+/**
+ * A `deployment_protection_rule.requested` payload: GitHub asks the App about `sha` going to `environment`,
+ * waiting on workflow run `runId` (its callback URL points at the stand-in `apiBase`).
+ */
+export function deploymentGatePayload(
+  apiBase: string,
+  repository: { owner: { login: string }; name: string },
+  d: { environment: string; sha: string; runId: number; ref?: string },
+) {
+  const base = structuredClone(EXAMPLE_DEPLOYMENT);
+  return {
+    action: "requested",
+    environment: d.environment,
+    event: "push",
+    deployment_callback_url: `${apiBase}/repos/${repository.owner.login}/${repository.name}/actions/runs/${d.runId}/deployment_protection_rule`,
+    deployment: {
+      ...base.deployment,
+      sha: d.sha,
+      environment: d.environment,
+      ...(d.ref ? { ref: d.ref } : {}),
+    },
+    pull_requests: [],
+    repository,
+    installation: { id: 1 },
+    sender: base.sender,
+  };
+}
