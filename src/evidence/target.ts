@@ -30,7 +30,7 @@ export interface DeploymentFacts {
 
 /** A target and the ref whose policy decides it: a PR's base branch, else the default branch. */
 export interface ResolvedTarget {
-  target: Target;
+  target: Target & { sha: string; repository: RepositoryRef };
   /** Undefined: the repository's default branch. */
   policyRef?: string;
 }

@@ -115,8 +115,6 @@ describe("one pull request's verdict is never written over by another's", () => 
   }, 240_000);
 
   afterAll(async () => {
-    if (process.env.DUMP_OUTPUT)
-      (await import("node:fs")).writeFileSync(process.env.DUMP_OUTPUT, server.output());
     await server?.kill();
     await gh?.stop();
   });

@@ -86,15 +86,7 @@ export async function deploymentJob(deps: TargetDeps, job: DeploymentJob, octoki
         ...(d.deploymentUrl ? { url: d.deploymentUrl } : {}),
       },
     );
-    const { report, run } = await evaluateOnRun(
-      deps,
-      octokit,
-      log,
-      publisher,
-      policy,
-      { ...target, sha: d.sha, repository: { owner: loc.owner, name: loc.repo } },
-      tag,
-    );
+    const { report, run } = await evaluateOnRun(deps, octokit, log, publisher, policy, target, tag);
     deps.count("deployment", report.verdict, started);
     const headline = `Readiness ${VERDICT_LABEL[report.verdict]}: ${report.score}/100 (minimum ${report.minScore}).`;
     const blocking = report.blocking.length ? ` Blocking: ${report.blocking.slice(0, 8).join(", ")}.` : "";

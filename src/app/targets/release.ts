@@ -62,15 +62,7 @@ export async function releaseJob(deps: TargetDeps, job: ReleaseJob, octokit: App
     const policy = lookup.policy;
     if (!gatesReleases(policy)) return;
     const { target } = releaseTarget({ owner: loc.owner, name: loc.repo }, sha, release);
-    const { report, run } = await evaluateOnRun(
-      deps,
-      octokit,
-      log,
-      publisher,
-      policy,
-      { ...target, sha: sha, repository: { owner: loc.owner, name: loc.repo } },
-      tag,
-    );
+    const { report, run } = await evaluateOnRun(deps, octokit, log, publisher, policy, target, tag);
     deps.count("release", report.verdict, started);
     if (report.verdict === "pending") deps.waiters.add(loc.owner, loc.repo, sha, job);
     if (report.verdict === "no-go" && holdBack)

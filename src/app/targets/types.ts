@@ -3,7 +3,8 @@
 import type { Logger } from "probot";
 import { runEvaluation } from "../../engine/run.js";
 import type { Report } from "../../engine/types.js";
-import type { EvidenceProvider, Target } from "../../evidence/types.js";
+import type { ResolvedTarget } from "../../evidence/target.js";
+import type { EvidenceProvider } from "../../evidence/types.js";
 import type { Policy } from "../../policy/schema.js";
 import { invalidPolicyResult, type RunResult, reportResult } from "../../report/check-run.js";
 import { isTimeSensitive } from "../applies.js";
@@ -91,7 +92,7 @@ export async function evaluateOnRun(
   log: Logger,
   publisher: RunPublisher,
   policy: Policy,
-  target: Target & { sha: string; repository: { owner: string; name: string } },
+  target: ResolvedTarget["target"],
   tag: RunTag,
 ): Promise<{ report: Report; run: CheckRunRef }> {
   await publisher.begin(tag);
