@@ -709,7 +709,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
     scoring: [
       "One figure (`json.path`): all or nothing, credit 1 or 0. Without `json` the artifact's existence passes; with it, the figure must satisfy every comparison.",
       "A table (`json.assert`): one part per target, each listed in the details as met, missed (actual and target) or not reported; credit = share of targets met, pass only when all are. A target whose path is absent from the file, or `null`, is **not reported**: never met; the check is **unknown** (credit 0) unless another target was definitely missed, which makes it **fail** with the share met.",
-      "A file missing from the artifact or invalid JSON **fails** (credit 0, both forms); with one figure, a path not found also fails. A comparison with a value that is not a number is missed. An artifact that could not be downloaded (expired, over 10 MiB, permission) is **unknown**.",
+      "A file missing from the artifact or invalid JSON **fails** (credit 0, both forms). A figure absent from the file, or `null`, is **not reported** in both forms: with one figure the check is **unknown** (credit 0), never passed. A comparison with a value that is not a number is missed. An artifact that could not be downloaded (expired, over 10 MiB, permission) is **unknown**.",
     ],
     situations: [
       {
@@ -763,7 +763,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
           n.type === "artifactFile"
             ? known({ runId: 7001, artifact: "coverage", content: '{"total":{"statements":{"pct":0.91}}}' })
             : undefined,
-        expect: "fail",
+        expect: "unknown",
       },
       {
         when: "Coverage goals 80 / 90 / 85 / 95: overall 84, critical paths 91, services 82, models 97",
