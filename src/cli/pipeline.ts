@@ -5,3 +5,6 @@ export { formatPolicyError, loadPolicy } from "../policy/load.js";
 export { renderJson } from "../report/json.js";
 export { renderMarkdown } from "../report/markdown.js";
 export { renderText } from "../report/text.js";
+export { policyPositions } from "../policy/positions.js";
+export { renderGithub } from "../report/github.js";
+export { renderSarif } from "../report/sarif.js";
