@@ -142,8 +142,15 @@ async function check(
   }
   if (!policy) return EXIT.usage;
 
-  const { runEvaluation, renderJson, renderMarkdown, renderText, renderGithub, renderSarif, policyPositions } =
-    await pipeline();
+  const {
+    runEvaluation,
+    renderJson,
+    renderMarkdown,
+    renderText,
+    renderGithub,
+    renderSarif,
+    policyPositions,
+  } = await pipeline();
   let report: Report;
   try {
     report = await runEvaluation({ policy, provider, target, now });

@@ -20,7 +20,8 @@ export function policyPositions(text: string, path: string): PolicyPositions {
   const checks = isRecord(data.checks) ? data.checks : {};
   const positions: PolicyPositions = {
     path,
-    line: (id) => (source && Object.hasOwn(checks, id) ? locate(source, ["checks", id], "key").line : undefined),
+    line: (id) =>
+      source && Object.hasOwn(checks, id) ? locate(source, ["checks", id], "key").line : undefined,
   };
   if (source && data.extends !== undefined) positions.extendsLine = locate(source, ["extends"], "key").line;
   return positions;

@@ -10,8 +10,7 @@ export type GithubOptions = LocationOptions;
 export const escapeData = (s: string): string =>
   s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 
-export const escapeProperty = (s: string): string =>
-  escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+export const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 const COMMAND = { error: "error", warning: "warning", note: "notice" } as const;
 const MAX_MESSAGE = 4000;
@@ -30,7 +29,9 @@ export function renderGithub(report: Report, opts: GithubOptions = {}): string {
     if (more.length > 0)
       message += ` (also ${more.map((l) => (l.line ? `${l.path}:${l.line}` : l.path)).join(", ")})`;
     if (check.fix) message += `\nFix: ${oneLine(check.fix)}`;
-    lines.push(`::${COMMAND[levelOf(check, report)]} ${props.join(",")}::${escapeData(clip(message, MAX_MESSAGE))}`);
+    lines.push(
+      `::${COMMAND[levelOf(check, report)]} ${props.join(",")}::${escapeData(clip(message, MAX_MESSAGE))}`,
+    );
   }
   const parts = headlineParts(report);
   const verdict = `Readiness ${VERDICT_LABEL[report.verdict]} · ${fmtScore(report.score)}/100 (needs ${report.minScore})${parts.length ? ` · ${parts.join(" · ")}` : ""}`;
