@@ -164,8 +164,9 @@ function ciScore(w: WorkflowInfo): number {
   if (CI_WORDS.test(label)) score += 3;
   if (w.jobs.some((j) => /test|build/i.test(j))) score += 2;
   if (w.events.includes("pull_request")) score += 1;
+  // Lint and docs workflows run on changes too, but the CI is the one that builds and tests.
   if (/lint|format|typecheck|spell|docs?\b/i.test(label)) score -= 2;
-  return score;
+  return Math.max(score, 0.5);
 }
 
 /** Triggered by a release or a tag, or publishing something; never a workflow that runs on pull requests. */
