@@ -173,7 +173,10 @@ function ciScore(w: WorkflowInfo): number {
 function isRelease(w: WorkflowInfo): boolean {
   if (w.broken || w.events.includes("pull_request") || w.events.includes("pull_request_target")) return false;
   if (w.events.includes("release") || w.tagsOnly) return true;
-  return RELEASE_STEPS.test(w.steps) || (RELEASE_WORDS.test(`${w.file} ${w.name ?? ""}`) && !w.events.includes("schedule"));
+  return (
+    RELEASE_STEPS.test(w.steps) ||
+    (RELEASE_WORDS.test(`${w.file} ${w.name ?? ""}`) && !w.events.includes("schedule"))
+  );
 }
 
 /** What the checkout shows. `paths`: the files of the commit (git's list); `workflows`: parsed workflow files. */

@@ -61,7 +61,10 @@ describe("--format sarif", () => {
     expect(result.errors.slice(0, 3)).toEqual([]);
     expect(result.valid).toBe(true);
     // The validator does reject what the schema forbids.
-    const level = { ...sarif, runs: [{ ...sarif.runs[0], results: [{ ...sarif.runs[0].results[0], level: "fatal" }] }] };
+    const level = {
+      ...sarif,
+      runs: [{ ...sarif.runs[0], results: [{ ...sarif.runs[0].results[0], level: "fatal" }] }],
+    };
     expect(validator.validate(level).valid).toBe(false);
 
     const run = sarif.runs[0];
@@ -128,6 +131,10 @@ describe("gate.mode: warn", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/NO-GO/);
     const json = await cli(["check", "--format", "json"], { cwd: dir });
-    expect([json.code, JSON.parse(json.stdout).verdict, JSON.parse(json.stdout).mode]).toEqual([0, "no-go", "warn"]);
+    expect([json.code, JSON.parse(json.stdout).verdict, JSON.parse(json.stdout).mode]).toEqual([
+      0,
+      "no-go",
+      "warn",
+    ]);
   });
 });

@@ -18,7 +18,8 @@ jobs:
       - uses: actions/checkout@v4
       - run: npm test
 `;
-const LINT_WORKFLOW = "name: Lint\non:\n  pull_request:\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm run lint\n";
+const LINT_WORKFLOW =
+  "name: Lint\non:\n  pull_request:\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm run lint\n";
 const RELEASE_WORKFLOW = `name: Release
 on:
   release:
@@ -30,7 +31,8 @@ jobs:
       - uses: anchore/sbom-action@v0
       - run: npm publish
 `;
-const CODEQL = "name: CodeQL\non: [push, pull_request]\njobs:\n  analyze:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: github/codeql-action/analyze@v3\n";
+const CODEQL =
+  "name: CodeQL\non: [push, pull_request]\njobs:\n  analyze:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: github/codeql-action/analyze@v3\n";
 
 const policyOf = (dir: string) => readFileSync(join(dir, ".readiness.yml"), "utf8");
 
@@ -65,13 +67,17 @@ describe("readiness init", () => {
     expect(policy.checks.docs.file).toEqual({ path: "docs/**" });
     expect(text).toMatch(/^# .*readiness init/m);
 
-    expect(r.stdout).toMatch(/^Wrote \.readiness\.yml: extends readiness:baseline, readiness:supply-chain; /m);
+    expect(r.stdout).toMatch(
+      /^Wrote \.readiness\.yml: extends readiness:baseline, readiness:supply-chain; /m,
+    );
     expect(r.stdout).toMatch(/✓ CI workflow: \.github\/workflows\/test\.yml \("Tests"\)/);
     expect(r.stdout).toMatch(/✓ release workflow: \.github\/workflows\/release\.yml \("Release"\)/);
     expect(r.stdout).toMatch(/✓ SBOM step in a workflow/);
     expect(r.stdout).toMatch(/✗ signing step in a workflow/);
     expect(r.stdout).toMatch(/✗ security policy: no SECURITY\.md/);
-    expect(r.stdout).toMatch(/\? vendor\/lib\/CODEOWNERS: CODEOWNERS outside \.github\/, the root and docs\/ is ignored/);
+    expect(r.stdout).toMatch(
+      /\? vendor\/lib\/CODEOWNERS: CODEOWNERS outside \.github\/, the root and docs\/ is ignored/,
+    );
     expect(r.stdout).toMatch(/\? also run on changes: lint\.yml/);
     // Only the security policy is missing among the local file checks: GO above 80.
     expect(r.stdout).toMatch(/^First local run: GO · \d+\.\d\/100 \(needs 80\)/m);
@@ -83,7 +89,9 @@ describe("readiness init", () => {
     expect(report.conclusive).toBe(true);
     expect(report.verdict).toBe("go");
     expect(check.code).toBe(0);
-    const status = Object.fromEntries(report.checks.map((c: { id: string; status: string }) => [c.id, c.status]));
+    const status = Object.fromEntries(
+      report.checks.map((c: { id: string; status: string }) => [c.id, c.status]),
+    );
     expect(status).toMatchObject({
       readme: "pass",
       changelog: "pass",
@@ -134,7 +142,9 @@ describe("readiness init", () => {
     const dir = repo({ "README.md": README, ".readiness.yml": "version: 1\n" });
     const r = await cli(["init"], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("readiness: .readiness.yml already exists in .: not replaced (--force replaces it)\n");
+    expect(r.stderr).toBe(
+      "readiness: .readiness.yml already exists in .: not replaced (--force replaces it)\n",
+    );
     expect(policyOf(dir)).toBe("version: 1\n");
 
     const nested = repo({ "README.md": README, ".github/readiness.yml": "version: 1\n" });

@@ -192,11 +192,15 @@ describe("readiness validate", () => {
     // A date passing breaks no policy: a CI validate step stays green, and says so.
     const expired = await cli(["validate", "policy.yml", "--now", "2025-02-15"], { cwd: dir });
     expect(expired.code).toBe(0);
-    expect(expired.stderr).toMatch(/^policy\.yml:\d+:\d+: warning: waivers\[0\]\.expires: the waiver expired on 2025-01-31/m);
+    expect(expired.stderr).toMatch(
+      /^policy\.yml:\d+:\d+: warning: waivers\[0\]\.expires: the waiver expired on 2025-01-31/m,
+    );
     expect(expired.stdout).toBe("policy.yml: valid (2 checks, 1 category)\n");
     const strict = await cli(["validate", "policy.yml", "--now", "2025-02-15", "--strict"], { cwd: dir });
     expect(strict.code).toBe(2);
-    expect(strict.stderr).toMatch(/^policy\.yml:\d+:\d+: waivers\[0\]\.expires: the waiver expired on 2025-01-31/m);
+    expect(strict.stderr).toMatch(
+      /^policy\.yml:\d+:\d+: waivers\[0\]\.expires: the waiver expired on 2025-01-31/m,
+    );
   });
 
   it("reports every error as file:line:column and exits 2", async () => {
