@@ -386,6 +386,10 @@ export function describeFindings(f: Findings): { found: string[]; missing: strin
       ? `${f.securityElsewhere} is not where GitHub reads it (SECURITY.md in the root, .github/ or docs/)`
       : "no SECURITY.md in the root, .github/ or docs/",
   );
+  if (!f.security)
+    undecided.push(
+      "GitHub also shows the SECURITY.md of the organisation's .github repository, which a checkout cannot see: if that is your policy, remove the check (security-policy: null)",
+    );
   item("code owners", f.codeowners, "no CODEOWNERS in .github/, the root or docs/");
   if (f.codeownersIgnored.length > 0)
     undecided.push(
