@@ -121,6 +121,15 @@ const asRecord = (v: unknown): Record<string, unknown> | null =>
 export function readWorkflow(path: string, text: string): WorkflowInfo {
   const file = path.slice(path.lastIndexOf("/") + 1);
   const info: WorkflowInfo = { path, file, events: [], tagsOnly: false, jobs: [], steps: "" };
+  try {
+    return readInto(info, text);
+  } catch {
+    // A document nested deeper than the parser's stack, or anything else it cannot take: not a workflow.
+    return { ...info, broken: true };
+  }
+}
+
+function readInto(info: WorkflowInfo, text: string): WorkflowInfo {
   const doc = parseDocument(text, { uniqueKeys: false });
   if (doc.errors.length > 0) return { ...info, broken: true };
   const data = asRecord(doc.toJS({ maxAliasCount: 100 }));
@@ -253,13 +262,15 @@ export function presetsFor(f: Findings): string[] {
 }
 
 const q = (s: string): string => JSON.stringify(s);
+const SINGLE_LINE = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/g;
 const GITHUB_ONLY = "[pull_request, release, deployment]";
 
 /** The commented policy. `date`: YYYY-MM-DD, said in the header. */
 export function draftPolicy(f: Findings, date: string): string {
   const presets = presetsFor(f);
   const out: string[] = [];
-  const line = (s = "") => out.push(s);
+  // Names and paths come from the repository: a newline in one must not start a line of YAML.
+  const line = (s = "") => out.push(s.replace(SINGLE_LINE, " "));
   line(`# Production readiness of this repository, written by \`readiness init\` on ${date} from what the`);
   line(
     "# checkout shows. Edit it: it is yours. Reference: docs/configuration.md and docs/checks.md of Readiness Gate;",
@@ -301,7 +312,7 @@ export function draftPolicy(f: Findings, date: string): string {
   line("#   pullRequests: { branches: [main] }");
   line("");
   const checks: string[] = [];
-  const c = (s = "") => checks.push(s);
+  const c = (s = "") => checks.push(s.replace(SINGLE_LINE, " "));
 
   // CI: the preset looks for ci.yml; name the workflow this repository has, or say there is none.
   if (!f.ci) {
@@ -335,14 +346,14 @@ export function draftPolicy(f: Findings, date: string): string {
     c("    title: Documentation folder");
     c("    category: documentation");
     c(`    file: { path: ${q(`${f.docsDir}/**`)} }`);
-    c(`    fix: Keep the documentation in ${f.docsDir}/.`);
+    c(`    fix: ${q(`Keep the documentation in ${f.docsDir}/.`)}`);
   }
   if (f.dockerfile) {
     c(`  container:`);
     c("    title: Container image definition");
     c("    category: delivery");
     c(`    file: { path: ${q(f.dockerfile)} }`);
-    c(`    fix: Restore ${f.dockerfile}, which builds the image that is deployed.`);
+    c(`    fix: ${q(`Restore ${f.dockerfile}, which builds the image that is deployed.`)}`);
   }
   if (f.lockfiles.length > 0) {
     c("  # Dependencies resolved the same way in CI as on a laptop.");
@@ -350,7 +361,9 @@ export function draftPolicy(f: Findings, date: string): string {
     c("    title: Dependencies locked");
     c("    category: security");
     c(`    file: { path: [${f.lockfiles.map(q).join(", ")}] }`);
-    c(`    fix: Commit the lockfile${f.lockfiles.length > 1 ? "s" : ""} (${f.lockfiles.join(", ")}).`);
+    c(
+      `    fix: ${q(`Commit the lockfile${f.lockfiles.length > 1 ? "s" : ""} (${f.lockfiles.join(", ")}).`)}`,
+    );
   }
   if (f.release && !f.sbom) {
     c(

@@ -98,3 +98,20 @@ describe("draftPolicy", () => {
     expect(parse(text).checks.ci.title).toBe("CI (Tests: unit, e2e) passes on this commit");
   });
 });
+
+describe("names from the repository", () => {
+  it("cannot break out of a comment: a newline in a workflow name stays on its line", async () => {
+    const w = wf(
+      "build.yml",
+      'name: "Build\\nchecks:\\n  evil: { file: { path: x } }"\non: push\njobs: { b: {} }\n',
+    );
+    const text = draftPolicy(detect([], [w]), "2026-01-01");
+    const r = await loadPolicy(text, ".readiness.yml", { strict: true });
+    expect(r.ok && Object.keys(r.policy.checks)).not.toContain("evil");
+    expect(r.ok).toBe(true);
+  });
+
+  it("a workflow nested too deep for the parser is broken, not a crash", () => {
+    expect(wf("deep.yml", `${"[".repeat(20000)}${"]".repeat(20000)}`).broken).toBe(true);
+  });
+});
