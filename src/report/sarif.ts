@@ -10,6 +10,9 @@ export interface SarifOptions extends LocationOptions {
   toolVersion?: string;
 }
 
+/** A relative URI reference: encodeURI leaves # and ?, which would end the path. */
+const fileUri = (path: string): string => encodeURI(path).replace(/#/g, "%23").replace(/\?/g, "%3F");
+
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
 export function toSarif(report: Report, opts: SarifOptions = {}): Record<string, unknown> {
@@ -31,7 +34,7 @@ export function toSarif(report: Report, opts: SarifOptions = {}): Record<string,
       message: { text },
       locations: locationsOf(c, opts).map((l) => ({
         physicalLocation: {
-          artifactLocation: { uri: encodeURI(l.path), uriBaseId: "%SRCROOT%" },
+          artifactLocation: { uri: fileUri(l.path), uriBaseId: "%SRCROOT%" },
           ...(l.line !== undefined ? { region: { startLine: l.line } } : {}),
         },
       })),
