@@ -25,11 +25,11 @@ import {
 import { ALL_CONTEXTS, defineKind, type EvidenceLink, type FileLocation } from "./types.js";
 
 /**
- * Reading the text of every file a broad glob matches would cost a request each on GitHub; past this many we
- * stop. Ages are not counted: every match's age is asked (the newest decides), and providers answer them in
- * bulk (one git pass locally, freshness windows on GitHub).
+ * Reading the text of every file a broad glob matches would cost a request each on GitHub; past the
+ * provider's budget (FileIndex.reads: 50 on GitHub, 5,000 in a checkout) we stop. Ages are not counted:
+ * every match's age is asked (the newest decides), and providers answer them in bulk.
  */
-export const MAX_READS_PER_ENTRY = 50;
+export { DEFAULT_READS as MAX_READS_PER_ENTRY } from "../evidence/file-index.js";
 
 const schema = z
   .strictObject({
@@ -105,7 +105,7 @@ function plan(params: Params, files: FileIndex, entry: string): { matches: strin
   let reads = 0;
   for (const path of matches) {
     if (readsOf(params, files, path).content) {
-      if (reads >= MAX_READS_PER_ENTRY) continue;
+      if (reads >= files.reads) continue;
       reads++;
     }
     checked.push(path);
@@ -387,7 +387,7 @@ interface Scope {
 /** Why a check over every matching file cannot pass although none read failed: some were not read or listed. */
 function unreadReason(s: Scope, what: string): string | undefined {
   if (s.capped)
-    return `only ${s.capped.checked} of the ${s.capped.matched} files matching ${s.entry} were read (at most ${MAX_READS_PER_ENTRY} files per entry), and one of the others may ${what}`;
+    return `only ${s.capped.checked} of the ${s.capped.matched} files matching ${s.entry} were read (at most ${s.files.reads} files per entry), and one of the others may ${what}`;
   if (s.files.truncated && isGlob(s.entry))
     return `the file list was truncated, and a file matching ${s.entry} that is not listed may ${what}`;
   return undefined;
@@ -578,7 +578,7 @@ function someEntry(s: Scope): EntryOutcome {
     return {
       entry,
       state: "unknown",
-      reason: `${none.reason}; the other ${capped.matched - capped.checked} were not read (at most ${MAX_READS_PER_ENTRY} files per entry) and one of them may qualify`,
+      reason: `${none.reason}; the other ${capped.matched - capped.checked} were not read (at most ${files.reads} files per entry) and one of them may qualify`,
       notes: [],
       failures: [],
       capped,

@@ -9,16 +9,26 @@ export interface FileEntry {
 const GLOB_CHARS = /[*?[\]{}()!+@]/;
 
 /** Every path of one commit (or checkout), with glob matching that sees dot-directories. */
+/** File texts one glob of a check may read unless the provider says otherwise (a request each on GitHub). */
+export const DEFAULT_READS = 50;
+/** A checkout's files are at hand: a glob's every file is read up to this many (a secret scan over src/**). */
+export const LOCAL_READS = 5_000;
+
 export class FileIndex {
   /** Only the paths whose size is known: a checkout listed by git has none, and 20,000 entries cost. */
   private readonly sizes: Map<string, number> | null;
   private readonly matched = new Map<string, string[]>();
   readonly paths: readonly string[];
 
-  /** `truncated`: the source listed only part of the tree (GitHub trees over 100k entries). */
+  /**
+   * `truncated`: the source listed only part of the tree (GitHub trees over 100k entries). `reads`: how many
+   * file texts one glob of a check may ask for: what the provider can afford (a checkout reads thousands; a
+   * request per file on GitHub cannot).
+   */
   constructor(
     entries: Iterable<FileEntry>,
     readonly truncated = false,
+    readonly reads = DEFAULT_READS,
   ) {
     const paths: string[] = [];
     let sizes: Map<string, number> | null = null;

@@ -146,3 +146,30 @@ describe("gate items: required, weight 0", () => {
     expect(r.stderr + r.stdout).toMatch(/\.readiness\.yml:3:\d+: .*weight 0 .*required: true/);
   });
 });
+
+describe("a secret scan over a real source tree (seed fresh eyes: it stopped at 50 files)", () => {
+  const POLICY = `version: 1
+checks:
+  no-hardcoded-secrets:
+    required: true
+    file: { path: "src/**/*.ts", notContains: '(?i)api[_-]?key\\s*=\\s*.[A-Za-z0-9]{16,}' }
+`;
+  const tree = (secretAt?: number) => {
+    const files: Record<string, string> = { ".readiness.yml": POLICY };
+    for (let i = 0; i < 70; i++)
+      files[`src/mod${String(i).padStart(2, "0")}.ts`] = `export const n${i} = ${i};\n`;
+    if (secretAt !== undefined)
+      files[`src/mod${secretAt}.ts`] = `const x = 1;\nconst apiKey = "AbCdEf0123456789XyZ";\n`;
+    return files;
+  };
+
+  it("a checkout reads every one of 70 files: clean passes, a key in the 66th file fails naming it", async () => {
+    const clean = await check(repo(tree(), "2025-01-01T00:00:00Z"));
+    expect(clean.byId["no-hardcoded-secrets"]).toMatchObject({ status: "pass" });
+    expect(clean.code).toBe(0);
+    const leaked = await check(repo(tree(65), "2025-01-01T00:00:00Z"));
+    expect(leaked.byId["no-hardcoded-secrets"]?.status).toBe("fail");
+    expect(leaked.byId["no-hardcoded-secrets"]?.summary).toContain("src/mod65.ts:2");
+    expect(leaked.code).toBe(1);
+  });
+});

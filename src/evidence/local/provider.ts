@@ -3,7 +3,7 @@
 import { constants } from "node:fs";
 import { open, readFile, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { FileIndex } from "../file-index.js";
+import { FileIndex, LOCAL_READS } from "../file-index.js";
 import {
   type EvidenceProvider,
   type Fact,
@@ -242,6 +242,7 @@ export class LocalEvidence implements EvidenceProvider {
           new FileIndex(
             walk.paths.map((path) => ({ path })),
             walk.incomplete,
+            LOCAL_READS,
           ),
         ),
         untracked: new Set(),
@@ -343,7 +344,7 @@ function parseLsFiles(listed: Buffer, deletedOut: Buffer): Listing {
     // An unmerged path is listed once per stage; FileIndex keeps one.
     if (deleted.size === 0 || !deleted.has(path)) entries.push({ path });
   });
-  return { fact: known(new FileIndex(entries)), untracked };
+  return { fact: known(new FileIndex(entries, false, LOCAL_READS)), untracked };
 }
 
 async function readContent(root: string, path: string): Promise<Fact<string | null>> {
