@@ -361,7 +361,7 @@ export class GitHubStandIn {
       const m = route.pattern.exec(req.path);
       if (!m) continue;
       req.params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")]));
-      if (!req.path.startsWith("/app/") && !this.installationAuthorized(req)) {
+      if (req.path !== "/app" && !req.path.startsWith("/app/") && !this.installationAuthorized(req)) {
         return json(401, { message: "Bad credentials" });
       }
       return route.handler(req, this);
@@ -414,6 +414,13 @@ export class GitHubStandIn {
   private defaultRoutes(): void {
     const repoOf = (req: StandInRequest) => this.repo(req.params.owner ?? "", req.params.repo ?? "");
 
+    // The App itself, as its JWT shows it; GitHub answers a JWT it cannot verify (another key, another
+    // App's id) with this 401 message.
+    this.route("GET", "/app", (req) => {
+      if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
+      const id = this.options.appId;
+      return json(200, { id, slug: "readiness-gate", name: "Readiness Gate", owner: { login: "octo" } });
+    });
     this.route("POST", "/app/installations/:id/access_tokens", (req) => {
       if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
       const token = `ghs_standin${randomUUID().replace(/-/g, "")}`;
