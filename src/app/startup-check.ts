@@ -4,7 +4,7 @@
 // problem is one log line naming the setting to fix; the check is retried with backoff, so an outage heals.
 import { ProbotOctokit } from "probot";
 import type { Settings } from "./config.js";
-import { explainStartupFailure } from "./credentials.js";
+import { explainStartupFailure, type StartupFailure } from "./credentials.js";
 
 export interface StartupLog {
   info(obj: object, msg: string): void;
@@ -31,10 +31,41 @@ export interface StartupCheck {
   stop(): void;
 }
 
-interface AppInfo {
+export interface AppInfo {
   id?: unknown;
   slug?: unknown;
   name?: unknown;
+}
+
+export type Verified = { ok: true; app: AppInfo } | { ok: false; failure: StartupFailure };
+
+function appClient(settings: StartupSettings) {
+  return new ProbotOctokit({
+    auth: { appId: settings.appId, privateKey: settings.privateKey },
+    baseUrl: settings.baseUrl,
+    // Retried by the caller, with a line per distinct problem; Octokit's own request log stays out of it.
+    retry: { enabled: false },
+    throttle: { enabled: false },
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+}
+
+/** One GET /app as the App: does GitHub at the base URL accept APP_ID and the private key? */
+export async function verifyApp(
+  settings: StartupSettings,
+  octokit: ReturnType<typeof appClient> = appClient(settings),
+): Promise<Verified> {
+  try {
+    const { data } = await octokit.request("GET /app", {
+      request: { signal: AbortSignal.timeout(settings.githubTimeoutMs) },
+    });
+    const app = data as AppInfo | string | null;
+    if (!app || typeof app !== "object" || app.id === undefined)
+      throw Object.assign(new Error("the answer is not a GitHub App"), { status: 200, response: {} });
+    return { ok: true, app };
+  } catch (error) {
+    return { ok: false, failure: explainStartupFailure(error, settings) };
+  }
 }
 
 export function startupCheck(
@@ -48,39 +79,26 @@ export function startupCheck(
   let said: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  const octokit = new ProbotOctokit({
-    auth: { appId: settings.appId, privateKey: settings.privateKey },
-    baseUrl: settings.baseUrl,
-    // Retried here, with a line per distinct problem; Probot's own request log stays out of it.
-    retry: { enabled: false },
-    throttle: { enabled: false },
-    log: { debug() {}, info() {}, warn() {}, error() {} },
-  });
+  const octokit = appClient(settings);
 
   async function attempt(): Promise<boolean> {
-    try {
-      const { data } = await octokit.request("GET /app", {
-        request: { signal: AbortSignal.timeout(settings.githubTimeoutMs) },
-      });
-      const app = (data ?? {}) as AppInfo;
-      if (typeof app !== "object" || app.id === undefined)
-        throw Object.assign(new Error("the answer is not a GitHub App"), { status: 200, response: {} });
+    const result = await verifyApp(settings, octokit);
+    if (result.ok) {
       const healed = said !== null;
       problem = null;
       said = null;
       log.info(
-        { appId: settings.appId, app: app.slug ?? app.name, baseUrl: settings.baseUrl },
+        { appId: settings.appId, app: result.app.slug ?? result.app.name, baseUrl: settings.baseUrl },
         healed ? "GitHub accepts the App's credentials again: ready" : "GitHub accepts the App's credentials",
       );
       return true;
-    } catch (error) {
-      const { message, setting } = explainStartupFailure(error, settings);
-      problem = message;
-      if (message !== said) log.error({ setting }, message);
-      else log.debug({ setting }, message);
-      said = message;
-      return false;
     }
+    const { message, setting } = result.failure;
+    problem = message;
+    if (message !== said) log.error({ setting }, message);
+    else log.debug({ setting }, message);
+    said = message;
+    return false;
   }
 
   function retry(delay: number): void {
