@@ -1,5 +1,5 @@
 // A local stand-in for the part of GitHub's REST API the App uses, served on 127.0.0.1 under /api/v3 (the
-// GitHub Enterprise Server layout, so the App reaches it through GHE_HOST/GHE_PROTOCOL). It keeps state
+// GitHub Enterprise Server layout, so the App reaches it through GITHUB_API_URL). It keeps state
 // (repositories, files per commit, pull requests, workflow runs, check runs, comments, releases, deployment
 // gate answers) and records every request, so a test asserts on what the App wrote.
 //
@@ -200,7 +200,7 @@ export class GitHubStandIn {
     this.defaultRoutes();
   }
 
-  /** host:port, for GHE_HOST. */
+  /** host:port. */
   get host(): string {
     return this.origin.replace(/^https?:\/\//, "");
   }
