@@ -66,13 +66,11 @@ describe("verifyApp: GET /app as the App", () => {
   it("a JWT GitHub finds issued in the future: names the clock", async () => {
     const port = await listen(
       createHttpServer((_req, res) =>
-        res
-          .writeHead(401, { "content-type": "application/json" })
-          .end(
-            JSON.stringify({
-              message: "'Issued at' claim ('iat') must be an Integer representing a time in the past",
-            }),
-          ),
+        res.writeHead(401, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            message: "'Issued at' claim ('iat') must be an Integer representing a time in the past",
+          }),
+        ),
       ),
     );
     const r = await verifyApp(settings(`http://127.0.0.1:${port}/api/v3`));
