@@ -7,6 +7,8 @@ export interface StartupFailure {
   message: string;
   /** The setting to look at, or null for a problem on GitHub's side (5xx, rate limit) that passes. */
   setting: string | null;
+  /** True when it may pass by itself (no answer, 5xx, rate limit); false when a setting must change. */
+  transient: boolean;
 }
 
 /** Certificate errors Node reports when GitHub Enterprise Server uses a private certificate authority. */
@@ -39,15 +41,18 @@ export function explainStartupFailure(
       return {
         message: `cannot reach GitHub at ${url}: no answer within ${settings.githubTimeoutMs} ms; check ${urlSetting} and the network`,
         setting: urlSetting,
+        transient: true,
       };
     if (code && TLS_CODES.test(code))
       return {
         message: `cannot reach GitHub at ${url}: its TLS certificate is not trusted (${code}); for a private certificate authority set NODE_EXTRA_CA_CERTS, else check ${urlSetting}`,
         setting: "NODE_EXTRA_CA_CERTS",
+        transient: false,
       };
     return {
       message: `cannot reach GitHub at ${url} (${f.message || code || "no answer"}); check ${urlSetting} and the network`,
       setting: urlSetting,
+      transient: true,
     };
   }
   if (f.status === 401) {
@@ -55,21 +60,29 @@ export function explainStartupFailure(
       return {
         message: `GitHub rejected the App's token for its time (401${said}); check this machine's clock`,
         setting: "clock",
+        transient: false,
       };
     return {
       message: `GitHub rejected the App's credentials (401${said}): check APP_ID (${settings.appId}) and ${keySetting}; the key must be a private key of that App on ${url}`,
       setting: `APP_ID, ${keySetting}`,
+      transient: false,
     };
   }
   if (f.status === 404 || f.status === 200 || (f.status >= 300 && f.status < 400))
     return {
       message: `${url}/app is not GitHub's API (${f.status === 200 ? "the answer is not a GitHub App" : `HTTP ${f.status}${said}`}): check ${urlSetting}; for GitHub Enterprise Server it is https://HOST/api/v3`,
       setting: urlSetting,
+      transient: false,
     };
   if (f.status === 403)
     return {
       message: `GitHub refused the App (403${said}): check that this server may reach ${url} (an IP allow list) and APP_ID (${settings.appId})`,
       setting: "APP_ID",
+      transient: false,
     };
-  return { message: `GitHub at ${url} answered ${f.status}${said}; retrying`, setting: null };
+  return {
+    message: `GitHub at ${url} answered ${f.status}${said}; retrying`,
+    setting: null,
+    transient: true,
+  };
 }

@@ -78,10 +78,9 @@ export async function reconcileMain(argv: readonly string[], io: ReconcileIO): P
   for (const warning of settings.warnings) io.stderr.write(`readiness reconcile: warning: ${warning}\n`);
   const verified = await verifyApp(s);
   if (!verified.ok) {
-    const { message, setting } = verified.failure;
-    io.stderr.write(`readiness reconcile: ${message}\n`);
+    io.stderr.write(`readiness reconcile: ${verified.failure.message}\n`);
     // Unreachable or failing GitHub may pass; credentials and a wrong URL are settings to fix.
-    return setting === null || /^cannot reach/.test(message) ? 1 : 2;
+    return verified.failure.transient ? 1 : 2;
   }
   const log = await createLogger(s, 2);
   const probot = new Probot({ appId: s.appId, privateKey: s.privateKey, baseUrl: s.baseUrl, log });

@@ -58,6 +58,7 @@ describe("verifyApp: GET /app as the App", () => {
       ok: false,
       failure: {
         setting: "NODE_EXTRA_CA_CERTS",
+        transient: false,
         message: `cannot reach GitHub at https://127.0.0.1:${port}/api/v3: its TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT); for a private certificate authority set NODE_EXTRA_CA_CERTS, else check GITHUB_API_URL`,
       },
     });
