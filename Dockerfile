@@ -1,8 +1,13 @@
-# Readiness Gate server. Multi-stage: the build stage compiles TypeScript; the runtime stage holds production
-# dependencies and dist/ only, runs as a non-root user, listens on all interfaces and checks /healthz.
-# Build: docker build -t readiness-gate .   Run: see docs/operations.md.
+# Readiness Gate server. Multi-stage: the build stage installs once (`npm ci`), compiles TypeScript and prunes
+# the dev dependencies; the runtime stage holds production dependencies and dist/ only, runs as a non-root
+# user, listens on all interfaces. Build: docker build -t readiness-gate .   Run: see docs/operations.md.
 
-ARG NODE_IMAGE=node:24-slim
+# Node 20, the major CI tests (.github/workflows/ci.yml), on Debian bookworm slim, pinned by digest so a rebuild
+# gets the same base until the digest is bumped on purpose. This is the digest of node:20-bookworm-slim as
+# pinned by published Dockerfiles (not pulled on the machine that wrote it); check or refresh it with
+# `docker buildx imagetools inspect node:20-bookworm-slim`.
+ARG NODE_DIGEST=sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
+ARG NODE_IMAGE=node:20-bookworm-slim@${NODE_DIGEST}
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -13,21 +18,29 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/bundle-cli.mjs ./scripts/
 COPY src ./src
 COPY schema ./schema
-RUN npm run build
-
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
+ARG NODE_DIGEST
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="Readiness Gate" \
+      org.opencontainers.image.description="A release gate for GitHub: evaluates .readiness.yml against evidence and says GO or NO-GO." \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.documentation="docs/operations.md" \
+      org.opencontainers.image.base.name="docker.io/library/node:20-bookworm-slim" \
+      org.opencontainers.image.base.digest="${NODE_DIGEST}"
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     LOG_FORMAT=json \
     LOG_LEVEL=info
 WORKDIR /app
-COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json app.yml ./
 COPY --chown=root:root schema ./schema
@@ -35,7 +48,9 @@ COPY --chown=root:root bin ./bin
 # The image's `node` user (uid 1000); nothing under /app is writable by it.
 USER node
 EXPOSE 3000
+# Liveness for plain Docker, with bash builtins only (no second Node process every 30 s). Orchestrators use
+# their own probes: /healthz for liveness, /readyz for readiness (docs/operations.md §3).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-3000} && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && read -r status <&3 && [[ $status == *' 200 '* ]]"]
 # Exec form: the server receives SIGTERM itself and drains (DRAIN_TIMEOUT_SECONDS, default 25).
 CMD ["node", "dist/app/main.js"]

@@ -76,7 +76,10 @@ export function webhookIntake(options: IntakeOptions, inner: NodeMiddleware): No
 
     const signature = SIGNATURE.exec(header(req, "x-hub-signature-256") ?? "")?.[1]?.toLowerCase();
     if (!signature)
-      return refuse(400, "Missing or malformed X-Hub-Signature-256 header: the body was not read");
+      return refuse(
+        400,
+        "Missing or malformed X-Hub-Signature-256 header (GitHub sends one when the App has a webhook secret: set it to WEBHOOK_SECRET); the body was not read",
+      );
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > max)
       return refuse(413, `Webhook payloads larger than ${max} bytes are not accepted`);
@@ -140,7 +143,10 @@ export function webhookIntake(options: IntakeOptions, inner: NodeMiddleware): No
       if (req.destroyed && !req.complete) return true;
       const expected = hmac.digest();
       if (!timingSafeEqual(expected, Buffer.from(signature, "hex")))
-        return refuse(400, "signature does not match event payload and secret");
+        return refuse(
+          400,
+          "X-Hub-Signature-256 does not match the body signed with WEBHOOK_SECRET (the App's webhook secret on GitHub differs from WEBHOOK_SECRET, or the delivery is forged)",
+        );
       const body = Buffer.concat(read.chunks);
       read.chunks.length = 0;
 

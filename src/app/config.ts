@@ -19,8 +19,12 @@ export interface Settings {
   host: string;
   logLevel: LogLevel;
   logFormat: "json" | "pretty";
-  /** REST base URL: https://api.github.com, or <GHE_PROTOCOL>://<GHE_HOST>/api/v3 as Probot builds it. */
+  /** REST base URL (GITHUB_API_URL): https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server. */
   baseUrl: string;
+  /** The setting the base URL came from, for messages: "GITHUB_API_URL", "GHE_HOST" or "GITHUB_API_URL (default)". */
+  baseUrlSetting: string;
+  /** The setting the key came from: "PRIVATE_KEY" or "PRIVATE_KEY_PATH". */
+  privateKeySetting: "PRIVATE_KEY" | "PRIVATE_KEY_PATH";
   /** Re-evaluate time-sensitive release PRs every N minutes; null: off. */
   reconcileIntervalMinutes: number | null;
   queueConcurrency: number;
@@ -37,7 +41,9 @@ export interface Settings {
   webhookMaxInflightBytes: number;
 }
 
-export type SettingsResult = { ok: true; settings: Settings } | { ok: false; message: string };
+export type SettingsResult =
+  | { ok: true; settings: Settings /** Deprecated settings in use, one line each. */; warnings: string[] }
+  | { ok: false; message: string };
 
 export interface ReadOptions {
   /** The reconcile command authenticates as the App but receives no webhooks. */
@@ -157,17 +163,8 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
     problems.push("LOG_FORMAT must be json or pretty");
   const logFormat = logFormatRaw === "pretty" ? "pretty" : "json";
 
-  let baseUrl = "https://api.github.com";
-  const gheHost = env.GHE_HOST?.trim();
-  const protocol = env.GHE_PROTOCOL?.trim() || "https";
-  if (protocol !== "https" && protocol !== "http") problems.push("GHE_PROTOCOL must be https or http");
-  if (gheHost) {
-    if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(gheHost))
-      problems.push(
-        `GHE_HOST must be a host name with an optional port (no scheme, no path), got "${gheHost}"`,
-      );
-    else baseUrl = `${protocol}://${gheHost}/api/v3`;
-  }
+  const api = readApiUrl(env, problems);
+  const warnings = api.warnings;
 
   let reconcileIntervalMinutes: number | null = null;
   if (env.RECONCILE_INTERVAL_MINUTES?.trim())
@@ -190,7 +187,9 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
     host: env.HOST?.trim() || "localhost",
     logLevel,
     logFormat,
-    baseUrl,
+    baseUrl: api.baseUrl,
+    baseUrlSetting: api.setting,
+    privateKeySetting: env.PRIVATE_KEY?.trim() ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH",
     reconcileIntervalMinutes,
     queueConcurrency: positiveInt(env, "QUEUE_CONCURRENCY", 4, problems, 64),
     queueMaxQueued: positiveInt(env, "QUEUE_MAX", 500, problems, 100_000),
@@ -201,5 +200,56 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
     webhookMaxInflightBytes: positiveInt(env, "WEBHOOK_MAX_INFLIGHT_MB", 64, problems, 4096) * 1024 * 1024,
   };
   if (problems.length > 0) return { ok: false, message: `cannot start: ${problems.join("; ")}` };
-  return { ok: true, settings };
+  return { ok: true, settings, warnings };
+}
+
+export const DEFAULT_API_URL = "https://api.github.com";
+
+/**
+ * A REST API base URL as GITHUB_API_URL gives it (what GitHub Actions sets in every job): http(s), no query,
+ * no trailing slash. Null with a reason when it is not one.
+ */
+export function parseApiUrl(raw: string): { url: string } | { problem: string } {
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return {
+      problem: `GITHUB_API_URL must be a URL such as https://github.example.com/api/v3, got "${raw}"`,
+    };
+  }
+  if (u.protocol !== "https:" && u.protocol !== "http:")
+    return { problem: `GITHUB_API_URL must be an http(s) URL, got "${raw}"` };
+  if (u.search || u.hash || u.username || u.password)
+    return { problem: `GITHUB_API_URL must not carry a query, fragment or credentials, got "${raw}"` };
+  return { url: `${u.origin}${u.pathname}`.replace(/\/+$/, "") };
+}
+
+/**
+ * The GitHub API location: GITHUB_API_URL, the one name the App and the CLI read. Probot's GHE_HOST and
+ * GHE_PROTOCOL are still accepted (with a deprecation line) when GITHUB_API_URL is unset.
+ */
+function readApiUrl(env: Env, problems: string[]): { baseUrl: string; setting: string; warnings: string[] } {
+  const warnings: string[] = [];
+  const gheHost = env.GHE_HOST?.trim();
+  const explicit = env.GITHUB_API_URL?.trim();
+  if (explicit) {
+    if (gheHost)
+      warnings.push("GHE_HOST is ignored: GITHUB_API_URL is set; remove GHE_HOST and GHE_PROTOCOL");
+    const parsed = parseApiUrl(explicit);
+    if ("problem" in parsed) problems.push(parsed.problem);
+    return { baseUrl: "url" in parsed ? parsed.url : DEFAULT_API_URL, setting: "GITHUB_API_URL", warnings };
+  }
+  if (!gheHost) return { baseUrl: DEFAULT_API_URL, setting: "GITHUB_API_URL (default)", warnings };
+  const protocol = env.GHE_PROTOCOL?.trim() || "https";
+  if (protocol !== "https" && protocol !== "http") problems.push("GHE_PROTOCOL must be https or http");
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(gheHost)) {
+    problems.push(
+      `GHE_HOST must be a host name with an optional port (no scheme, no path), got "${gheHost}"`,
+    );
+    return { baseUrl: DEFAULT_API_URL, setting: "GHE_HOST", warnings };
+  }
+  const baseUrl = `${protocol}://${gheHost}/api/v3`;
+  warnings.push(`GHE_HOST and GHE_PROTOCOL are deprecated: set GITHUB_API_URL=${baseUrl} instead`);
+  return { baseUrl, setting: "GHE_HOST", warnings };
 }

@@ -35,6 +35,8 @@ export interface ReadinessAppOptions {
   requestTimeoutMs?: number;
   /** Who may read /metrics on the webhook port (METRICS_TOKEN, METRICS_PORT); open by default. */
   metricsAccess?: MetricsAccess;
+  /** Why /readyz should answer 503 besides draining (the start-up check), or null. */
+  notReady?: () => string | null;
 }
 
 export interface AppRuntime {
@@ -214,7 +216,15 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       instance.on(handler.events as EmitterWebhookEventName[], accept(handler));
     }
 
-    addHandler(createRoutes(metrics, runtime, options.metricsAccess));
+    const state = {
+      get draining() {
+        return runtime.draining;
+      },
+      get notReady() {
+        return options.notReady?.() ?? null;
+      },
+    };
+    addHandler(createRoutes(metrics, state, options.metricsAccess));
 
     const minutes = options.reconcileIntervalMinutes;
     if (minutes && minutes > 0) {

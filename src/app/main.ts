@@ -11,6 +11,7 @@ import { createLogger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
 import { RecentIds } from "./queue.js";
 import { type MetricsAccess, serveMetrics } from "./routes.js";
+import { startupCheck } from "./startup-check.js";
 
 const result = readSettings(process.env);
 if (!result.ok) {
@@ -19,6 +20,9 @@ if (!result.ok) {
 }
 const settings = result.settings;
 const log = await createLogger(settings);
+for (const warning of result.warnings) log.warn({ deprecated: true }, warning);
+// /readyz stays 503 until GitHub accepts the App's credentials (one line per problem, retried with backoff).
+const credentials = startupCheck(settings, log);
 
 // /metrics names installations only where it is protected: by a token, or by being on a port of its own
 // (which the operator keeps off the internet). See docs/operations.md.
@@ -37,6 +41,7 @@ const { app, runtime } = createReadinessApp({
   maxQueued: settings.queueMaxQueued,
   reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
   requestTimeoutMs: settings.githubTimeoutMs,
+  notReady: () => credentials.problem,
 });
 
 const Configured = Probot.defaults({
@@ -102,12 +107,14 @@ if (metricsServer) {
     metricsServer.listen(port, settings.host, () => resolve());
   });
 }
+await credentials.start();
 log.info(
   {
     appId: settings.appId,
     baseUrl: settings.baseUrl,
     webhookPath: settings.webhookPath,
     reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+    github: credentials.problem === null ? "credentials verified" : "not verified: /readyz is 503",
     metrics: {
       port: settings.metricsPort ?? settings.port,
       token: settings.metricsToken !== null,
@@ -124,6 +131,7 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }
   stopping = true;
+  credentials.stop();
   // /readyz turns 503 and webhooks are answered 503 (GitHub can redeliver them) while the queue drains.
   log.info({ signal, queued: runtime.depth }, "draining: no new webhooks");
   const drained = await runtime.drain(settings.drainTimeoutMs);

@@ -1,9 +1,12 @@
 // `readiness reconcile`: one pass of ./reconcile.ts from the command line (a cron job, a Kubernetes CronJob),
-// with the server's settings (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST). No webhook secret needed.
+// with the server's settings (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GITHUB_API_URL). No webhook secret needed.
+// Before anything else it proves the credentials with one GET /app (./startup-check.ts), so a wrong key, App id
+// or API URL is one line naming the setting, not an error per installation.
 import { Probot } from "probot";
 import { readSettings } from "./config.js";
 import { createReadinessApp, type ReconcileScope } from "./index.js";
 import { createLogger } from "./logging.js";
+import { verifyApp } from "./startup-check.js";
 
 export interface ReconcileIO {
   stdout: { write(text: string): unknown };
@@ -17,7 +20,9 @@ export const RECONCILE_USAGE = `Usage: readiness reconcile [--repo OWNER/NAME] [
 
 Re-evaluates open release pull requests whose result can change with time (waivers that expire,
 maxAgeDays limits) or whose check run was left in_progress or never written (a missed webhook),
-in every installation of the App. Reads APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST/GHE_PROTOCOL.
+in every installation of the App. Reads APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GITHUB_API_URL.
+Exit code: 0 done; 1 some repositories could not be reconciled, or GitHub could not be reached;
+2 usage or settings error, including credentials or an API URL that GitHub rejects.
 
   --repo OWNER/NAME    only this repository
   --installation ID    only this installation
@@ -49,7 +54,10 @@ export function parseReconcileArgs(argv: readonly string[]): Parsed {
   return { ok: true, ...out };
 }
 
-/** Exit code: 0 done, 1 some repositories could not be reconciled, 2 usage or settings error. */
+/**
+ * Exit code: 0 done; 1 some repositories could not be reconciled, or GitHub could not be reached (it may pass);
+ * 2 usage or settings error, including credentials or an API URL GitHub rejects.
+ */
 export async function reconcileMain(argv: readonly string[], io: ReconcileIO): Promise<number> {
   const args = parseReconcileArgs(argv);
   if (!args.ok) {
@@ -67,6 +75,13 @@ export async function reconcileMain(argv: readonly string[], io: ReconcileIO): P
     return 2;
   }
   const s = settings.settings;
+  for (const warning of settings.warnings) io.stderr.write(`readiness reconcile: warning: ${warning}\n`);
+  const verified = await verifyApp(s);
+  if (!verified.ok) {
+    io.stderr.write(`readiness reconcile: ${verified.failure.message}\n`);
+    // Unreachable or failing GitHub may pass; credentials and a wrong URL are settings to fix.
+    return verified.failure.transient ? 1 : 2;
+  }
   const log = await createLogger(s, 2);
   const probot = new Probot({ appId: s.appId, privateKey: s.privateKey, baseUrl: s.baseUrl, log });
   const { app, runtime } = createReadinessApp({

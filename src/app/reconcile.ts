@@ -2,7 +2,7 @@
 // maxAgeDays) get written: for every installation and repository, revisit the open release PRs whose result
 // can have changed without an event, or whose check run was left in_progress or never written.
 
-import { errorForLog } from "../evidence/github/failure.js";
+import { errorForLog, explain, toFailure } from "../evidence/github/failure.js";
 import { gatesPullRequest, isTimeSensitive } from "./applies.js";
 import { formatRunTag, type Job, type PullRequestData, parseRunTag } from "./jobs.js";
 import { listOpenPullRequests } from "./lookup.js";
@@ -163,6 +163,14 @@ async function cancelEarlierRuns(
   return cancelled;
 }
 
+/** A failed GitHub request as a sentence (credentials, permission, rate limit, network); anything else as is. */
+function failed(subject: string, error: unknown): string {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number"
+    ? explain(toFailure(error), subject)
+    : `${subject}: ${errorForLog(error).message}`;
+}
+
 export async function reconcile(o: ReconcileOptions): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = {
     installations: 0,
@@ -185,7 +193,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileSummary> 
       octokit = await o.installationOctokit(installationId);
       repos = await listRepositories(octokit);
     } catch (error) {
-      summary.errors.push(`installation ${installationId}: ${errorForLog(error).message}`);
+      summary.errors.push(failed(`installation ${installationId}`, error));
       continue;
     }
     for (const repo of repos) {
@@ -196,7 +204,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileSummary> 
       try {
         await reconcileRepository(o, octokit, installationId, repo, summary);
       } catch (error) {
-        summary.errors.push(`${full}: ${errorForLog(error).message}`);
+        summary.errors.push(failed(full, error));
         o.log.warn({ repository: full, err: errorForLog(error) }, "reconcile: repository skipped");
       }
     }

@@ -1,10 +1,13 @@
-// HTTP routes beside the webhook: liveness, readiness (503 while draining) and Prometheus metrics.
+// HTTP routes beside the webhook: liveness, readiness (503 while draining, or until GitHub accepted the App's
+// credentials: ./startup-check.ts) and Prometheus metrics.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metrics } from "./metrics.js";
 
 export interface RouteState {
   readonly draining: boolean;
+  /** Why the server is not ready yet (GitHub credentials not verified), or null. Not shown: it is in the log. */
+  readonly notReady?: string | null;
 }
 
 /** Who may read /metrics here (METRICS_TOKEN, METRICS_PORT; docs/operations.md). */
@@ -58,10 +61,17 @@ export function createRoutes(metrics: Metrics, state: RouteState, access: Metric
       return true;
     }
     if (path === "/readyz") {
-      const code = state.draining ? 503 : 200;
+      const text = state.draining
+        ? "draining\n"
+        : state.notReady
+          ? "not ready: see the server's log\n"
+          : "ready\n";
       res
-        .writeHead(code, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" })
-        .end(state.draining ? "draining\n" : "ready\n");
+        .writeHead(text === "ready\n" ? 200 : 503, {
+          "content-type": "text/plain; charset=utf-8",
+          "cache-control": "no-store",
+        })
+        .end(text);
       return true;
     }
     if (path === "/metrics" && access.onThisPort) {

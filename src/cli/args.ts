@@ -179,10 +179,11 @@ Commands:
   schema    Print the JSON Schema of .readiness.yml (for editors).
   reconcile Re-evaluate, as the GitHub App, open release pull requests whose result can change with time
             (waivers that expire, maxAgeDays) or whose check run was missed. Reads the App's settings
-            (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST); for a cron job.
+            (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GITHUB_API_URL); for a cron job.
 
 Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not tell.
-reconcile: 0 done · 1 some repositories could not be reconciled · 2 usage or settings error.
+reconcile: 0 done · 1 some repositories could not be reconciled, or GitHub unreachable · 2 usage or settings error
+           (also credentials or an API URL GitHub rejects).
 Run 'readiness check --help' for the options of a command.`,
   check: `Usage: readiness check [DIR] [options]
 
@@ -201,7 +202,8 @@ Options:
                        use, read from GitHub.
 
 Colour: on when stdout is a terminal, off when NO_COLOR is set.
-Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not tell (missing evidence could change the verdict).
+Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not tell (missing evidence could change the verdict;
+with --repo also a token GitHub rejects, a permission it lacks, or GitHub unreachable: one line says which).
 With gate.mode: warn the verdict is printed as usual and the exit code is 0 (2 still for an invalid policy).`,
   validate: `Usage: readiness validate [FILE] [--now ISO-8601] [--strict]
 

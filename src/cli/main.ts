@@ -250,7 +250,11 @@ async function gitHubEvidence(
   const token = env.GITHUB_TOKEN || undefined;
   if (!token)
     err("readiness: GITHUB_TOKEN is not set: anonymous requests see public repositories only, 60 an hour");
-  const baseUrl = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
+  // The same setting, and the same rules, as the App's (GitHub Actions sets it in every job).
+  const { DEFAULT_API_URL, parseApiUrl } = await import("../app/config.js");
+  const api = env.GITHUB_API_URL?.trim() ? parseApiUrl(env.GITHUB_API_URL) : { url: DEFAULT_API_URL };
+  if ("problem" in api) throw new UserError(api.problem, EXIT.usage);
+  const baseUrl = api.url;
   // Loaded here, not at the top: a local run must not pay for Octokit.
   const { createCliGitHubEvidence } = await import("../evidence/github/cli.js");
   try {

@@ -67,10 +67,31 @@ describe("readSettings", () => {
     expect(r.message).not.toContain("TOPSECRET");
   });
 
-  it("builds the GitHub Enterprise base URL the way Probot does", () => {
+  it("GITHUB_API_URL is the API's location (GitHub Enterprise Server: https://HOST/api/v3)", () => {
+    const r = readSettings({ ...ok, GITHUB_API_URL: "https://ghe.example.com/api/v3/" });
+    expect(r.ok && r.settings.baseUrl).toBe("https://ghe.example.com/api/v3");
+    expect(r.ok && r.warnings).toEqual([]);
+    const bad = readSettings({ ...ok, GITHUB_API_URL: "ghe.example.com" });
+    expect(!bad.ok && bad.message).toContain("GITHUB_API_URL must be a URL such as");
+    expect(readSettings({ ...ok, GITHUB_API_URL: "ftp://ghe.example.com/api/v3" }).ok).toBe(false);
+  });
+
+  it("GHE_HOST and GHE_PROTOCOL, Probot's names, still work with a deprecation line", () => {
     const r = readSettings({ ...ok, GHE_HOST: "127.0.0.1:8080", GHE_PROTOCOL: "http" });
     expect(r.ok && r.settings.baseUrl).toBe("http://127.0.0.1:8080/api/v3");
+    expect(r.ok && r.warnings).toEqual([
+      "GHE_HOST and GHE_PROTOCOL are deprecated: set GITHUB_API_URL=http://127.0.0.1:8080/api/v3 instead",
+    ]);
     expect(readSettings({ ...ok, GHE_HOST: "https://ghe.example.com" }).ok).toBe(false);
+    const both = readSettings({
+      ...ok,
+      GHE_HOST: "old.example.com",
+      GITHUB_API_URL: "https://new.example.com/api/v3",
+    });
+    expect(both.ok && both.settings.baseUrl).toBe("https://new.example.com/api/v3");
+    expect(both.ok && both.warnings).toEqual([
+      "GHE_HOST is ignored: GITHUB_API_URL is set; remove GHE_HOST and GHE_PROTOCOL",
+    ]);
   });
 
   it("validates numbers: PORT, RECONCILE_INTERVAL_MINUTES, queue sizes", () => {

@@ -54,8 +54,7 @@ describe("end to end: waivers by slash command, and their expiry on reconcile", 
     PATH: process.env.PATH,
     APP_ID: String(APP_ID),
     PRIVATE_KEY: privateKey,
-    GHE_HOST: gh.host,
-    GHE_PROTOCOL: "http",
+    GITHUB_API_URL: gh.baseUrl,
   });
 
   async function send(event: string, payload: unknown) {

@@ -1,4 +1,4 @@
-// End to end: the built server (`node dist/app/main.js`) as its own process, a generated App key, GHE_HOST
+// End to end: the built server (`node dist/app/main.js`) as its own process, a generated App key, GITHUB_API_URL
 // pointing at a local GitHub stand-in, HMAC-signed webhooks over HTTP, and assertions on what the App wrote.
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";

@@ -137,6 +137,8 @@ describe("reconcile", () => {
     // The run's name is the default branch's policy's.
     policy(h.api, REPO, "main", RELEASE_POLICY);
     existingCheckRun(h.api, REPO, B, { id: 77, status: "in_progress", conclusion: null });
+    // The command proves the App's credentials first.
+    h.api.get("/app").reply(200, { id: APP_ID, slug: "readiness-gate" });
     let out = "";
     let err = "";
     const code = await reconcileMain(["--dry-run"], {

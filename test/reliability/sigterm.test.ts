@@ -188,8 +188,7 @@ describe("SIGTERM under load, restart, one reconcile: nothing in_progress, every
       env: {
         APP_ID: String(APP_ID),
         PRIVATE_KEY: KEYS.privateKey,
-        GHE_HOST: gh.host,
-        GHE_PROTOCOL: "http",
+        GITHUB_API_URL: gh.baseUrl,
         LOG_LEVEL: "silent",
       },
     });

@@ -1,5 +1,5 @@
 // A local stand-in for the part of GitHub's REST API the App uses, served on 127.0.0.1 under /api/v3 (the
-// GitHub Enterprise Server layout, so the App reaches it through GHE_HOST/GHE_PROTOCOL). It keeps state
+// GitHub Enterprise Server layout, so the App reaches it through GITHUB_API_URL). It keeps state
 // (repositories, files per commit, pull requests, workflow runs, check runs, comments, releases, deployment
 // gate answers) and records every request, so a test asserts on what the App wrote.
 //
@@ -200,7 +200,7 @@ export class GitHubStandIn {
     this.defaultRoutes();
   }
 
-  /** host:port, for GHE_HOST. */
+  /** host:port. */
   get host(): string {
     return this.origin.replace(/^https?:\/\//, "");
   }
@@ -361,7 +361,7 @@ export class GitHubStandIn {
       const m = route.pattern.exec(req.path);
       if (!m) continue;
       req.params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")]));
-      if (!req.path.startsWith("/app/") && !this.installationAuthorized(req)) {
+      if (req.path !== "/app" && !req.path.startsWith("/app/") && !this.installationAuthorized(req)) {
         return json(401, { message: "Bad credentials" });
       }
       return route.handler(req, this);
@@ -414,6 +414,13 @@ export class GitHubStandIn {
   private defaultRoutes(): void {
     const repoOf = (req: StandInRequest) => this.repo(req.params.owner ?? "", req.params.repo ?? "");
 
+    // The App itself, as its JWT shows it; GitHub answers a JWT it cannot verify (another key, another
+    // App's id) with this 401 message.
+    this.route("GET", "/app", (req) => {
+      if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
+      const id = this.options.appId;
+      return json(200, { id, slug: "readiness-gate", name: "Readiness Gate", owner: { login: "octo" } });
+    });
     this.route("POST", "/app/installations/:id/access_tokens", (req) => {
       if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
       const token = `ghs_standin${randomUUID().replace(/-/g, "")}`;

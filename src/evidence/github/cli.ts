@@ -12,7 +12,7 @@
 import { Octokit } from "@octokit/rest";
 import { deploymentTarget, pullRequestTarget, releaseTarget } from "../target.js";
 import type { EvidenceProvider, Target } from "../types.js";
-import { explain, PERMISSIONS, toFailure } from "./failure.js";
+import { explain, PERMISSIONS, type Permission, toFailure } from "./failure.js";
 import type { LogLike } from "./octokit.js";
 import { type FetchRemote, findPolicy, type PolicySource, remoteFetcher } from "./policy-source.js";
 import { GitHubEvidence, type GitHubEvidenceLimits } from "./provider.js";
@@ -45,17 +45,23 @@ export interface CliGitHubEvidence {
 const PULL = /^(?:refs\/)?pulls?\/(\d+)(?:\/(?:head|merge))?$/;
 const FULL_SHA = /^[0-9a-f]{40}$/i;
 
-async function must<T>(
+/** A failed request as one sentence for a person holding a token, with the setting to look at. */
+export function explainForToken(
+  error: unknown,
   what: string,
-  permission: { label: string; key: string },
-  run: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw new Error(explain(toFailure(error), what, permission));
-  }
+  permission: Permission,
+  baseUrl: string,
+): string {
+  const f = toFailure(error);
+  const text = explain(f, what, permission, "the token");
+  if (f.status === 401) return `${text}; check GITHUB_TOKEN`;
+  if (f.status === null) return `${text}; check GITHUB_API_URL (${baseUrl}) and the network`;
+  if (f.status === 404 && /^repository /.test(what)) return `${text} (check GITHUB_TOKEN's access)`;
+  return text;
 }
+
+/** Octokit's own log (a console.error line per failed request) is not the CLI's to print. */
+const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
 
 export async function createCliGitHubEvidence(options: CliGitHubOptions): Promise<CliGitHubEvidence> {
   const { owner, repo, ref } = options;
@@ -63,8 +69,17 @@ export async function createCliGitHubEvidence(options: CliGitHubOptions): Promis
     ...(options.token ? { auth: options.token } : {}),
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     userAgent: "readiness-gate-cli",
+    log: QUIET,
   });
   const pull = PULL.exec(ref);
+  const baseUrl = options.baseUrl ?? "https://api.github.com";
+  const must = async <T>(what: string, permission: Permission, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw new Error(explainForToken(error, what, permission, baseUrl));
+    }
+  };
 
   const repoInfo = must(`repository ${owner}/${repo}`, PERMISSIONS.metadata, async () => {
     const { data } = await octokit.request("GET /repos/{owner}/{repo}", { owner, repo });
@@ -116,7 +131,9 @@ export async function createCliGitHubEvidence(options: CliGitHubOptions): Promis
           typeof data === "string" ? data : new TextDecoder().decode(data as unknown as ArrayBuffer)
         ).trim();
       }),
-      options.context === "deployment" || FULL_SHA.test(ref) ? null : releaseOf(octokit, owner, repo, ref),
+      options.context === "deployment" || FULL_SHA.test(ref)
+        ? null
+        : releaseOf(octokit, owner, repo, ref, baseUrl),
     ]);
     if (!FULL_SHA.test(sha)) throw new Error(`ref ${ref} of ${owner}/${repo} did not resolve to a commit`);
     const repository = { owner, name: repo, defaultBranch: info.default_branch, htmlUrl: info.html_url };
@@ -152,6 +169,7 @@ async function releaseOf(
   owner: string,
   repo: string,
   ref: string,
+  baseUrl: string,
 ): Promise<NonNullable<Target["release"]> | null> {
   const tag = ref.replace(/^refs\/tags\//, "");
   try {
@@ -162,8 +180,9 @@ async function releaseOf(
     });
     return { tag: data.tag_name, id: data.id, url: data.html_url, prerelease: data.prerelease };
   } catch (error) {
-    const failure = toFailure(error);
-    if (failure.status === 404) return null;
-    throw new Error(explain(failure, `release ${tag} of ${owner}/${repo}`, PERMISSIONS.contents));
+    if (toFailure(error).status === 404) return null;
+    throw new Error(
+      explainForToken(error, `release ${tag} of ${owner}/${repo}`, PERMISSIONS.contents, baseUrl),
+    );
   }
 }

@@ -73,7 +73,7 @@ export function isPermissionDenied(f: Failure): boolean {
  * "Dependabot alerts: GitHub refused (403 Resource not accessible by integration); the app needs the
  *  Dependabot alerts: read permission (vulnerability_alerts)".
  */
-export function explain(f: Failure, subject: string, permission?: Permission): string {
+export function explain(f: Failure, subject: string, permission?: Permission, actor = "the app"): string {
   const said = f.message ? ` ${f.message}` : "";
   if (f.status === null) return `${subject}: could not reach GitHub (${f.message || "no answer"})`;
   if (f.status === 401) return `${subject}: GitHub rejected the credentials (401${said})`;
@@ -87,14 +87,14 @@ export function explain(f: Failure, subject: string, permission?: Permission): s
   if (isPermissionDenied(f)) {
     const accepted = header(f, "x-accepted-github-permissions");
     const needed = permission
-      ? `the app needs the ${permission.label} permission (${permission.key})`
+      ? `${actor} needs the ${permission.label} permission (${permission.key})`
       : accepted
-        ? `the app needs the permission ${accepted}`
-        : "the app lacks a permission for it";
+        ? `${actor} needs the permission ${accepted}`
+        : `${actor} lacks a permission for it`;
     return `${subject}: GitHub refused (403${said}); ${needed}`;
   }
   if (f.status === 404) {
-    return `${subject}: not found (404${said}); it does not exist or the app cannot see it`;
+    return `${subject}: not found (404${said}); it does not exist or ${actor} cannot see it`;
   }
   if (f.status >= 500) return `${subject}: GitHub answered ${f.status}${said}`;
   return `${subject}: GitHub answered ${f.status}${said}`;
