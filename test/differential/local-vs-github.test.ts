@@ -10,9 +10,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readChecksTrailer } from "../../src/report/trailer.js";
 import { cli } from "../cli/helpers.js";
+import { APP_ID, type InProcess, inProcessApp, KEYS, pullRequestPayload } from "../reliability/support.js";
 import { serveGitRepo } from "../support/git-github.js";
-import { GitHubStandIn } from "../support/github-stand-in.js";
+import { type CheckRunState, GitHubStandIn } from "../support/github-stand-in.js";
 
 const SEED = Number(process.env.DIFF_SEED ?? 20_251_203);
 const RUNS = Number(process.env.DIFF_RUNS ?? 30);
@@ -154,6 +156,9 @@ const policyArb = fc.array(checkArb, { minLength: 1, maxLength: 6 });
 function policyYaml(checks: FileCheck[]): string {
   const lines = [
     "version: 1",
+    // The App evaluates pull requests into `gate` (see gateBranch); the CLI ignores `applies`.
+    "applies:",
+    "  pullRequests: { branches: [gate] }",
     "gate:",
     "  minScore: 50",
     "categories:",
@@ -240,13 +245,51 @@ async function evaluate(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Pr
   );
 }
 
-describe("local and GitHub evaluations agree on file checks", () => {
-  const gh = new GitHubStandIn({ appId: 1 });
+/** Puts the policy on an orphan branch `gate` (a pull request's base), so the head's tree does not hold it. */
+function gateBranch(dir: string, policyText: string): void {
+  const blob = execFileSync("git", ["hash-object", "-w", "--stdin"], {
+    cwd: dir,
+    env: GIT_ENV,
+    input: policyText,
+    encoding: "utf8",
+  }).trim();
+  const tree = execFileSync("git", ["mktree"], {
+    cwd: dir,
+    env: GIT_ENV,
+    input: `100644 blob ${blob}\t.readiness.yml\n`,
+    encoding: "utf8",
+  }).trim();
+  const commit = git(dir, ["commit-tree", tree, "-m", "policy"], new Date(NOW_MS - 500 * DAY).toISOString());
+  git(dir, ["update-ref", "refs/heads/gate", commit.trim()]);
+}
+
+/** The App's answer per check, read back from the machine-readable trailer of its check run's summary. */
+function fromCheckRun(run: CheckRunState | undefined): Map<string, Outcome> | string {
+  if (!run) return "no completed check run";
+  const trailer = readChecksTrailer(run.output.summary ?? "");
+  if (!trailer) return `check run without a trailer: ${run.output.title}`;
+  if (trailer.omitted > 0) return `${trailer.omitted} checks omitted from the trailer`;
+  return new Map(trailer.checks.map((c) => [c.id, { status: c.status, credit: c.credit, summary: "" }]));
+}
+
+describe("local, GitHub and the App's check run agree on file checks", () => {
+  const gh = new GitHubStandIn({
+    appId: APP_ID,
+    publicKey: KEYS.publicKey,
+    installations: [{ id: 1, account: "octo" }],
+  });
   const root = realpathSync(mkdtempSync(join(tmpdir(), "rg-diff-")));
+  let app: InProcess;
   beforeAll(async () => {
     await gh.start();
+    app = await inProcessApp(gh, {
+      retries: "off",
+      now: () => new Date(NOW),
+      reconcileIntervalMinutes: null,
+    });
   });
   afterAll(async () => {
+    await app?.runtime.drain(5_000);
     await gh.stop();
     if (!process.env.DIFF_KEEP) rmSync(root, { recursive: true, force: true });
   });
@@ -254,8 +297,8 @@ describe("local and GitHub evaluations agree on file checks", () => {
   it(`${RUNS} random repositories and policies (seed ${SEED})`, { timeout: BUDGET_MS + 60_000 }, async () => {
     const samples = fc.sample(fc.tuple(repoArb, policyArb), { seed: SEED, numRuns: RUNS });
     const differences: string[] = [];
-    const known: string[] = [];
     let compared = 0;
+    let backDatedRuns = 0;
     const started = Date.now();
     let runs = 0;
     for (const [i, [commits, checks]] of samples.entries()) {
@@ -264,9 +307,13 @@ describe("local and GitHub evaluations agree on file checks", () => {
       const dir = join(root, `r${i}`);
       mkdirSync(dir);
       const sha = build(dir, commits);
+      const policyText = policyYaml(checks);
       const policy = join(root, `p${i}.yml`);
-      writeFileSync(policy, policyYaml(checks));
+      writeFileSync(policy, policyText);
+      gateBranch(dir, policyText);
       const name = `repo${i}`;
+      const repo = { owner: "octo", name, id: 5000 + i };
+      gh.addRepo({ ...repo, pulls: [{ number: 1, base: "gate", head: "topic", headSha: sha }] });
       serveGitRepo(gh, { owner: "octo", name, dir, token: TOKEN });
       const local = await evaluate(["check", dir, "--policy", policy], {}, root);
       const remote = await evaluate(
@@ -274,34 +321,30 @@ describe("local and GitHub evaluations agree on file checks", () => {
         { GITHUB_API_URL: gh.baseUrl, GITHUB_TOKEN: TOKEN },
         root,
       );
-      const backDated = datesGoBack(dir);
+      await app.receive(
+        "pull_request",
+        pullRequestPayload(repo, { number: 1, base: "gate", head: "topic", headSha: sha }, "opened"),
+      );
+      await app.runtime.idle();
+      const byApp = fromCheckRun(
+        gh.checkRuns.findLast((r) => r.repo === name && r.head_sha === sha && r.status === "completed"),
+      );
+      if (typeof byApp === "string") differences.push(`run ${i} app: ${byApp}\n  repo: ${dir}`);
+      if (datesGoBack(dir)) backDatedRuns++;
       for (const [id, l] of local) {
         compared++;
         const r = remote.get(id);
-        if (!r || r.status !== l.status || r.credit !== l.credit) {
-          // Known limit of GitHub's freshness windows (src/evidence/github/history.ts): "unchanged since the
-          // newest commit before the window" is read as "older than that commit's date", which holds only
-          // while committer dates do not go back along history. When a commit is dated before its parent, a
-          // path changed inside the window can read as stale on GitHub: a false FAIL (never a false PASS).
-          // Allowed exactly then, and counted apart.
-          if (
-            r &&
-            backDated &&
-            r.status === "fail" &&
-            / more than \d+ days? ago/.test(r.summary) &&
-            r.credit < l.credit
-          ) {
-            known.push(`run ${i} ${id}`);
-            continue;
-          }
+        const a = typeof byApp === "string" ? undefined : byApp.get(id);
+        const same = (o: Outcome | undefined) => o && o.status === l.status && o.credit === l.credit;
+        if (!same(r) || (typeof byApp !== "string" && !same(a))) {
           differences.push(
-            `run ${i} ${id} ${JSON.stringify(checks[Number(id.slice(1))])}\n  local:  ${l.status} ${l.credit} ${l.summary}\n  github: ${r?.status} ${r?.credit} ${r?.summary}\n  repo: ${dir}`,
+            `run ${i} ${id} ${JSON.stringify(checks[Number(id.slice(1))])}\n  local:  ${l.status} ${l.credit} ${l.summary}\n  github: ${r?.status} ${r?.credit} ${r?.summary}\n  app:    ${a?.status} ${a?.credit}\n  repo: ${dir}`,
           );
         }
       }
     }
     console.log(
-      `differential: seed ${SEED}, ${runs} of ${RUNS} runs, ${compared} checks compared, ${differences.length} differences, ${known.length} known (back-dated history), ${Date.now() - started} ms`,
+      `differential: seed ${SEED}, ${runs} of ${RUNS} runs (${backDatedRuns} with back-dated history), ${compared} checks compared three ways (local, --repo, the App's check run), ${differences.length} differences, ${Date.now() - started} ms`,
     );
     expect(differences).toEqual([]);
     expect(runs).toBeGreaterThan(0);

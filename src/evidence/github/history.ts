@@ -118,6 +118,7 @@ export class HistoryMemory {
 
 interface CommitItem {
   sha: string;
+  parents?: { sha: string }[];
   commit?: { committer?: { date?: string } | null; author?: { date?: string } | null };
 }
 
@@ -144,6 +145,8 @@ type Window =
       changed: (path: string) => boolean;
       /** False when neither the compare (300 files at most) nor the trees could tell every path. */
       complete: boolean;
+      /** An ancestor of the base is dated after the cutoff: "unchanged since the base" bounds no date. */
+      datesGoBack: boolean;
       /** When every commit of the range lies inside the window: listed paths changed at or after this. */
       newerThan?: Date;
     }
@@ -158,6 +161,36 @@ const EXACT_AT_MOST = 2;
 const MAX_WINDOWS = 4;
 /** GitHub's cap on a compare's list of files. */
 const COMPARE_FILES_CAP = 300;
+
+/** Commits listed before the window: the base and, in the same request, what shows its ancestry's dates. */
+const UNTIL_PAGE = 100;
+
+/**
+ * Does an ancestor of the base (`page[0]`) carry a date after the cutoff? `page` lists every commit before
+ * the cutoff that the evaluated commit reaches, newest first, so a parent of a listed ancestor that is not
+ * listed is dated after the cutoff: history goes back in time there, and a path last changed by such an
+ * ancestor changed inside the window although it is unchanged since the base. A full page may end before
+ * a parent, so it proves nothing about the parents it does not list (a limit: such history is read as
+ * ordered beyond the base's nearest 100 ancestors).
+ */
+function hidesLaterDate(page: CommitItem[]): boolean {
+  const listed = new Set(page.map((c) => c.sha));
+  const bySha = new Map(page.map((c) => [c.sha, c]));
+  const full = page.length >= UNTIL_PAGE;
+  const seen = new Set<string>();
+  const todo = page[0] ? [page[0]] : [];
+  while (todo.length > 0) {
+    const c = todo.pop()!;
+    if (seen.has(c.sha)) continue;
+    seen.add(c.sha);
+    for (const p of c.parents ?? []) {
+      if (!listed.has(p.sha)) {
+        if (!full) return true;
+      } else todo.push(bySha.get(p.sha)!);
+    }
+  }
+  return false;
+}
 
 const keyOf = (n: ChangeNeed) => `${n.path}\u0000${n.within ?? ""}`;
 
@@ -294,7 +327,7 @@ export class LastChanged {
         if (win.changed(n.path)) {
           if (win.newerThan) this.answer(out, n, { newerThan: win.newerThan });
           else lookUp.push(n);
-        } else if (!win.complete) lookUp.push(n);
+        } else if (!win.complete || win.datesGoBack) lookUp.push(n);
         else if (n.within === within) this.answer(out, n, { olderThan: win.base });
         else next.push(n);
       }
@@ -327,10 +360,12 @@ export class LastChanged {
       ...at(this.s),
       sha: this.s.sha,
       until: new Date(cutoff).toISOString(),
-      per_page: 1,
+      // The newest is the base; the rest (same request) show whether the base's ancestry goes back in time.
+      per_page: UNTIL_PAGE,
     });
     if (!listed.ok) return { ok: false, reason: explain(listed.failure, "history", PERMISSIONS.contents) };
-    const first = Array.isArray(listed.data) ? listed.data[0] : undefined;
+    const page = Array.isArray(listed.data) ? listed.data : [];
+    const first = page[0];
     // The whole history lies inside the window: nothing to compare with.
     if (!first) return { ok: false, reason: "no commit before the window" };
     const base = dateOf(first);
@@ -352,7 +387,12 @@ export class LastChanged {
     // changes were made: its paths are then looked up one by one, and the check sees the future date.
     const future = dates.some((d) => d !== null && d.getTime() - now > CLOCK_SKEW_MS);
     const inside = dates.length > 0 && !future && now - oldest <= within * DAY_MS;
-    const bounds = { ok: true as const, base, ...(inside ? { newerThan: new Date(oldest) } : {}) };
+    const bounds = {
+      ok: true as const,
+      base,
+      datesGoBack: hidesLaterDate(page),
+      ...(inside ? { newerThan: new Date(oldest) } : {}),
+    };
     const files = reply.data.files ?? [];
     const inDiff = new Set<string>();
     for (const f of files) {
