@@ -106,15 +106,38 @@ const commitArb: fc.Arbitrary<CommitSpec> = fc.record({
   hour: fc.nat(23),
 });
 
-const repoArb = fc
+/** A branch taken from main's commit `from`, given commits of its own, and merged back (no fast-forward). */
+interface SideSpec {
+  from: number;
+  commits: CommitSpec[];
+  mergeDaysAgo: number;
+}
+
+interface RepoSpec {
+  commits: CommitSpec[];
+  side: SideSpec | undefined;
+  /** Conclusion of the other app's `ci/lint` check run on the head, for `status` checks. */
+  lint: string;
+}
+
+const repoArb: fc.Arbitrary<RepoSpec> = fc
   .record({
     commits: fc.array(commitArb, { minLength: 1, maxLength: 8 }),
     /** Whether dates follow the commits (older first) or are left as generated (back-dating). */
     ordered: fc.boolean(),
     /** Index of a commit dated in the future, if any. */
     future: fc.option(fc.nat(7), { nil: undefined }),
+    side: fc.option(
+      fc.record({
+        from: fc.nat(7),
+        commits: fc.array(commitArb, { minLength: 1, maxLength: 3 }),
+        mergeDaysAgo: fc.integer({ min: 0, max: 400 }),
+      }),
+      { nil: undefined, freq: 3 },
+    ),
+    lint: fc.constantFrom("success", "failure", "neutral"),
   })
-  .map(({ commits, ordered, future }) => {
+  .map(({ commits, ordered, future, side, lint }) => {
     if (ordered) {
       const days = commits.map((c) => c.daysAgo).sort((a, b) => b - a);
       commits.forEach((c, i) => {
@@ -122,7 +145,7 @@ const repoArb = fc
       });
     }
     if (future !== undefined && future < commits.length) commits[future]!.daysAgo = -(3 + future);
-    return commits;
+    return { commits, side, lint };
   });
 
 interface FileCheck {
@@ -151,9 +174,30 @@ const checkArb: fc.Arbitrary<FileCheck> = fc
     (c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as unknown as FileCheck,
   );
 
-const policyArb = fc.array(checkArb, { minLength: 1, maxLength: 6 });
+/** A `status` check on the other app's `ci/lint` run: only GitHub knows it, so `--repo` and the App are compared. */
+interface StatusCheck {
+  status: { name: string; conclusions?: readonly string[] };
+  required: boolean;
+  weight: number;
+}
+type AnyCheck = FileCheck | StatusCheck;
 
-function policyYaml(checks: FileCheck[]): string {
+const statusArb: fc.Arbitrary<StatusCheck> = fc.record({
+  status: fc.oneof(
+    fc.constant({ name: "ci/lint" }),
+    fc.constant({ name: "ci/lint", conclusions: ["success", "neutral"] }),
+    fc.constant({ name: "ci/lint", conclusions: ["failure"] }),
+  ),
+  required: fc.boolean(),
+  weight: fc.constantFrom(1, 2, 5),
+});
+
+const policyArb = fc.array(
+  fc.oneof({ weight: 6, arbitrary: checkArb as fc.Arbitrary<AnyCheck> }, { weight: 1, arbitrary: statusArb }),
+  { minLength: 1, maxLength: 6 },
+);
+
+function policyYaml(checks: AnyCheck[]): string {
   const lines = [
     "version: 1",
     // The App evaluates pull requests into `gate` (see gateBranch); the CLI ignores `applies`.
@@ -166,15 +210,20 @@ function policyYaml(checks: FileCheck[]): string {
     "checks:",
   ];
   checks.forEach((c, i) => {
-    const file: Record<string, unknown> = { path: c.path };
-    for (const k of ["minBytes", "contains", "maxAgeDays"] as const) if (c[k] !== undefined) file[k] = c[k];
+    let body: string;
+    if ("status" in c) body = `    status: ${JSON.stringify(c.status)}`;
+    else {
+      const file: Record<string, unknown> = { path: c.path };
+      for (const k of ["minBytes", "contains", "maxAgeDays"] as const) if (c[k] !== undefined) file[k] = c[k];
+      body = `    file: ${JSON.stringify(file)}`;
+    }
     lines.push(
       `  c${i}:`,
       `    title: Check ${i}`,
       "    category: docs",
       `    required: ${c.required}`,
       `    weight: ${c.weight}`,
-      `    file: ${JSON.stringify(file)}`,
+      body,
     );
   });
   return `${lines.join("\n")}\n`;
@@ -190,35 +239,71 @@ function git(dir: string, args: string[], date?: string): string {
   );
 }
 
+function applyOps(dir: string, ops: Op[], present: Set<string>): void {
+  for (const op of ops) {
+    const path = PATHS[op.path]!;
+    if (op.op === "write") {
+      const text = `${op.lines.map((l) => LINES[l]).join("\n")}\n${"x".repeat(op.pad)}`;
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+      present.add(path);
+    } else if (op.op === "delete" && present.has(path)) {
+      rmSync(join(dir, path));
+      present.delete(path);
+    } else if (op.op === "rename" && present.has(path) && !present.has(PATHS[op.to]!)) {
+      const to = PATHS[op.to]!;
+      mkdirSync(dirname(join(dir, to)), { recursive: true });
+      renameSync(join(dir, path), join(dir, to));
+      present.delete(path);
+      present.add(to);
+    }
+  }
+}
+
+const dateOf = (daysAgo: number, hour = 0) =>
+  new Date(NOW_MS - daysAgo * DAY - hour * 3_600_000).toISOString();
+
 /** Builds the repository; returns its head commit. */
-function build(dir: string, commits: CommitSpec[]): string {
+function build(dir: string, spec: RepoSpec): string {
   git(dir, ["init", "-q", "-b", "main"]);
   const present = new Set<string>();
-  commits.forEach((c, n) => {
-    for (const op of c.ops) {
-      const path = PATHS[op.path]!;
-      if (op.op === "write") {
-        const text = `${op.lines.map((l) => LINES[l]).join("\n")}\n${"x".repeat(op.pad)}`;
-        mkdirSync(dirname(join(dir, path)), { recursive: true });
-        writeFileSync(join(dir, path), text);
-        present.add(path);
-      } else if (op.op === "delete" && present.has(path)) {
-        rmSync(join(dir, path));
-        present.delete(path);
-      } else if (op.op === "rename" && present.has(path) && !present.has(PATHS[op.to]!)) {
-        const to = PATHS[op.to]!;
-        mkdirSync(dirname(join(dir, to)), { recursive: true });
-        renameSync(join(dir, path), join(dir, to));
-        present.delete(path);
-        present.add(to);
-      }
-    }
+  const shas: string[] = [];
+  spec.commits.forEach((c, n) => {
+    applyOps(dir, c.ops, present);
     // Every commit changes something, so history has one commit per spec.
     writeFileSync(join(dir, "log.txt"), `commit ${n}\n`, { flag: "a" });
     git(dir, ["add", "-A"]);
-    const date = new Date(NOW_MS - c.daysAgo * DAY - c.hour * 3_600_000).toISOString();
-    git(dir, ["commit", "-q", "-m", `commit ${n}`], date);
+    git(dir, ["commit", "-q", "-m", `commit ${n}`], dateOf(c.daysAgo, c.hour));
+    shas.push(git(dir, ["rev-parse", "HEAD"]).trim());
   });
+  const side = spec.side;
+  if (side && side.from < shas.length - 1) {
+    // A side branch from an earlier commit, merged back: paths changed on both sides, merges that combine
+    // them, and side commits dated anywhere.
+    git(dir, ["checkout", "-q", "-b", "side", shas[side.from]!]);
+    const onSide = new Set(
+      git(dir, ["ls-files", "-z"])
+        .split("\0")
+        .filter((p) => p && p !== "log.txt"),
+    );
+    side.commits.forEach((c, n) => {
+      applyOps(dir, c.ops, onSide);
+      writeFileSync(join(dir, "side.txt"), `side ${n}\n`, { flag: "a" });
+      git(dir, ["add", "-A"]);
+      git(dir, ["commit", "-q", "-m", `side ${n}`], dateOf(c.daysAgo, c.hour));
+    });
+    git(dir, ["checkout", "-q", "main"]);
+    try {
+      git(
+        dir,
+        ["merge", "-q", "--no-ff", "-X", "theirs", "-m", "merge side", "side"],
+        dateOf(side.mergeDaysAgo),
+      );
+    } catch {
+      // A conflict -X theirs cannot settle (modify/delete, rename/rename): no merge in this sample.
+      git(dir, ["merge", "--abort"]);
+    }
+  }
   return git(dir, ["rev-parse", "HEAD"]).trim();
 }
 
@@ -299,14 +384,17 @@ describe("local, GitHub and the App's check run agree on file checks", () => {
     const differences: string[] = [];
     let compared = 0;
     let backDatedRuns = 0;
+    let merged = 0;
+    let statusChecks = 0;
     const started = Date.now();
     let runs = 0;
-    for (const [i, [commits, checks]] of samples.entries()) {
+    for (const [i, [spec, checks]] of samples.entries()) {
       if (Date.now() - started > BUDGET_MS) break;
       runs++;
       const dir = join(root, `r${i}`);
       mkdirSync(dir);
-      const sha = build(dir, commits);
+      const sha = build(dir, spec);
+      if (spec.side && git(dir, ["rev-list", "--merges", "--count", "HEAD"]).trim() !== "0") merged++;
       const policyText = policyYaml(checks);
       const policy = join(root, `p${i}.yml`);
       writeFileSync(policy, policyText);
@@ -315,6 +403,23 @@ describe("local, GitHub and the App's check run agree on file checks", () => {
       const repo = { owner: "octo", name, id: 5000 + i };
       gh.addRepo({ ...repo, pulls: [{ number: 1, base: "gate", head: "topic", headSha: sha }] });
       serveGitRepo(gh, { owner: "octo", name, dir, token: TOKEN });
+      // Another app's check run on the head, completed before anything evaluates it.
+      gh.checkRuns.push({
+        id: 900_000 + i,
+        owner: "octo",
+        repo: name,
+        name: "ci/lint",
+        head_sha: sha,
+        status: "completed",
+        conclusion: spec.lint,
+        external_id: null,
+        output: {},
+        annotations: [],
+        actions: [],
+        app_id: 77,
+        writes: [],
+        rejectedWrites: [],
+      });
       const local = await evaluate(["check", dir, "--policy", policy], {}, root);
       const remote = await evaluate(
         ["check", "--repo", `octo/${name}`, "--ref", sha, "--policy", policy],
@@ -335,8 +440,14 @@ describe("local, GitHub and the App's check run agree on file checks", () => {
         compared++;
         const r = remote.get(id);
         const a = typeof byApp === "string" ? undefined : byApp.get(id);
-        const same = (o: Outcome | undefined) => o && o.status === l.status && o.credit === l.credit;
-        if (!same(r) || (typeof byApp !== "string" && !same(a))) {
+        const isStatus = "status" in checks[Number(id.slice(1))]!;
+        // A status check is GitHub's alone: locally unknown, and `--repo` is what the App must match.
+        const want = isStatus ? r : l;
+        if (isStatus) statusChecks++;
+        const same = (o: Outcome | undefined) =>
+          o && want && o.status === want.status && o.credit === want.credit;
+        const localOk = isStatus ? l.status === "unknown" : same(r);
+        if (!localOk || (typeof byApp !== "string" && !same(a))) {
           differences.push(
             `run ${i} ${id} ${JSON.stringify(checks[Number(id.slice(1))])}\n  local:  ${l.status} ${l.credit} ${l.summary}\n  github: ${r?.status} ${r?.credit} ${r?.summary}\n  app:    ${a?.status} ${a?.credit}\n  repo: ${dir}`,
           );
@@ -344,7 +455,7 @@ describe("local, GitHub and the App's check run agree on file checks", () => {
       }
     }
     console.log(
-      `differential: seed ${SEED}, ${runs} of ${RUNS} runs (${backDatedRuns} with back-dated history), ${compared} checks compared three ways (local, --repo, the App's check run), ${differences.length} differences, ${Date.now() - started} ms`,
+      `differential: seed ${SEED}, ${runs} of ${RUNS} runs (${backDatedRuns} with back-dated history, ${merged} with a merge), ${compared} checks compared three ways (local, --repo, the App's check run; ${statusChecks} status checks: --repo and the App), ${differences.length} differences, ${Date.now() - started} ms`,
     );
     expect(differences).toEqual([]);
     expect(runs).toBeGreaterThan(0);

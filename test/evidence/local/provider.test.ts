@@ -463,7 +463,9 @@ describe("lastChanged across merges (found by bench/oracle.ts on prometheus/prom
     for (const paths of [["docs/x.md"], ["docs/x.md", "other.md"]]) {
       const history = await lastChanges(dir, paths);
       expect(history.changes.get("docs/x.md")).toEqual({ time: new Date(day(1)) });
-      expect(history.changes.get("other.md") ?? { time: new Date(day(200)) }).toEqual({ time: new Date(day(200)) });
+      expect(history.changes.get("other.md") ?? { time: new Date(day(200)) }).toEqual({
+        time: new Date(day(200)),
+      });
     }
   });
 });
