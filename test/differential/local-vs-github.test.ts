@@ -1,9 +1,11 @@
-// Differential test: the local provider and the GitHub provider must give every file check the same status
-// and credit on the same commit. Random git repositories (nested files, dot-files, names globs care about,
-// back-dated history, renames, deletions, a commit dated in the future) and random policies of `file`
-// checks are generated with a fixed seed; each repository is evaluated by `readiness check` on disk and by
-// `readiness check --repo --ref <sha>` against the GitHub stand-in serving the same git objects
-// (test/support/git-github.ts). Every difference is reported with both answers.
+// Differential test: the local provider, the GitHub provider and the App must give every check the same
+// status and credit on the same commit. Random git repositories (nested files, dot-files, names globs care
+// about, back-dated history, renames, deletions, a commit dated in the future, a side branch merged back) and
+// random policies of `file` checks (and `status` checks on another app's check run) are generated with a
+// fixed seed; each repository is evaluated by `readiness check` on disk, by `readiness check --repo --ref
+// <sha>` against the GitHub stand-in serving the same git objects (test/support/git-github.ts), and by the
+// App in-process for a pull request whose head is that commit (its check run's summary carries each check's
+// status and credit, src/report/trailer.ts). Every difference is reported with the three answers.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +21,7 @@ import { type CheckRunState, GitHubStandIn } from "../support/github-stand-in.js
 const SEED = Number(process.env.DIFF_SEED ?? 20_251_203);
 const RUNS = Number(process.env.DIFF_RUNS ?? 30);
 /** A slow machine runs fewer samples rather than time out: the figures printed say how many ran. */
-const BUDGET_MS = Number(process.env.DIFF_BUDGET_MS ?? 30_000);
+const BUDGET_MS = Number(process.env.DIFF_BUDGET_MS ?? 45_000);
 const NOW = "2025-06-01T12:00:00Z";
 const NOW_MS = Date.parse(NOW);
 const DAY = 86_400_000;
