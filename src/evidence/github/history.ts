@@ -8,7 +8,7 @@
 //
 // 2. By window: a need with `within` (days) only asks whether the last change lies inside the window, and
 //    all such paths of one limit are settled together, whatever their number:
-//      `GET /commits?sha={sha}&until={cutoff}&per_page=1`  the newest commit B before the window
+//      `GET /commits?sha={sha}&until={cutoff}&per_page=100`  the newest commit B before the window
 //      `GET /compare/{B}...{sha}?per_page=100`            which files differ between B and the commit
 //    A path that does not differ is unchanged since B: `{ olderThan: date of B }`, and the check fails it as
 //    "more than N days ago" (honest, without an exact age). A path that differs changed after B:
@@ -29,10 +29,13 @@
 //    Limits: GitHub lists a compare's commits in chronological order, and only the first page (the oldest
 //    100) is checked for commits before the window. A path changed and changed back inside the window does
 //    not differ, so it reads as stale: that errs towards "stale", never towards "fresh". "Unchanged since B"
-//    reads as "older than B's date", which assumes committer dates do not go back along history: when a
-//    commit is dated before its parent (a back-dated commit, or a normal one after a future-dated one), a
-//    path changed inside the window can read as stale where `git log` (the local run) sees it fresh. Also
-//    towards "stale"; found by test/differential, see docs/verification.md.
+//    reads as "older than B's date" only while no ancestor of B is dated after the cutoff: a commit dated
+//    before its parent (a back-dated commit, or a normal one after a future-dated one) would make a path
+//    changed inside the window read as stale where `git log` sees it fresh (found by test/differential).
+//    The listing that finds B asks for 100 commits (same request): B's ancestors that it reaches but does
+//    not list are dated after the cutoff, and then the unchanged paths are looked up exactly. A full page
+//    cannot tell a parent past the page from one dated later, so beyond B's nearest 100 ancestors dates
+//    are taken as ordered.
 //
 // Alternatives rejected: walking history (`GET /commits?sha=` then `GET /commits/{sha}` per commit for its
 // files) costs one request per commit walked and rarely reaches files that changed weeks ago; bisecting with
