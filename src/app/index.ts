@@ -94,6 +94,8 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         history,
         limits: { timeoutMs },
         appId,
+        // The evaluation's clock: freshness windows are cut from the time the engine judges ages at.
+        now,
       }));
 
   const queue = new WorkQueue<Job>(

@@ -6,6 +6,7 @@ import { formatPolicyError, type PolicyError } from "../policy/errors.js";
 import { type Annotation, policyErrorAnnotations } from "./annotations.js";
 import { VERDICT_LABEL } from "./common.js";
 import { byteLength, escapeMarkdown, renderMarkdown } from "./markdown.js";
+import { checksTrailer } from "./trailer.js";
 
 /** GitHub's limit on output.summary and output.text, in bytes. */
 export const SUMMARY_MAX_BYTES = 65_535;
@@ -90,8 +91,9 @@ export function reportResult(report: Report, o: ReportOutputOptions): RunResult 
     if (conclusion !== null && report.mode === "block") conclusion = "failure";
     title = `${title} · policy in this PR is invalid`;
   }
-  const maxBytes = SUMMARY_MAX_BYTES - byteLength(prefix) - (o.reserveBytes ?? 0);
-  const summary = prefix + renderMarkdown(report, { maxBytes, title: o.checkName });
+  const trailer = checksTrailer(report);
+  const maxBytes = SUMMARY_MAX_BYTES - byteLength(prefix) - byteLength(trailer) - (o.reserveBytes ?? 0);
+  const summary = prefix + renderMarkdown(report, { maxBytes, title: o.checkName }) + trailer;
   const score = `${report.score}/100`;
   return {
     conclusion,

@@ -1,23 +1,27 @@
-// Differential test: the local provider and the GitHub provider must give every file check the same status
-// and credit on the same commit. Random git repositories (nested files, dot-files, names globs care about,
-// back-dated history, renames, deletions, a commit dated in the future) and random policies of `file`
-// checks are generated with a fixed seed; each repository is evaluated by `readiness check` on disk and by
-// `readiness check --repo --ref <sha>` against the GitHub stand-in serving the same git objects
-// (test/support/git-github.ts). Every difference is reported with both answers.
+// Differential test: the local provider, the GitHub provider and the App must give every check the same
+// status and credit on the same commit. Random git repositories (nested files, dot-files, names globs care
+// about, back-dated history, renames, deletions, a commit dated in the future, a side branch merged back) and
+// random policies of `file` checks (and `status` checks on another app's check run) are generated with a
+// fixed seed; each repository is evaluated by `readiness check` on disk, by `readiness check --repo --ref
+// <sha>` against the GitHub stand-in serving the same git objects (test/support/git-github.ts), and by the
+// App in-process for a pull request whose head is that commit (its check run's summary carries each check's
+// status and credit, src/report/trailer.ts). Every difference is reported with the three answers.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readChecksTrailer } from "../../src/report/trailer.js";
 import { cli } from "../cli/helpers.js";
+import { APP_ID, type InProcess, inProcessApp, KEYS, pullRequestPayload } from "../reliability/support.js";
 import { serveGitRepo } from "../support/git-github.js";
-import { GitHubStandIn } from "../support/github-stand-in.js";
+import { type CheckRunState, GitHubStandIn } from "../support/github-stand-in.js";
 
 const SEED = Number(process.env.DIFF_SEED ?? 20_251_203);
 const RUNS = Number(process.env.DIFF_RUNS ?? 30);
 /** A slow machine runs fewer samples rather than time out: the figures printed say how many ran. */
-const BUDGET_MS = Number(process.env.DIFF_BUDGET_MS ?? 30_000);
+const BUDGET_MS = Number(process.env.DIFF_BUDGET_MS ?? 45_000);
 const NOW = "2025-06-01T12:00:00Z";
 const NOW_MS = Date.parse(NOW);
 const DAY = 86_400_000;
@@ -104,15 +108,38 @@ const commitArb: fc.Arbitrary<CommitSpec> = fc.record({
   hour: fc.nat(23),
 });
 
-const repoArb = fc
+/** A branch taken from main's commit `from`, given commits of its own, and merged back (no fast-forward). */
+interface SideSpec {
+  from: number;
+  commits: CommitSpec[];
+  mergeDaysAgo: number;
+}
+
+interface RepoSpec {
+  commits: CommitSpec[];
+  side: SideSpec | undefined;
+  /** Conclusion of the other app's `ci/lint` check run on the head, for `status` checks. */
+  lint: string;
+}
+
+const repoArb: fc.Arbitrary<RepoSpec> = fc
   .record({
     commits: fc.array(commitArb, { minLength: 1, maxLength: 8 }),
     /** Whether dates follow the commits (older first) or are left as generated (back-dating). */
     ordered: fc.boolean(),
     /** Index of a commit dated in the future, if any. */
     future: fc.option(fc.nat(7), { nil: undefined }),
+    side: fc.option(
+      fc.record({
+        from: fc.nat(7),
+        commits: fc.array(commitArb, { minLength: 1, maxLength: 3 }),
+        mergeDaysAgo: fc.integer({ min: 0, max: 400 }),
+      }),
+      { nil: undefined, freq: 3 },
+    ),
+    lint: fc.constantFrom("success", "failure", "neutral"),
   })
-  .map(({ commits, ordered, future }) => {
+  .map(({ commits, ordered, future, side, lint }) => {
     if (ordered) {
       const days = commits.map((c) => c.daysAgo).sort((a, b) => b - a);
       commits.forEach((c, i) => {
@@ -120,7 +147,7 @@ const repoArb = fc
       });
     }
     if (future !== undefined && future < commits.length) commits[future]!.daysAgo = -(3 + future);
-    return commits;
+    return { commits, side, lint };
   });
 
 interface FileCheck {
@@ -149,11 +176,35 @@ const checkArb: fc.Arbitrary<FileCheck> = fc
     (c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as unknown as FileCheck,
   );
 
-const policyArb = fc.array(checkArb, { minLength: 1, maxLength: 6 });
+/** A `status` check on the other app's `ci/lint` run: only GitHub knows it, so `--repo` and the App are compared. */
+interface StatusCheck {
+  status: { name: string; conclusions?: readonly string[] };
+  required: boolean;
+  weight: number;
+}
+type AnyCheck = FileCheck | StatusCheck;
 
-function policyYaml(checks: FileCheck[]): string {
+const statusArb: fc.Arbitrary<StatusCheck> = fc.record({
+  status: fc.oneof(
+    fc.constant({ name: "ci/lint" }),
+    fc.constant({ name: "ci/lint", conclusions: ["success", "neutral"] }),
+    fc.constant({ name: "ci/lint", conclusions: ["failure"] }),
+  ),
+  required: fc.boolean(),
+  weight: fc.constantFrom(1, 2, 5),
+});
+
+const policyArb = fc.array(
+  fc.oneof({ weight: 6, arbitrary: checkArb as fc.Arbitrary<AnyCheck> }, { weight: 1, arbitrary: statusArb }),
+  { minLength: 1, maxLength: 6 },
+);
+
+function policyYaml(checks: AnyCheck[]): string {
   const lines = [
     "version: 1",
+    // The App evaluates pull requests into `gate` (see gateBranch); the CLI ignores `applies`.
+    "applies:",
+    "  pullRequests: { branches: [gate] }",
     "gate:",
     "  minScore: 50",
     "categories:",
@@ -161,15 +212,20 @@ function policyYaml(checks: FileCheck[]): string {
     "checks:",
   ];
   checks.forEach((c, i) => {
-    const file: Record<string, unknown> = { path: c.path };
-    for (const k of ["minBytes", "contains", "maxAgeDays"] as const) if (c[k] !== undefined) file[k] = c[k];
+    let body: string;
+    if ("status" in c) body = `    status: ${JSON.stringify(c.status)}`;
+    else {
+      const file: Record<string, unknown> = { path: c.path };
+      for (const k of ["minBytes", "contains", "maxAgeDays"] as const) if (c[k] !== undefined) file[k] = c[k];
+      body = `    file: ${JSON.stringify(file)}`;
+    }
     lines.push(
       `  c${i}:`,
       `    title: Check ${i}`,
       "    category: docs",
       `    required: ${c.required}`,
       `    weight: ${c.weight}`,
-      `    file: ${JSON.stringify(file)}`,
+      body,
     );
   });
   return `${lines.join("\n")}\n`;
@@ -185,35 +241,71 @@ function git(dir: string, args: string[], date?: string): string {
   );
 }
 
+function applyOps(dir: string, ops: Op[], present: Set<string>): void {
+  for (const op of ops) {
+    const path = PATHS[op.path]!;
+    if (op.op === "write") {
+      const text = `${op.lines.map((l) => LINES[l]).join("\n")}\n${"x".repeat(op.pad)}`;
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+      present.add(path);
+    } else if (op.op === "delete" && present.has(path)) {
+      rmSync(join(dir, path));
+      present.delete(path);
+    } else if (op.op === "rename" && present.has(path) && !present.has(PATHS[op.to]!)) {
+      const to = PATHS[op.to]!;
+      mkdirSync(dirname(join(dir, to)), { recursive: true });
+      renameSync(join(dir, path), join(dir, to));
+      present.delete(path);
+      present.add(to);
+    }
+  }
+}
+
+const dateOf = (daysAgo: number, hour = 0) =>
+  new Date(NOW_MS - daysAgo * DAY - hour * 3_600_000).toISOString();
+
 /** Builds the repository; returns its head commit. */
-function build(dir: string, commits: CommitSpec[]): string {
+function build(dir: string, spec: RepoSpec): string {
   git(dir, ["init", "-q", "-b", "main"]);
   const present = new Set<string>();
-  commits.forEach((c, n) => {
-    for (const op of c.ops) {
-      const path = PATHS[op.path]!;
-      if (op.op === "write") {
-        const text = `${op.lines.map((l) => LINES[l]).join("\n")}\n${"x".repeat(op.pad)}`;
-        mkdirSync(dirname(join(dir, path)), { recursive: true });
-        writeFileSync(join(dir, path), text);
-        present.add(path);
-      } else if (op.op === "delete" && present.has(path)) {
-        rmSync(join(dir, path));
-        present.delete(path);
-      } else if (op.op === "rename" && present.has(path) && !present.has(PATHS[op.to]!)) {
-        const to = PATHS[op.to]!;
-        mkdirSync(dirname(join(dir, to)), { recursive: true });
-        renameSync(join(dir, path), join(dir, to));
-        present.delete(path);
-        present.add(to);
-      }
-    }
+  const shas: string[] = [];
+  spec.commits.forEach((c, n) => {
+    applyOps(dir, c.ops, present);
     // Every commit changes something, so history has one commit per spec.
     writeFileSync(join(dir, "log.txt"), `commit ${n}\n`, { flag: "a" });
     git(dir, ["add", "-A"]);
-    const date = new Date(NOW_MS - c.daysAgo * DAY - c.hour * 3_600_000).toISOString();
-    git(dir, ["commit", "-q", "-m", `commit ${n}`], date);
+    git(dir, ["commit", "-q", "-m", `commit ${n}`], dateOf(c.daysAgo, c.hour));
+    shas.push(git(dir, ["rev-parse", "HEAD"]).trim());
   });
+  const side = spec.side;
+  if (side && side.from < shas.length - 1) {
+    // A side branch from an earlier commit, merged back: paths changed on both sides, merges that combine
+    // them, and side commits dated anywhere.
+    git(dir, ["checkout", "-q", "-b", "side", shas[side.from]!]);
+    const onSide = new Set(
+      git(dir, ["ls-files", "-z"])
+        .split("\0")
+        .filter((p) => p && p !== "log.txt"),
+    );
+    side.commits.forEach((c, n) => {
+      applyOps(dir, c.ops, onSide);
+      writeFileSync(join(dir, "side.txt"), `side ${n}\n`, { flag: "a" });
+      git(dir, ["add", "-A"]);
+      git(dir, ["commit", "-q", "-m", `side ${n}`], dateOf(c.daysAgo, c.hour));
+    });
+    git(dir, ["checkout", "-q", "main"]);
+    try {
+      git(
+        dir,
+        ["merge", "-q", "--no-ff", "-X", "theirs", "-m", "merge side", "side"],
+        dateOf(side.mergeDaysAgo),
+      );
+    } catch {
+      // A conflict -X theirs cannot settle (modify/delete, rename/rename): no merge in this sample.
+      git(dir, ["merge", "--abort"]);
+    }
+  }
   return git(dir, ["rev-parse", "HEAD"]).trim();
 }
 
@@ -240,13 +332,51 @@ async function evaluate(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Pr
   );
 }
 
-describe("local and GitHub evaluations agree on file checks", () => {
-  const gh = new GitHubStandIn({ appId: 1 });
+/** Puts the policy on an orphan branch `gate` (a pull request's base), so the head's tree does not hold it. */
+function gateBranch(dir: string, policyText: string): void {
+  const blob = execFileSync("git", ["hash-object", "-w", "--stdin"], {
+    cwd: dir,
+    env: GIT_ENV,
+    input: policyText,
+    encoding: "utf8",
+  }).trim();
+  const tree = execFileSync("git", ["mktree"], {
+    cwd: dir,
+    env: GIT_ENV,
+    input: `100644 blob ${blob}\t.readiness.yml\n`,
+    encoding: "utf8",
+  }).trim();
+  const commit = git(dir, ["commit-tree", tree, "-m", "policy"], new Date(NOW_MS - 500 * DAY).toISOString());
+  git(dir, ["update-ref", "refs/heads/gate", commit.trim()]);
+}
+
+/** The App's answer per check, read back from the machine-readable trailer of its check run's summary. */
+function fromCheckRun(run: CheckRunState | undefined): Map<string, Outcome> | string {
+  if (!run) return "no completed check run";
+  const trailer = readChecksTrailer(run.output.summary ?? "");
+  if (!trailer) return `check run without a trailer: ${run.output.title}`;
+  if (trailer.omitted > 0) return `${trailer.omitted} checks omitted from the trailer`;
+  return new Map(trailer.checks.map((c) => [c.id, { status: c.status, credit: c.credit, summary: "" }]));
+}
+
+describe("local, GitHub and the App's check run agree on file checks", () => {
+  const gh = new GitHubStandIn({
+    appId: APP_ID,
+    publicKey: KEYS.publicKey,
+    installations: [{ id: 1, account: "octo" }],
+  });
   const root = realpathSync(mkdtempSync(join(tmpdir(), "rg-diff-")));
+  let app: InProcess;
   beforeAll(async () => {
     await gh.start();
+    app = await inProcessApp(gh, {
+      retries: "off",
+      now: () => new Date(NOW),
+      reconcileIntervalMinutes: null,
+    });
   });
   afterAll(async () => {
+    await app?.runtime.drain(5_000);
     await gh.stop();
     if (!process.env.DIFF_KEEP) rmSync(root, { recursive: true, force: true });
   });
@@ -254,54 +384,80 @@ describe("local and GitHub evaluations agree on file checks", () => {
   it(`${RUNS} random repositories and policies (seed ${SEED})`, { timeout: BUDGET_MS + 60_000 }, async () => {
     const samples = fc.sample(fc.tuple(repoArb, policyArb), { seed: SEED, numRuns: RUNS });
     const differences: string[] = [];
-    const known: string[] = [];
     let compared = 0;
+    let backDatedRuns = 0;
+    let merged = 0;
+    let statusChecks = 0;
     const started = Date.now();
     let runs = 0;
-    for (const [i, [commits, checks]] of samples.entries()) {
+    for (const [i, [spec, checks]] of samples.entries()) {
       if (Date.now() - started > BUDGET_MS) break;
       runs++;
       const dir = join(root, `r${i}`);
       mkdirSync(dir);
-      const sha = build(dir, commits);
+      const sha = build(dir, spec);
+      if (spec.side && git(dir, ["rev-list", "--merges", "--count", "HEAD"]).trim() !== "0") merged++;
+      const policyText = policyYaml(checks);
       const policy = join(root, `p${i}.yml`);
-      writeFileSync(policy, policyYaml(checks));
+      writeFileSync(policy, policyText);
+      gateBranch(dir, policyText);
       const name = `repo${i}`;
+      const repo = { owner: "octo", name, id: 5000 + i };
+      gh.addRepo({ ...repo, pulls: [{ number: 1, base: "gate", head: "topic", headSha: sha }] });
       serveGitRepo(gh, { owner: "octo", name, dir, token: TOKEN });
+      // Another app's check run on the head, completed before anything evaluates it.
+      gh.checkRuns.push({
+        id: 900_000 + i,
+        owner: "octo",
+        repo: name,
+        name: "ci/lint",
+        head_sha: sha,
+        status: "completed",
+        conclusion: spec.lint,
+        external_id: null,
+        output: {},
+        annotations: [],
+        actions: [],
+        app_id: 77,
+        writes: [],
+        rejectedWrites: [],
+      });
       const local = await evaluate(["check", dir, "--policy", policy], {}, root);
       const remote = await evaluate(
         ["check", "--repo", `octo/${name}`, "--ref", sha, "--policy", policy],
         { GITHUB_API_URL: gh.baseUrl, GITHUB_TOKEN: TOKEN },
         root,
       );
-      const backDated = datesGoBack(dir);
+      await app.receive(
+        "pull_request",
+        pullRequestPayload(repo, { number: 1, base: "gate", head: "topic", headSha: sha }, "opened"),
+      );
+      await app.runtime.idle();
+      const byApp = fromCheckRun(
+        gh.checkRuns.findLast((r) => r.repo === name && r.head_sha === sha && r.status === "completed"),
+      );
+      if (typeof byApp === "string") differences.push(`run ${i} app: ${byApp}\n  repo: ${dir}`);
+      if (datesGoBack(dir)) backDatedRuns++;
       for (const [id, l] of local) {
         compared++;
         const r = remote.get(id);
-        if (!r || r.status !== l.status || r.credit !== l.credit) {
-          // Known limit of GitHub's freshness windows (src/evidence/github/history.ts): "unchanged since the
-          // newest commit before the window" is read as "older than that commit's date", which holds only
-          // while committer dates do not go back along history. When a commit is dated before its parent, a
-          // path changed inside the window can read as stale on GitHub: a false FAIL (never a false PASS).
-          // Allowed exactly then, and counted apart.
-          if (
-            r &&
-            backDated &&
-            r.status === "fail" &&
-            / more than \d+ days? ago/.test(r.summary) &&
-            r.credit < l.credit
-          ) {
-            known.push(`run ${i} ${id}`);
-            continue;
-          }
+        const a = typeof byApp === "string" ? undefined : byApp.get(id);
+        const isStatus = "status" in checks[Number(id.slice(1))]!;
+        // A status check is GitHub's alone: locally unknown, and `--repo` is what the App must match.
+        const want = isStatus ? r : l;
+        if (isStatus) statusChecks++;
+        const same = (o: Outcome | undefined) =>
+          o && want && o.status === want.status && o.credit === want.credit;
+        const localOk = isStatus ? l.status === "unknown" : same(r);
+        if (!localOk || (typeof byApp !== "string" && !same(a))) {
           differences.push(
-            `run ${i} ${id} ${JSON.stringify(checks[Number(id.slice(1))])}\n  local:  ${l.status} ${l.credit} ${l.summary}\n  github: ${r?.status} ${r?.credit} ${r?.summary}\n  repo: ${dir}`,
+            `run ${i} ${id} ${JSON.stringify(checks[Number(id.slice(1))])}\n  local:  ${l.status} ${l.credit} ${l.summary}\n  github: ${r?.status} ${r?.credit} ${r?.summary}\n  app:    ${a?.status} ${a?.credit}\n  repo: ${dir}`,
           );
         }
       }
     }
     console.log(
-      `differential: seed ${SEED}, ${runs} of ${RUNS} runs, ${compared} checks compared, ${differences.length} differences, ${known.length} known (back-dated history), ${Date.now() - started} ms`,
+      `differential: seed ${SEED}, ${runs} of ${RUNS} runs (${backDatedRuns} with back-dated history, ${merged} with a merge), ${compared} checks compared three ways (local, --repo, the App's check run; ${statusChecks} status checks: --repo and the App), ${differences.length} differences, ${Date.now() - started} ms`,
     );
     expect(differences).toEqual([]);
     expect(runs).toBeGreaterThan(0);

@@ -8,7 +8,7 @@
 //
 // 2. By window: a need with `within` (days) only asks whether the last change lies inside the window, and
 //    all such paths of one limit are settled together, whatever their number:
-//      `GET /commits?sha={sha}&until={cutoff}&per_page=1`  the newest commit B before the window
+//      `GET /commits?sha={sha}&until={cutoff}&per_page=100`  the newest commit B before the window
 //      `GET /compare/{B}...{sha}?per_page=100`            which files differ between B and the commit
 //    A path that does not differ is unchanged since B: `{ olderThan: date of B }`, and the check fails it as
 //    "more than N days ago" (honest, without an exact age). A path that differs changed after B:
@@ -29,10 +29,13 @@
 //    Limits: GitHub lists a compare's commits in chronological order, and only the first page (the oldest
 //    100) is checked for commits before the window. A path changed and changed back inside the window does
 //    not differ, so it reads as stale: that errs towards "stale", never towards "fresh". "Unchanged since B"
-//    reads as "older than B's date", which assumes committer dates do not go back along history: when a
-//    commit is dated before its parent (a back-dated commit, or a normal one after a future-dated one), a
-//    path changed inside the window can read as stale where `git log` (the local run) sees it fresh. Also
-//    towards "stale"; found by test/differential, see docs/verification.md.
+//    reads as "older than B's date" only while no ancestor of B is dated after the cutoff: a commit dated
+//    before its parent (a back-dated commit, or a normal one after a future-dated one) would make a path
+//    changed inside the window read as stale where `git log` sees it fresh (found by test/differential).
+//    The listing that finds B asks for 100 commits (same request): B's ancestors that it reaches but does
+//    not list are dated after the cutoff, and then the unchanged paths are looked up exactly. A full page
+//    cannot tell a parent past the page from one dated later, so beyond B's nearest 100 ancestors dates
+//    are taken as ordered.
 //
 // Alternatives rejected: walking history (`GET /commits?sha=` then `GET /commits/{sha}` per commit for its
 // files) costs one request per commit walked and rarely reaches files that changed weeks ago; bisecting with
@@ -118,6 +121,7 @@ export class HistoryMemory {
 
 interface CommitItem {
   sha: string;
+  parents?: { sha: string }[];
   commit?: { committer?: { date?: string } | null; author?: { date?: string } | null };
 }
 
@@ -144,6 +148,8 @@ type Window =
       changed: (path: string) => boolean;
       /** False when neither the compare (300 files at most) nor the trees could tell every path. */
       complete: boolean;
+      /** An ancestor of the base is dated after the cutoff: "unchanged since the base" bounds no date. */
+      datesGoBack: boolean;
       /** When every commit of the range lies inside the window: listed paths changed at or after this. */
       newerThan?: Date;
     }
@@ -158,6 +164,36 @@ const EXACT_AT_MOST = 2;
 const MAX_WINDOWS = 4;
 /** GitHub's cap on a compare's list of files. */
 const COMPARE_FILES_CAP = 300;
+
+/** Commits listed before the window: the base and, in the same request, what shows its ancestry's dates. */
+const UNTIL_PAGE = 100;
+
+/**
+ * Does an ancestor of the base (`page[0]`) carry a date after the cutoff? `page` lists every commit before
+ * the cutoff that the evaluated commit reaches, newest first, so a parent of a listed ancestor that is not
+ * listed is dated after the cutoff: history goes back in time there, and a path last changed by such an
+ * ancestor changed inside the window although it is unchanged since the base. A full page may end before
+ * a parent, so it proves nothing about the parents it does not list (a limit: such history is read as
+ * ordered beyond the base's nearest 100 ancestors).
+ */
+function hidesLaterDate(page: CommitItem[]): boolean {
+  const listed = new Set(page.map((c) => c.sha));
+  const bySha = new Map(page.map((c) => [c.sha, c]));
+  const full = page.length >= UNTIL_PAGE;
+  const seen = new Set<string>();
+  const todo = page[0] ? [page[0]] : [];
+  while (todo.length > 0) {
+    const c = todo.pop()!;
+    if (seen.has(c.sha)) continue;
+    seen.add(c.sha);
+    for (const p of c.parents ?? []) {
+      if (!listed.has(p.sha)) {
+        if (!full) return true;
+      } else todo.push(bySha.get(p.sha)!);
+    }
+  }
+  return false;
+}
 
 const keyOf = (n: ChangeNeed) => `${n.path}\u0000${n.within ?? ""}`;
 
@@ -294,7 +330,7 @@ export class LastChanged {
         if (win.changed(n.path)) {
           if (win.newerThan) this.answer(out, n, { newerThan: win.newerThan });
           else lookUp.push(n);
-        } else if (!win.complete) lookUp.push(n);
+        } else if (!win.complete || win.datesGoBack) lookUp.push(n);
         else if (n.within === within) this.answer(out, n, { olderThan: win.base });
         else next.push(n);
       }
@@ -327,10 +363,12 @@ export class LastChanged {
       ...at(this.s),
       sha: this.s.sha,
       until: new Date(cutoff).toISOString(),
-      per_page: 1,
+      // The newest is the base; the rest (same request) show whether the base's ancestry goes back in time.
+      per_page: UNTIL_PAGE,
     });
     if (!listed.ok) return { ok: false, reason: explain(listed.failure, "history", PERMISSIONS.contents) };
-    const first = Array.isArray(listed.data) ? listed.data[0] : undefined;
+    const page = Array.isArray(listed.data) ? listed.data : [];
+    const first = page[0];
     // The whole history lies inside the window: nothing to compare with.
     if (!first) return { ok: false, reason: "no commit before the window" };
     const base = dateOf(first);
@@ -352,7 +390,12 @@ export class LastChanged {
     // changes were made: its paths are then looked up one by one, and the check sees the future date.
     const future = dates.some((d) => d !== null && d.getTime() - now > CLOCK_SKEW_MS);
     const inside = dates.length > 0 && !future && now - oldest <= within * DAY_MS;
-    const bounds = { ok: true as const, base, ...(inside ? { newerThan: new Date(oldest) } : {}) };
+    const bounds = {
+      ok: true as const,
+      base,
+      datesGoBack: hidesLaterDate(page),
+      ...(inside ? { newerThan: new Date(oldest) } : {}),
+    };
     const files = reply.data.files ?? [];
     const inDiff = new Set<string>();
     for (const f of files) {

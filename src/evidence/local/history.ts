@@ -14,11 +14,14 @@ export interface History {
   failure?: GitFailure;
 }
 
+/** "<hash> <committer time> <parent>...": SHA-1 or SHA-256 object names. */
+const HEADER = /^[0-9a-f]{40,64} \d+( [0-9a-f]{40,64})* ?$/;
+
 // Past this, paths go unnamed on the command line (limits on argument size) and are filtered here instead.
 const PATHSPEC_BYTES = 64 * 1024;
 
 /**
- * Streams `git log -z --name-only` (newest first) and records, per wanted path, the first commit that lists
+ * Streams `git log -z --name-only -c` (newest first) and records, per wanted path, the first commit that lists
  * it or a file below it. Walk order is git's default (by commit date), as `git log -1 -- <path>` uses.
  * `paths` are normalized, repository-relative, relative to `cwd` (git's --relative).
  */
@@ -53,6 +56,13 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
   const token = (t: string): void => {
     if (t === "") {
       expectHeader = true;
+      return;
+    }
+    // A merge's names (-c) follow an empty field after its header: a name where a header was expected.
+    if (expectHeader && !HEADER.test(t)) {
+      expectHeader = false;
+      firstName = false;
+      see(t);
       return;
     }
     if (expectHeader) {
@@ -93,6 +103,9 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
       "-z",
       "--format=%x00%H %ct %P",
       "--name-only",
+      // A merge lists the paths it changed against every parent (both sides changed them and the merge
+      // combined the two), as `git log -1 -- <path>` counts it; without this merges list nothing.
+      "-c",
       "--no-renames",
       "--relative",
       "HEAD",

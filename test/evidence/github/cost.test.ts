@@ -233,7 +233,7 @@ test("cold, freshness asked with `within` (as file checks do): 14 = 12 + one win
   const NOW = new Date("2026-11-20T12:00:00Z");
   const BASE = "2222222222222222222222222222222222222222";
   const { gh, stats, octokit, history } = setUp();
-  gh.set(`${REPO_PATH}/commits?sha=${SHA}&until=2026-08-22T11:00:00.000Z&per_page=1`, [
+  gh.set(`${REPO_PATH}/commits?sha=${SHA}&until=2026-08-22T11:00:00.000Z&per_page=100`, [
     { sha: BASE, commit: { committer: { date: "2026-08-20T09:00:00Z" } } },
   ]);
   gh.set(`${REPO_PATH}/compare/${BASE}...${SHA}?per_page=100`, {

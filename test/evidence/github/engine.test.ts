@@ -121,7 +121,7 @@ test("a glob with maxAgeDays on GitHub: a fresh file past the 50th match passes,
   const gh = fakeGitHub();
   gh.set(`${REPO_PATH}/git/trees/${SHA}?recursive=1`, tree(files));
   // 90-day window: cutoff NOW − 90 days − 10 minutes, rounded down to the hour.
-  gh.set(`${REPO_PATH}/commits?sha=${SHA}&until=2026-08-22T11:00:00.000Z&per_page=1`, [
+  gh.set(`${REPO_PATH}/commits?sha=${SHA}&until=2026-08-22T11:00:00.000Z&per_page=100`, [
     { sha: BASE, commit: { committer: { date: "2026-08-01T00:00:00Z" } } },
   ]);
   gh.set(`${REPO_PATH}/compare/${BASE}...${SHA}?per_page=100`, {

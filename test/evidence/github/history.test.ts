@@ -116,11 +116,16 @@ describe("needs with `within` (freshness limits): two requests per window, whate
     list.map((path): Need => ({ type: "lastChanged", path, within: days }));
   const at = (iso: string) => new Date(iso);
 
+  /** The history before the window: the base and, below it, a root commit, both dated before the cutoff. */
+  const ROOT_SHA = "0000000000000000000000000000000000000001";
   const base = (api: nock.Scope, until: string, sha: string, date: string) =>
     api
       .get(`${REPO_PATH}/commits`)
-      .query({ sha: SHA, until, per_page: "1" })
-      .reply(200, [commitItem(date, sha)]);
+      .query({ sha: SHA, until, per_page: "100" })
+      .reply(200, [
+        { ...commitItem(date, sha), parents: [{ sha: ROOT_SHA }] },
+        { ...commitItem("2025-01-01T00:00:00Z", ROOT_SHA), parents: [] },
+      ]);
   const compare = (api: nock.Scope, from: string, files: string[], commitDates: string[], extra = {}) =>
     api
       .get(`${REPO_PATH}/compare/${from}...${SHA}`)
@@ -262,7 +267,7 @@ describe("needs with `within` (freshness limits): two requests per window, whate
 
   test("no commit before the window (a young repository): exact look-ups", async () => {
     const { api, rec } = github();
-    api.get(`${REPO_PATH}/commits`).query({ sha: SHA, until: UNTIL_30, per_page: "1" }).reply(200, []);
+    api.get(`${REPO_PATH}/commits`).query({ sha: SHA, until: UNTIL_30, per_page: "100" }).reply(200, []);
     for (const p of five)
       api
         .get(`${REPO_PATH}/commits`)
@@ -270,6 +275,39 @@ describe("needs with `within` (freshness limits): two requests per window, whate
         .reply(200, [commitItem("2026-11-01T00:00:00Z")]);
     const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
     expect(facts.every((f) => f.state === "ok" && f.value instanceof Date)).toBe(true);
+    expect(rec.count()).toBe(6);
+    expectDone(api, rec);
+  });
+
+  test("back-dated history: an ancestor of the base dated inside the window; unchanged paths are looked up exactly", async () => {
+    // BASE (before the window) has a parent LATE dated inside it: the listing before the cutoff leaves LATE
+    // out, so "unchanged since BASE" cannot say "older than BASE's date" (docs/b.md was changed by LATE).
+    const LATE = "5555555555555555555555555555555555555555";
+    const { api, rec } = github();
+    api
+      .get(`${REPO_PATH}/commits`)
+      .query({ sha: SHA, until: UNTIL_30, per_page: "100" })
+      .reply(200, [
+        { ...commitItem("2026-10-20T09:00:00Z", BASE), parents: [{ sha: LATE }] },
+        { ...commitItem("2025-01-01T00:00:00Z", ROOT_SHA), parents: [] },
+      ]);
+    compare(api, BASE, ["docs/a.md"], ["2026-11-19T08:00:00Z"]);
+    const dates: Record<string, string> = {
+      "docs/b.md": "2026-11-10T08:00:00Z",
+      "docs/c.md": "2025-01-01T00:00:00Z",
+      "docs/d.md": "2025-01-01T00:00:00Z",
+      "docs/e.md": "2025-01-01T00:00:00Z",
+    };
+    for (const [p, d] of Object.entries(dates))
+      api
+        .get(`${REPO_PATH}/commits`)
+        .query({ sha: SHA, path: p, per_page: "1" })
+        .reply(200, [commitItem(d)]);
+    const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
+    expect(facts).toEqual([
+      { state: "ok", value: { newerThan: at("2026-11-19T08:00:00Z") } },
+      ...Object.values(dates).map((d) => ({ state: "ok", value: at(d) })),
+    ]);
     expect(rec.count()).toBe(6);
     expectDone(api, rec);
   });
@@ -320,8 +358,8 @@ describe("a freshness window holding a commit dated in the future", () => {
     const { api, rec } = github();
     api
       .get(`${REPO_PATH}/commits`)
-      .query({ sha: SHA, until: "2026-10-21T11:00:00.000Z", per_page: "1" })
-      .reply(200, [commitItem("2026-10-01T00:00:00Z", base)]);
+      .query({ sha: SHA, until: "2026-10-21T11:00:00.000Z", per_page: "100" })
+      .reply(200, [{ ...commitItem("2026-10-01T00:00:00Z", base), parents: [] }]);
     api
       .get(`${REPO_PATH}/compare/${base}...${SHA}`)
       .query({ per_page: "100" })

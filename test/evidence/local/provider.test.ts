@@ -441,3 +441,31 @@ describe("localTarget", () => {
     expect(await localTarget(tempDir())).toEqual({ context: "local" });
   });
 });
+
+describe("lastChanged across merges (found by bench/oracle.ts on prometheus/prometheus)", () => {
+  it("a merge that combines changes of both sides to a path is its last change, as `git log -1 -- <path>` says", async () => {
+    // docs/x.md changed on a side branch (100 days ago) and on main (90 days ago), merged yesterday: the
+    // merged text exists in neither parent, so the merge is the commit that last changed it.
+    const dir = initRepo();
+    const day = (n: number) => new Date(Date.parse("2026-06-01T12:00:00Z") - n * 86_400_000).toISOString();
+    write(dir, "docs/x.md", "one\ntwo\nthree\nfour\nfive\n");
+    write(dir, "other.md", "a\n");
+    commit(dir, day(200));
+    git(dir, ["checkout", "-q", "-b", "side"]);
+    write(dir, "docs/x.md", "ONE\ntwo\nthree\nfour\nfive\n");
+    commit(dir, day(100));
+    git(dir, ["checkout", "-q", "main"]);
+    write(dir, "docs/x.md", "one\ntwo\nthree\nfour\nFIVE\n");
+    commit(dir, day(90));
+    git(dir, ["merge", "-q", "--no-ff", "-m", "merge side", "side"], day(1));
+    const expected = git(dir, ["log", "-1", "--format=%cI", "--", "docs/x.md"]).trim();
+    expect(new Date(expected)).toEqual(new Date(day(1)));
+    for (const paths of [["docs/x.md"], ["docs/x.md", "other.md"]]) {
+      const history = await lastChanges(dir, paths);
+      expect(history.changes.get("docs/x.md")).toEqual({ time: new Date(day(1)) });
+      expect(history.changes.get("other.md") ?? { time: new Date(day(200)) }).toEqual({
+        time: new Date(day(200)),
+      });
+    }
+  });
+});
