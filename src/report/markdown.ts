@@ -202,6 +202,23 @@ function categoryTable(report: Report): string[] {
   return out;
 }
 
+const VERDICT_WORD: Record<Report["verdict"], string> = { go: "GO", "no-go": "NO-GO", pending: "pending" };
+
+/** One row per project of a monorepo change; the root policy's own result is the headline's. */
+function projectRows(report: Report): string[] {
+  const projects = report.projects;
+  if (!projects) return [];
+  if (projects.length === 0) return ["No project is touched: the root policy alone decides."];
+  const out = ["| Project | Verdict | Score | Policy |", "| --- | --- | --- | --- |"];
+  for (const p of projects) {
+    const score = p.score === null ? "not judged" : `${p.score} / ${p.minScore}`;
+    out.push(
+      `| ${code(p.path)} | ${VERDICT_WORD[p.verdict]}${p.incomplete ? " (incomplete)" : ""} | ${score} | ${code(p.policy)} |`,
+    );
+  }
+  return out;
+}
+
 function waiverRows(waivers: WaiverView[], textMax: number): string[] {
   const out = ["| Check | Source | Who | Why | Until | State |", "| --- | --- | --- | --- | --- | --- |"];
   for (const w of waivers) {
@@ -246,6 +263,8 @@ function renderLevel(report: Report, opts: MarkdownOptions, lv: Level, maxBytes:
   const blocking = new Set(report.blocking);
   const out = new Bounded(maxBytes);
   if (!out.push(headline(report, opts.title), "", subline(report))) return null;
+  const projects = projectRows(report);
+  if (projects.length && !out.push("", "### Projects", "", ...projects)) return null;
   if (report.mode === "warn" && report.verdict !== "go") {
     out.push("", "> The gate is in **warn** mode: this result does not block.");
   }
@@ -304,7 +323,13 @@ function renderLevel(report: Report, opts: MarkdownOptions, lv: Level, maxBytes:
 function renderMinimal(report: Report, opts: MarkdownOptions, maxBytes: number): string {
   const blocking = new Set(report.blocking);
   const blockers = report.checks.filter((c) => blocking.has(c.id));
-  const head = [headline(report, opts.title), "", subline(report)];
+  const projects = projectRows(report);
+  const head = [
+    headline(report, opts.title),
+    "",
+    subline(report),
+    ...(projects.length ? ["", "### Projects", "", ...projects] : []),
+  ];
   const href = safeUrl(opts.detailsUrl);
   const tail = (shown: number): string => {
     const lines = [
