@@ -33,7 +33,15 @@ function problemCheck(p: ProjectOutcome): CheckReport {
 
 function summaryOf(p: ProjectOutcome): ProjectSummary {
   const r = p.report;
-  if (!r) return { path: p.path, policy: p.policy, verdict: "no-go", score: null, minScore: null, incomplete: true };
+  if (!r)
+    return {
+      path: p.path,
+      policy: p.policy,
+      verdict: "no-go",
+      score: null,
+      minScore: null,
+      incomplete: true,
+    };
   return {
     path: p.path,
     policy: p.policy,

@@ -41,7 +41,10 @@ export function touchedProjects(patterns: readonly string[], paths: Iterable<str
   const seen = new Map<string, boolean>();
   for (const path of paths)
     for (const dir of ancestors(path)) if (!seen.has(dir)) seen.set(dir, isProject(dir));
-  return [...seen].filter(([, yes]) => yes).map(([dir]) => dir).sort();
+  return [...seen]
+    .filter(([, yes]) => yes)
+    .map(([dir]) => dir)
+    .sort();
 }
 
 /**
@@ -60,10 +63,8 @@ export function allProjects(patterns: readonly string[], paths: Iterable<string>
   return [...out].sort();
 }
 
-/** Where a project's path lives in the repository: relative to the project, or to the root with a leading `/`. */
-export function inProject(dir: string, path: string): string {
-  return path.startsWith("/") ? path.replace(/^\/+/, "") : `${dir}/${path}`;
-}
+/** Where a project's path lives in the repository (the loader refused absolute paths and `..`). */
+export const inProject = (dir: string, path: string): string => `${dir}/${path}`;
 
 const rebase = (dir: string, value: unknown): unknown =>
   typeof value === "string"
@@ -84,7 +85,8 @@ export function scopePolicy(policy: Policy, dir: string): Policy {
   for (const [name, check] of Object.entries(policy.checks)) {
     const scoped = { ...check, category: id(check.category ?? DEFAULT_CATEGORY) };
     if (check.title === undefined) scoped.title = name;
-    if (check.file) scoped.file = { ...check.file, path: rebase(dir, check.file.path) as typeof check.file.path };
+    if (check.file)
+      scoped.file = { ...check.file, path: rebase(dir, check.file.path) as typeof check.file.path };
     if (check.attestation)
       scoped.attestation = {
         ...check.attestation,

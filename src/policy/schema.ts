@@ -170,10 +170,18 @@ const projectPattern = z
   .string()
   .min(1)
   .max(200)
-  .refine((s) => !s.startsWith("/") && !s.endsWith("/") && !s.split("/").some((p) => p === ".." || p === "." || p === ""), {
-    message: "a project is a directory relative to the repository root, e.g. services/api or services/*",
-  })
-  .refine((s) => !s.includes("**"), { message: "a project pattern matches one directory level per '*': no '**'" });
+  .refine(
+    (s) =>
+      !s.startsWith("/") &&
+      !s.endsWith("/") &&
+      !s.split("/").some((p) => p === ".." || p === "." || p === ""),
+    {
+      message: "a project is a directory relative to the repository root, e.g. services/api or services/*",
+    },
+  )
+  .refine((s) => !s.includes("**"), {
+    message: "a project pattern matches one directory level per '*': no '**'",
+  });
 
 export const PolicySchema = z.strictObject({
   $schema: z.string().optional(),

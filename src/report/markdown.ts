@@ -204,6 +204,10 @@ function categoryTable(report: Report): string[] {
 
 const VERDICT_WORD: Record<Report["verdict"], string> = { go: "GO", "no-go": "NO-GO", pending: "pending" };
 
+/** A repository path in a code span when it is plain, else as escaped text. */
+const pathCode = (path: string): string =>
+  /^[A-Za-z0-9._/-]+$/.test(path) ? `\`${path}\`` : escapeMarkdown(path, 200);
+
 /** One row per project of a monorepo change; the root policy's own result is the headline's. */
 function projectRows(report: Report): string[] {
   const projects = report.projects;
@@ -213,7 +217,7 @@ function projectRows(report: Report): string[] {
   for (const p of projects) {
     const score = p.score === null ? "not judged" : `${p.score} / ${p.minScore}`;
     out.push(
-      `| ${code(p.path)} | ${VERDICT_WORD[p.verdict]}${p.incomplete ? " (incomplete)" : ""} | ${score} | ${code(p.policy)} |`,
+      `| ${pathCode(p.path)} | ${VERDICT_WORD[p.verdict]}${p.incomplete ? " (incomplete)" : ""} | ${score} | ${pathCode(p.policy)} |`,
     );
   }
   return out;

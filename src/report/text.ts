@@ -61,7 +61,9 @@ export function renderText(report: Report, { color }: TextOptions): string {
   lines.push(paint(`${oneLine(targetLine(report))} · evaluated ${report.evaluatedAt}`, "dim"));
   if (report.projects) {
     lines.push("", paint("Projects", "bold"));
-    lines.push(`  ${paint(VERDICT_LABEL[report.verdict], VERDICT_STYLE[report.verdict])}  (root policy and every project: the most restrictive verdict)`);
+    lines.push(
+      `  ${paint(VERDICT_LABEL[report.verdict], VERDICT_STYLE[report.verdict])}  (root policy and every project: the most restrictive verdict)`,
+    );
     if (report.projects.length === 0) lines.push(paint("  no project touched: the root policy alone", "dim"));
     for (const p of report.projects)
       lines.push(
