@@ -22,7 +22,7 @@ function problemCheck(p: ProjectOutcome): CheckReport {
     category: `${p.path}:policy`,
     kind: "policy",
     required: true,
-    weight: 0,
+    weight: 1,
     status: "error",
     credit: 0,
     summary: p.problem ?? "The project's policy could not be read.",
