@@ -3,6 +3,7 @@
 // still judged by it), then one evaluation for the root and every touched project (docs/configuration.md).
 // A repository whose policy declares no `projects` makes no request here.
 import type { Logger } from "probot";
+import { type ChangedPolicyProblem, flagChangedPolicies } from "../engine/projects.js";
 import { runEvaluation } from "../engine/run.js";
 import { type ProjectPolicy, runWithProjects } from "../engine/run-projects.js";
 import type { Report } from "../engine/types.js";
@@ -123,5 +124,43 @@ export async function evaluatePullRequest(o: {
   const paths = await changedPaths(o.octokit, o.loc, o.number);
   const projects = await readProjects(o.octokit, o.loc, o.baseRef, policy.projects, paths, now);
   o.log.debug({ pr: o.number, projects: projects.map((p) => p.path) }, "monorepo projects touched");
-  return runWithProjects({ policy, provider, target, now, projects });
+  const report = await runWithProjects({ policy, provider, target, now, projects });
+  const changed = target.sha
+    ? await changedPolicyProblems(o.octokit, o.loc, target.sha, policy.projects, paths, now)
+    : [];
+  return flagChangedPolicies(report, changed);
+}
+
+/**
+ * The projects' policies this change edits, validated strictly at its commit as the root's is (presets and
+ * files of this commit only): those that would not validate once merged.
+ */
+async function changedPolicyProblems(
+  octokit: AppOctokit,
+  loc: Loc,
+  sha: string,
+  patterns: readonly string[],
+  paths: readonly string[],
+  now: Date,
+): Promise<ChangedPolicyProblem[]> {
+  const suffix = `/${PROJECT_POLICY_FILE}`;
+  const edited = paths.filter((p) => p.endsWith(suffix));
+  const dirs = new Set(touchedProjects(patterns, edited));
+  const fetch = remoteFetcher(octokit as never);
+  const out: ChangedPolicyProblem[] = [];
+  for (const file of edited.slice(0, MAX_PROJECTS_PER_CHANGE)) {
+    const dir = file.slice(0, -suffix.length);
+    if (!dirs.has(dir)) continue;
+    const text = await fetch({ owner: loc.owner, repo: loc.repo, path: file, ref: sha });
+    if (text === null) continue; // deleted or moved: the base's still judges (docs/security.md §4.5)
+    const source = { text, path: file, repo: `${loc.owner}/${loc.repo}`, ref: sha };
+    const lookup = await validate(octokit, source, now, true, "presets-and-same-commit");
+    if (lookup.state === "invalid")
+      out.push({
+        path: dir,
+        policy: file,
+        problem: `${file} as changed in this pull request is not a valid policy: ${lookup.errors.slice(0, 3).map(formatPolicyError).join("; ")}`,
+      });
+  }
+  return out;
 }

@@ -108,3 +108,52 @@ export function combineProjects(root: Report, projects: readonly ProjectOutcome[
     projects: projects.map(summaryOf),
   };
 }
+
+/** A project's policy a pull request changes, which would not validate once merged. */
+export interface ChangedPolicyProblem {
+  path: string;
+  policy: string;
+  problem: string;
+}
+
+/**
+ * A project's policy changed by the change under evaluation that does not validate: a failing required check
+ * (as the root policy's would fail the run), so a broken policy is fixed before it becomes the gate.
+ */
+export function flagChangedPolicies(report: Report, problems: readonly ChangedPolicyProblem[]): Report {
+  if (problems.length === 0) return report;
+  const checks = problems.map(
+    (p): CheckReport => ({
+      id: `${p.path}:policy-in-change`,
+      title: `${p.policy} as changed here`,
+      category: `${p.path}:policy`,
+      kind: "policy",
+      required: true,
+      weight: 1,
+      status: "fail",
+      credit: 0,
+      summary: p.problem,
+      fix: `Fix ${p.policy}: it would become the project's gate once merged. This result uses the base branch's.`,
+      waiver: null,
+    }),
+  );
+  return {
+    ...report,
+    verdict: "no-go",
+    conclusive: true,
+    checks: [...report.checks, ...checks],
+    categories: [
+      ...report.categories,
+      ...problems
+        .filter((p) => !report.categories.some((c) => c.id === `${p.path}:policy`))
+        .map((p) => ({
+          id: `${p.path}:policy`,
+          title: `Policy (${p.path})`,
+          weight: 1,
+          score: 0,
+          checks: 1,
+        })),
+    ],
+    blocking: [...report.blocking, ...checks.map((c) => c.id)],
+  };
+}

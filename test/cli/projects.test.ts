@@ -2,9 +2,11 @@
 // the projects; every project is judged (or `--project`, or the project directory the command runs in), each
 // with its own policy whose file paths are relative to the project, and the most restrictive verdict wins.
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JsonReportSchema } from "../report/json-contract.js";
-import { cleanup, cli, repo } from "./helpers.js";
+import { serveGitRepo } from "../support/git-github.js";
+import { GitHubStandIn } from "../support/github-stand-in.js";
+import { cleanup, cli, git, repo, tempDir } from "./helpers.js";
 
 afterAll(cleanup);
 
@@ -158,5 +160,41 @@ describe("readiness check on a monorepo", () => {
     const r = await cli(["check", "--project", "services/api"], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("the policy declares no projects");
+  });
+});
+
+describe("readiness check --repo on a monorepo", () => {
+  const gh = new GitHubStandIn({ appId: 1 });
+  beforeAll(async () => {
+    await gh.start();
+  });
+  afterAll(async () => {
+    await gh.stop();
+  });
+
+  it("gives the local answer: the same projects, checks and verdict, read from GitHub at the ref", async () => {
+    const dir = repo(FILES);
+    const sha = git(dir, ["rev-parse", "HEAD"]).trim();
+    serveGitRepo(gh, { owner: "octo", name: "mono", dir, token: "ghs_mono" });
+    const args = ["--format", "json", "--now", "2025-01-02"];
+    const local = json((await cli(["check", ...args], { cwd: dir })).stdout);
+    const r = await cli(["check", "--repo", "octo/mono", "--ref", sha, ...args], {
+      cwd: tempDir(),
+      env: { GITHUB_API_URL: gh.baseUrl, GITHUB_TOKEN: "ghs_mono" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    const remote = json(r.stdout);
+    expect(remote.projects).toEqual(local.projects);
+    expect(remote.checks.map((c) => [c.id, c.status])).toEqual(local.checks.map((c) => [c.id, c.status]));
+    const only = await cli(
+      ["check", "--repo", "octo/mono", "--ref", sha, "--project", "services/web", ...args],
+      {
+        cwd: tempDir(),
+        env: { GITHUB_API_URL: gh.baseUrl, GITHUB_TOKEN: "ghs_mono" },
+      },
+    );
+    expect(only.code).toBe(0);
+    expect(json(only.stdout).projects?.map((p) => p.path)).toEqual(["services/web"]);
   });
 });

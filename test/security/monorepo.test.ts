@@ -165,6 +165,21 @@ describe("monorepo: a policy per project, judged from the base branch", () => {
     expect(run.output.summary).toContain("services/api/RUNBOOK.md");
   });
 
+  it("a PR that breaks a project's policy: NO-GO naming the error, though the base's policy passes", async () => {
+    const { run } = await judge({
+      ...MAIN,
+      "services/web/.readiness.yml": "version: 1\ngate: { minScore: 101 }\n",
+      "services/web/main.ts": "export const web = 9;\n",
+    });
+    expect(run.conclusion).toBe("failure");
+    expect(run.output.summary).toContain(
+      "services/web/.readiness.yml as changed in this pull request is not a valid policy",
+    );
+    expect(run.output.summary).toContain("gate.minScore");
+    // The base's policy still judged the project: it passes.
+    expect(run.output.summary).toMatch(/\| `services\/web` \| GO \|/);
+  });
+
   it("attacker: moving a project's file out of it still touches the project (the rename's old path counts)", async () => {
     const { "services/api/main.ts": moved, ...rest } = MAIN;
     const { run, name, number } = await judge({ ...rest, "scripts/main.ts": moved });
