@@ -138,7 +138,7 @@ describe("monorepo: a policy per project, judged from the base branch", () => {
   });
 
   it("two projects touched: each judged, the most restrictive verdict wins", async () => {
-    const { run } = await judge({
+    const { run, name, number } = await judge({
       ...MAIN,
       "services/api/main.ts": "export const api = 3;\n",
       "services/web/main.ts": "export const web = 3;\n",
@@ -146,6 +146,16 @@ describe("monorepo: a policy per project, judged from the base branch", () => {
     expect(run.conclusion).toBe("failure");
     expect(run.output.summary).toMatch(/\| `services\/api` \| NO-GO \|/);
     expect(run.output.summary).toMatch(/\| `services\/web` \| GO \|/);
+    // What projects cost: one page of changed files, each touched project's policy once, from the base.
+    const asked = gh.requests.filter((r) => r.path.startsWith(`/repos/${OWNER}/${name}/`));
+    expect(asked.filter((r) => r.path.endsWith(`/pulls/${number}/files`))).toHaveLength(1);
+    const policies = asked
+      .map((r) => [decodeURIComponent(r.path.split("/contents/")[1] ?? ""), r.query.get("ref")])
+      .filter(([path]) => /^services\/[^/]+\/\.readiness\.yml$/.test(path ?? ""));
+    expect(policies).toEqual([
+      ["services/api/.readiness.yml", "main"],
+      ["services/web/.readiness.yml", "main"],
+    ]);
   });
 
   it("attacker: deleting the project's policy in the PR changes nothing, the base's still judges (NO-GO)", async () => {
