@@ -269,6 +269,8 @@ export type Need =
   | { type: "alerts"; source: AlertSource }
   | { type: "pullRequest" }
   | { type: "ledger"; teams: string[] }
+  /** Members of a team (`org/team-slug`), lowercased: attestations whose `by:` names a team. */
+  | { type: "teamMembers"; team: string }
   /** A file as it stands where only reviewed changes land (see ReviewedContent): attestations. */
   | { type: "reviewedContent"; path: string };
 
@@ -294,6 +296,7 @@ export interface Answers {
   alerts: Alert[];
   pullRequest: PullRequestFacts | null;
   ledger: Ledger;
+  teamMembers: string[];
   reviewedContent: ReviewedContent;
 }
 
