@@ -11,6 +11,8 @@ export type Command =
       name: "check";
       dir?: string;
       policy?: string;
+      /** Monorepo: judge the root policy and this project only (a directory the policy's `projects` declares). */
+      project?: string;
       format: Format;
       now?: Date;
       github?: { owner: string; repo: string; ref: string };
@@ -91,6 +93,7 @@ export function parseCommandLine(argv: string[]): Parsed {
           now: { type: "string" },
           repo: { type: "string" },
           ref: { type: "string" },
+          project: { type: "string" },
         },
         1,
       );
@@ -103,6 +106,7 @@ export function parseCommandLine(argv: string[]): Parsed {
       const command: Extract<Command, { name: "check" }> = { name: "check", format: format as Format };
       if (p.positionals[0] !== undefined) command.dir = p.positionals[0];
       if (typeof v.policy === "string") command.policy = v.policy;
+      if (typeof v.project === "string") command.project = v.project.replace(/^\.\/|\/+$/g, "");
       if (typeof v.now === "string") {
         const now = parseNow(v.now);
         if (!now)
@@ -161,7 +165,7 @@ export function parseCommandLine(argv: string[]): Parsed {
 export const USAGE = `Usage:
   readiness init [DIR] [--force]
   readiness check [DIR] [--policy FILE] [--format text|markdown|json|sarif|github] [--now ISO-8601]
-                  [--repo OWNER/NAME --ref REF]
+                  [--project DIR] [--repo OWNER/NAME --ref REF]
   readiness validate [FILE] [--now ISO-8601] [--strict]
   readiness schema
   readiness reconcile [--repo OWNER/NAME] [--installation ID] [--dry-run]
@@ -194,6 +198,8 @@ Options:
   -f, --format FORMAT  text (default), markdown, json (the contract in docs/report-format.md),
                        sarif (SARIF 2.1.0, for code scanning) or github (workflow commands:
                        ::error/::warning lines GitHub Actions turns into annotations).
+      --project DIR    Monorepo (the policy declares \`projects\`): the root policy and this project's
+                       only. Default: every project. Run in a project's directory, the same.
       --now ISO-8601   Evaluate as of this time (2025-03-01 or 2025-03-01T12:00:00Z; no zone means UTC).
       --repo OWNER/NAME, --ref REF
                        Take evidence from GitHub for that commit instead of the checkout

@@ -113,17 +113,25 @@ async function check(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  const dir = resolve(io.cwd, command.dir ?? ".");
+  let dir = resolve(io.cwd, command.dir ?? ".");
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) throw new UserError(`not a directory: ${command.dir ?? dir}`, EXIT.usage);
   const now = command.now ?? new Date();
+  let project = command.project;
+  // A project's directory of a monorepo: judged as a pull request touching it would be, from the root.
+  if (!command.github && command.policy === undefined && project === undefined) {
+    const { enclosingProject } = await import("./projects.js");
+    const found = await enclosingProject(dir);
+    if (found) ({ root: dir, project } = found);
+  }
 
   let provider: EvidenceProvider;
   let target: Target;
   let policy: Policy | null;
+  let gh: CliGitHubEvidence | undefined;
   let located: { text: string; path: string } | undefined;
   if (command.github) {
-    const gh = await gitHubEvidence(command.github, now, io.env, err);
+    gh = await gitHubEvidence(command.github, now, io.env, err);
     ({ provider, target } = gh);
     policy = await gitHubPolicy(gh, command, io, now, err);
   } else {
@@ -151,10 +159,29 @@ async function check(
     renderSarif,
     policyPositions,
   } = await pipeline();
+  if (project !== undefined && !policy.projects)
+    throw new UserError(`--project ${project}: the policy declares no projects`, EXIT.usage);
   let report: Report;
   try {
-    report = await runEvaluation({ policy, provider, target, now });
+    if (policy.projects) {
+      const { readProjectPolicies, runWithProjects } = await import("./projects.js");
+      const read = command.github
+        ? (path: string) => gh!.fetchRemote({ ...command.github!, path })
+        : (path: string) => readFile(resolve(dir, path), "utf8").catch(() => null);
+      const projects = await readProjectPolicies({
+        patterns: policy.projects,
+        provider,
+        target,
+        read,
+        load: (text, label) =>
+          loadAndReport(text, label, { now, ...(gh ? { fetchRemote: gh.fetchRemote } : {}) }, err),
+        ...(project !== undefined ? { only: project } : {}),
+      });
+      if ("unknown" in projects) throw new UserError(projects.unknown, EXIT.usage);
+      report = await runWithProjects({ policy, provider, target, now, projects });
+    } else report = await runEvaluation({ policy, provider, target, now });
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`could not collect evidence from ${provider.name}: ${oneLine(e)}`, EXIT.incomplete);
   }
 

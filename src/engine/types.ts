@@ -88,4 +88,21 @@ export interface Report {
   waivers: WaiverView[];
   /** Things a person should know that are not check results (expired waivers, no applicable checks...). */
   notes: string[];
+  /**
+   * Monorepo (the policy declares `projects`): each project judged beside the root policy, whose checks are
+   * in `checks` with ids `<project>:<check>`. Absent when the policy declares no projects.
+   */
+  projects?: ProjectSummary[];
+}
+
+export interface ProjectSummary {
+  /** The project directory, e.g. services/api. */
+  path: string;
+  /** Its policy file, relative to the repository root. */
+  policy: string;
+  verdict: Verdict;
+  /** null when the project could not be judged (its policy missing or invalid): then NO-GO. */
+  score: number | null;
+  minScore: number | null;
+  incomplete: boolean;
 }

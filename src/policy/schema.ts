@@ -163,6 +163,26 @@ export const GateSchema = z.strictObject({
     .describe("draft: turn a NO-GO release back into a draft."),
 });
 
+/** How many `projects` entries a policy may list, and how many projects one pull request may touch. */
+export const MAX_PROJECT_PATTERNS = 50;
+
+const projectPattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(
+    (s) =>
+      !s.startsWith("/") &&
+      !s.endsWith("/") &&
+      !s.split("/").some((p) => p === ".." || p === "." || p === ""),
+    {
+      message: "a project is a directory relative to the repository root, e.g. services/api or services/*",
+    },
+  )
+  .refine((s) => !s.includes("**"), {
+    message: "a project pattern matches one directory level per '*': no '**'",
+  });
+
 export const PolicySchema = z.strictObject({
   $schema: z.string().optional(),
   version: z.literal(1),
@@ -189,6 +209,14 @@ export const PolicySchema = z.strictObject({
     .describe(CHECKS_DESCRIPTION),
   waivers: z.array(WaiverSchema).default([]),
   commands: CommandRulesSchema.prefault({}),
+  projects: z
+    .array(projectPattern)
+    .min(1)
+    .max(MAX_PROJECT_PATTERNS)
+    .optional()
+    .describe(
+      "Monorepo: directories (or globs of directories, e.g. services/*) whose own .readiness.yml also judges the pull requests that change files in them. Read on the base branch, like this file.",
+    ),
 });
 
 /**

@@ -53,7 +53,12 @@ export function titleOf(report: Report): string {
   const warn = report.mode === "warn" ? " (warn mode)" : "";
   // A NO-GO that rests on evidence GitHub did not give must not read like a settled one.
   const incomplete = report.incomplete ? " · some evidence could not be read" : "";
-  return `NO-GO${warn} · ${score} (needs ${report.minScore})${incomplete}`;
+  // A monorepo's projects are scored apart: say which of them stands in the way of a GO the root would give.
+  const held = (report.projects ?? []).filter((p) => p.verdict !== "go").map((p) => p.path);
+  const projects = held.length
+    ? ` · not ready: ${held.slice(0, 3).join(", ")}${held.length > 3 ? ", …" : ""}`
+    : "";
+  return `NO-GO${warn} · ${score} (needs ${report.minScore})${projects}${incomplete}`;
 }
 
 /** null: keep the run in_progress (pending). GitHub unreachable is never success. */

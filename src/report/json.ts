@@ -2,7 +2,7 @@
 // Fields are copied one by one so an internal addition to Report never leaks into the contract unannounced.
 // Every key is always present; a value that does not exist is null (or an empty array), never a missing key.
 import type { CheckStatus } from "../checks/types.js";
-import type { CheckReport, Report, Verdict, WaiverView } from "../engine/types.js";
+import type { CheckReport, ProjectSummary, Report, Verdict, WaiverView } from "../engine/types.js";
 import type { ContextKind } from "../evidence/types.js";
 
 export interface JsonWaiver {
@@ -70,6 +70,8 @@ export interface JsonReport {
   pending: string[];
   waivers: JsonWaiver[];
   notes: string[];
+  /** Present only when the policy declares `projects` (a monorepo): each project judged, see Report. */
+  projects?: ProjectSummary[];
 }
 
 function waiver(w: WaiverView): JsonWaiver {
@@ -134,6 +136,7 @@ export function toJsonReport(report: Report): JsonReport {
     pending: [...report.pending],
     waivers: report.waivers.map(waiver),
     notes: [...report.notes],
+    ...(report.projects ? { projects: report.projects.map((p) => ({ ...p })) } : {}),
   };
 }
 

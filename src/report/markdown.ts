@@ -202,6 +202,27 @@ function categoryTable(report: Report): string[] {
   return out;
 }
 
+const VERDICT_WORD: Record<Report["verdict"], string> = { go: "GO", "no-go": "NO-GO", pending: "pending" };
+
+/** A repository path in a code span when it is plain, else as escaped text. */
+const pathCode = (path: string): string =>
+  /^[A-Za-z0-9._/-]+$/.test(path) ? `\`${path}\`` : escapeMarkdown(path, 200);
+
+/** One row per project of a monorepo change; the root policy's own result is the headline's. */
+function projectRows(report: Report): string[] {
+  const projects = report.projects;
+  if (!projects) return [];
+  if (projects.length === 0) return ["No project is touched: the root policy alone decides."];
+  const out = ["| Project | Verdict | Score | Policy |", "| --- | --- | --- | --- |"];
+  for (const p of projects) {
+    const score = p.score === null ? "not judged" : `${p.score} / ${p.minScore}`;
+    out.push(
+      `| ${pathCode(p.path)} | ${VERDICT_WORD[p.verdict]}${p.incomplete ? " (incomplete)" : ""} | ${score} | ${pathCode(p.policy)} |`,
+    );
+  }
+  return out;
+}
+
 function waiverRows(waivers: WaiverView[], textMax: number): string[] {
   const out = ["| Check | Source | Who | Why | Until | State |", "| --- | --- | --- | --- | --- | --- |"];
   for (const w of waivers) {
@@ -246,6 +267,8 @@ function renderLevel(report: Report, opts: MarkdownOptions, lv: Level, maxBytes:
   const blocking = new Set(report.blocking);
   const out = new Bounded(maxBytes);
   if (!out.push(headline(report, opts.title), "", subline(report))) return null;
+  const projects = projectRows(report);
+  if (projects.length && !out.push("", "### Projects", "", ...projects)) return null;
   if (report.mode === "warn" && report.verdict !== "go") {
     out.push("", "> The gate is in **warn** mode: this result does not block.");
   }
@@ -304,7 +327,13 @@ function renderLevel(report: Report, opts: MarkdownOptions, lv: Level, maxBytes:
 function renderMinimal(report: Report, opts: MarkdownOptions, maxBytes: number): string {
   const blocking = new Set(report.blocking);
   const blockers = report.checks.filter((c) => blocking.has(c.id));
-  const head = [headline(report, opts.title), "", subline(report)];
+  const projects = projectRows(report);
+  const head = [
+    headline(report, opts.title),
+    "",
+    subline(report),
+    ...(projects.length ? ["", "### Projects", "", ...projects] : []),
+  ];
   const href = safeUrl(opts.detailsUrl);
   const tail = (shown: number): string => {
     const lines = [

@@ -59,6 +59,17 @@ export function renderText(report: Report, { color }: TextOptions): string {
       (parts.length ? `  (${parts.join(", ")})` : ""),
   );
   lines.push(paint(`${oneLine(targetLine(report))} · evaluated ${report.evaluatedAt}`, "dim"));
+  if (report.projects) {
+    lines.push("", paint("Projects", "bold"));
+    lines.push(
+      `  ${paint(VERDICT_LABEL[report.verdict], VERDICT_STYLE[report.verdict])}  (root policy and every project: the most restrictive verdict)`,
+    );
+    if (report.projects.length === 0) lines.push(paint("  no project touched: the root policy alone", "dim"));
+    for (const p of report.projects)
+      lines.push(
+        `  ${paint(VERDICT_LABEL[p.verdict], VERDICT_STYLE[p.verdict])}  ${oneLine(p.path)}  ${p.score === null ? "not judged" : `score ${fmtNumber(p.score)} / ${fmtNumber(p.minScore ?? 0)}`}${p.incomplete ? " (incomplete)" : ""}  ${paint(oneLine(p.policy), "dim")}`,
+      );
+  }
 
   const groups = groupByCategory(report);
   const titleWidth = Math.max(15, ...groups.map((g) => Array.from(oneLine(g.title)).length));

@@ -64,6 +64,18 @@ export const JsonReportSchema = z
     pending: z.array(z.string()),
     waivers: z.array(JsonWaiverSchema),
     notes: z.array(z.string()),
+    projects: z
+      .array(
+        z.strictObject({
+          path: z.string(),
+          policy: z.string(),
+          verdict: z.enum(["go", "no-go", "pending"]),
+          score: score.nullable(),
+          minScore: score.nullable(),
+          incomplete: z.boolean(),
+        }),
+      )
+      .optional(),
   })
   .superRefine((r, ctx) => {
     const ids = new Set(r.checks.map((c) => c.id));

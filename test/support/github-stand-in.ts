@@ -672,7 +672,37 @@ export class GitHubStandIn {
       const pr = repo?.pulls.find((p) => String(p.number) === req.params.number);
       return repo && pr ? json(200, this.pullJson(repo, pr)) : notFound();
     });
-    this.route("GET", "/repos/:owner/:repo/pulls/:number/files", () => json(200, []));
+    // The files a pull request changes: its base branch's files against its head's (a move is a removal
+    // and an addition here; GitHub may call it `renamed` with `previous_filename`). Paged like GitHub's.
+    this.route("GET", "/repos/:owner/:repo/pulls/:number/files", (req) => {
+      const repo = repoOf(req);
+      const pr = repo?.pulls.find((p) => String(p.number) === req.params.number);
+      if (!repo || !pr) return notFound();
+      const before = this.filesAt(repo, pr.base) ?? {};
+      const after = repo.files[pr.headSha] ?? {};
+      const paths = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+      const removed = paths.filter((p) => after[p] === undefined);
+      // An added file with the content of a removed one: GitHub shows a rename, the old path in previous_filename.
+      const renamedFrom = new Map<string, string>();
+      for (const p of paths)
+        if (before[p] === undefined) {
+          const from = removed.find((r) => before[r] === after[p] && ![...renamedFrom.values()].includes(r));
+          if (from !== undefined) renamedFrom.set(p, from);
+        }
+      const gone = new Set(renamedFrom.values());
+      const changed = paths
+        .filter((p) => before[p] !== after[p] && !gone.has(p))
+        .map((filename) => {
+          const from = renamedFrom.get(filename);
+          if (from !== undefined) return { filename, status: "renamed", previous_filename: from };
+          const status =
+            before[filename] === undefined ? "added" : after[filename] === undefined ? "removed" : "modified";
+          return { filename, status };
+        });
+      const perPage = Math.min(100, Number(req.query.get("per_page") ?? 30) || 30);
+      const page = Math.max(1, Number(req.query.get("page") ?? 1) || 1);
+      return json(200, changed.slice((page - 1) * perPage, page * perPage));
+    });
     this.route("GET", "/repos/:owner/:repo/commits/:sha/pulls", (req) => {
       const repo = repoOf(req);
       if (!repo) return notFound();

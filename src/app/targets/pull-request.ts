@@ -2,7 +2,6 @@
 // its sticky comment. Every open gated pull request with the same head has a claim on that run, which shows
 // the most restrictive of their verdicts, so no pull request can loosen another's (docs/security.md).
 import type { Logger } from "probot";
-import { runEvaluation } from "../../engine/run.js";
 import type { Report } from "../../engine/types.js";
 import { errorForLog } from "../../evidence/github/failure.js";
 import { pullRequestTarget } from "../../evidence/target.js";
@@ -22,6 +21,7 @@ import type { Job, PullRequestData, RunTag } from "../jobs.js";
 import { getPullRequest } from "../lookup.js";
 import type { AppOctokit } from "../octokit.js";
 import { findSource, isLocal, type PolicyLookup, type PolicySource, validate } from "../policy.js";
+import { evaluatePullRequest } from "../projects.js";
 import type { CheckRunRef } from "../publish/check-run.js";
 import { upsertSticky } from "../publish/comment.js";
 import { RunPublisher } from "../publish/publisher.js";
@@ -271,7 +271,9 @@ async function judge(
     // The commit evaluated is `sha` (a merge queue's commit, or the head); sign-offs stay bound to the head.
     const target = { ...pullRequestTarget(repository, pr).target, sha };
     const provider = deps.evidence({ octokit, ...loc, sha, log });
-    const report = await runEvaluation({ policy, provider, target, now: deps.now() });
+    // With `projects` (a monorepo), the projects the PR touches are judged too, read from its base.
+    const at = { octokit, loc, number: pr.number, baseRef: pr.baseRef, log };
+    const report = await evaluatePullRequest({ ...at, policy, provider, target, now: deps.now() });
     const result = reportResult(report, {
       checkName,
       headPolicy: head,
