@@ -123,7 +123,8 @@ async function check(
   } else {
     const file = await findPolicy(dir, command.policy, io.cwd);
     // git lists the files (the slowest step of a large checkout) while the policy is read and parsed.
-    const local = new LocalEvidence(dir);
+    // The engine's clock, so freshness windows are cut where the checks read them.
+    const local = new LocalEvidence(dir, { now: () => now });
     local.prefetch();
     const head = localTarget(dir);
     policy = await loadAndReport(await readPolicyFile(file, io.cwd), display(file, io.cwd), { now }, err);

@@ -22,7 +22,17 @@ const PATHSPEC_BYTES = 64 * 1024;
  * it or a file below it. Walk order is git's default (by commit date), as `git log -1 -- <path>` uses.
  * `paths` are normalized, repository-relative, relative to `cwd` (git's --relative).
  */
-export async function lastChanges(cwd: string, paths: readonly string[], trace?: GitTrace): Promise<History> {
+export function lastChanges(cwd: string, paths: readonly string[], trace?: GitTrace): Promise<History> {
+  return lastChangesIn(cwd, paths, "HEAD", trace);
+}
+
+/** As lastChanges over `rev` (HEAD, or a range B..HEAD: then only paths changed in it get an entry). */
+async function lastChangesIn(
+  cwd: string,
+  paths: readonly string[],
+  rev: string,
+  trace?: GitTrace,
+): Promise<History> {
   const changes = new Map<string, LastChange>();
   const remaining = new Set(paths);
   if (remaining.size === 0) return { changes, stoppedEarly: false };
@@ -95,7 +105,7 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
       "--name-only",
       "--no-renames",
       "--relative",
-      "HEAD",
+      rev,
       ...pathspec,
     ],
     { trace, onStdout },
@@ -106,6 +116,10 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
     return { changes, stoppedEarly: false };
   }
   if (failure) return { changes, stoppedEarly: false, failure };
+  if (rev !== "HEAD") {
+    for (const [p, c] of atRoot) changes.set(p, { time: new Date(c.time * 1000) });
+    return { changes, stoppedEarly: run.stopped };
+  }
 
   if (atRoot.size > 0 || remaining.size > 0) {
     const cut = await shallowCommits(cwd, trace);
@@ -135,4 +149,107 @@ async function shallowCommits(cwd: string, trace?: GitTrace): Promise<Set<string
   } catch {
     return new Set();
   }
+}
+
+/** What a windowed need gets: an exact date when the window shows it cheaply, else a bound. */
+export type WindowAnswer = { time: Date } | { olderThan: Date };
+
+export interface WindowResult {
+  /** Keyed by `${path}\0${days}`; absent: the window could not settle it (ask `lastChanges`). */
+  answers: Map<string, WindowAnswer>;
+  /** Why the window method was not used at all, for tests and diagnostics; undefined when it was. */
+  fallback?: string;
+}
+
+export const windowKey = (path: string, days: number): string => `${path}\u0000${days}`;
+
+/** Commits of the history below the window whose dates are checked (see windowedChanges). */
+const PREFIX_CHECKED = 2000;
+
+interface Commit {
+  time: number;
+  parents: string[];
+}
+
+/** `git rev-list --timestamp --parents`: "<time> <hash> <parent>..." per line. */
+function parseRevList(out: Buffer, into: Map<string, Commit>): void {
+  for (const line of out.toString("utf8").split("\n")) {
+    if (line === "") continue;
+    const [time, hash, ...parents] = line.split(" ");
+    into.set(hash!, { time: Number(time), parents });
+  }
+}
+
+/**
+ * "Changed within N days?" for many paths without walking all of history. `cutoffs` are unix seconds per
+ * limit (days → the oldest committer time that still counts as inside). For the oldest cutoff c:
+ *   B = `git rev-list -1 --before=c-1 HEAD`, the commit git's date-ordered walk meets first below the window;
+ *   `git log --name-only B..HEAD -- paths` gives each path's first change in walk order, with its date;
+ *   `git rev-list --timestamp --parents B..HEAD` and the first PREFIX_CHECKED commits below B give dates.
+ * This equals `git log -1 -- path` as long as no commit dated below a cutoff has a parent dated at or above
+ * it (then every commit inside a window comes before every commit outside it in git's walk). Where a
+ * checked commit breaks that (back-dated history, an old branch merged with a late date inside the range, a
+ * future-dated commit), or the range reaches a shallow cut or the root, the answer is left to the exact walk
+ * (`fallback`). Unchecked: a commit more than PREFIX_CHECKED commits below the window dated inside it.
+ */
+export async function windowedChanges(
+  cwd: string,
+  needs: readonly { path: string; days: number }[],
+  cutoffs: ReadonlyMap<number, number>,
+  trace?: GitTrace,
+): Promise<WindowResult> {
+  const answers = new Map<string, WindowAnswer>();
+  const oldest = Math.min(...cutoffs.values());
+  const base = await git(cwd, ["rev-list", "-1", `--before=@${oldest - 1}`, "HEAD"], { trace });
+  const b = base.stdout.toString("utf8").trim();
+  if (base.code !== 0) return { answers, fallback: "no HEAD" };
+  if (b === "") return { answers, fallback: "the whole history lies inside the window" };
+  const paths = [...new Set(needs.map((n) => n.path))];
+  const seen = new Map<string, number>(); // path → committer time of its first change in the range
+  const commits = new Map<string, Commit>();
+  const below = new Map<string, Commit>();
+  const [history, range, prefix, tree, cut] = await Promise.all([
+    lastChangesIn(cwd, paths, `${b}..HEAD`, trace),
+    git(cwd, ["rev-list", "--timestamp", "--parents", `${b}..HEAD`], { trace }),
+    git(cwd, ["rev-list", "--timestamp", "--parents", "-n", String(PREFIX_CHECKED), b], { trace }),
+    git(cwd, ["--literal-pathspecs", "ls-tree", "-z", "--name-only", b, "--", ...paths], { trace }),
+    shallowCommits(cwd, trace),
+  ]);
+  if (history.failure || range.code !== 0 || prefix.code !== 0 || tree.code !== 0)
+    return { answers, fallback: "git failed" };
+  parseRevList(range.stdout, commits);
+  parseRevList(prefix.stdout, below);
+  for (const [p, c] of history.changes) if ("time" in c) seen.set(p, c.time.getTime() / 1000);
+  // The dates git's walk order depends on: see the function comment.
+  for (const c of below.values())
+    if (c.time >= oldest) return { answers, fallback: "dated inside the window below it" };
+  for (const [hash, c] of commits) {
+    if (c.parents.length === 0 || cut.has(hash))
+      return { answers, fallback: "the range reaches a root or shallow cut" };
+    for (const cutoff of cutoffs.values()) {
+      if (c.time >= cutoff) continue;
+      for (const p of c.parents) {
+        const t = (commits.get(p) ?? below.get(p))?.time;
+        if (t !== undefined && t >= cutoff)
+          return { answers, fallback: "a commit is dated before its parent" };
+      }
+    }
+  }
+  const inB = new Set(
+    tree.stdout
+      .toString("utf8")
+      .split("\0")
+      .filter((p) => p !== ""),
+  );
+  for (const n of needs) {
+    const t = seen.get(n.path);
+    // At or above the oldest cutoff, the range's first change is git log's (nothing below B comes first).
+    if (t !== undefined && t >= oldest) answers.set(windowKey(n.path, n.days), { time: new Date(t * 1000) });
+    // Unchanged in the range and in B: last changed at or before B, below every cutoff. Absent from B (a
+    // file added and never committed, deleted before B) or changed only by a commit dated below the window:
+    // left to the exact walk.
+    else if (t === undefined && inB.has(n.path))
+      answers.set(windowKey(n.path, n.days), { olderThan: new Date((oldest - 1) * 1000) });
+  }
+  return { answers };
 }

@@ -17,7 +17,7 @@ import {
   type WorkflowChanges,
 } from "../types.js";
 import { type GitFailure, type GitTrace, git, gitFailure } from "./git.js";
-import { lastChanges } from "./history.js";
+import { lastChanges, windowedChanges, windowKey } from "./history.js";
 import { lexicalProblem, normalizeRelative, resolveInside } from "./paths.js";
 import { walkTree } from "./walk.js";
 
@@ -26,6 +26,11 @@ export interface LocalOptions {
   git?: boolean;
   /** Sees the arguments of every git process started; for tests and diagnostics. */
   trace?: GitTrace;
+  /**
+   * The evaluation's clock. Given, needs with `within` are settled by window (history.ts windowedChanges)
+   * instead of walking history for each path's date; absent, every lastChanged gets its exact date.
+   */
+  now?: () => Date;
 }
 
 const GITHUB_ONLY = "run with --repo OWNER/NAME --ref REF and GITHUB_TOKEN, or let the App evaluate it";
@@ -53,12 +58,14 @@ interface Listing {
 }
 
 const CONTENT_CONCURRENCY = 16;
+const DAY_MS = 86_400_000;
 
 export class LocalEvidence implements EvidenceProvider {
   readonly name = "local checkout";
   private readonly dir: string;
   private readonly useGit: boolean;
   private readonly trace: GitTrace | undefined;
+  private readonly now: (() => Date) | undefined;
   private root?: Promise<string | null>;
   private listing?: Promise<Listing>;
   private listed?: Listing;
@@ -67,6 +74,7 @@ export class LocalEvidence implements EvidenceProvider {
     this.dir = resolve(dir);
     this.useGit = opts.git !== false;
     this.trace = opts.trace;
+    this.now = opts.now;
   }
 
   /**
@@ -104,9 +112,10 @@ export class LocalEvidence implements EvidenceProvider {
           contents.push(need.path);
           break;
         case "lastChanged":
-          ages.push(need.path);
-          // History on disk answers exactly; a need with `within` gets the same exact date.
+          // A need with `within` is settled by window where that is exact and cheaper, else it gets the
+          // path's exact date.
           if (need.within !== undefined) windowed.push(need);
+          else ages.push(need.path);
           break;
         case "workflowChanges":
           jobs.push(
@@ -140,12 +149,25 @@ export class LocalEvidence implements EvidenceProvider {
       );
     }
     if (contents.length > 0) jobs.push(this.contents(contents, out));
+    // Windowed needs of a path also asked exactly take its date; the others try the window first.
+    const exactPaths = new Set(ages);
+    const byWindow = windowed.filter((n) => !exactPaths.has(n.path));
+    const leftover = windowed.filter((n) => exactPaths.has(n.path));
     if (ages.length > 0) jobs.push(this.ages(ages, out));
+    if (byWindow.length > 0) {
+      jobs.push(
+        this.windows(byWindow, out).then(async (left) => {
+          leftover.push(...left);
+          const paths = [...new Set(left.map((n) => n.path))].filter((p) => !exactPaths.has(p));
+          if (paths.length > 0) await this.ages(paths, out);
+        }),
+      );
+    }
     await Promise.all(jobs);
     // Every limit on a path gets the path's one date. The exact entry goes only after all have taken it:
     // removed inside the loop, a second limit on the same path found nothing and read "not collected".
     const exactKeys = new Set<string>();
-    for (const need of windowed) {
+    for (const need of leftover) {
       const exact = needKey({ type: "lastChanged", path: need.path });
       exactKeys.add(exact);
       const fact = out.get(exact);
@@ -266,6 +288,48 @@ export class LocalEvidence implements EvidenceProvider {
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONTENT_CONCURRENCY, paths.length) }, worker));
+  }
+
+  /**
+   * Answers windowed needs by window (history.ts windowedChanges); returns those it could not settle, which
+   * take the exact way. Paths refused, untracked or oddly spelled go the exact way unchanged.
+   */
+  private async windows(
+    needs: NeedOf<"lastChanged">[],
+    out: Map<string, Fact<unknown>>,
+  ): Promise<NeedOf<"lastChanged">[]> {
+    const root = await this.rootDir();
+    if (!this.now || !this.useGit || root === null) return needs;
+    const untracked = this.listed?.untracked ?? new Set<string>();
+    const now = this.now().getTime();
+    const plain: NeedOf<"lastChanged">[] = [];
+    const left: NeedOf<"lastChanged">[] = [];
+    await Promise.all(
+      needs.map(async (n) => {
+        const ok =
+          lexicalProblem(n.path) === null &&
+          normalizeRelative(n.path) === n.path &&
+          !untracked.has(n.path) &&
+          (await resolveInside(root, n.path)).state !== "refused";
+        (ok ? plain : left).push(n);
+      }),
+    );
+    if (plain.length === 0) return left;
+    const cutoffs = new Map<number, number>();
+    // Fresh means at most `within` days old: committer times (seconds) from the cutoff up.
+    for (const n of plain) cutoffs.set(n.within!, Math.ceil((now - n.within! * DAY_MS) / 1000));
+    const result = await windowedChanges(
+      root,
+      plain.map((n) => ({ path: n.path, days: n.within! })),
+      cutoffs,
+      this.trace,
+    );
+    for (const n of plain) {
+      const a = result.answers.get(windowKey(n.path, n.within!));
+      if (!a) left.push(n);
+      else out.set(needKey(n), known("time" in a ? a.time : a));
+    }
+    return left;
   }
 
   private async ages(paths: string[], out: Map<string, Fact<unknown>>): Promise<void> {
