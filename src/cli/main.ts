@@ -133,7 +133,9 @@ async function check(
   }
   if (!policy) return EXIT.usage;
 
-  const { runEvaluation, renderJson, renderMarkdown, renderText } = await pipeline();
+  const { runEvaluation } = await pipeline();
+  // Only the format asked for is loaded.
+  const render = renderer(command.format);
   let report: Report;
   try {
     report = await runEvaluation({ policy, provider, target, now });
@@ -141,19 +143,28 @@ async function check(
     throw new UserError(`could not collect evidence from ${provider.name}: ${oneLine(e)}`, EXIT.incomplete);
   }
 
-  switch (command.format) {
-    case "json":
-      out(renderJson(report));
-      break;
-    case "markdown":
-      out(renderMarkdown(report, { title: policy.gate.checkName }));
-      break;
-    default:
-      out(renderText(report, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }));
-  }
+  out(
+    (await render)(report, {
+      title: policy.gate.checkName,
+      color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR,
+    }),
+  );
   // Incomplete but conclusive (a required check failed definitely...) is a NO-GO, not "could not tell".
   if (report.incomplete && !report.conclusive) return EXIT.incomplete;
   return report.verdict === "go" ? EXIT.go : EXIT.noGo;
+}
+
+type Render = (report: Report, opts: { title: string; color: boolean }) => string;
+
+function renderer(format: Extract<Command, { name: "check" }>["format"]): Promise<Render> {
+  switch (format) {
+    case "json":
+      return import("../report/json.js").then((m) => (r) => m.renderJson(r));
+    case "markdown":
+      return import("../report/markdown.js").then((m) => (r, o) => m.renderMarkdown(r, { title: o.title }));
+    default:
+      return import("../report/text.js").then((m) => (r, o) => m.renderText(r, { color: o.color }));
+  }
 }
 
 /** The explicit file, else the first of .readiness.yml and .github/readiness.yml in dir. */

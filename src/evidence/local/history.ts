@@ -32,6 +32,7 @@ async function lastChangesIn(
   paths: readonly string[],
   rev: string,
   trace?: GitTrace,
+  since?: number,
 ): Promise<History> {
   const changes = new Map<string, LastChange>();
   const remaining = new Set(paths);
@@ -105,6 +106,7 @@ async function lastChangesIn(
       "--name-only",
       "--no-renames",
       "--relative",
+      ...(since === undefined ? [] : [`--since=@${since}`]),
       rev,
       ...pathspec,
     ],
@@ -163,6 +165,7 @@ export interface WindowResult {
 
 export const windowKey = (path: string, days: number): string => `${path}\u0000${days}`;
 
+const DAY_S = 86_400;
 /** Commits of the history below the window whose dates are checked (see windowedChanges). */
 const PREFIX_CHECKED = 2000;
 
@@ -250,6 +253,28 @@ export async function windowedChanges(
     // left to the exact walk.
     else if (t === undefined && inB.has(n.path))
       answers.set(windowKey(n.path, n.days), { olderThan: new Date((oldest - 1) * 1000) });
+  }
+  // A report names the newest of a glob's stale files with its age: exact dates for stale paths changed within
+  // one more window's length below B (a walk as long as the range), a bound at that span's edge for the rest.
+  const stale = paths.filter((p) => !seen.has(p) && inB.has(p));
+  if (stale.length > 0) {
+    const since = oldest - Math.max(...cutoffs.keys()) * DAY_S;
+    const more = await lastChangesIn(cwd, stale, b, trace, since);
+    if (!more.failure) {
+      for (const n of needs) {
+        if (seen.has(n.path) || !inB.has(n.path)) continue;
+        const c = more.changes.get(n.path);
+        const t = c && "time" in c ? c.time.getTime() / 1000 : undefined;
+        answers.set(
+          windowKey(n.path, n.days),
+          t === undefined
+            ? { olderThan: new Date((since - 1) * 1000) }
+            : t < oldest
+              ? { time: new Date(t * 1000) }
+              : { olderThan: new Date((oldest - 1) * 1000) },
+        );
+      }
+    }
   }
   return { answers };
 }

@@ -3,7 +3,7 @@
 import { constants } from "node:fs";
 import { open, readFile, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { FileIndex } from "../file-index.js";
+import type { FileIndex } from "../file-index.js";
 import {
   type EvidenceProvider,
   type Fact,
@@ -58,6 +58,10 @@ interface Listing {
 }
 
 const CONTENT_CONCURRENCY = 16;
+
+// The index brings the glob engine (re2js, a quarter of the CLI's code): loaded once git has been started,
+// so its compiling overlaps git's listing instead of delaying it.
+const fileIndex = () => import("../file-index.js").then((m) => m.FileIndex);
 const DAY_MS = 86_400_000;
 
 export class LocalEvidence implements EvidenceProvider {
@@ -244,20 +248,22 @@ export class LocalEvidence implements EvidenceProvider {
     if (this.useGit) {
       // Two processes side by side: the untracked walk and the per-file lstat behind --deleted are each
       // about half the cost, and -t (H tracked, ? untracked) tells which paths have no history.
-      const [listed, deleted] = await Promise.all([
+      const running = Promise.all([
         git(root, ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"], {
           trace: this.trace,
         }),
         git(root, ["ls-files", "-z", "--deleted"], { trace: this.trace }),
       ]);
+      const index = fileIndex();
+      const [listed, deleted] = await running;
       const failure = gitFailure(listed) ?? gitFailure(deleted);
-      if (!failure) return parseLsFiles(listed.stdout, deleted.stdout);
+      if (!failure) return parseLsFiles(listed.stdout, deleted.stdout, await index);
       if (failure.kind !== "no-git" && failure.kind !== "not-a-checkout") {
         return { fact: unknown(`the file list could not be read: ${failure.message}`), untracked: new Set() };
       }
     }
     try {
-      const walk = await walkTree(root);
+      const [walk, FileIndex] = await Promise.all([walkTree(root), fileIndex()]);
       return {
         fact: known(
           new FileIndex(
@@ -396,7 +402,11 @@ function eachPath(stdout: Buffer, tagged: boolean, each: (path: string, tag: str
   }
 }
 
-function parseLsFiles(listed: Buffer, deletedOut: Buffer): Listing {
+function parseLsFiles(
+  listed: Buffer,
+  deletedOut: Buffer,
+  FileIndex: typeof import("../file-index.js").FileIndex,
+): Listing {
   const deleted = new Set<string>();
   eachPath(deletedOut, false, (path) => deleted.add(path));
   const untracked = new Set<string>();
