@@ -22,18 +22,7 @@ const PATHSPEC_BYTES = 64 * 1024;
  * it or a file below it. Walk order is git's default (by commit date), as `git log -1 -- <path>` uses.
  * `paths` are normalized, repository-relative, relative to `cwd` (git's --relative).
  */
-export function lastChanges(cwd: string, paths: readonly string[], trace?: GitTrace): Promise<History> {
-  return lastChangesIn(cwd, paths, "HEAD", trace);
-}
-
-/** As lastChanges over `rev` (HEAD, or a range B..HEAD: then only paths changed in it get an entry). */
-async function lastChangesIn(
-  cwd: string,
-  paths: readonly string[],
-  rev: string,
-  trace?: GitTrace,
-  since?: number,
-): Promise<History> {
+export async function lastChanges(cwd: string, paths: readonly string[], trace?: GitTrace): Promise<History> {
   const changes = new Map<string, LastChange>();
   const remaining = new Set(paths);
   if (remaining.size === 0) return { changes, stoppedEarly: false };
@@ -106,8 +95,7 @@ async function lastChangesIn(
       "--name-only",
       "--no-renames",
       "--relative",
-      ...(since === undefined ? [] : [`--since=@${since}`]),
-      rev,
+      "HEAD",
       ...pathspec,
     ],
     { trace, onStdout },
@@ -118,10 +106,6 @@ async function lastChangesIn(
     return { changes, stoppedEarly: false };
   }
   if (failure) return { changes, stoppedEarly: false, failure };
-  if (rev !== "HEAD") {
-    for (const [p, c] of atRoot) changes.set(p, { time: new Date(c.time * 1000) });
-    return { changes, stoppedEarly: run.stopped };
-  }
 
   if (atRoot.size > 0 || remaining.size > 0) {
     const cut = await shallowCommits(cwd, trace);
@@ -165,35 +149,103 @@ export interface WindowResult {
 
 export const windowKey = (path: string, days: number): string => `${path}\u0000${days}`;
 
-const DAY_S = 86_400;
-/** Commits of the history below the window whose dates are checked (see windowedChanges). */
-const PREFIX_CHECKED = 2000;
+/** Commits read below the window (dates checked, exact dates for stale paths). */
+const BELOW = 2000;
 
 interface Commit {
   time: number;
   parents: string[];
 }
 
-/** `git rev-list --timestamp --parents`: "<time> <hash> <parent>..." per line. */
-function parseRevList(out: Buffer, into: Map<string, Commit>): void {
-  for (const line of out.toString("utf8").split("\n")) {
-    if (line === "") continue;
-    const [time, hash, ...parents] = line.split(" ");
-    into.set(hash!, { time: Number(time), parents });
-  }
+interface Walk {
+  /** Every commit git's walk met (`--sparse`: also those that do not touch the paths), in walk order. */
+  commits: Map<string, Commit>;
+  /** Committer time of each path's first change in walk order (a directory: of anything below it). */
+  first: Map<string, number>;
+  failed: boolean;
+}
+
+/** One `git log --sparse --name-only` over `revs`: the commits git's walk for these paths meets, and their changes. */
+async function walkLog(
+  cwd: string,
+  paths: readonly string[],
+  revs: string[],
+  trace?: GitTrace,
+): Promise<Walk> {
+  const commits = new Map<string, Commit>();
+  const first = new Map<string, number>();
+  const wanted = new Set(paths);
+  let time = 0;
+  let header = false;
+  let firstName = false;
+  let pending: Buffer | null = null;
+  const token = (t: string): void => {
+    if (t === "") {
+      header = true;
+      return;
+    }
+    if (header) {
+      const [hash = "", ct = "0", ...parents] = t.split(" ");
+      time = Number(ct);
+      commits.set(hash, { time, parents: parents.filter((x) => x !== "") });
+      header = false;
+      firstName = true;
+      return;
+    }
+    let p = firstName && t.startsWith("\n") ? t.slice(1) : t;
+    firstName = false;
+    for (;;) {
+      if (wanted.has(p) && !first.has(p)) first.set(p, time);
+      const slash = p.lastIndexOf("/");
+      if (slash < 0) break;
+      p = p.slice(0, slash);
+    }
+  };
+  const onStdout = (chunk: Buffer): boolean => {
+    const buf: Buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
+    let start = 0;
+    for (let nul = buf.indexOf(0, start); nul >= 0; nul = buf.indexOf(0, start)) {
+      token(buf.toString("utf8", start, nul));
+      start = nul + 1;
+    }
+    pending = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
+    return false;
+  };
+  let bytes = 0;
+  for (const p of paths) bytes += Buffer.byteLength(p) + 1;
+  if (bytes > PATHSPEC_BYTES) return { commits, first, failed: true };
+  const run = await git(
+    cwd,
+    [
+      "--literal-pathspecs",
+      "log",
+      "--sparse",
+      "-z",
+      "--format=%x00%H %ct %P",
+      "--name-only",
+      "--no-renames",
+      "--relative",
+      ...revs,
+      "--",
+      ...paths,
+    ],
+    { trace, onStdout },
+  );
+  return { commits, first, failed: run.code !== 0 };
 }
 
 /**
  * "Changed within N days?" for many paths without walking all of history. `cutoffs` are unix seconds per
  * limit (days → the oldest committer time that still counts as inside). For the oldest cutoff c:
  *   B = `git rev-list -1 --before=c-1 HEAD`, the commit git's date-ordered walk meets first below the window;
- *   `git log --name-only B..HEAD -- paths` gives each path's first change in walk order, with its date;
- *   `git rev-list --timestamp --parents B..HEAD` and the first PREFIX_CHECKED commits below B give dates.
+ *   `git log --sparse --name-only B..HEAD -- paths`: the commits git's walk for these paths meets in the
+ *   range, with dates and parents, and each path's first change in walk order;
+ *   the same for the first BELOW commits of B's history.
  * This equals `git log -1 -- path` as long as no commit dated below a cutoff has a parent dated at or above
- * it (then every commit inside a window comes before every commit outside it in git's walk). Where a
- * checked commit breaks that (back-dated history, an old branch merged with a late date inside the range, a
- * future-dated commit), or the range reaches a shallow cut or the root, the answer is left to the exact walk
- * (`fallback`). Unchecked: a commit more than PREFIX_CHECKED commits below the window dated inside it.
+ * it (then git's walk meets every commit inside a window before any outside it). Where a commit read breaks
+ * that (back-dated history, a future-dated commit), or the range reaches a root or a shallow cut, the
+ * answer is left to the exact walk (`fallback`). Unchecked: a commit more than BELOW commits below the
+ * window dated inside it.
  */
 export async function windowedChanges(
   cwd: string,
@@ -208,36 +260,33 @@ export async function windowedChanges(
   if (base.code !== 0) return { answers, fallback: "no HEAD" };
   if (b === "") return { answers, fallback: "the whole history lies inside the window" };
   const paths = [...new Set(needs.map((n) => n.path))];
-  const seen = new Map<string, number>(); // path → committer time of its first change in the range
-  const commits = new Map<string, Commit>();
-  const below = new Map<string, Commit>();
-  const [history, range, prefix, tree, cut] = await Promise.all([
-    lastChangesIn(cwd, paths, `${b}..HEAD`, trace),
-    git(cwd, ["rev-list", "--timestamp", "--parents", `${b}..HEAD`], { trace }),
-    git(cwd, ["rev-list", "--timestamp", "--parents", "-n", String(PREFIX_CHECKED), b], { trace }),
+  const [range, below, tree, cut] = await Promise.all([
+    walkLog(cwd, paths, [`${b}..HEAD`], trace),
+    walkLog(cwd, paths, ["-n", String(BELOW), b], trace),
     git(cwd, ["--literal-pathspecs", "ls-tree", "-z", "--name-only", b, "--", ...paths], { trace }),
     shallowCommits(cwd, trace),
   ]);
-  if (history.failure || range.code !== 0 || prefix.code !== 0 || tree.code !== 0)
-    return { answers, fallback: "git failed" };
-  parseRevList(range.stdout, commits);
-  parseRevList(prefix.stdout, below);
-  for (const [p, c] of history.changes) if ("time" in c) seen.set(p, c.time.getTime() / 1000);
+  if (range.failed || below.failed || tree.code !== 0) return { answers, fallback: "git failed" };
   // The dates git's walk order depends on: see the function comment.
-  for (const c of below.values())
-    if (c.time >= oldest) return { answers, fallback: "dated inside the window below it" };
-  for (const [hash, c] of commits) {
+  for (const c of below.commits.values())
+    if (c.time >= oldest) return { answers, fallback: "a commit below the window is dated inside it" };
+  for (const [hash, c] of range.commits) {
     if (c.parents.length === 0 || cut.has(hash))
       return { answers, fallback: "the range reaches a root or shallow cut" };
     for (const cutoff of cutoffs.values()) {
       if (c.time >= cutoff) continue;
       for (const p of c.parents) {
-        const t = (commits.get(p) ?? below.get(p))?.time;
+        const t = (range.commits.get(p) ?? below.commits.get(p))?.time;
         if (t !== undefined && t >= cutoff)
           return { answers, fallback: "a commit is dated before its parent" };
       }
     }
   }
+  // A shallow cut lists every file as added there: no dates from below it.
+  const belowDates = ![...below.commits.keys()].some((h) => cut.has(h));
+  // Untouched in what was read below B: older than the last commit read (git's walk goes by date).
+  let edge = oldest;
+  if (belowDates) for (const c of below.commits.values()) edge = Math.min(edge, c.time);
   const inB = new Set(
     tree.stdout
       .toString("utf8")
@@ -245,36 +294,23 @@ export async function windowedChanges(
       .filter((p) => p !== ""),
   );
   for (const n of needs) {
-    const t = seen.get(n.path);
+    const key = windowKey(n.path, n.days);
+    const t = range.first.get(n.path);
     // At or above the oldest cutoff, the range's first change is git log's (nothing below B comes first).
-    if (t !== undefined && t >= oldest) answers.set(windowKey(n.path, n.days), { time: new Date(t * 1000) });
-    // Unchanged in the range and in B: last changed at or before B, below every cutoff. Absent from B (a
-    // file added and never committed, deleted before B) or changed only by a commit dated below the window:
-    // left to the exact walk.
-    else if (t === undefined && inB.has(n.path))
-      answers.set(windowKey(n.path, n.days), { olderThan: new Date((oldest - 1) * 1000) });
-  }
-  // A report names the newest of a glob's stale files with its age: exact dates for stale paths changed within
-  // one more window's length below B (a walk as long as the range), a bound at that span's edge for the rest.
-  const stale = paths.filter((p) => !seen.has(p) && inB.has(p));
-  if (stale.length > 0) {
-    const since = oldest - Math.max(...cutoffs.keys()) * DAY_S;
-    const more = await lastChangesIn(cwd, stale, b, trace, since);
-    if (!more.failure) {
-      for (const n of needs) {
-        if (seen.has(n.path) || !inB.has(n.path)) continue;
-        const c = more.changes.get(n.path);
-        const t = c && "time" in c ? c.time.getTime() / 1000 : undefined;
-        answers.set(
-          windowKey(n.path, n.days),
-          t === undefined
-            ? { olderThan: new Date((since - 1) * 1000) }
-            : t < oldest
-              ? { time: new Date(t * 1000) }
-              : { olderThan: new Date((oldest - 1) * 1000) },
-        );
-      }
+    if (t !== undefined && t >= oldest) answers.set(key, { time: new Date(t * 1000) });
+    else if (t === undefined && inB.has(n.path)) {
+      // Unchanged in the range and in B: last changed at or before B, below every cutoff. A report names the
+      // newest of a glob's stale files with its age: exact when it changed in the commits read below B.
+      const u = belowDates ? below.first.get(n.path) : undefined;
+      answers.set(
+        key,
+        u !== undefined && u < oldest
+          ? { time: new Date(u * 1000) }
+          : { olderThan: new Date((edge - 1) * 1000) },
+      );
     }
+    // Else (absent from B: never committed, or deleted before B; or changed only by a commit of the range
+    // dated below the window): left to the exact walk.
   }
   return { answers };
 }
