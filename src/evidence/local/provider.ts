@@ -5,6 +5,7 @@ import { open, readFile, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { FileIndex } from "../file-index.js";
 import {
+  type ChangeBound,
   type EvidenceProvider,
   type Fact,
   known,
@@ -17,7 +18,7 @@ import {
   type WorkflowChanges,
 } from "../types.js";
 import { type GitFailure, type GitTrace, git, gitFailure } from "./git.js";
-import { lastChanges, windowedChanges, windowKey } from "./history.js";
+import { lastChanges } from "./history.js";
 import { lexicalProblem, normalizeRelative, resolveInside } from "./paths.js";
 import { walkTree } from "./walk.js";
 
@@ -159,13 +160,9 @@ export class LocalEvidence implements EvidenceProvider {
     const leftover = windowed.filter((n) => exactPaths.has(n.path));
     if (ages.length > 0) jobs.push(this.ages(ages, out));
     if (byWindow.length > 0) {
-      jobs.push(
-        this.windows(byWindow, out).then(async (left) => {
-          leftover.push(...left);
-          const paths = [...new Set(left.map((n) => n.path))].filter((p) => !exactPaths.has(p));
-          if (paths.length > 0) await this.ages(paths, out);
-        }),
-      );
+      const within = new Map<string, number[]>();
+      for (const n of byWindow) within.set(n.path, [...(within.get(n.path) ?? []), n.within!]);
+      jobs.push(this.ages([...within.keys()], out, within));
     }
     await Promise.all(jobs);
     // Every limit on a path gets the path's one date. The exact entry goes only after all have taken it:
@@ -297,50 +294,20 @@ export class LocalEvidence implements EvidenceProvider {
   }
 
   /**
-   * Answers windowed needs by window (history.ts windowedChanges); returns those it could not settle, which
-   * take the exact way. Paths refused, untracked or oddly spelled go the exact way unchanged.
+   * Last changes of `paths`. With `within` (windowed needs, each path with its limits), the answers go to
+   * those needs, and history is read only as far as the oldest limit needs (history.ts).
    */
-  private async windows(
-    needs: NeedOf<"lastChanged">[],
+  private async ages(
+    paths: string[],
     out: Map<string, Fact<unknown>>,
-  ): Promise<NeedOf<"lastChanged">[]> {
-    const root = await this.rootDir();
-    if (!this.now || !this.useGit || root === null) return needs;
-    const untracked = this.listed?.untracked ?? new Set<string>();
-    const now = this.now().getTime();
-    const plain: NeedOf<"lastChanged">[] = [];
-    const left: NeedOf<"lastChanged">[] = [];
-    await Promise.all(
-      needs.map(async (n) => {
-        const ok =
-          lexicalProblem(n.path) === null &&
-          normalizeRelative(n.path) === n.path &&
-          !untracked.has(n.path) &&
-          (await resolveInside(root, n.path)).state !== "refused";
-        (ok ? plain : left).push(n);
-      }),
-    );
-    if (plain.length === 0) return left;
-    const cutoffs = new Map<number, number>();
-    // Fresh means at most `within` days old: committer times (seconds) from the cutoff up.
-    for (const n of plain) cutoffs.set(n.within!, Math.ceil((now - n.within! * DAY_MS) / 1000));
-    const result = await windowedChanges(
-      root,
-      plain.map((n) => ({ path: n.path, days: n.within! })),
-      cutoffs,
-      this.trace,
-    );
-    for (const n of plain) {
-      const a = result.answers.get(windowKey(n.path, n.within!));
-      if (!a) left.push(n);
-      else out.set(needKey(n), known("time" in a ? a.time : a));
-    }
-    return left;
-  }
-
-  private async ages(paths: string[], out: Map<string, Fact<unknown>>): Promise<void> {
-    const set = (path: string, fact: Fact<Date | null>) =>
-      out.set(needKey({ type: "lastChanged", path }), fact);
+    within?: Map<string, number[]>,
+  ): Promise<void> {
+    const set = (path: string, fact: Fact<Date | null | ChangeBound>) => {
+      if (!within) out.set(needKey({ type: "lastChanged", path }), fact);
+      else
+        for (const d of within.get(path) ?? [])
+          out.set(needKey({ type: "lastChanged", path, within: d }), fact);
+    };
     const root = await this.rootDir();
     if (root === null) {
       for (const p of paths) set(p, unknown(`${this.dir} does not exist`));
@@ -368,12 +335,19 @@ export class LocalEvidence implements EvidenceProvider {
       }),
     );
     if (ask.size === 0) return;
-    const history = await lastChanges(root, [...ask.keys()], this.trace);
+    let window: { cutoff: number } | undefined;
+    if (within && this.now) {
+      // Fresh means at most `within` days old: committer times (seconds) from the cutoff up.
+      const days = Math.max(...[...within.values()].flat());
+      window = { cutoff: Math.ceil((this.now().getTime() - days * DAY_MS) / 1000) };
+    }
+    const history = await lastChanges(root, [...ask.keys()], this.trace, window);
     for (const [norm, spellings] of ask) {
       const change = history.changes.get(norm);
-      let fact: Fact<Date | null>;
+      let fact: Fact<Date | null | ChangeBound>;
       if (!change) fact = unknown(historyFailure(history.failure));
       else if ("time" in change) fact = known(change.time);
+      else if ("olderThan" in change) fact = known({ olderThan: change.olderThan });
       else if ("never" in change) fact = known(null);
       else
         fact = unknown(
