@@ -8,15 +8,7 @@
 // Installs repolinter on demand into bench/.cache/repolinter. Prints medians, p90, the ratio and peak RSS.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { cpus, loadavg, platform, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
