@@ -8,16 +8,7 @@
 // Installs repolinter on demand into bench/.cache/repolinter. Prints medians, p90, the ratio and peak RSS.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { cpus, loadavg, platform, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -109,22 +100,6 @@ function policyYaml(): string {
     lines.push(`  ${r.id}:`, `    file: { ${parts.join(", ")} }`);
   }
   return `${lines.join("\n")}\n`;
-}
-
-function repolinterRuleset(): string {
-  const rules: Record<string, unknown> = {};
-  for (const r of RULES) {
-    rules[r.id] = {
-      level: "error",
-      rule: r.contains
-        ? {
-            type: "file-contents",
-            options: { globsAll: [r.path], content: r.contains, flags: "m", "fail-on-non-existent": true },
-          }
-        : { type: "file-existence", options: { globsAny: [r.path] } },
-    };
-  }
-  return `${JSON.stringify({ $schema: "", version: 2, axioms: {}, rules }, null, 2)}\n`;
 }
 
 // ------------------------------------------------------------------ the repository
@@ -302,7 +277,16 @@ function ensureRepolinter(): void {
   process.stderr.write("installing repolinter@0.12.0 into bench/.cache/repolinter…\n");
   const r = spawnSync(
     "npm",
-    ["install", "--prefix", REPOLINTER_DIR, "repolinter@0.12.0", "--no-save", "--no-audit", "--no-fund"],
+    [
+      "install",
+      "--prefix",
+      REPOLINTER_DIR,
+      "repolinter@0.12.0",
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+    ],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   if (r.status !== 0 || !existsSync(REPOLINTER_BIN)) throw new Error("repolinter could not be installed");
@@ -444,17 +428,20 @@ function repolinterOutcome(stdout: string): Outcome | string {
   }
 }
 
-/** In-process timing of the evidence provider alone, to see where the CLI's time goes. Not the CLI figure. */
-async function providerPhases(dir: string): Promise<void> {
-  const ages: Need[] = RULES.filter((r) => r.maxAgeDays).map((r) => ({ type: "lastChanged", path: r.path }));
-  const contents: Need[] = RULES.filter((r) => r.contains).map((r) => ({ type: "content", path: r.path }));
+/**
+ * In-process timing of the evidence provider alone, to see where the CLI's time goes. Not the CLI figure.
+ * Freshness both ways: exact dates for every path (one walk of history, as before issue 13) and by window.
+ */
+async function providerPhases(tree: Tree): Promise<void> {
+  const dir = tree.dir;
   const t = {
     files: [] as number[],
-    history: [] as number[],
+    exact: [] as number[],
+    windowed: [] as number[],
     content: [] as number[],
-    lstat: [] as number[],
   };
   let count = 0;
+  let aged = 0;
   for (let i = 0; i < RUNS; i++) {
     const p = new LocalEvidence(dir);
     let t0 = performance.now();
@@ -462,23 +449,40 @@ async function providerPhases(dir: string): Promise<void> {
     t.files.push(performance.now() - t0);
     const index = (got.values().next().value as { value: FileIndex }).value;
     count = index.size;
+    // The paths the checks ask about: every match of a maxAgeDays entry; the first 50 of a contains entry.
+    const ages = tree.rules.flatMap((r) =>
+      r.maxAgeDays ? index.match(r.path).map((path) => ({ path, within: r.maxAgeDays! })) : [],
+    );
+    aged = ages.length;
+    const contents: Need[] = tree.rules.flatMap((r) =>
+      r.contains
+        ? index
+            .match(r.path)
+            .slice(0, 50)
+            .map((path): Need => ({ type: "content", path }))
+        : [],
+    );
     t0 = performance.now();
-    await p.collect(ages, { context: "local" });
-    t.history.push(performance.now() - t0);
+    await new LocalEvidence(dir).collect(
+      ages.map((a): Need => ({ type: "lastChanged", path: a.path })),
+      { context: "local" },
+    );
+    t.exact.push(performance.now() - t0);
+    t0 = performance.now();
+    await new LocalEvidence(dir, { now: () => new Date() }).collect(
+      ages.map((a): Need => ({ type: "lastChanged", ...a })),
+      { context: "local" },
+    );
+    t.windowed.push(performance.now() - t0);
     t0 = performance.now();
     await p.collect(contents, { context: "local" });
     t.content.push(performance.now() - t0);
-    t0 = performance.now();
-    for (const path of index.paths) lstatSync(join(dir, path));
-    t.lstat.push(performance.now() - t0);
   }
-  console.log(`\nLocalEvidence in-process (evidence only, not the CLI), median of ${RUNS}:`);
+  console.log(`\n${tree.name}: LocalEvidence in process (evidence only, not the CLI), median of ${RUNS}:`);
   console.log(`  file list (git ls-files, ${count.toLocaleString("en-US")} paths): ${ms(median(t.files))}`);
-  console.log(`  lastChanged for ${ages.length} paths (one git log): ${ms(median(t.history))}`);
-  console.log(`  content of ${contents.length} files: ${ms(median(t.content))}`);
-  console.log(
-    `  for comparison, one lstat per listed path (not done by the provider): ${ms(median(t.lstat))}`,
-  );
+  console.log(`  last change of ${aged} paths, exact (one git log over history): ${ms(median(t.exact))}`);
+  console.log(`  the same by window (issue 13): ${ms(median(t.windowed))}`);
+  console.log(`  content for the contains checks: ${ms(median(t.content))}`);
 }
 
 interface CpuProfile {
@@ -559,126 +563,274 @@ async function profileCli(args: string[]): Promise<void> {
     console.log(`  ${ms(t).padStart(7)}  ${label}`);
 }
 
-async function main(): Promise<void> {
-  const dir = ensureRepo();
-  ensureRepolinter();
-  const ruleset = join(CACHE, "cli-speed-repolinter.json");
-  writeFileSync(ruleset, repolinterRuleset());
-  const notes: string[] = [];
-  const cliProblem = prepareCli(notes);
+/** Checks for the real trees: what a readiness policy of an open-source repository asks, 16 checks, 4 with maxAgeDays. */
+const REAL_RULES: Rule[] = [
+  { id: "readme", path: "README.md", contains: "^#" },
+  { id: "license", path: "{LICENSE,LICENSE.md,MIT-LICENSE,LICENSE.txt}" },
+  { id: "contributing", path: "CONTRIBUTING.md", maxAgeDays: 365 },
+  { id: "security-policy", path: "SECURITY.md", contains: "(?i)vulnerab|security", maxAgeDays: 730 },
+  { id: "code-of-conduct", path: "CODE_OF_CONDUCT.md" },
+  { id: "changelog", path: "{CHANGELOG.md,History.md,RELEASE.md}" },
+  { id: "codeowners", path: "{.github/CODEOWNERS,CODEOWNERS}" },
+  { id: "ci-workflows", path: ".github/workflows/*.yml", maxAgeDays: 180 },
+  { id: "dependabot", path: ".github/dependabot.yml" },
+  { id: "issue-templates", path: ".github/ISSUE_TEMPLATE/*" },
+  { id: "pr-template", path: ".github/PULL_REQUEST_TEMPLATE.md" },
+  { id: "gitignore", path: ".gitignore", contains: "\\S" },
+  { id: "docs", path: "docs/**/*.md" },
+  { id: "go-tests", path: "**/*_test.go" },
+  { id: "js-tests", path: "**/*.test.js" },
+  { id: "readme-fresh", path: "README.md", maxAgeDays: 365 },
+];
 
-  const tools: { name: string; script: string; args: string[]; outcome: (s: string) => Outcome | string }[] =
-    [];
-  let cliMissing = cliProblem;
-  const ours = {
+interface Tree {
+  name: string;
+  dir: string;
+  rules: Rule[];
+}
+
+function trees(): Tree[] {
+  const out: Tree[] = [];
+  if (!argv.includes("--no-synthetic")) out.push({ name: "synthetic", dir: ensureRepo(), rules: RULES });
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] !== "--tree") continue;
+    const dir = resolve(argv[i + 1]!);
+    out.push({ name: dir.split("/").pop()!, dir, rules: REAL_RULES });
+  }
+  return out;
+}
+
+/** The same checks three ways: readiness policy, floor rules, repolinter ruleset (files under bench/.cache). */
+function writeRules(tree: Tree): { policy: string; rules: string; ruleset: string } {
+  const base = join(CACHE, `cli-speed-${tree.name}`);
+  mkdirSync(CACHE, { recursive: true });
+  const lines = ["version: 1", "gate:", "  minScore: 80", "checks:"];
+  const rulesetRules: Record<string, unknown> = {};
+  for (const r of tree.rules) {
+    const paths = [r.path];
+    const parts = [`path: ${JSON.stringify(paths.length === 1 ? paths[0] : paths)}`];
+    if (r.contains) parts.push(`contains: ${JSON.stringify(r.contains)}`);
+    if (r.maxAgeDays) parts.push(`maxAgeDays: ${r.maxAgeDays}`);
+    lines.push(`  ${r.id}:`, `    file: { ${parts.join(", ")} }`);
+    // repolinter's content rule takes a JavaScript regex: (?i) becomes the i flag.
+    const insensitive = r.contains?.startsWith("(?i)");
+    rulesetRules[r.id] = {
+      level: "error",
+      rule: r.contains
+        ? {
+            type: "file-contents",
+            options: {
+              globsAll: paths,
+              content: insensitive ? r.contains!.slice(4) : r.contains,
+              flags: insensitive ? "mi" : "m",
+              "fail-on-non-existent": true,
+            },
+          }
+        : { type: "file-existence", options: { globsAny: paths } },
+    };
+  }
+  writeFileSync(`${base}.readiness.yml`, `${lines.join("\n")}\n`);
+  writeFileSync(
+    `${base}.floor.json`,
+    `${JSON.stringify(
+      tree.rules.map((r) => ({
+        ...r,
+        ...(r.contains?.startsWith("(?i)") ? { contains: r.contains.slice(4) } : {}),
+      })),
+    )}\n`,
+  );
+  writeFileSync(
+    `${base}.repolinter.json`,
+    `${JSON.stringify({ $schema: "", version: 2, axioms: {}, rules: rulesetRules }, null, 2)}\n`,
+  );
+  return { policy: `${base}.readiness.yml`, rules: `${base}.floor.json`, ruleset: `${base}.repolinter.json` };
+}
+
+interface Tool {
+  name: string;
+  script: string;
+  args: string[];
+  outcome: (s: string) => Outcome | string;
+}
+
+interface Row {
+  tree: string;
+  files: number;
+  commits: number;
+  medians: Map<string, number>;
+  p90s: Map<string, number>;
+  cpu: Map<string, number>;
+  rss: Map<string, number | null>;
+  notes: string[];
+}
+
+async function benchTree(tree: Tree, cliProblem: string | null): Promise<Row> {
+  const { policy, rules, ruleset } = writeRules(tree);
+  const now = new Date().toISOString();
+  const tools: Tool[] = [];
+  const notes: string[] = [];
+  const ours: Tool = {
     name: "readiness",
     script: CLI,
-    args: ["check", dir, "--format", "json"],
+    args: ["check", tree.dir, "--policy", policy, "--format", "json", "--now", now],
     outcome: ourOutcome,
   };
-  if (!cliMissing) {
-    // Warm-up, and proof that the CLI works: exit 0 (GO), 1 (NO-GO) or 3 (incomplete) with a JSON report.
+  if (!cliProblem) {
     const probe = await measure(ours.script, ours.args);
     const parsed = ourOutcome(probe.stdout);
-    if (![0, 1, 3].includes(probe.code ?? -1) || typeof parsed === "string") {
-      const why = typeof parsed === "string" ? parsed : "";
-      const stderr = probe.stderr.trim().split("\n").slice(0, 3).join(" | ");
-      cliMissing = `node bin/readiness.js check exited ${probe.code}: ${why} ${stderr}`.trim();
-    }
-  }
-  if (!cliMissing) tools.push(ours);
-  const theirs = {
+    if (![0, 1, 3].includes(probe.code ?? -1) || typeof parsed === "string")
+      notes.push(`readiness not timed: exit ${probe.code} ${probe.stderr.split("\n")[0]}`);
+    else tools.push(ours);
+  } else notes.push(`readiness not timed: ${cliProblem}`);
+  tools.push({
+    name: "floor",
+    script: join(ROOT, "bench/floor.mjs"),
+    args: [tree.dir, rules, "--now", now],
+    outcome: ourOutcome,
+  });
+  const theirs: Tool = {
     name: "repolinter",
     script: REPOLINTER_BIN,
-    args: ["lint", dir, "-r", ruleset, "-f", "json", "-d"],
+    args: ["lint", tree.dir, "-r", ruleset, "-f", "json", "-d"],
     outcome: repolinterOutcome,
   };
   tools.push(theirs);
-  await measure(theirs.script, theirs.args); // warm-up
+  for (const t of tools.slice(1)) await measure(t.script, t.args); // warm-up
 
-  const fileCount = Number(
-    execFileSync("git", ["ls-files"], { cwd: dir, encoding: "utf8" }).split("\n").length - 1,
-  );
-  console.log("CLI against repolinter");
-  console.log(
-    `machine: ${platform()} ${release()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), node ${process.version}`,
-  );
-  console.log(`date: ${new Date().toISOString()}`);
-  const load = () =>
-    loadavg()
-      .map((x) => x.toFixed(2))
-      .join(" ");
-  console.log(`load average before: ${load()} (1, 5, 15 min; the machine is shared)`);
-  console.log(`tree: ${fileCount.toLocaleString("en-US")} files, ${COMMITS} commits (${dir})`);
-  console.log(
-    `checks: ${RULES.length} (${RULES.filter((r) => r.maxAgeDays).length} with maxAgeDays, ${RULES.filter((r) => r.contains).length} with contains)`,
+  const files =
+    execFileSync("git", ["ls-files"], { cwd: tree.dir, encoding: "utf8", maxBuffer: 1 << 28 }).split("\n")
+      .length - 1;
+  const commits = Number(
+    execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: tree.dir, encoding: "utf8" }),
   );
   console.log(
-    `runs: ${RUNS} each, interleaved, after one warm-up each; RSS from ${TIME ? "/usr/bin/time -v" : "process.resourceUsage() in a preload"}`,
+    `\n## ${tree.name}: ${files.toLocaleString("en-US")} files, ${commits.toLocaleString("en-US")} commits, ${tree.rules.length} checks (${tree.rules.filter((r) => r.maxAgeDays).length} with maxAgeDays, ${tree.rules.filter((r) => r.contains).length} with contains)`,
   );
-  console.log(`  readiness:  node bin/readiness.js ${ours.args.join(" ")}`);
-  console.log(`  repolinter: node ${theirs.script} ${theirs.args.join(" ")}`);
-  for (const n of notes) console.log(`note: ${n}`);
-  if (cliMissing) console.log(`\nreadiness CLI MISSING, not timed: ${cliMissing}`);
+  for (const t of tools)
+    console.log(`  ${t.name}: node ${relativeToRoot(t.script)} ${t.args.map(relativeToRoot).join(" ")}`);
 
   const runs = new Map<string, Run[]>(tools.map((t) => [t.name, []]));
   for (let i = 0; i < RUNS; i++) {
-    // Alternate who goes first, so neither always runs on a cache the other just warmed.
-    const order = i % 2 === 0 ? tools : [...tools].reverse();
+    // Rotate who goes first, so none always runs on a cache another just warmed.
+    const order = tools.map((_, k) => tools[(k + i) % tools.length]!);
     for (const t of order) {
       const r = await measure(t.script, t.args);
       runs.get(t.name)!.push(r);
-      process.stderr.write(`  run ${i + 1} ${t.name}: ${ms(r.ms)}, ${mb(r.rssKb)}, exit ${r.code}\n`);
+      process.stderr.write(
+        `  ${tree.name} run ${i + 1} ${t.name}: ${ms(r.ms)}, ${mb(r.rssKb)}, exit ${r.code}\n`,
+      );
     }
   }
-
-  console.log(`load average after: ${load()}`);
-  console.log("");
-  const medians = new Map<string, number>();
-  const cpuMedians = new Map<string, number>();
+  const row: Row = {
+    tree: tree.name,
+    files,
+    commits,
+    medians: new Map(),
+    p90s: new Map(),
+    cpu: new Map(),
+    rss: new Map(),
+    notes,
+  };
   for (const t of tools) {
     const rs = runs.get(t.name)!;
     const times = rs.map((r) => r.ms);
     const rss = rs.map((r) => r.rssKb).filter((x): x is number => x !== null);
     const cpu = rs.map((r) => r.cpuMs).filter((x): x is number => x !== null);
-    medians.set(t.name, median(times));
-    if (cpu.length) cpuMedians.set(t.name, median(cpu));
+    row.medians.set(t.name, median(times));
+    row.p90s.set(t.name, p90(times));
+    if (cpu.length) row.cpu.set(t.name, median(cpu));
+    row.rss.set(t.name, rss.length ? Math.max(...rss) : null);
     console.log(
-      `${t.name.padEnd(11)} median ${ms(median(times))}, p90 ${ms(p90(times))}, min ${ms(Math.min(...times))}, peak RSS ${mb(rss.length ? Math.max(...rss) : null)} (median ${mb(rss.length ? median(rss) : null)}), CPU median ${cpu.length ? ms(median(cpu)) : "n/a"}, exit ${rs[0]?.code}`,
+      `  ${t.name.padEnd(11)} median ${ms(median(times))}, p90 ${ms(p90(times))}, min ${ms(Math.min(...times))}, CPU median ${cpu.length ? ms(median(cpu)) : "n/a"}, peak RSS ${mb(rss.length ? Math.max(...rss) : null)}, exit ${rs[0]?.code}`,
     );
   }
-  const a = medians.get("readiness");
-  const b = medians.get("repolinter");
-  if (a !== undefined && b !== undefined) {
-    console.log(`ratio: readiness is ${(b / a).toFixed(1)}× faster than repolinter (median/median)`);
-    const ca = cpuMedians.get("readiness");
-    const cb = cpuMedians.get("repolinter");
-    if (ca !== undefined && cb !== undefined) {
-      console.log(`CPU ratio: readiness uses ${(cb / ca).toFixed(1)}× less CPU (user+system, median/median)`);
+  // Do the three agree? The floor on every check; repolinter on the checks without maxAgeDays (it has no freshness rule).
+  const outs = new Map(tools.map((t) => [t.name, t.outcome(runs.get(t.name)![0]!.stdout)]));
+  const mine = outs.get("readiness");
+  if (mine && typeof mine !== "string") {
+    for (const other of ["floor", "repolinter"]) {
+      const o = outs.get(other);
+      if (!o || typeof o === "string") {
+        notes.push(`${other}: ${o ?? "no output"}`);
+        continue;
+      }
+      const comparable = tree.rules.filter((r) => other === "floor" || !r.maxAgeDays);
+      const differ = comparable.filter((r) => mine.get(r.id) !== o.get(r.id)).map((r) => r.id);
+      const line = `readiness and ${other} agree on ${comparable.length - differ.length}/${comparable.length} checks${differ.length ? `; differ: ${differ.join(", ")}` : ""}`;
+      console.log(`  ${line}`);
+      if (differ.length) notes.push(line);
     }
+  }
+  for (const n of notes) console.log(`  note: ${n}`);
+  return row;
+}
+
+const relativeToRoot = (s: string) => (s.startsWith(`${ROOT}/`) ? s.slice(ROOT.length + 1) : s);
+
+async function main(): Promise<void> {
+  ensureRepolinter();
+  const notes: string[] = [];
+  const cliProblem = prepareCli(notes);
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ");
+  console.log("# readiness check against the floor and repolinter 0.12.0");
+  console.log(
+    `machine: ${platform()} ${release()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), node ${process.version}`,
+  );
+  console.log(`date: ${new Date().toISOString()}`);
+  console.log(`load average before: ${load()} (1, 5, 15 min; the machine is shared)`);
+  console.log(
+    `runs: ${RUNS} of each tool per tree, rotating who goes first, after one warm-up each; wall from spawn to exit; CPU (user+system, git included) and peak RSS from ${TIME ? "/usr/bin/time -v" : "process.resourceUsage() in a preload"}`,
+  );
+  for (const n of notes) console.log(`note: ${n}`);
+
+  const rows: Row[] = [];
+  if (!argv.includes("--phases-only"))
+    for (const tree of trees()) rows.push(await benchTree(tree, cliProblem));
+  console.log(`\nload average after: ${load()}`);
+
+  console.log(
+    "\n| Tree | Files | Commits | readiness median (p90) | floor median (p90) | repolinter median | readiness ÷ floor | repolinter ÷ readiness | readiness CPU / floor CPU | peak RSS readiness / floor / repolinter |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows) {
+    const g = (m: Map<string, number>, k: string) => m.get(k);
+    const a = g(r.medians, "readiness");
+    const f = g(r.medians, "floor");
+    const b = g(r.medians, "repolinter");
+    const fmt = (x: number | undefined, p?: number) =>
+      x === undefined ? "n/a" : `${ms(x)}${p === undefined ? "" : ` (${ms(p)})`}`;
+    const ratio = (x?: number, y?: number) =>
+      x === undefined || y === undefined ? "n/a" : `${(x / y).toFixed(2)}×`;
     console.log(
-      `targets: median under 300 ms: ${a < 300 ? "met" : "NOT met"}; at least 10× faster: ${b / a >= 10 ? "met" : "NOT met"}`,
+      `| ${r.tree} | ${r.files.toLocaleString("en-US")} | ${r.commits.toLocaleString("en-US")} | ${fmt(a, g(r.p90s, "readiness"))} | ${fmt(f, g(r.p90s, "floor"))} | ${fmt(b)} | ${ratio(a, f)} | ${ratio(b, a)} | ${fmt(g(r.cpu, "readiness"))} / ${fmt(g(r.cpu, "floor"))} | ${mb(r.rss.get("readiness") ?? null)} / ${mb(r.rss.get("floor") ?? null)} / ${mb(r.rss.get("repolinter") ?? null)} |`,
     );
-    const mine = ourOutcome(runs.get("readiness")![0]!.stdout);
-    const theirsOut = repolinterOutcome(runs.get("repolinter")![0]!.stdout);
-    if (typeof mine !== "string" && typeof theirsOut !== "string") {
-      const comparable = RULES.filter((r) => !r.maxAgeDays);
-      const agree = comparable.filter((r) => mine.get(r.id) === theirsOut.get(r.id));
-      const differ = comparable.filter((r) => mine.get(r.id) !== theirsOut.get(r.id)).map((r) => r.id);
-      console.log(
-        `results: ${agree.length}/${comparable.length} checks without maxAgeDays agree${differ.length ? `; differ: ${differ.join(", ")}` : ""}`,
-      );
-      const fresh = RULES.filter((r) => r.maxAgeDays).map(
-        (r) => `${r.id}=${mine.get(r.id) ? "pass" : "fail"}`,
-      );
-      console.log(`freshness (readiness only): ${fresh.join(", ")}`);
-    }
-  } else {
-    console.log("ratio: n/a (the readiness CLI was not timed)");
+  }
+  console.log(
+    "\nTargets: readiness median ≤ 1.25× the floor and below repolinter on every tree; peak RSS ≤ 80 MB on the synthetic tree.",
+  );
+  for (const r of rows) {
+    const a = r.medians.get("readiness");
+    const f = r.medians.get("floor");
+    const b = r.medians.get("repolinter");
+    if (a === undefined || f === undefined) continue;
+    const x = a / f;
+    const rss = r.rss.get("readiness");
+    console.log(
+      `  ${r.tree}: ${x <= 1.25 ? "met" : `MISSED (${x.toFixed(2)}×, ${ms(a - 1.25 * f)} over 1.25× the floor)`} against the floor; ${b !== undefined && a < b ? "met" : "MISSED"} against repolinter${r.tree === "synthetic" ? `; peak RSS ${mb(rss ?? null)}: ${rss !== undefined && rss !== null && rss <= 80 * 1024 ? "met" : "MISSED"}` : ""}`,
+    );
   }
 
-  await providerPhases(dir);
-  if (PROFILE && tools.includes(ours)) await profileCli(ours.args);
+  if (argv.includes("--phases")) for (const tree of trees()) await providerPhases(tree);
+  if (!argv.includes("--no-synthetic")) {
+    const dir = ensureRepo();
+    if (PROFILE && !cliProblem) {
+      const { policy } = writeRules({ name: "synthetic", dir, rules: RULES });
+      await profileCli(["check", dir, "--policy", policy, "--format", "json"]);
+    }
+  }
 }
 
 await main();

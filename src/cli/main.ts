@@ -137,7 +137,8 @@ async function check(
   } else {
     const file = await findPolicy(dir, command.policy, io.cwd);
     // git lists the files (the slowest step of a large checkout) while the policy is read and parsed.
-    const local = new LocalEvidence(dir);
+    // The engine's clock, so freshness windows are cut where the checks read them.
+    const local = new LocalEvidence(dir, { now: () => now });
     local.prefetch();
     const head = localTarget(dir);
     const text = await readPolicyFile(file, io.cwd);
@@ -150,15 +151,9 @@ async function check(
   }
   if (!policy) return EXIT.usage;
 
-  const {
-    runEvaluation,
-    renderJson,
-    renderMarkdown,
-    renderText,
-    renderGithub,
-    renderSarif,
-    policyPositions,
-  } = await pipeline();
+  const { runEvaluation } = await pipeline();
+  // Only the format asked for is loaded.
+  const render = renderer(command.format);
   if (project !== undefined && !policy.projects)
     throw new UserError(`--project ${project}: the policy declares no projects`, EXIT.usage);
   let report: Report;
@@ -185,28 +180,48 @@ async function check(
     throw new UserError(`could not collect evidence from ${provider.name}: ${oneLine(e)}`, EXIT.incomplete);
   }
 
-  switch (command.format) {
-    case "json":
-      out(renderJson(report));
-      break;
-    case "markdown":
-      out(renderMarkdown(report, { title: policy.gate.checkName }));
-      break;
-    case "sarif":
-    case "github": {
-      const where = located ? { policy: policyPositions(located.text, located.path) } : {};
-      if (command.format === "github") out(renderGithub(report, where));
-      else out(renderSarif(report, { ...where, toolVersion: await version() }));
-      break;
-    }
-    default:
-      out(renderText(report, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }));
-  }
+  out(
+    await (await render)(report, {
+      title: policy.gate.checkName,
+      color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR,
+      located,
+    }),
+  );
   // warn: the verdict is reported, never enforced, so CI does not fail on it.
   if (report.mode === "warn") return EXIT.go;
   // Incomplete but conclusive (a required check failed definitely...) is a NO-GO, not "could not tell".
   if (report.incomplete && !report.conclusive) return EXIT.incomplete;
   return report.verdict === "go" ? EXIT.go : EXIT.noGo;
+}
+
+interface RenderOptions {
+  title: string;
+  color: boolean;
+  /** The policy's text and path in the checkout, so annotations can point at a check's line. */
+  located: { text: string; path: string } | undefined;
+}
+type Render = (report: Report, opts: RenderOptions) => string | Promise<string>;
+
+function renderer(format: Extract<Command, { name: "check" }>["format"]): Promise<Render> {
+  switch (format) {
+    case "json":
+      return import("../report/json.js").then((m) => (r) => m.renderJson(r));
+    case "markdown":
+      return import("../report/markdown.js").then((m) => (r, o) => m.renderMarkdown(r, { title: o.title }));
+    case "github":
+    case "sarif":
+      return Promise.all([
+        import("../policy/positions.js"),
+        format === "github" ? import("../report/github.js") : import("../report/sarif.js"),
+      ]).then(([positions, m]) => async (r, o) => {
+        const where = o.located ? { policy: positions.policyPositions(o.located.text, o.located.path) } : {};
+        return "renderGithub" in m
+          ? m.renderGithub(r, where)
+          : m.renderSarif(r, { ...where, toolVersion: await version() });
+      });
+    default:
+      return import("../report/text.js").then((m) => (r, o) => m.renderText(r, { color: o.color }));
+  }
 }
 
 /** The explicit file, else the first of .readiness.yml and .github/readiness.yml in dir. */

@@ -11,8 +11,6 @@ const GLOB_CHARS = /[*?[\]{}()!+@]/;
 /** Every path of one commit (or checkout), with glob matching that sees dot-directories. */
 /** File texts one glob of a check may read unless the provider says otherwise (a request each on GitHub). */
 export const DEFAULT_READS = 50;
-/** A checkout's files are at hand: a glob's every file is read up to this many (a secret scan over src/**). */
-export const LOCAL_READS = 5_000;
 
 export class FileIndex {
   /** Only the paths whose size is known: a checkout listed by git has none, and 20,000 entries cost. */

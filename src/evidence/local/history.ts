@@ -1,10 +1,14 @@
-// When paths last changed: one `git log` for all of them, read as it streams and stopped once every path is seen.
+// When paths last changed: one `git log` for all of them, read as it streams and stopped once every path is
+// seen, or, for freshness limits, once it is far enough below the oldest window (see lastChanges).
 import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type GitFailure, type GitTrace, git, gitFailure } from "./git.js";
 
-/** A commit time, "never" (no commit touches the path) or "shallow" (history is cut before the answer). */
-export type LastChange = { time: Date } | { never: true } | { shallow: true };
+/**
+ * A commit time, "never" (no commit touches the path), "shallow" (history is cut before the answer), or
+ * with `window`, a bound: the path last changed at or before this date.
+ */
+export type LastChange = { time: Date } | { never: true } | { shallow: true } | { olderThan: Date };
 
 export interface History {
   changes: Map<string, LastChange>;
@@ -25,7 +29,30 @@ const PATHSPEC_BYTES = 64 * 1024;
  * it or a file below it. Walk order is git's default (by commit date), as `git log -1 -- <path>` uses.
  * `paths` are normalized, repository-relative, relative to `cwd` (git's --relative).
  */
-export async function lastChanges(cwd: string, paths: readonly string[], trace?: GitTrace): Promise<History> {
+export interface Window {
+  /** Unix seconds: only whether each path changed at or after this matters (the oldest freshness cutoff). */
+  cutoff: number;
+}
+
+/** Commits read below the window before paths not seen yet are taken as older than it (see lastChanges). */
+export const BELOW = 2000;
+
+/**
+ * With `window`: the walk also stops once it has read BELOW commits dated before the cutoff, all of them
+ * (and all after the first one) dated before it; paths not seen by then get `{ olderThan }` the oldest date
+ * read. git's walk goes by date, so unless a commit further down is dated after the cutoff (back-dated
+ * history under it), none of them changed inside the window. A commit dated at or after the cutoff met
+ * after one before it (a back-dated or future-dated commit) turns that stop off: the walk then goes on as
+ * without `window`, to the answers `git log -1 -- <path>` gives. Unchecked: such a commit more than BELOW
+ * commits below the window. Costs the commits of the window plus BELOW, instead of all history when a path
+ * has not changed for long.
+ */
+export async function lastChanges(
+  cwd: string,
+  paths: readonly string[],
+  trace?: GitTrace,
+  window?: Window,
+): Promise<History> {
   const changes = new Map<string, LastChange>();
   const remaining = new Set(paths);
   if (remaining.size === 0) return { changes, stoppedEarly: false };
@@ -38,6 +65,11 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
   let hash = "";
   let time = 0;
   let root = false;
+  // Window: commits read dated before the cutoff since the first one; the oldest date read; stop allowed.
+  let below = 0;
+  let oldest = Number.POSITIVE_INFINITY;
+  let orderly = window !== undefined;
+  let bounded = false;
 
   const see = (name: string): void => {
     let p = name;
@@ -71,6 +103,11 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
       hash = parts[0] ?? "";
       time = Number(parts[1]);
       root = parts.length < 3 || parts[2] === "";
+      if (window) {
+        if (time < window.cutoff) below++;
+        else if (below > 0) orderly = false;
+        oldest = Math.min(oldest, time);
+      }
       expectHeader = false;
       firstName = true;
       return;
@@ -87,6 +124,10 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
       token(buf.toString("utf8", start, nul));
       start = nul + 1;
       if (remaining.size === 0) return true;
+      if (orderly && below >= BELOW && expectHeader) {
+        bounded = true;
+        return true;
+      }
     }
     pending = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
     return false;
@@ -100,6 +141,8 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
     [
       "--literal-pathspecs",
       "log",
+      // With a window every commit of the walk is listed (touching the paths or not): its date counts.
+      ...(window ? ["--sparse"] : []),
       "-z",
       "--format=%x00%H %ct %P",
       "--name-only",
@@ -120,12 +163,18 @@ export async function lastChanges(cwd: string, paths: readonly string[], trace?:
   }
   if (failure) return { changes, stoppedEarly: false, failure };
 
-  if (atRoot.size > 0 || remaining.size > 0) {
+  if (bounded && atRoot.size === 0) {
+    for (const p of remaining) changes.set(p, { olderThan: new Date((oldest - 1) * 1000) });
+  } else if (atRoot.size > 0 || remaining.size > 0) {
     const cut = await shallowCommits(cwd, trace);
     for (const [p, c] of atRoot) {
       changes.set(p, cut.has(c.hash) ? { shallow: true } : { time: new Date(c.time * 1000) });
     }
-    for (const p of remaining) changes.set(p, cut.size > 0 ? { shallow: true } : { never: true });
+    for (const p of remaining) {
+      // Stopped below the window: the walk did not reach where these paths changed (or were cut off).
+      if (bounded) changes.set(p, { olderThan: new Date((oldest - 1) * 1000) });
+      else changes.set(p, cut.size > 0 ? { shallow: true } : { never: true });
+    }
   }
   return { changes, stoppedEarly: run.stopped };
 }

@@ -3,8 +3,9 @@
 import { constants } from "node:fs";
 import { open, readFile, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { FileIndex, LOCAL_READS } from "../file-index.js";
+import type { FileIndex } from "../file-index.js";
 import {
+  type ChangeBound,
   type EvidenceProvider,
   type Fact,
   known,
@@ -26,6 +27,11 @@ export interface LocalOptions {
   git?: boolean;
   /** Sees the arguments of every git process started; for tests and diagnostics. */
   trace?: GitTrace;
+  /**
+   * The evaluation's clock. Given, needs with `within` are settled by window (history.ts windowedChanges)
+   * instead of walking history for each path's date; absent, every lastChanged gets its exact date.
+   */
+  now?: () => Date;
 }
 
 const GITHUB_ONLY = "run with --repo OWNER/NAME --ref REF and GITHUB_TOKEN, or let the App evaluate it";
@@ -55,11 +61,19 @@ interface Listing {
 
 const CONTENT_CONCURRENCY = 16;
 
+// The index brings the glob engine (re2js, a quarter of the CLI's code): loaded once git has been started,
+// so its compiling overlaps git's listing instead of delaying it.
+const fileIndex = () => import("../file-index.js").then((m) => m.FileIndex);
+/** A checkout's files are at hand: a glob's every file is read up to this many (a secret scan over src/**). */
+export const LOCAL_READS = 5_000;
+const DAY_MS = 86_400_000;
+
 export class LocalEvidence implements EvidenceProvider {
   readonly name = "local checkout";
   private readonly dir: string;
   private readonly useGit: boolean;
   private readonly trace: GitTrace | undefined;
+  private readonly now: (() => Date) | undefined;
   private root?: Promise<string | null>;
   private listing?: Promise<Listing>;
   private listed?: Listing;
@@ -68,6 +82,7 @@ export class LocalEvidence implements EvidenceProvider {
     this.dir = resolve(dir);
     this.useGit = opts.git !== false;
     this.trace = opts.trace;
+    this.now = opts.now;
   }
 
   /**
@@ -105,9 +120,10 @@ export class LocalEvidence implements EvidenceProvider {
           contents.push(need.path);
           break;
         case "lastChanged":
-          ages.push(need.path);
-          // History on disk answers exactly; a need with `within` gets the same exact date.
+          // A need with `within` is settled by window where that is exact and cheaper, else it gets the
+          // path's exact date.
           if (need.within !== undefined) windowed.push(need);
+          else ages.push(need.path);
           break;
         case "workflowChanges":
           jobs.push(
@@ -141,12 +157,21 @@ export class LocalEvidence implements EvidenceProvider {
       );
     }
     if (contents.length > 0) jobs.push(this.contents(contents, out));
+    // Windowed needs of a path also asked exactly take its date; the others try the window first.
+    const exactPaths = new Set(ages);
+    const byWindow = windowed.filter((n) => !exactPaths.has(n.path));
+    const leftover = windowed.filter((n) => exactPaths.has(n.path));
     if (ages.length > 0) jobs.push(this.ages(ages, out));
+    if (byWindow.length > 0) {
+      const within = new Map<string, number[]>();
+      for (const n of byWindow) within.set(n.path, [...(within.get(n.path) ?? []), n.within!]);
+      jobs.push(this.ages([...within.keys()], out, within));
+    }
     await Promise.all(jobs);
     // Every limit on a path gets the path's one date. The exact entry goes only after all have taken it:
     // removed inside the loop, a second limit on the same path found nothing and read "not collected".
     const exactKeys = new Set<string>();
-    for (const need of windowed) {
+    for (const need of leftover) {
       const exact = needKey({ type: "lastChanged", path: need.path });
       exactKeys.add(exact);
       const fact = out.get(exact);
@@ -223,20 +248,22 @@ export class LocalEvidence implements EvidenceProvider {
     if (this.useGit) {
       // Two processes side by side: the untracked walk and the per-file lstat behind --deleted are each
       // about half the cost, and -t (H tracked, ? untracked) tells which paths have no history.
-      const [listed, deleted] = await Promise.all([
+      const running = Promise.all([
         git(root, ["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"], {
           trace: this.trace,
         }),
         git(root, ["ls-files", "-z", "--deleted"], { trace: this.trace }),
       ]);
+      const index = fileIndex();
+      const [listed, deleted] = await running;
       const failure = gitFailure(listed) ?? gitFailure(deleted);
-      if (!failure) return parseLsFiles(listed.stdout, deleted.stdout);
+      if (!failure) return parseLsFiles(listed.stdout, deleted.stdout, await index);
       if (failure.kind !== "no-git" && failure.kind !== "not-a-checkout") {
         return { fact: unknown(`the file list could not be read: ${failure.message}`), untracked: new Set() };
       }
     }
     try {
-      const walk = await walkTree(root);
+      const [walk, FileIndex] = await Promise.all([walkTree(root), fileIndex()]);
       return {
         fact: known(
           new FileIndex(
@@ -270,9 +297,21 @@ export class LocalEvidence implements EvidenceProvider {
     await Promise.all(Array.from({ length: Math.min(CONTENT_CONCURRENCY, paths.length) }, worker));
   }
 
-  private async ages(paths: string[], out: Map<string, Fact<unknown>>): Promise<void> {
-    const set = (path: string, fact: Fact<Date | null>) =>
-      out.set(needKey({ type: "lastChanged", path }), fact);
+  /**
+   * Last changes of `paths`. With `within` (windowed needs, each path with its limits), the answers go to
+   * those needs, and history is read only as far as the oldest limit needs (history.ts).
+   */
+  private async ages(
+    paths: string[],
+    out: Map<string, Fact<unknown>>,
+    within?: Map<string, number[]>,
+  ): Promise<void> {
+    const set = (path: string, fact: Fact<Date | null | ChangeBound>) => {
+      if (!within) out.set(needKey({ type: "lastChanged", path }), fact);
+      else
+        for (const d of within.get(path) ?? [])
+          out.set(needKey({ type: "lastChanged", path, within: d }), fact);
+    };
     const root = await this.rootDir();
     if (root === null) {
       for (const p of paths) set(p, unknown(`${this.dir} does not exist`));
@@ -300,12 +339,19 @@ export class LocalEvidence implements EvidenceProvider {
       }),
     );
     if (ask.size === 0) return;
-    const history = await lastChanges(root, [...ask.keys()], this.trace);
+    let window: { cutoff: number } | undefined;
+    if (within && this.now) {
+      // Fresh means at most `within` days old: committer times (seconds) from the cutoff up.
+      const days = Math.max(...[...within.values()].flat());
+      window = { cutoff: Math.ceil((this.now().getTime() - days * DAY_MS) / 1000) };
+    }
+    const history = await lastChanges(root, [...ask.keys()], this.trace, window);
     for (const [norm, spellings] of ask) {
       const change = history.changes.get(norm);
-      let fact: Fact<Date | null>;
+      let fact: Fact<Date | null | ChangeBound>;
       if (!change) fact = unknown(historyFailure(history.failure));
       else if ("time" in change) fact = known(change.time);
+      else if ("olderThan" in change) fact = known({ olderThan: change.olderThan });
       else if ("never" in change) fact = known(null);
       else
         fact = unknown(
@@ -334,7 +380,11 @@ function eachPath(stdout: Buffer, tagged: boolean, each: (path: string, tag: str
   }
 }
 
-function parseLsFiles(listed: Buffer, deletedOut: Buffer): Listing {
+function parseLsFiles(
+  listed: Buffer,
+  deletedOut: Buffer,
+  FileIndex: typeof import("../file-index.js").FileIndex,
+): Listing {
   const deleted = new Set<string>();
   eachPath(deletedOut, false, (path) => deleted.add(path));
   const untracked = new Set<string>();
