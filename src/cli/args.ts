@@ -1,8 +1,8 @@
 // Command-line arguments → a command, or a usage error as a value. Pure: no I/O.
 import { parseArgs } from "node:util";
 
-export type Format = "text" | "markdown" | "json";
-export const FORMATS: readonly Format[] = ["text", "markdown", "json"];
+export type Format = "text" | "markdown" | "json" | "comment";
+export const FORMATS: readonly Format[] = ["text", "markdown", "json", "comment"];
 
 export type Command =
   | { name: "help"; topic?: "check" | "validate" | "schema" }
@@ -13,6 +13,10 @@ export type Command =
       policy?: string;
       format: Format;
       now?: Date;
+      /** Text format: only checks that do not pass. */
+      onlyFailing?: boolean;
+      /** Text format: the verdict line alone. */
+      quiet?: boolean;
       github?: { owner: string; repo: string; ref: string };
     }
   | { name: "validate"; file?: string; now?: Date }
@@ -89,6 +93,8 @@ export function parseCommandLine(argv: string[]): Parsed {
           now: { type: "string" },
           repo: { type: "string" },
           ref: { type: "string" },
+          "only-failing": { type: "boolean" },
+          quiet: { type: "boolean", short: "q" },
         },
         1,
       );
@@ -100,6 +106,11 @@ export function parseCommandLine(argv: string[]): Parsed {
         return fail(`--format must be one of ${FORMATS.join(", ")}, not '${format}'`);
       const command: Extract<Command, { name: "check" }> = { name: "check", format: format as Format };
       if (p.positionals[0] !== undefined) command.dir = p.positionals[0];
+      if (v["only-failing"] || v.quiet) {
+        if (format !== "text") return fail("--only-failing and --quiet shape the text format only");
+        if (v["only-failing"]) command.onlyFailing = true;
+        if (v.quiet) command.quiet = true;
+      }
       if (typeof v.policy === "string") command.policy = v.policy;
       if (typeof v.now === "string") {
         const now = parseNow(v.now);
@@ -147,8 +158,8 @@ export function parseCommandLine(argv: string[]): Parsed {
 }
 
 export const USAGE = `Usage:
-  readiness check [DIR] [--policy FILE] [--format text|markdown|json] [--now ISO-8601]
-                  [--repo OWNER/NAME --ref REF]
+  readiness check [DIR] [--policy FILE] [--format text|markdown|json|comment] [--now ISO-8601]
+                  [--only-failing] [--quiet] [--repo OWNER/NAME --ref REF]
   readiness validate [FILE] [--now ISO-8601]
   readiness schema
   readiness reconcile [--repo OWNER/NAME] [--installation ID] [--dry-run]
@@ -176,7 +187,10 @@ Evaluates the policy on DIR (default: the current directory) and prints the repo
 
 Options:
   -p, --policy FILE    The policy. Default: DIR/.readiness.yml, else DIR/.github/readiness.yml.
-  -f, --format FORMAT  text (default), markdown or json (the contract in docs/report-format.md).
+  -f, --format FORMAT  text (default), markdown (the check run's summary), comment (the pull request
+                       comment the App posts) or json (the contract in docs/report-format.md).
+      --only-failing   Text: list only the checks that do not pass.
+  -q, --quiet          Text: print the verdict line alone.
       --now ISO-8601   Evaluate as of this time (2025-03-01 or 2025-03-01T12:00:00Z; no zone means UTC).
       --repo OWNER/NAME, --ref REF
                        Take evidence from GitHub for that commit instead of the checkout

@@ -132,7 +132,7 @@ async function check(
   }
   if (!policy) return EXIT.usage;
 
-  const { runEvaluation, renderJson, renderMarkdown, renderText } = await pipeline();
+  const { runEvaluation, renderComment, renderJson, renderMarkdown, renderText } = await pipeline();
   let report: Report;
   try {
     report = await runEvaluation({ policy, provider, target, now });
@@ -147,8 +147,18 @@ async function check(
     case "markdown":
       out(renderMarkdown(report, { title: policy.gate.checkName }));
       break;
+    case "comment":
+      // The App's own function, with the title it passes (the check run's name).
+      out(renderComment(report, { title: policy.gate.checkName }));
+      break;
     default:
-      out(renderText(report, { color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR }));
+      out(
+        renderText(report, {
+          color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR,
+          ...(command.onlyFailing ? { onlyFailing: true } : {}),
+          ...(command.quiet ? { quiet: true } : {}),
+        }),
+      );
   }
   // Incomplete but conclusive (a required check failed definitely...) is a NO-GO, not "could not tell".
   if (report.incomplete && !report.conclusive) return EXIT.incomplete;

@@ -3,5 +3,5 @@
 export { runEvaluation } from "../engine/run.js";
 export { formatPolicyError, loadPolicy } from "../policy/load.js";
 export { renderJson } from "../report/json.js";
-export { renderMarkdown } from "../report/markdown.js";
+export { renderComment, renderMarkdown } from "../report/markdown.js";
 export { renderText } from "../report/text.js";

@@ -45,7 +45,7 @@ describe("presets on a first local run", () => {
       expect(r.stdout).not.toContain("Make the CI workflow pass");
       const notes = r.stdout.split("\n").filter((l) => l.includes("left to GitHub"));
       expect(notes).toEqual([
-        `  • ${left.length} checks are left to GitHub (${left.join(", ")}): the App evaluates them on pull requests, releases and deployments; \`readiness check --repo OWNER/NAME --ref REF\` does now.`
+        `  • ${left.length} checks are left to GitHub (${left.join(", ")}): the App evaluates them on pull requests, releases and deployments; \`readiness check --repo OWNER/NAME --ref REF\` (with GITHUB_TOKEN) does now.`
           .replace("1 checks are", "1 check is")
           .replace("evaluates them", left.length === 1 ? "evaluates it" : "evaluates them"),
       ]);

@@ -13,6 +13,8 @@ export function check(id: string, over: Partial<CheckReport> = {}): CheckReport 
     credit: 1,
     summary: `${id} is fine`,
     waiver: null,
+    waivable: true,
+    cost: 0,
     ...over,
   };
 }
@@ -24,6 +26,8 @@ export function report(over: Partial<Report> = {}): Report {
     score: 100,
     minScore: 80,
     mode: "block",
+    level: null,
+    levels: [],
     incomplete: false,
     conclusive: true,
     evaluatedAt: "2025-03-01T12:00:00.000Z",
@@ -34,6 +38,7 @@ export function report(over: Partial<Report> = {}): Report {
     pending: [],
     waivers: [],
     notes: [],
+    waiveDays: 14,
     ...over,
   };
 }

@@ -7,6 +7,7 @@ import { FileIndex } from "../file-index.js";
 import {
   type EvidenceProvider,
   type Fact,
+  GITHUB_ONLY,
   known,
   MAX_CONTENT_BYTES,
   type Need,
@@ -28,8 +29,6 @@ export interface LocalOptions {
   trace?: GitTrace;
 }
 
-const GITHUB_ONLY = "run with --repo OWNER/NAME --ref REF and GITHUB_TOKEN, or let the App evaluate it";
-
 /** Why a need that only GitHub can answer has no local answer. */
 export function githubOnlyReason(need: Need): string {
   const what: Record<string, string> = {
@@ -43,7 +42,7 @@ export function githubOnlyReason(need: Need): string {
     pullRequest: "pull requests are",
     ledger: "waivers and sign-offs in pull request comments are",
   };
-  return `${what[need.type] ?? `"${need.type}" evidence is`} only known to GitHub: ${GITHUB_ONLY}`;
+  return `${what[need.type] ?? `"${need.type}" evidence is`} ${GITHUB_ONLY}`;
 }
 
 interface Listing {
