@@ -428,7 +428,7 @@ export function renderComment(report: Report, opts: CommentOptions = {}): string
       if (blockers.length > limit) out.push(`- … and ${blockers.length - limit} more`);
     }
     if (others.length && limit > 0) {
-      out.push("", "**Also failing** (each costs points, none alone decides the verdict)", "");
+      out.push("", "**Also failing** (costs points; not needed to reach GO)", "");
       for (const c of others.slice(0, limit))
         out.push(blockingItem(report, c, { ...itemDetail(lv), fixMax: 0 }));
       if (others.length > limit) out.push(`- … and ${others.length - limit} more`);
