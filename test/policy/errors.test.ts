@@ -164,7 +164,7 @@ const rows: Row[] = [
     name: "unknown key without a near match lists the allowed keys",
     text: doc("version: 1", "owner: team-a"),
     errors: [
-      '.readiness.yml:2:1: owner: unknown key "owner"; expected one of $schema, version, extends, applies, gate, categories, checks, waivers, commands',
+      '.readiness.yml:2:1: owner: unknown key "owner"; expected one of $schema, version, extends, applies, gate, categories, checks, levels, waivers, commands',
     ],
   },
   {
@@ -190,7 +190,7 @@ const rows: Row[] = [
     name: "YAML 1.2 core schema: `on` is a plain key, not true",
     text: doc("version: 1", "on: yes"),
     errors: [
-      '.readiness.yml:2:1: on: unknown key "on"; expected one of $schema, version, extends, applies, gate, categories, checks, waivers, commands',
+      '.readiness.yml:2:1: on: unknown key "on"; expected one of $schema, version, extends, applies, gate, categories, checks, levels, waivers, commands',
     ],
   },
   {
@@ -506,7 +506,7 @@ describe("policy errors: file:line:column: message", () => {
       '.readiness.yml:9:7: checks.readme.file.maxAgeDay: unknown key "maxAgeDay" (did you mean "maxAgeDays"?)',
       '.readiness.yml:11:23: checks.re.file.path[1]: "/abs" is an absolute path; paths are relative to the repository root',
       ".readiness.yml:11:40: checks.re.file.contains: invalid RE2 regular expression: missing closing ): `a(b`",
-      '.readiness.yml:12:1: bogus: unknown key "bogus"; expected one of $schema, version, extends, applies, gate, categories, checks, waivers, commands',
+      '.readiness.yml:12:1: bogus: unknown key "bogus"; expected one of $schema, version, extends, applies, gate, categories, checks, levels, waivers, commands',
     ]);
   });
 

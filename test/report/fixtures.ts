@@ -85,6 +85,7 @@ export function noGo(): Report {
           { label: "docs/runbook.md", url: "https://github.com/acme/api/blob/main/docs/runbook.md" },
         ],
         fix: "Review docs/runbook.md and commit any change",
+        cost: 6.2,
       }),
       check("alerts", {
         title: "No critical alerts",
@@ -111,6 +112,7 @@ export function noGo(): Report {
         credit: 0,
         summary: "workflow runs could not be read: HTTP 502",
         fix: "Re-run the gate",
+        cost: 6.1,
       }),
       check("codeql", {
         title: "CodeQL",
@@ -120,6 +122,7 @@ export function noGo(): Report {
         credit: 0.5,
         summary: "1 of 2 analyses failed",
         details: ["javascript: failed", "python: passed"],
+        cost: 9.4,
       }),
       check("changelog", {
         title: "Changelog",
