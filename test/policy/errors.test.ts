@@ -271,6 +271,25 @@ const rows: Row[] = [
     ],
   },
   {
+    name: "a level requiring an unknown check",
+    text: doc("version: 1", "checks:", README, "levels:", "  silver: {minScore: 80, require: [readmy]}"),
+    errors: [
+      '.readiness.yml:5:36: levels.silver.require[0]: no check "readmy" in this policy (did you mean "readme"?)',
+    ],
+  },
+  {
+    name: "two levels with one minScore",
+    text: doc("version: 1", "checks:", README, "levels:", "  bronze: 60", "  silver: {minScore: 60}"),
+    errors: [
+      '.readiness.yml:6:11: levels.silver: levels "bronze" and "silver" both need 60; give each level its own minScore',
+    ],
+  },
+  {
+    name: "a level above 100",
+    text: doc("version: 1", "checks:", README, "levels:", "  gold: 101"),
+    errors: [".readiness.yml:5:9: levels.gold: must be between 0 and 100, got 101"],
+  },
+  {
     name: "waiver without expiry",
     text: doc("version: 1", "checks:", README, "waivers:", "  - check: readme", "    reason: not this week"),
     errors: [
