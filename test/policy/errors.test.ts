@@ -281,7 +281,7 @@ const rows: Row[] = [
     name: "two levels with one minScore",
     text: doc("version: 1", "checks:", README, "levels:", "  bronze: 60", "  silver: {minScore: 60}"),
     errors: [
-      '.readiness.yml:6:11: levels.silver: levels "bronze" and "silver" both need 60; give each level its own minScore',
+      '.readiness.yml:6:3: levels.silver: levels "bronze" and "silver" both need 60; give each level its own minScore',
     ],
   },
   {
