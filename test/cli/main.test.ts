@@ -68,7 +68,9 @@ describe("readiness check", () => {
     const dir = repo({ "README.md": README, ".readiness.yml": POLICY });
     const r = await cli(["check", "--format", "markdown", "--now", "2025-01-02"], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stdout.split("\n")[0]).toMatch(/^## ❌ Production readiness: NO-GO · \d+\.\d\/100 \(needs 80\)$/);
+    expect(r.stdout.split("\n")[0]).toMatch(
+      /^## ❌ Production readiness: NO-GO · \d+\.\d\/100 \(needs 80\)$/,
+    );
     expect(r.stdout).toContain("**fix:** Review docs/runbook.md");
   });
 

@@ -399,9 +399,7 @@ describe("evidence only GitHub has", () => {
     ];
     const { provider, calls } = tracedProvider(repo);
     const facts = await ask(provider, needs);
-    expect(reasonOf(facts[0]!)).toBe(
-      "workflow runs are only known to GitHub",
-    );
+    expect(reasonOf(facts[0]!)).toBe("workflow runs are only known to GitHub");
     expect(reasonOf(facts[6]!)).toMatch(/^dependabot alerts are only known to GitHub/);
     for (const f of facts) expect(reasonOf(f)).toContain("--repo OWNER/NAME");
     expect(calls).toEqual([]);
