@@ -50,7 +50,7 @@ export function scoreFromTitle(title: unknown): number | null {
 }
 
 export function titleOf(report: Report, baseline?: Baseline | null): string {
-  const level = report.level ? ` · level ${report.level}` : "";
+  const level = report.level && !couldNotTell(report) ? ` · level ${report.level}` : "";
   return titleWithoutLevel(report, baseline) + level;
 }
 
