@@ -231,6 +231,13 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
       "the App's records of the slash commands it accepted, in the comments of the pull request (of a release or deployment: of the pull requests that brought the commit in, at most the 10 latest), whether each command's comment is still unedited, each signer's role and membership of the teams the policy names (without Organization members: read, membership counts as none). Collected once for the whole policy",
     permissions: [P.pullRequests, ORG_MEMBERS],
   },
+  teamMembers: {
+    what: "who belongs to a team an attestation's `by:` names",
+    local: GITHUB_ONLY,
+    github:
+      "the team's members as GitHub lists them (members of child teams included, pending invitations not): one request per 100 members, at most 1,000; a larger team, a missing team or a missing permission leaves membership unknown",
+    permissions: [ORG_MEMBERS],
+  },
   reviewedContent: {
     what: "a file where the change cannot have written it",
     local: "the file in the working tree: a checkout is what it is",
@@ -709,7 +716,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
     scoring: [
       "One figure (`json.path`): all or nothing, credit 1 or 0. Without `json` the artifact's existence passes; with it, the figure must satisfy every comparison.",
       "A table (`json.assert`): one part per target, each listed in the details as met, missed (actual and target) or not reported; credit = share of targets met, pass only when all are. A target whose path is absent from the file, or `null`, is **not reported**: never met; the check is **unknown** (credit 0) unless another target was definitely missed, which makes it **fail** with the share met.",
-      "A file missing from the artifact or invalid JSON **fails** (credit 0, both forms); with one figure, a path not found also fails. A comparison with a value that is not a number is missed. An artifact that could not be downloaded (expired, over 10 MiB, permission) is **unknown**.",
+      "A file missing from the artifact or invalid JSON **fails** (credit 0, both forms). A figure absent from the file, or `null`, is **not reported** in both forms: with one figure the check is **unknown** (credit 0), never passed. A comparison with a value that is not a number is missed. An artifact that could not be downloaded (expired, over 10 MiB, permission) is **unknown**.",
     ],
     situations: [
       {
@@ -763,7 +770,7 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
           n.type === "artifactFile"
             ? known({ runId: 7001, artifact: "coverage", content: '{"total":{"statements":{"pct":0.91}}}' })
             : undefined,
-        expect: "fail",
+        expect: "unknown",
       },
       {
         when: "Coverage goals 80 / 90 / 85 / 95: overall 84, critical paths 91, services 82, models 97",
@@ -1180,16 +1187,16 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
   },
 
   attestation: {
-    evidence: ["reviewedContent"],
+    evidence: ["reviewedContent", "teamMembers"],
     evidenceNote:
       "The file is YAML (`.yml`, `.yaml`) or Markdown whose YAML front matter holds the fields; it says `statement`, `by` (a login), `date` (YYYY-MM-DD, UTC, or an ISO time) and optionally `until` (a day counts through its end) and `evidence` (minutes, a ticket). Unknown keys are errors. On a pull request the file is read from the **base branch**: a pull request that adds or edits it does not pass on its own copy (docs/security.md §4.4); on a release or deployment, from the default branch; locally, from the working tree.",
     parameterNotes: [
-      "`by` lists who may attest: logins are compared case-insensitively with the file's `by`. A team (`org/team`) is not resolved (membership is not read for attestations), so an attester not named as a person makes the check **unknown**; name the people.",
+      "`by` lists who may attest: logins are compared case-insensitively with the file's `by`; a team (`org/team`) admits its members, read from GitHub. Locally membership is not known, so an attester admitted only through a team makes the check **unknown** there (name the people, or run with `--repo`); on GitHub, someone in none of the teams fails, and a team whose members could not be read makes the check **unknown**.",
       "A malformed file fails with every error as `file:line:column: field: message` in the details, the first in the summary.",
     ],
     scoring: [
       "Passes when the file exists, is well-formed, names an allowed person, is not dated in the future (beyond 5 minutes of clock skew) and has not expired by its `until` or the check's `maxAgeDays` (counted from `date`), whichever ends first.",
-      "Fails otherwise, credit 0; **unknown** when the file could not be read or the attester could only belong to a team.",
+      "Fails otherwise, credit 0; **unknown** when the file could not be read, or the attester is not named and a team in `by` could not be read (always so locally).",
     ],
     situations: [
       {
@@ -1204,6 +1211,33 @@ export const KIND_DOCS: Record<KindName, KindDoc> = {
               })
             : undefined,
         expect: "pass",
+      },
+      {
+        when: "Carol of the SRE team recorded the drill; by names acme/sre",
+        params: { path: ".readiness/attestations/incident-drill.yml", by: ["alice", "acme/sre"] },
+        answer: (n) =>
+          n.type === "reviewedContent"
+            ? known({
+                content: "statement: Incident drill held\nby: carol\ndate: 2025-05-02\n",
+                from: "main",
+              })
+            : n.type === "teamMembers"
+              ? known(["carol", "dave"])
+              : undefined,
+        expect: "pass",
+      },
+      {
+        when: "The same, locally: team membership is only known to GitHub",
+        params: { path: ".readiness/attestations/incident-drill.yml", by: ["alice", "acme/sre"] },
+        target: LOCAL,
+        answer: (n) =>
+          n.type === "reviewedContent"
+            ? known({
+                content: "statement: Incident drill held\nby: carol\ndate: 2025-05-02\n",
+                from: "the checkout",
+              })
+            : onlyGitHub(n),
+        expect: "unknown",
       },
       {
         when: "The pull request adds the file; main has none",

@@ -279,13 +279,15 @@ export const artifactKind = defineKind({
     }
     if (j.assert) return table(p, j.file, j.assert, doc, evidence);
 
+    // One figure is a table of one: absent or null is "not reported" (unknown), as in a table.
     const a = j as Assertion;
     const named = a.label ? `${a.label}: ${a.path}` : a.path;
     const hit = resolve(doc, a.path);
-    if (!hit.found) {
-      return failed(`${a.path} not found in ${j.file} of artifact ${p.name}`, 0, {
+    if (!hit.found || hit.value === null) {
+      const why = hit.found ? "is null" : "is not reported";
+      return unknownResult(`${named} ${why} in ${j.file} of artifact ${p.name} (${requirement(a)})`, {
         evidence,
-        fix: `Check the json path ${a.path} against ${j.file}`,
+        fix: `Make ${p.workflow} write ${a.path} to ${j.file}, or correct the path`,
       });
     }
     const verdict = holds(a, hit.value);

@@ -32,7 +32,7 @@ const schema = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      "Who may attest: GitHub logins, or teams (org/team-slug). Team membership is not read: an attester named only through a team is unknown.",
+      "Who may attest: GitHub logins, or teams (org/team-slug) whose members may. Team membership is read from GitHub (the App, or --repo); locally an attester named only through a team is unknown.",
     ),
   maxAgeDays: z
     .number()
@@ -123,6 +123,7 @@ export function parseAttestation(text: string, path: string): Parsed {
 }
 
 const lower = (s: string) => s.toLowerCase();
+const teamsOf = (p: Params): string[] => (p.by ?? []).filter((b) => b.includes("/"));
 
 export const attestationKind = defineKind({
   name: "attestation",
@@ -130,7 +131,10 @@ export const attestationKind = defineKind({
     "A person attested something no machine can read (a drill held, a team trained) in a reviewed file: statement, by, date, until. On a pull request only the base branch's copy counts.",
   schema,
   appliesTo: ALL_CONTEXTS,
-  needs: (p): Need[] => [{ type: "reviewedContent", path: p.path }],
+  needs: (p): Need[] => [
+    { type: "reviewedContent", path: p.path },
+    ...teamsOf(p).map((team): Need => ({ type: "teamMembers", team })),
+  ],
   evaluate: (p: Params, { facts, now }) => {
     const fact = facts.get({ type: "reviewedContent", path: p.path });
     if (fact.state === "unknown") return unknownResult(`${p.path} could not be read: ${fact.reason}`);
@@ -157,20 +161,27 @@ export const attestationKind = defineKind({
 
     if (p.by) {
       const people = p.by.filter((b) => !b.includes("/"));
-      const teams = p.by.filter((b) => b.includes("/"));
+      const teams = teamsOf(p);
       if (!people.some((u) => lower(u) === lower(a.by))) {
         const may = joinAnd([...people, ...teams.map((t) => `members of ${t}`)], "or");
-        if (teams.length === 0) {
-          return failed(`${a.by} may not attest this (${said}); ${may} may`, 0, {
-            evidence,
-            fix: `Have ${may} attest it in ${p.path}`,
-          });
+        const refused = failed(`${a.by} may not attest this (${said}); ${may} may`, 0, {
+          evidence,
+          fix: `Have ${may} attest it in ${p.path}`,
+        });
+        const lists = teams.map((team) => ({ team, fact: facts.get({ type: "teamMembers", team }) }));
+        const member = lists.some((l) => l.fact.state === "ok" && l.fact.value.includes(lower(a.by)));
+        if (!member) {
+          const unread = lists.filter((l) => l.fact.state === "unknown");
+          if (unread.length === 0) return refused;
+          // Not a member of any team that could be read; one that could not might hold them: fail closed.
+          return unknownResult(
+            `whether ${a.by} belongs to ${joinAnd(
+              unread.map((l) => l.team),
+              "or",
+            )} is not known (${said}): ${unread.map((l) => (l.fact.state === "unknown" ? l.fact.reason : "")).join("; ")}`,
+            { evidence },
+          );
         }
-        // Membership is not read anywhere the file is: fail closed rather than trust the name.
-        return unknownResult(
-          `whether ${a.by} belongs to ${joinAnd(teams, "or")} is not known: team membership is not read for attestations; name the people in by:`,
-          { evidence },
-        );
       }
     }
 

@@ -83,13 +83,14 @@ export const link = (label: string, url?: string): EvidenceLink => (url ? { labe
 
 // ---------------------------------------------------------------- results
 
-type Extras = Pick<KindResult, "details" | "evidence" | "fix">;
+type Extras = Pick<KindResult, "details" | "evidence" | "fix" | "locations">;
 
 function extras(x: Extras): Extras {
   const out: Extras = {};
   if (x.details?.length) out.details = x.details;
   if (x.evidence?.length) out.evidence = x.evidence;
   if (x.fix) out.fix = x.fix;
+  if (x.locations?.length) out.locations = x.locations.slice(0, 10);
   return out;
 }
 

@@ -22,7 +22,7 @@ import {
   unknownResult,
   withinDays,
 } from "./common.js";
-import { ALL_CONTEXTS, defineKind, type EvidenceLink } from "./types.js";
+import { ALL_CONTEXTS, defineKind, type EvidenceLink, type FileLocation } from "./types.js";
 
 /**
  * Reading the text of every file a broad glob matches would cost a request each on GitHub; past this many we
@@ -316,6 +316,8 @@ interface EntryOutcome extends PathOutcome {
   path?: string;
   /** Paths inspected, when the read budget left some out. */
   capped?: { checked: number; matched: number };
+  /** The files (and lines) a failure is about. */
+  at?: FileLocation[];
 }
 
 interface Patterns {
@@ -416,6 +418,7 @@ function everyEntry(s: Scope): EntryOutcome {
       notes: [],
       failures: failing.flatMap((o) => o.failures),
       ...(failing[0]!.fix ? { fix: failing[0]!.fix } : {}),
+      at: failing.map((o) => ({ path: o.path })),
       ...cap,
     };
   }
@@ -470,6 +473,7 @@ function forbidEntry(s: Scope, ban: RE2JS): EntryOutcome {
       reason,
       notes: [],
       failures: hits.map((h) => `${h.path}:${h.line} contains ${pattern}`),
+      at: hits,
       fix: `Remove what matches ${pattern} from ${first.path} (line ${first.line})${hits.length > 1 ? ` and ${hits.length - 1} more ${hits.length === 2 ? "file" : "files"}` : ""}`,
       ...cap,
     };
@@ -493,6 +497,7 @@ function both(positive: EntryOutcome, banned: EntryOutcome): EntryOutcome {
       reason: failing.map((o) => o.reason!).join("; "),
       notes: [],
       failures: failing.flatMap((o) => o.failures),
+      at: failing.flatMap((o) => o.at ?? []),
       ...(fix ? { fix } : {}),
       ...(positive.capped ? { capped: positive.capped } : {}),
     };
@@ -530,6 +535,7 @@ function absentEntry(entry: string, files: FileIndex): EntryOutcome {
     reason: `${joinAnd(named)}${more} ${matches.length === 1 ? "exists" : "exist"}, but ${isGlob(entry) ? `no file may match ${entry}` : "it must not exist"}`,
     notes: [],
     failures: matches.map((m) => `${m} exists`),
+    at: matches.map((path) => ({ path })),
     fix: `Remove ${joinAnd(named)}${more} from the repository`,
   };
 }
@@ -562,6 +568,7 @@ function someEntry(s: Scope): EntryOutcome {
       reason: only.reason!,
       notes: [],
       failures: only.failures,
+      at: [{ path: only.path }],
       ...(only.fix ? { fix: only.fix } : {}),
     };
   }
@@ -683,6 +690,7 @@ export const fileKind = defineKind({
     return failed(summary + note, credit, {
       details: outcomes.length > 1 ? details : [],
       evidence,
+      locations: failing.flatMap((o) => o.at ?? []),
       ...(fix ? { fix } : {}),
     });
   },

@@ -10,6 +10,12 @@ export interface EvidenceLink {
   url?: string;
 }
 
+/** A file of the evaluated commit a failure is about (and the line, when one is), for annotations. */
+export interface FileLocation {
+  path: string;
+  line?: number;
+}
+
 /** What a kind's evaluate returns; the engine adds waivers and errors on top. */
 export interface KindResult {
   status: Exclude<CheckStatus, "waived" | "error">;
@@ -22,6 +28,8 @@ export interface KindResult {
   evidence?: EvidenceLink[];
   /** A kind-specific hint; the check's own `fix` wins. */
   fix?: string;
+  /** Files (and lines) a failure is about: a forbidden pattern's line, a file that must not exist. */
+  locations?: FileLocation[];
 }
 
 export interface NeedsEnv {

@@ -1,11 +1,11 @@
 // Command-line arguments → a command, or a usage error as a value. Pure: no I/O.
 import { parseArgs } from "node:util";
 
-export type Format = "text" | "markdown" | "json" | "comment";
-export const FORMATS: readonly Format[] = ["text", "markdown", "json", "comment"];
+export type Format = "text" | "markdown" | "json" | "comment" | "sarif" | "github";
+export const FORMATS: readonly Format[] = ["text", "markdown", "json", "comment", "sarif", "github"];
 
 export type Command =
-  | { name: "help"; topic?: "check" | "validate" | "schema" }
+  | { name: "help"; topic?: "check" | "validate" | "schema" | "init" }
   | { name: "version" }
   | {
       name: "check";
@@ -19,7 +19,9 @@ export type Command =
       quiet?: boolean;
       github?: { owner: string; repo: string; ref: string };
     }
-  | { name: "validate"; file?: string; now?: Date }
+  | { name: "validate"; file?: string; now?: Date; strict?: boolean }
+  /** Writes a starting .readiness.yml for the checkout in dir (src/cli/init.ts). */
+  | { name: "init"; dir?: string; force?: boolean }
   | { name: "schema" }
   /** The App's reconcile pass; its arguments are parsed by src/app/reconcile-cli.ts, loaded only then. */
   | { name: "reconcile"; args: string[] };
@@ -75,7 +77,7 @@ export function parseCommandLine(argv: string[]): Parsed {
   if (first === undefined) return fail("no command given");
   if (first === "--help" || first === "-h" || first === "help") {
     const topic = rest[0];
-    if (topic === "check" || topic === "validate" || topic === "schema")
+    if (topic === "check" || topic === "validate" || topic === "schema" || topic === "init")
       return { ok: true, command: { name: "help", topic } };
     if (topic === "reconcile") return { ok: true, command: { name: "reconcile", args: ["--help"] } };
     return { ok: true, command: { name: "help" } };
@@ -132,16 +134,26 @@ export function parseCommandLine(argv: string[]): Parsed {
       return { ok: true, command };
     }
     case "validate": {
-      const p = parse(rest, { now: { type: "string" } }, 1);
+      const p = parse(rest, { now: { type: "string" }, strict: { type: "boolean" } }, 1);
       if (typeof p === "string") return fail(p);
       if (p.values.help) return { ok: true, command: { name: "help", topic: "validate" } };
       const command: Extract<Command, { name: "validate" }> = { name: "validate" };
       if (p.positionals[0] !== undefined) command.file = p.positionals[0];
+      if (p.values.strict === true) command.strict = true;
       if (typeof p.values.now === "string") {
         const now = parseNow(p.values.now);
         if (!now) return fail(`--now must be an ISO-8601 date or time, not '${p.values.now}'`);
         command.now = now;
       }
+      return { ok: true, command };
+    }
+    case "init": {
+      const p = parse(rest, { force: { type: "boolean" } }, 1);
+      if (typeof p === "string") return fail(p);
+      if (p.values.help) return { ok: true, command: { name: "help", topic: "init" } };
+      const command: Extract<Command, { name: "init" }> = { name: "init" };
+      if (p.positionals[0] !== undefined) command.dir = p.positionals[0];
+      if (p.values.force === true) command.force = true;
       return { ok: true, command };
     }
     case "reconcile":
@@ -158,19 +170,21 @@ export function parseCommandLine(argv: string[]): Parsed {
 }
 
 export const USAGE = `Usage:
-  readiness check [DIR] [--policy FILE] [--format text|markdown|json|comment] [--now ISO-8601]
-                  [--only-failing] [--quiet] [--repo OWNER/NAME --ref REF]
-  readiness validate [FILE] [--now ISO-8601]
+  readiness init [DIR] [--force]
+  readiness check [DIR] [--policy FILE] [--format text|markdown|json|comment|sarif|github]
+                  [--now ISO-8601] [--only-failing] [--quiet] [--repo OWNER/NAME --ref REF]
+  readiness validate [FILE] [--now ISO-8601] [--strict]
   readiness schema
   readiness reconcile [--repo OWNER/NAME] [--installation ID] [--dry-run]
   readiness --help | --version`;
 
-export const HELP: Record<"main" | "check" | "validate" | "schema", string> = {
+export const HELP: Record<"main" | "check" | "validate" | "schema" | "init", string> = {
   main: `readiness: a release gate. Evaluates .readiness.yml against evidence and says GO or NO-GO.
 
 ${USAGE}
 
 Commands:
+  init      Look at a checkout and write a starting .readiness.yml for it.
   check     Evaluate the policy on a checkout and print the report.
   validate  Check a policy file strictly, without evaluating it.
   schema    Print the JSON Schema of .readiness.yml (for editors).
@@ -188,7 +202,9 @@ Evaluates the policy on DIR (default: the current directory) and prints the repo
 Options:
   -p, --policy FILE    The policy. Default: DIR/.readiness.yml, else DIR/.github/readiness.yml.
   -f, --format FORMAT  text (default), markdown (the check run's summary), comment (the pull request
-                       comment the App posts) or json (the contract in docs/report-format.md).
+                       comment the App posts), json (the contract in docs/report-format.md),
+                       sarif (SARIF 2.1.0, for code scanning) or github (workflow commands:
+                       ::error/::warning lines GitHub Actions turns into annotations).
       --only-failing   Text: list only the checks that do not pass.
   -q, --quiet          Text: print the verdict line alone.
       --now ISO-8601   Evaluate as of this time (2025-03-01 or 2025-03-01T12:00:00Z; no zone means UTC).
@@ -199,11 +215,20 @@ Options:
                        use, read from GitHub.
 
 Colour: on when stdout is a terminal, off when NO_COLOR is set.
-Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not tell (missing evidence could change the verdict).`,
-  validate: `Usage: readiness validate [FILE] [--now ISO-8601]
+Exit codes: 0 GO · 1 NO-GO or pending · 2 invalid policy or usage · 3 could not tell (missing evidence could change the verdict).
+With gate.mode: warn the verdict is printed as usual and the exit code is 0 (2 still for an invalid policy).`,
+  validate: `Usage: readiness validate [FILE] [--now ISO-8601] [--strict]
 
-Checks a policy (default: .readiness.yml, else .github/readiness.yml) strictly: a waiver past its expiry is an
-error. Prints every problem as file:line:column: message. Exit 0 when valid, 2 when not.`,
+Checks a policy (default: .readiness.yml, else .github/readiness.yml) without evaluating it. Prints every
+problem as file:line:column: message. A waiver past its expiry is a warning (a date passing is not a broken
+policy); with --strict it is an error. Exit 0 when valid, 2 when not.`,
+  init: `Usage: readiness init [DIR] [--force]
+
+Looks at the checkout in DIR (default: the current directory): README, LICENSE, SECURITY.md, CODEOWNERS,
+changelog, docs/, Dockerfile, lockfiles, GitHub workflows (CI, release, SBOM steps). Writes DIR/.readiness.yml,
+commented, extending the preset that fits, with checks only GitHub can answer limited to the App's contexts so
+that a local 'readiness check' gives a verdict from the files. Prints what it found and what it left to you.
+Never replaces an existing policy unless --force is given.`,
   schema: `Usage: readiness schema
 
 Prints the JSON Schema of .readiness.yml. Editors use it through

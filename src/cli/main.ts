@@ -82,7 +82,8 @@ async function run(
       const result = await loadAndReport(
         text,
         display(file, io.cwd),
-        { now: command.now ?? new Date(), strict: true },
+        // An expired waiver is a warning (a date passing breaks no policy) unless --strict.
+        { now: command.now ?? new Date(), strict: command.strict === true },
         err,
       );
       if (!result) return EXIT.usage;
@@ -95,6 +96,10 @@ async function run(
     }
     case "check":
       return check(command, io, out, err);
+    case "init": {
+      const { init } = await import("./init.js");
+      return init(command, io, out, (message, code) => new UserError(message, code));
+    }
     case "reconcile": {
       const { reconcileMain } = await import("../app/reconcile-cli.js");
       return reconcileMain(command.args, { stdout: io.stdout, stderr: io.stderr, env: io.env });
@@ -116,6 +121,7 @@ async function check(
   let provider: EvidenceProvider;
   let target: Target;
   let policy: Policy | null;
+  let located: { text: string; path: string } | undefined;
   if (command.github) {
     const gh = await gitHubEvidence(command.github, now, io.env, err);
     ({ provider, target } = gh);
@@ -126,13 +132,26 @@ async function check(
     const local = new LocalEvidence(dir);
     local.prefetch();
     const head = localTarget(dir);
-    policy = await loadAndReport(await readPolicyFile(file, io.cwd), display(file, io.cwd), { now }, err);
+    const text = await readPolicyFile(file, io.cwd);
+    policy = await loadAndReport(text, display(file, io.cwd), { now }, err);
+    // Annotations point at the policy's lines by a path relative to the checkout.
+    const rel = relative(dir, file);
+    if (!rel.startsWith("..") && !isAbsolute(rel)) located = { text, path: rel.split("\\").join("/") };
     provider = local;
     target = await head;
   }
   if (!policy) return EXIT.usage;
 
-  const { runEvaluation, renderComment, renderJson, renderMarkdown, renderText } = await pipeline();
+  const {
+    runEvaluation,
+    renderComment,
+    renderJson,
+    renderMarkdown,
+    renderText,
+    renderGithub,
+    renderSarif,
+    policyPositions,
+  } = await pipeline();
   let report: Report;
   try {
     report = await runEvaluation({ policy, provider, target, now });
@@ -151,6 +170,13 @@ async function check(
       // The App's own function, with the title it passes (the check run's name).
       out(renderComment(report, { title: policy.gate.checkName }));
       break;
+    case "sarif":
+    case "github": {
+      const where = located ? { policy: policyPositions(located.text, located.path) } : {};
+      if (command.format === "github") out(renderGithub(report, where));
+      else out(renderSarif(report, { ...where, toolVersion: await version() }));
+      break;
+    }
     default:
       out(
         renderText(report, {
@@ -160,6 +186,8 @@ async function check(
         }),
       );
   }
+  // warn: the verdict is reported, never enforced, so CI does not fail on it.
+  if (report.mode === "warn") return EXIT.go;
   // Incomplete but conclusive (a required check failed definitely...) is a NO-GO, not "could not tell".
   if (report.incomplete && !report.conclusive) return EXIT.incomplete;
   return report.verdict === "go" ? EXIT.go : EXIT.noGo;
@@ -180,7 +208,7 @@ async function findPolicy(dir: string, explicit: string | undefined, cwd: string
   }
   const where = POLICY_NAMES.map((n) => display(resolve(dir, n), cwd)).join(" or ");
   throw new UserError(
-    `no policy found: looked for ${where}. Create one (see .readiness.example.yml) or pass --policy FILE.`,
+    `no policy found: looked for ${where}. Run 'readiness init' to write one for this checkout, or pass --policy FILE.`,
     EXIT.usage,
   );
 }

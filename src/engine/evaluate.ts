@@ -150,6 +150,7 @@ export function evaluatePolicy(policy: Policy, facts: Facts, { target, now }: Ev
       summary: result.summary,
       ...(result.details?.length ? { details: result.details } : {}),
       ...(result.evidence?.length ? { evidence: result.evidence } : {}),
+      ...(result.locations?.length && status !== "pass" ? { locations: result.locations } : {}),
       ...(fix && status !== "pass" && status !== "skipped" ? { fix } : {}),
     });
   }

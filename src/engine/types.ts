@@ -1,5 +1,5 @@
 // The report: what one evaluation concluded. Its JSON form is a public contract (docs/report-format.md).
-import type { CheckStatus, EvidenceLink } from "../checks/types.js";
+import type { CheckStatus, EvidenceLink, FileLocation } from "../checks/types.js";
 import type { ContextKind } from "../evidence/types.js";
 
 export type Verdict = "go" | "no-go" | "pending";
@@ -34,6 +34,8 @@ export interface CheckReport {
   details?: string[];
   evidence?: EvidenceLink[];
   fix?: string;
+  /** Files (and lines) a failure points at; not part of the JSON contract. */
+  locations?: FileLocation[];
   /** The waiver that applies or was considered for this check. */
   waiver: WaiverView | null;
   /** The policy lets a waiver cover it (`waivable`, default true). */

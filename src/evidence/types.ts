@@ -272,6 +272,8 @@ export type Need =
   | { type: "alerts"; source: AlertSource }
   | { type: "pullRequest" }
   | { type: "ledger"; teams: string[] }
+  /** Members of a team (`org/team-slug`), lowercased: attestations whose `by:` names a team. */
+  | { type: "teamMembers"; team: string }
   /** A file as it stands where only reviewed changes land (see ReviewedContent): attestations. */
   | { type: "reviewedContent"; path: string };
 
@@ -297,6 +299,7 @@ export interface Answers {
   alerts: Alert[];
   pullRequest: PullRequestFacts | null;
   ledger: Ledger;
+  teamMembers: string[];
   reviewedContent: ReviewedContent;
 }
 

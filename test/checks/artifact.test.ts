@@ -95,14 +95,16 @@ describe("artifact", () => {
     expect(at("metrics.label", "fast")).toBe("pass");
   });
 
-  it("fails when the path is not there", () => {
+  it("a figure the file does not report is unknown, as in a table: not measured, never passed", () => {
     const r = check(
       artifactKind,
       { ...p95({ below: 1 }), json: { file: "summary.json", path: "results.5.passed", equals: true } },
       world(),
     );
-    expect(r.status).toBe("fail");
-    expect(r.summary).toContain("results.5.passed not found in summary.json");
+    expect(r.status).toBe("unknown");
+    expect(r.credit).toBe(0);
+    expect(r.summary).toContain("results.5.passed is not reported in summary.json");
+    expect(r.fix).toContain("write results.5.passed to summary.json, or correct the path");
   });
 
   it("fails a numeric comparison on something that is not a number", () => {

@@ -72,12 +72,25 @@ describe("attestation: a reviewed file", () => {
     ).toContain(`${path}:1:1: a Markdown attestation starts with YAML front matter`);
   });
 
-  it("fails when someone not allowed attests; a team is unknown (membership is not read)", () => {
+  it("fails when someone not allowed attests; a team admits its members, read from GitHub", () => {
     const other = drill("statement: Incident drill held\nby: mallory\ndate: 2025-05-02\n");
     const r = check(attestationKind, { path: PATH, by: ["alice"] }, other);
     expect(r.status).toBe("fail");
     expect(r.summary).toContain("mallory may not attest this");
-    const team = check(attestationKind, { path: PATH, by: ["alice", "acme/sre"] }, other);
+    const byTeam = { path: PATH, by: ["alice", "acme/sre"] };
+    // Mallory is in the team (case-insensitively): passes.
+    expect(check(attestationKind, byTeam, { ...other, teams: { "acme/sre": ["Mallory"] } }).status).toBe(
+      "pass",
+    );
+    // The team was read and she is not in it: fails, saying who may.
+    const outside = check(attestationKind, byTeam, { ...other, teams: { "acme/sre": ["carol"] } });
+    expect(outside.status).toBe("fail");
+    expect(outside.summary).toContain("alice or members of acme/sre may");
+    // The team could not be read (locally, or no permission): unknown, never passed.
+    const team = check(attestationKind, byTeam, {
+      ...other,
+      unknown: { teamMembers: "team members are only known to GitHub" },
+    });
     expect(team.status).toBe("unknown");
     expect(team.summary).toContain("whether mallory belongs to acme/sre is not known");
     // A named person passes even when teams are listed beside them.

@@ -87,6 +87,8 @@ export interface World {
   ledger?: Ledger;
   /** Files as they stand on the trusted reference (the reviewedContent need). */
   reviewed?: Record<string, string>;
+  /** Members of teams (`org/team`), for the teamMembers need; a team not listed has none. */
+  teams?: Record<string, string[]>;
   unknown?: Partial<Record<NeedType, string>>;
   /** Finer than `unknown`: the reason one particular need could not be answered, if any. */
   unknownWhen?: (need: Need) => string | undefined;
@@ -191,6 +193,8 @@ export function answer(need: Need, world: World, target: Target): Fact<unknown> 
         content: world.reviewed?.[need.path] ?? null,
         from: target.context === "local" ? "the checkout" : (target.pullRequest?.baseRef ?? "main"),
       });
+    case "teamMembers":
+      return known((world.teams?.[need.team] ?? []).map((m) => m.toLowerCase()));
   }
 }
 

@@ -90,3 +90,30 @@ describe("parseCommandLine", () => {
     }
   });
 });
+
+describe("parseCommandLine: init, validate --strict, CI formats", () => {
+  it("parses init with a directory and --force", () => {
+    expect(parseCommandLine(["init"])).toEqual({ ok: true, command: { name: "init" } });
+    expect(parseCommandLine(["init", "svc", "--force"])).toEqual({
+      ok: true,
+      command: { name: "init", dir: "svc", force: true },
+    });
+    expect(parseCommandLine(["init", "--help"])).toEqual({
+      ok: true,
+      command: { name: "help", topic: "init" },
+    });
+    expect(parseCommandLine(["init", "a", "b"])).toEqual({ ok: false, message: "unexpected argument 'b'" });
+  });
+
+  it("parses validate --strict and the sarif and github formats", () => {
+    expect(parseCommandLine(["validate", "--strict"])).toEqual({
+      ok: true,
+      command: { name: "validate", strict: true },
+    });
+    for (const format of ["sarif", "github"])
+      expect(parseCommandLine(["check", "--format", format])).toEqual({
+        ok: true,
+        command: { name: "check", format },
+      });
+  });
+});

@@ -15,9 +15,10 @@ import { ledgerFrom } from "../support/ledger.js";
 
 afterAll(cleanup);
 
-async function example(name: string): Promise<Policy> {
+/** `extra`: YAML appended to the example, e.g. a document's dated waivers, which shipped examples never carry. */
+async function example(name: string, extra = ""): Promise<Policy> {
   const file = `examples/${name}`;
-  const result = await loadPolicy(readFileSync(file, "utf8"), file);
+  const result = await loadPolicy(readFileSync(file, "utf8") + extra, file);
   if (!result.ok)
     throw new Error(result.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join("\n"));
   return result.policy;
@@ -361,12 +362,18 @@ async function evaluateSeed004(now: string, extra: Recorded = {}) {
     ...extra,
   };
   return runEvaluation({
-    policy: await example("slack-approvals-004.readiness.yml"),
+    policy: await example("slack-approvals-004.readiness.yml", SEED_004_WAIVERS),
     provider: new FixtureEvidence(new LocalEvidence(dir), recorded),
     target,
     now: new Date(now),
   });
 }
+// §12 "Defer / Waiver log", as commented in the example.
+const SEED_004_WAIVERS = `waivers:
+  - { check: distroless-image, reason: Validate compatibility first, expires: 2025-10-31, approvedBy: platform }
+  - { check: image-signing, reason: Pending SBOM foundation, expires: 2025-11-30, approvedBy: platform }
+`;
+
 describe("seed 004: Slack approval service", () => {
   const evaluateAt = evaluateSeed004;
 

@@ -19,6 +19,7 @@
 //   alerts           1 per source (more only past 100 open alerts)
 //   pullRequest      1 per 100 changed files
 //   reviewedContent  1 per file (contents at the PR's base or the default branch; a 304 while it stays)
+//   teamMembers      1 per 100 members of a team an attestation's by: names
 //   ledger           1 per 100 comments of the PR (+1 per person whose waiver or sign-off counts): ./ledger.js
 // Every URL is requested once per provider (concurrent askers share the promise) with at most
 // limits.concurrency in flight; across evaluations the ETag cache (etag-cache.ts) makes repeats free.
@@ -49,6 +50,7 @@ import {
   fetchStatuses,
 } from "./repository.js";
 import { DEFAULT_LIMITS, type GitHubEvidenceLimits, type RepoScope } from "./scope.js";
+import { fetchTeamMembers } from "./teams.js";
 import { fetchWorkflowChanges } from "./workflow-files.js";
 
 export type { GitHubEvidenceLimits } from "./scope.js";
@@ -181,6 +183,8 @@ export class GitHubEvidence implements EvidenceProvider {
         return this.ledger(need.teams, target);
       case "reviewedContent":
         return fetchReviewedContent(s, target, need.path);
+      case "teamMembers":
+        return fetchTeamMembers(s, need.team);
       default: {
         const type = (need as { type?: unknown }).type;
         return unknown(`the GitHub provider does not know the evidence "${String(type)}"`);

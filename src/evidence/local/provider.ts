@@ -41,6 +41,7 @@ export function githubOnlyReason(need: Need): string {
     alerts: `${need.type === "alerts" ? need.source : ""} alerts are`,
     pullRequest: "pull requests are",
     ledger: "waivers and sign-offs in pull request comments are",
+    teamMembers: "team members are",
   };
   return `${what[need.type] ?? `"${need.type}" evidence is`} ${GITHUB_ONLY}`;
 }

@@ -94,4 +94,37 @@ describe("attestation on GitHub", () => {
     expect(drill.status).toBe("fail");
     expect(drill.summary).toContain("has expired");
   });
+
+  it("a team in by: admits its members, read once from GitHub; a team GitHub will not list leaves it unknown", async () => {
+    const TEAM_POLICY = POLICY.replace("by: [alice]", "by: [alice, acme/sre]");
+    const byCarol = "statement: Incident drill held\nby: Carol\ndate: 2026-11-01\n";
+    const run = async () => {
+      const parsed = parsePolicy(TEAM_POLICY, ".readiness.yml");
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed));
+      const provider = new GitHubEvidence({ octokit: makeOctokit(), owner: OWNER, repo: REPO, sha: SHA });
+      const report = await runEvaluation({ policy: parsed.policy, provider, target: release, now: NOW });
+      return report.checks.find((c) => c.id === "incident-drill")!;
+    };
+    const members = "/orgs/acme/teams/sre/members?per_page=100";
+    const gh = serve(byCarol);
+    gh.set(members, [{ login: "carol" }, { login: "dave" }]);
+    const passed = await run();
+    expect(passed.status).toBe("pass");
+    expect(gh.rec.requests.filter((r) => r.path.startsWith("/orgs/")).map((r) => r.path)).toEqual([members]);
+    gh.rec.assertAllKnown();
+
+    nock.cleanAll();
+    const outsider = serve(byCarol);
+    outsider.set(members, [{ login: "dave" }]);
+    const refused = await run();
+    expect(refused.status).toBe("fail");
+    expect(refused.summary).toContain("Carol may not attest this");
+
+    nock.cleanAll();
+    serve(byCarol); // no such team, or not visible to the App: 404
+    const unsure = await run();
+    expect(unsure.status).toBe("unknown");
+    expect(unsure.summary).toContain("whether Carol belongs to acme/sre is not known");
+    expect(unsure.summary).toContain("members of acme/sre: not found (404");
+  });
 });
