@@ -185,7 +185,9 @@ function onCommit(
   parts.push(...jobParts(p, chosen, `on ${at}`));
   // Runs of a rewritten copy were set aside above; a pass must not rest on what could not be compared.
   if (trust.unknown) parts.push({ state: "unknown", reason: trust.unknown });
-  const evidence = chosen.map((r) => runLink(label, r, byEvent ? r.event : (r.conclusion ?? r.status)));
+  const evidence = chosen.map((r) =>
+    runLink(label, r, `${byEvent ? `${r.event}, ` : ""}${r.conclusion ?? r.status}`),
+  );
   const jobsNote = p.jobs ? `; jobs ${joinAnd(p.jobs)} succeeded` : "";
   const eventsNote = byEvent ? ` (${[...events].join(", ")})` : "";
   return outcome(
@@ -322,7 +324,7 @@ function onBranch(p: Params, branch: string, all: WorkflowRun[], now: Date): Kin
   const newest = completed[0]!;
   parts.push(...jobParts(p, [newest], `in the latest ${label} run on ${branch}`));
   if (!evidence.some((e) => e.url === newest.url && newest.url))
-    evidence.unshift(runLink(label, newest, "latest"));
+    evidence.unshift(runLink(label, newest, `latest, ${newest.conclusion ?? "no conclusion"}`));
   const jobsNote = p.jobs ? `; jobs ${joinAnd(p.jobs)} succeeded` : "";
   return outcome(
     parts,

@@ -1,8 +1,8 @@
 // Command-line arguments → a command, or a usage error as a value. Pure: no I/O.
 import { parseArgs } from "node:util";
 
-export type Format = "text" | "markdown" | "json" | "sarif" | "github";
-export const FORMATS: readonly Format[] = ["text", "markdown", "json", "sarif", "github"];
+export type Format = "text" | "markdown" | "json" | "comment" | "sarif" | "github";
+export const FORMATS: readonly Format[] = ["text", "markdown", "json", "comment", "sarif", "github"];
 
 export type Command =
   | { name: "help"; topic?: "check" | "validate" | "schema" | "init" }
@@ -15,6 +15,10 @@ export type Command =
       project?: string;
       format: Format;
       now?: Date;
+      /** Text format: only checks that do not pass. */
+      onlyFailing?: boolean;
+      /** Text format: the verdict line alone. */
+      quiet?: boolean;
       github?: { owner: string; repo: string; ref: string };
     }
   | { name: "validate"; file?: string; now?: Date; strict?: boolean }
@@ -94,6 +98,8 @@ export function parseCommandLine(argv: string[]): Parsed {
           repo: { type: "string" },
           ref: { type: "string" },
           project: { type: "string" },
+          "only-failing": { type: "boolean" },
+          quiet: { type: "boolean", short: "q" },
         },
         1,
       );
@@ -105,6 +111,11 @@ export function parseCommandLine(argv: string[]): Parsed {
         return fail(`--format must be one of ${FORMATS.join(", ")}, not '${format}'`);
       const command: Extract<Command, { name: "check" }> = { name: "check", format: format as Format };
       if (p.positionals[0] !== undefined) command.dir = p.positionals[0];
+      if (v["only-failing"] || v.quiet) {
+        if (format !== "text") return fail("--only-failing and --quiet shape the text format only");
+        if (v["only-failing"]) command.onlyFailing = true;
+        if (v.quiet) command.quiet = true;
+      }
       if (typeof v.policy === "string") command.policy = v.policy;
       if (typeof v.project === "string") command.project = v.project.replace(/^\.\/|\/+$/g, "");
       if (typeof v.now === "string") {
@@ -164,8 +175,8 @@ export function parseCommandLine(argv: string[]): Parsed {
 
 export const USAGE = `Usage:
   readiness init [DIR] [--force]
-  readiness check [DIR] [--policy FILE] [--format text|markdown|json|sarif|github] [--now ISO-8601]
-                  [--project DIR] [--repo OWNER/NAME --ref REF]
+  readiness check [DIR] [--policy FILE] [--format text|markdown|json|comment|sarif|github]
+                  [--now ISO-8601] [--only-failing] [--quiet] [--project DIR] [--repo OWNER/NAME --ref REF]
   readiness validate [FILE] [--now ISO-8601] [--strict]
   readiness schema
   readiness reconcile [--repo OWNER/NAME] [--installation ID] [--dry-run]
@@ -195,11 +206,14 @@ Evaluates the policy on DIR (default: the current directory) and prints the repo
 
 Options:
   -p, --policy FILE    The policy. Default: DIR/.readiness.yml, else DIR/.github/readiness.yml.
-  -f, --format FORMAT  text (default), markdown, json (the contract in docs/report-format.md),
+  -f, --format FORMAT  text (default), markdown (the check run's summary), comment (the pull request
+                       comment the App posts), json (the contract in docs/report-format.md),
                        sarif (SARIF 2.1.0, for code scanning) or github (workflow commands:
                        ::error/::warning lines GitHub Actions turns into annotations).
       --project DIR    Monorepo (the policy declares \`projects\`): the root policy and this project's
                        only. Default: every project. Run in a project's directory, the same.
+      --only-failing   Text: list only the checks that do not pass.
+  -q, --quiet          Text: print the verdict line alone.
       --now ISO-8601   Evaluate as of this time (2025-03-01 or 2025-03-01T12:00:00Z; no zone means UTC).
       --repo OWNER/NAME, --ref REF
                        Take evidence from GitHub for that commit instead of the checkout

@@ -185,6 +185,8 @@ async function check(
       title: policy.gate.checkName,
       color: Boolean(io.stdout.isTTY) && !io.env.NO_COLOR,
       located,
+      ...(command.onlyFailing ? { onlyFailing: true } : {}),
+      ...(command.quiet ? { quiet: true } : {}),
     }),
   );
   // warn: the verdict is reported, never enforced, so CI does not fail on it.
@@ -199,6 +201,8 @@ interface RenderOptions {
   color: boolean;
   /** The policy's text and path in the checkout, so annotations can point at a check's line. */
   located: { text: string; path: string } | undefined;
+  onlyFailing?: boolean;
+  quiet?: boolean;
 }
 type Render = (report: Report, opts: RenderOptions) => string | Promise<string>;
 
@@ -208,6 +212,9 @@ function renderer(format: Extract<Command, { name: "check" }>["format"]): Promis
       return import("../report/json.js").then((m) => (r) => m.renderJson(r));
     case "markdown":
       return import("../report/markdown.js").then((m) => (r, o) => m.renderMarkdown(r, { title: o.title }));
+    case "comment":
+      // The App's own function, with the title it passes (the check run's name).
+      return import("../report/markdown.js").then((m) => (r, o) => m.renderComment(r, { title: o.title }));
     case "github":
     case "sarif":
       return Promise.all([
@@ -220,7 +227,14 @@ function renderer(format: Extract<Command, { name: "check" }>["format"]): Promis
           : m.renderSarif(r, { ...where, toolVersion: await version() });
       });
     default:
-      return import("../report/text.js").then((m) => (r, o) => m.renderText(r, { color: o.color }));
+      return import("../report/text.js").then(
+        (m) => (r, o) =>
+          m.renderText(r, {
+            color: o.color,
+            ...(o.onlyFailing ? { onlyFailing: true } : {}),
+            ...(o.quiet ? { quiet: true } : {}),
+          }),
+      );
   }
 }
 

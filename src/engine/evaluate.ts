@@ -6,6 +6,7 @@ import type { FileIndex } from "../evidence/file-index.js";
 import {
   type Fact,
   type Facts,
+  GITHUB_ONLY,
   known,
   type LedgerView,
   type Need,
@@ -121,6 +122,8 @@ export function evaluatePolicy(policy: Policy, facts: Facts, { target, now }: Ev
       required: check.required,
       weight: check.weight,
       waiver: null,
+      waivable: check.waivable,
+      cost: 0,
     };
     const skipped = skipReason(check, target);
     if (skipped) {
@@ -153,14 +156,30 @@ export function evaluatePolicy(policy: Policy, facts: Facts, { target, now }: Ev
   }
 
   const notes: string[] = [];
-  // Said once, not per check: a local run leaves GitHub-only checks to the App, and should say how to run them.
+  // Said once, not per check: a local run leaves GitHub-only checks to the App, and cannot read what only
+  // GitHub knows (each such check's summary says what); how to ask GitHub is said here.
   if (target.context === "local") {
     const left = Object.entries(policy.checks)
       .filter(([, c]) => c.contexts && !c.contexts.includes("local") && c.contexts.length > 0)
       .map(([id]) => id);
-    if (left.length > 0)
+    const unread = checks
+      .filter((c) => c.status === "unknown" && c.summary.includes(GITHUB_ONLY))
+      .map((c) => c.id);
+    const n = (k: number) => (k === 1 ? "1 check" : `${k} checks`);
+    const parts = [
+      ...(left.length
+        ? [`${n(left.length)} ${left.length === 1 ? "is" : "are"} left to GitHub (${left.join(", ")})`]
+        : []),
+      ...(unread.length
+        ? [
+            `${n(unread.length)} ${unread.length === 1 ? "needs" : "need"} evidence only GitHub has (${unread.join(", ")})`,
+          ]
+        : []),
+    ];
+    const them = left.length + unread.length === 1 ? "it" : "them";
+    if (parts.length > 0)
       notes.push(
-        `${left.length === 1 ? "1 check is" : `${left.length} checks are`} left to GitHub (${left.join(", ")}): the App evaluates ${left.length === 1 ? "it" : "them"} on pull requests, releases and deployments; \`readiness check --repo OWNER/NAME --ref REF\` does now.`,
+        `${parts.join("; ")}: the App evaluates ${them} on pull requests, releases and deployments; \`readiness check --repo OWNER/NAME --ref REF\` (with GITHUB_TOKEN) does now.`,
       );
   }
   let fromComments: WaiverView[] = [];

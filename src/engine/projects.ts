@@ -28,6 +28,8 @@ function problemCheck(p: ProjectOutcome): CheckReport {
     summary: p.problem ?? "The project's policy could not be read.",
     fix: `Make ${p.policy} on the base branch a valid policy.`,
     waiver: null,
+    waivable: false,
+    cost: 0,
   };
 }
 
@@ -135,6 +137,8 @@ export function flagChangedPolicies(report: Report, problems: readonly ChangedPo
       summary: p.problem,
       fix: `Fix ${p.policy}: it would become the project's gate once merged. This result uses the base branch's.`,
       waiver: null,
+      waivable: false,
+      cost: 0,
     }),
   );
   return {

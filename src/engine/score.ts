@@ -1,5 +1,13 @@
 import { DEFAULT_CATEGORY, type Policy } from "../policy/schema.js";
-import type { CategoryReport, CheckReport, Report, TargetSummary, Verdict, WaiverView } from "./types.js";
+import type {
+  CategoryReport,
+  CheckReport,
+  LevelReport,
+  Report,
+  TargetSummary,
+  Verdict,
+  WaiverView,
+} from "./types.js";
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const FAILING = new Set(["fail", "unknown", "error"]);
@@ -101,16 +109,9 @@ export function scoreReport({ policy, checks, waivers, notes, target, now }: Sco
         : "Some evidence could not be had; the gate fails closed until it can tell.",
     );
 
-  const blocking =
-    verdict === "go"
-      ? []
-      : checks
-          .filter(
-            (c) =>
-              FAILING.has(c.status) &&
-              (c.required || c.status !== "fail" || (actual.overall ?? 0) < minScore),
-          )
-          .map((c) => c.id);
+  const blocking = verdict === "go" ? [] : blockingChecks(policy, checks);
+  const withCost = costs(policy, checks, actual.overall ?? 0);
+  const levels = levelsOf(policy, withCost, actual.overall ?? 0);
 
   return {
     schemaVersion: 1,
@@ -118,15 +119,84 @@ export function scoreReport({ policy, checks, waivers, notes, target, now }: Sco
     score: overall,
     minScore,
     mode,
+    level: levels.filter((l) => l.reached).at(-1)?.id ?? null,
+    levels,
     incomplete,
     conclusive,
     evaluatedAt: now.toISOString(),
     target,
     categories: actual.categories,
-    checks,
+    checks: withCost,
     blocking,
     pending,
     waivers,
     notes,
+    waiveDays: Math.min(WAIVE_DAYS, policy.commands.waive.maxDays),
   };
+}
+
+/** The duration a suggested `/readiness waive` line asks for, unless the policy allows less. */
+const WAIVE_DAYS = 14;
+
+/** Each check's cost: what the score would gain were it alone to pass. */
+function costs(policy: Policy, checks: CheckReport[], actual: number): CheckReport[] {
+  return checks.map((c) => {
+    if (c.credit >= 1 || c.status === "skipped" || c.weight === 0) return { ...c, cost: 0 };
+    const fixed = score(policy, checks, (x) => (x === c ? 1 : x.credit)).overall ?? 0;
+    return { ...c, cost: Math.max(0, round1(fixed - actual)) };
+  });
+}
+
+/**
+ * What stands between these outcomes and GO, in policy order:
+ * - every required check that is fail, unknown or error, and every unknown or error check (fail closed);
+ * - while the score, once those are fixed and pending checks pass, is still under minScore: each failing
+ *   check whose fix alone would reach minScore; when no single fix would, the fewest failing checks whose
+ *   fixes together would, costliest first. Other failures cost points but do not decide the verdict.
+ */
+export function blockingChecks(policy: Policy, checks: CheckReport[]): string[] {
+  const { minScore } = policy.gate;
+  const must = new Set(checks.filter((c) => FAILING.has(c.status) && (c.required || OPEN.has(c.status))));
+  const optional = checks.filter((c) => c.status === "fail" && !must.has(c));
+  const fixed = new Set<CheckReport>();
+  const creditOf = (c: CheckReport) => (must.has(c) || fixed.has(c) || c.status === "pending" ? 1 : c.credit);
+  const at = () => score(policy, checks, creditOf).overall ?? 0;
+  const chosen = new Set<CheckReport>();
+  if (at() < minScore) {
+    const gain = new Map<CheckReport, number>();
+    for (const c of optional) {
+      fixed.add(c);
+      gain.set(c, at());
+      fixed.delete(c);
+    }
+    const alone = optional.filter((c) => gain.get(c)! >= minScore);
+    if (alone.length > 0) for (const c of alone) chosen.add(c);
+    else {
+      const costliest = [...optional].sort((a, b) => gain.get(b)! - gain.get(a)!);
+      for (const c of costliest) {
+        fixed.add(c);
+        chosen.add(c);
+        if (at() >= minScore) break;
+      }
+    }
+  }
+  return checks.filter((c) => must.has(c) || chosen.has(c)).map((c) => c.id);
+}
+
+/** Levels lowest first; each is reached when its own bar is met and every lower level is reached. */
+function levelsOf(policy: Policy, checks: CheckReport[], actual: number): LevelReport[] {
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  const defs = Object.entries(policy.levels ?? {})
+    .map(([id, l]) => (typeof l === "number" ? { id, minScore: l, require: [] } : { id, ...l }))
+    .sort((a, b) => a.minScore - b.minScore);
+  let below = true;
+  return defs.map((l) => {
+    const missing = l.require.filter((id) => {
+      const s = byId.get(id)?.status;
+      return s !== "pass" && s !== "waived";
+    });
+    const reached = below && actual >= l.minScore && missing.length === 0;
+    below = reached;
+    return { id: l.id, minScore: l.minScore, require: [...l.require], reached, missing };
+  });
 }

@@ -38,6 +38,22 @@ export interface CheckReport {
   locations?: FileLocation[];
   /** The waiver that applies or was considered for this check. */
   waiver: WaiverView | null;
+  /** The policy lets a waiver cover it (`waivable`, default true). */
+  waivable: boolean;
+  /** Points the overall score would gain were this check alone to pass (0..100, one decimal; 0 when passing). */
+  cost: number;
+}
+
+/** A named level of the policy (`levels:`), as this evaluation met it. */
+export interface LevelReport {
+  id: string;
+  minScore: number;
+  /** Checks that must pass (or be waived) for the level. */
+  require: string[];
+  /** The score reaches minScore, every required check passes, and every lower level is reached. */
+  reached: boolean;
+  /** Of `require`, the checks that do not pass or stand waived. */
+  missing: string[];
 }
 
 export interface CategoryReport {
@@ -67,6 +83,10 @@ export interface Report {
   score: number;
   minScore: number;
   mode: "block" | "warn";
+  /** The highest level reached (`levels:` in the policy); null when none is, or the policy names none. */
+  level: string | null;
+  /** Every level of the policy, lowest minScore first. */
+  levels: LevelReport[];
   /** Some check is unknown or error: the gate could not tell, so it fails closed. */
   incomplete: boolean;
   /**
@@ -80,7 +100,8 @@ export interface Report {
   checks: CheckReport[];
   /**
    * Ids of checks that stand between this commit and GO: required checks not passing, checks whose evidence
-   * could not be had, and, while the score is under minScore, every failing check.
+   * could not be had, and, while the score is under minScore, the failing checks whose fix alone would reach
+   * it (or, when none would, the fewest whose fixes together would, costliest first). See blockingChecks.
    */
   blocking: string[];
   /** Ids of checks still waiting for evidence (a workflow running). */
@@ -88,6 +109,8 @@ export interface Report {
   waivers: WaiverView[];
   /** Things a person should know that are not check results (expired waivers, no applicable checks...). */
   notes: string[];
+  /** Longest waiver a `/readiness waive ... for Nd` line may ask for (the policy's maxDays, at most 14). */
+  waiveDays: number;
   /**
    * Monorepo (the policy declares `projects`): each project judged beside the root policy, whose checks are
    * in `checks` with ids `<project>:<check>`. Absent when the policy declares no projects.

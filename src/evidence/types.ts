@@ -33,6 +33,9 @@ export interface Target {
   deployment?: { environment: string; id?: number; url?: string };
 }
 
+/** Ends the reason of a need a local checkout cannot answer; the report says once how to ask GitHub. */
+export const GITHUB_ONLY = "only known to GitHub";
+
 /** An answer, or the reason it could not be had. `unknown` never earns credit. */
 export type Fact<T> = { state: "ok"; value: T } | { state: "unknown"; reason: string };
 

@@ -32,7 +32,7 @@ export function removalsOf(layer: Layer): Origin[] {
 const SHALLOW = new Set(["gate", "applies", "commands"]);
 
 /**
- * `over` on top of `base`. Later wins; `categories` merge by id, field by field; `checks` merge by id, field
+ * `over` on top of `base`. Later wins; `categories` merge by id, field by field (`levels` likewise); `checks` merge by id, field
  * by field, except that an override naming a kind drops the inherited kind, and null/false removes the
  * check; `waivers` concatenate; `gate`, `applies` and `commands` merge field by field; anything else is
  * replaced. `removedNothing` collects removals of checks `base` does not have.
@@ -46,7 +46,7 @@ export function mergeLayers(base: Layer, over: Layer, removedNothing: Origin[]):
     const bv = b[key];
     if (SHALLOW.has(key) && isRecord(ov) && isRecord(bv)) {
       out[key] = { ...bv, ...ov };
-    } else if (key === "categories" && isRecord(ov)) {
+    } else if ((key === "categories" || key === "levels") && isRecord(ov)) {
       const merged = new Map(Object.entries(isRecord(bv) ? bv : {}));
       for (const [id, v] of Object.entries(ov)) {
         const inherited = merged.get(id);
@@ -88,7 +88,7 @@ export function mergeLayers(base: Layer, over: Layer, removedNothing: Origin[]):
         : over.origin(["waivers", id - baseWaivers, ...path.slice(2)]);
     }
     if (SHALLOW.has(key as string)) return (has(ov, id!) ? over : base).origin(path);
-    if (key === "categories" || key === "checks") {
+    if (key === "categories" || key === "checks" || key === "levels") {
       if (!has(ov, id!)) return base.origin(path);
       if (path.length === 2) return over.origin(path);
       const entry = (ov as Raw)[id as string];

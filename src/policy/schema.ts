@@ -153,6 +153,21 @@ export const AppliesSchema = z.strictObject({
   environments: z.array(z.string().min(1)).default(["production"]).describe("Deployment environments gated."),
 });
 
+const levelScore = z.number().min(0).max(100);
+export const LevelSchema = z.union([
+  levelScore.describe("The score the level needs."),
+  z.strictObject({
+    minScore: levelScore.describe("The score the level needs."),
+    require: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Check ids that must pass (or be waived) for the level."),
+  }),
+]);
+const levelIdKey = z
+  .string()
+  .regex(CHECK_ID, "level names are letters, digits, '.', '_' and '-', starting with a letter or digit");
+
 export const GateSchema = z.strictObject({
   minScore: z.number().min(0).max(100).default(80),
   mode: z.enum(["block", "warn"]).default("block"),
@@ -207,6 +222,13 @@ export const PolicySchema = z.strictObject({
       ),
     )
     .describe(CHECKS_DESCRIPTION),
+  levels: z
+    .record(levelIdKey, LevelSchema)
+    .default({})
+    .transform((levels) => byId(Object.entries(levels)))
+    .describe(
+      "Named levels beside the score, e.g. bronze: 60, silver: { minScore: 80, require: [ci] }. The report names the highest one reached (every lower one reached too). They do not change the verdict.",
+    ),
   waivers: z.array(WaiverSchema).default([]),
   commands: CommandRulesSchema.prefault({}),
   projects: z
@@ -235,6 +257,7 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 export type CheckDef = z.output<typeof CheckSchema>;
 export type CategoryDef = z.output<typeof CategorySchema>;
 export type WaiverDef = z.output<typeof WaiverSchema>;
+export type LevelDef = z.output<typeof LevelSchema>;
 export type ContextName = z.output<typeof contextName>;
 
 export const DEFAULT_CATEGORY = "general";

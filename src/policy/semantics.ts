@@ -188,6 +188,30 @@ export function crossCheck(
   const ids = Object.keys(checks).filter(
     (id) => isRecord(checks[id]) && shown(origin(["checks", id]).src.file),
   );
+  const levels = isRecord(data.levels) ? data.levels : {};
+  const levelScores = new Map<number, string>();
+  for (const [name, level] of Object.entries(levels)) {
+    const min = typeof level === "number" ? level : isRecord(level) ? level.minScore : undefined;
+    if (typeof min === "number") {
+      const same = levelScores.get(min);
+      if (same !== undefined)
+        report(
+          errors,
+          ["levels", name],
+          `levels ${JSON.stringify(same)} and ${JSON.stringify(name)} both need ${min}; give each level its own minScore`,
+        );
+      else levelScores.set(min, name);
+    }
+    const require = isRecord(level) && Array.isArray(level.require) ? level.require : [];
+    require.forEach((id: unknown, i: number) => {
+      if (typeof id === "string" && !isRecord(Object.hasOwn(checks, id) ? checks[id] : undefined))
+        report(
+          errors,
+          ["levels", name, "require", i],
+          `no check ${JSON.stringify(id)} in this policy${suggestion(id, ids)}`,
+        );
+    });
+  }
   const now = opts.now?.getTime();
   waivers.forEach((w: unknown, i: number) => {
     if (!isRecord(w) || typeof w.check !== "string") return;

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import type { Report } from "../engine/types.js";
 import { formatPolicyError, type PolicyError } from "../policy/errors.js";
 import { type Annotation, policyErrorAnnotations } from "./annotations.js";
-import { VERDICT_LABEL } from "./common.js";
+import { type Baseline, deltaText, VERDICT_LABEL } from "./common.js";
 import { byteLength, escapeMarkdown, renderMarkdown } from "./markdown.js";
 import { checksTrailer } from "./trailer.js";
 
@@ -42,8 +42,21 @@ export function couldNotTell(report: Report): boolean {
   return applicable.length > 0 && applicable.every((c) => c.status === "unknown" || c.status === "error");
 }
 
-export function titleOf(report: Report): string {
-  const score = `${report.score}/100`;
+/** The score a title of titleOf carries; null for a title without one ("Could not evaluate", "Invalid policy"). */
+export function scoreFromTitle(title: unknown): number | null {
+  if (typeof title !== "string") return null;
+  const m = /^(?:GO|NO-GO|Pending)(?: \(warn mode\))? · (\d{1,3}(?:\.\d{1,2})?)\/100(?=[ ,]|$)/.exec(title);
+  const score = m ? Number(m[1]) : Number.NaN;
+  return score >= 0 && score <= 100 ? score : null;
+}
+
+export function titleOf(report: Report, baseline?: Baseline | null): string {
+  const level = report.level && !couldNotTell(report) ? ` · level ${report.level}` : "";
+  return titleWithoutLevel(report, baseline) + level;
+}
+
+function titleWithoutLevel(report: Report, baseline?: Baseline | null): string {
+  const score = `${report.score}/100${baseline ? `, ${deltaText(report.score, baseline)}` : ""}`;
   if (couldNotTell(report)) return "Could not evaluate: no evidence could be read";
   if (report.verdict === "go") return `GO · ${score}`;
   if (report.verdict === "pending") {
@@ -83,11 +96,13 @@ export interface ReportOutputOptions {
   timeSensitive: boolean;
   /** Bytes of the summary kept free for a preamble (several pull requests on one commit). */
   reserveBytes?: number;
+  /** The base branch's score, for "+5.4 vs main". */
+  baseline?: Baseline | null;
 }
 
 export function reportResult(report: Report, o: ReportOutputOptions): RunResult {
   let conclusion = conclusionOf(report);
-  let title = titleOf(report);
+  let title = titleOf(report, o.baseline);
   let prefix = "";
   let annotations: Annotation[] = [];
   if (o.headPolicy) {
@@ -98,7 +113,14 @@ export function reportResult(report: Report, o: ReportOutputOptions): RunResult 
   }
   const trailer = checksTrailer(report);
   const maxBytes = SUMMARY_MAX_BYTES - byteLength(prefix) - byteLength(trailer) - (o.reserveBytes ?? 0);
-  const summary = prefix + renderMarkdown(report, { maxBytes, title: o.checkName }) + trailer;
+  const summary =
+    prefix +
+    renderMarkdown(report, {
+      maxBytes,
+      title: o.checkName,
+      ...(o.baseline ? { baseline: o.baseline } : {}),
+    }) +
+    trailer;
   const score = `${report.score}/100`;
   return {
     conclusion,

@@ -50,6 +50,60 @@ export function groupByCategory(report: Report): CategoryGroup[] {
   return [...groups.values()];
 }
 
+/** How the score moved against the base branch's last verdict. */
+export interface Baseline {
+  /** The base branch's score, from this App's own run on its head. */
+  score: number;
+  /** The base branch, as named in the line ("main"). */
+  ref: string;
+}
+
+/** "+5.4 vs main", "-2.0 vs main", "no change vs main". */
+export function deltaText(score: number, baseline: Baseline): string {
+  const d = Math.round((score - baseline.score) * 10) / 10;
+  const moved = d === 0 ? "no change" : `${d > 0 ? "+" : "-"}${Math.abs(d).toFixed(1)}`;
+  return `${moved} vs ${oneLine(baseline.ref)}`;
+}
+
+/** "NO-GO · 45.0/100 (needs 80)"; "GO · 86.9/100, +5.4 vs main (needs 80)" with a baseline. */
+export function verdictScore(report: Report, baseline?: Baseline | null): string {
+  const delta = baseline ? `, ${deltaText(report.score, baseline)}` : "";
+  return `${VERDICT_LABEL[report.verdict]} · ${fmtScore(report.score)}/100${delta} (needs ${fmtNumber(report.minScore)})`;
+}
+
+/** The blocking checks, costliest first (required ones first among equals, then in policy order). */
+export function rankedBlocking(report: Report): CheckReport[] {
+  const blocking = new Set(report.blocking);
+  return report.checks
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => blocking.has(c.id))
+    .sort((a, b) => b.c.cost - a.c.cost || Number(b.c.required) - Number(a.c.required) || a.i - b.i)
+    .map(({ c }) => c);
+}
+
+/** "level silver", "no level (bronze needs 60)"; null when the policy names no levels. */
+export function levelText(report: Report): string | null {
+  if (report.levels.length === 0) return null;
+  const next = report.levels.find((l) => !l.reached);
+  const why = (l: Report["levels"][number]) => {
+    const parts: string[] = [];
+    if (report.score < l.minScore) parts.push(fmtNumber(l.minScore));
+    if (l.missing.length) parts.push(l.missing.map(oneLine).join(", "));
+    return parts.length
+      ? `${oneLine(l.id)} needs ${parts.join(" and ")}`
+      : `${oneLine(l.id)} needs the levels below it`;
+  };
+  const reached = report.level ? `level ${oneLine(report.level)}` : "no level";
+  return next ? `${reached} (${why(next)})` : reached;
+}
+
+/** A suggested waiver command for a failing check a waiver could cover; null otherwise. */
+export function waiveLine(report: Report, check: CheckReport): string | null {
+  if (check.status !== "fail" || !check.waivable) return null;
+  if (report.target.context === "release" || report.target.context === "deployment") return null;
+  return `/readiness waive ${check.id} for ${report.waiveDays}d <reason>`;
+}
+
 /** Counts shown next to the verdict: "2 blocking", "1 pending", "incomplete", ... */
 export function headlineParts(report: Report): string[] {
   const parts: string[] = [];

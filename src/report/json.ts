@@ -34,6 +34,16 @@ export interface JsonCheck {
   evidence: JsonEvidence[];
   fix: string | null;
   waiver: JsonWaiver | null;
+  waivable: boolean;
+  cost: number;
+}
+
+export interface JsonLevel {
+  id: string;
+  minScore: number;
+  require: string[];
+  reached: boolean;
+  missing: string[];
 }
 
 export interface JsonCategory {
@@ -60,11 +70,13 @@ export interface JsonReport {
   score: number;
   minScore: number;
   mode: "block" | "warn";
+  level: string | null;
   incomplete: boolean;
   conclusive: boolean;
   evaluatedAt: string;
   target: JsonTarget;
   categories: JsonCategory[];
+  levels: JsonLevel[];
   checks: JsonCheck[];
   blocking: string[];
   pending: string[];
@@ -101,6 +113,8 @@ function check(c: CheckReport): JsonCheck {
     evidence: (c.evidence ?? []).map((e) => ({ label: e.label, url: e.url ?? null })),
     fix: c.fix ?? null,
     waiver: c.waiver ? waiver(c.waiver) : null,
+    waivable: c.waivable,
+    cost: c.cost,
   };
 }
 
@@ -112,6 +126,7 @@ export function toJsonReport(report: Report): JsonReport {
     score: report.score,
     minScore: report.minScore,
     mode: report.mode,
+    level: report.level,
     incomplete: report.incomplete,
     conclusive: report.conclusive,
     evaluatedAt: report.evaluatedAt,
@@ -130,6 +145,13 @@ export function toJsonReport(report: Report): JsonReport {
       weight: c.weight,
       score: c.score,
       checks: c.checks,
+    })),
+    levels: report.levels.map((l) => ({
+      id: l.id,
+      minScore: l.minScore,
+      require: [...l.require],
+      reached: l.reached,
+      missing: [...l.missing],
     })),
     checks: report.checks.map(check),
     blocking: [...report.blocking],

@@ -5,6 +5,7 @@
 import type { CheckStatus, EvidenceLink } from "../checks/types.js";
 import type { CheckReport, Report, Verdict, WaiverView } from "../engine/types.js";
 import {
+  type Baseline,
   bar,
   clip,
   fmtNumber,
@@ -12,10 +13,13 @@ import {
   groupByCategory,
   headlineParts,
   isGateItem,
+  levelText,
   NOT_PASSING,
   oneLine,
+  rankedBlocking,
   targetLine,
-  VERDICT_LABEL,
+  verdictScore,
+  waiveLine,
 } from "./common.js";
 
 export const COMMENT_MARKER = "<!-- readiness-gate:status -->";
@@ -29,7 +33,13 @@ export interface MarkdownOptions {
   detailsUrl?: string;
   /** Shown in the headline, e.g. the gate's check name. */
   title?: string;
+  /** The base branch's score, for "+5.4 vs main". */
+  baseline?: Baseline | null;
 }
+
+/** The comment's last line. */
+export const HELP_POINTER =
+  "Reply `/readiness help` to see the commands: waive, unwaive, sign off, re-check.";
 
 const STATUS_EMOJI: Record<CheckStatus, string> = {
   pass: "✅",
@@ -91,14 +101,15 @@ function cutBytes(s: string, maxBytes: number): string {
   return buf.subarray(0, end).toString("utf8");
 }
 
-function headline(report: Report, title: string | undefined, level = "##"): string {
-  const name = title ? `${escapeMarkdown(title, 100)}: ` : "";
-  return `${level} ${VERDICT_EMOJI[report.verdict]} ${name}${VERDICT_LABEL[report.verdict]} — score ${fmtNumber(report.score)} / ${fmtNumber(report.minScore)}`;
+function headline(report: Report, opts: MarkdownOptions, level = "##"): string {
+  const name = opts.title ? `${escapeMarkdown(opts.title, 100)}: ` : "";
+  return `${level} ${VERDICT_EMOJI[report.verdict]} ${name}${escapeMarkdown(verdictScore(report, opts.baseline), 200)}`;
 }
 
-/** Counts, target and (unless `when` is false) the evaluation time. */
+/** Counts, level, target and (unless `when` is false) the evaluation time. */
 function subline(report: Report, when = true): string {
-  const parts = headlineParts(report);
+  const level = levelText(report);
+  const parts = [...headlineParts(report), ...(level ? [level] : [])];
   const counts = parts.length ? `**${parts.join(" · ")}** · ` : "";
   const at = when ? ` · evaluated ${escapeMarkdown(report.evaluatedAt, 40)}` : "";
   return `${counts}${escapeMarkdown(targetLine(report), 300)}${at}`;
@@ -143,7 +154,7 @@ function evidenceText(evidence: EvidenceLink[] | undefined, max: number): string
   return shown.join(" · ") + more;
 }
 
-function checkCell(check: CheckReport, lv: Level): string {
+function checkCell(report: Report, check: CheckReport, lv: Level): string {
   const passing = !NOT_PASSING.has(check.status) && check.status !== "waived";
   if (passing && !lv.passingDetail) return "";
   const parts = [escapeMarkdown(check.summary, lv.summaryMax)];
@@ -158,8 +169,13 @@ function checkCell(check: CheckReport, lv: Level): string {
   }
   if (check.fix && !passing && check.status !== "waived")
     parts.push(`**fix:** ${escapeMarkdown(check.fix, lv.summaryMax)}`);
+  const waive = waiveLine(report, check);
+  if (waive) parts.push(`or waive: ${waiveCode(waive)}`);
   return parts.filter(Boolean).join("<br>");
 }
+
+/** A waive line as a code span; check ids hold no backtick (schema), and the line no newline. */
+const waiveCode = (line: string): string => `\`${line.replace(/`/g, "'")}\``;
 
 function checkTitle(check: CheckReport): string {
   const title = escapeMarkdown(check.title, 120);
@@ -174,14 +190,17 @@ interface ItemDetail {
   evidenceMax: number;
 }
 
-function blockingItem(check: CheckReport, d: ItemDetail | null): string {
-  const head = `- ${STATUS_EMOJI[check.status]} ${checkTitle(check)}`;
+function blockingItem(report: Report | null, check: CheckReport, d: ItemDetail | null): string {
+  const cost = report && check.cost > 0 ? ` · costs ${fmtScore(check.cost)} points` : "";
+  const head = `- ${STATUS_EMOJI[check.status]} ${checkTitle(check)}${cost}`;
   if (!d) return head;
   const summary = d.summaryMax > 0 ? escapeMarkdown(check.summary, d.summaryMax) : "";
   let out = summary ? `${head} — ${summary}` : head;
   const ev = evidenceText(check.evidence, d.evidenceMax);
   if (ev) out += ` · ${ev}`;
-  if (check.fix) out += `\n  **fix:** ${escapeMarkdown(check.fix, d.fixMax)}`;
+  if (check.fix && d.fixMax > 0) out += `\n  **fix:** ${escapeMarkdown(check.fix, d.fixMax)}`;
+  const waive = report ? waiveLine(report, check) : null;
+  if (waive) out += `\n  or waive: ${waiveCode(waive)}`;
   return out;
 }
 
@@ -266,17 +285,17 @@ class Bounded {
 function renderLevel(report: Report, opts: MarkdownOptions, lv: Level, maxBytes: number): string | null {
   const blocking = new Set(report.blocking);
   const out = new Bounded(maxBytes);
-  if (!out.push(headline(report, opts.title), "", subline(report))) return null;
+  if (!out.push(headline(report, opts), "", subline(report))) return null;
   const projects = projectRows(report);
   if (projects.length && !out.push("", "### Projects", "", ...projects)) return null;
   if (report.mode === "warn" && report.verdict !== "go") {
     out.push("", "> The gate is in **warn** mode: this result does not block.");
   }
 
-  const blockers = report.checks.filter((c) => blocking.has(c.id));
+  const blockers = rankedBlocking(report);
   if (blockers.length) {
     out.push("", "### What blocks", "");
-    for (const c of blockers) if (!out.push(blockingItem(c, itemDetail(lv)))) return null;
+    for (const c of blockers) if (!out.push(blockingItem(report, c, itemDetail(lv)))) return null;
   }
 
   const cats = categoryTable(report);
@@ -291,7 +310,7 @@ function renderLevel(report: Report, opts: MarkdownOptions, lv: Level, maxBytes:
     );
     const quiet = ordered.filter(({ c }) => c.status === "pass" || c.status === "skipped");
     const row = ({ c, cat }: { c: CheckReport; cat: string }) =>
-      `| ${STATUS_EMOJI[c.status]} | ${checkTitle(c)} | ${escapeMarkdown(cat, 60)} | ${checkCell(c, lv)} |`;
+      `| ${STATUS_EMOJI[c.status]} | ${checkTitle(c)} | ${escapeMarkdown(cat, 60)} | ${checkCell(report, c, lv)} |`;
     const head = ["| | Check | Category | Result |", "| --- | --- | --- | --- |"];
     if (active.length) {
       out.push("", blockers.length ? "### Other checks" : "### Checks", "", ...head);
@@ -325,11 +344,10 @@ function renderLevel(report: Report, opts: MarkdownOptions, lv: Level, maxBytes:
  * waivers and notes while they fit. Always ends with the omitted-checks line.
  */
 function renderMinimal(report: Report, opts: MarkdownOptions, maxBytes: number): string {
-  const blocking = new Set(report.blocking);
-  const blockers = report.checks.filter((c) => blocking.has(c.id));
+  const blockers = rankedBlocking(report);
   const projects = projectRows(report);
   const head = [
-    headline(report, opts.title),
+    headline(report, opts),
     "",
     subline(report),
     ...(projects.length ? ["", "### Projects", "", ...projects] : []),
@@ -363,14 +381,14 @@ function renderMinimal(report: Report, opts: MarkdownOptions, maxBytes: number):
       { summaryMax: 0, fixMax: 60, evidenceMax: 0 },
     ];
     const whole = variants
-      .map((d) => blockers.map((c) => `\n${blockingItem(c, d)}`).join(""))
+      .map((d) => blockers.map((c) => `\n${blockingItem(report, c, d)}`).join(""))
       .find((text) => byteLength(text) <= budget);
     if (whole !== undefined) {
       add(whole);
       shown = blockers.length;
     } else {
       for (const c of blockers) {
-        if (!add(`\n${blockingItem(c, null)}`)) break;
+        if (!add(`\n${blockingItem(report, c, null)}`)) break;
         shown++;
       }
     }
@@ -401,12 +419,14 @@ export interface CommentOptions {
   title?: string;
   /** Default 65,535; GitHub's comment limit. */
   maxBytes?: number;
+  /** The base branch's score, for "+5.4 vs main". */
+  baseline?: Baseline | null;
 }
 
 /** A sign-off that counts: who and when (the summary), the link to the comment, the note and its term. */
 function signoffItem(check: CheckReport, summaryMax: number): string {
   const notes = (check.details ?? []).slice(0, 3).map((d) => escapeMarkdown(d, summaryMax));
-  return [blockingItem(check, { summaryMax, fixMax: 0, evidenceMax: 3 }), ...notes].join(" · ");
+  return [blockingItem(null, check, { summaryMax, fixMax: 0, evidenceMax: 3 }), ...notes].join(" · ");
 }
 
 /**
@@ -417,21 +437,30 @@ export function renderComment(report: Report, opts: CommentOptions = {}): string
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const href = safeUrl(opts.detailsUrl);
   const blocking = new Set(report.blocking);
-  const blockers = report.checks.filter((c) => blocking.has(c.id));
+  const blockers = rankedBlocking(report);
+  const others = report.checks
+    .filter((c) => c.status === "fail" && !blocking.has(c.id))
+    .sort((a, b) => b.cost - a.cost);
   const pending = report.checks.filter((c) => c.status === "pending");
   const applied = report.waivers.filter((w) => w.state === "applied" || w.state === "expired");
   const signedOff = report.checks.filter((c) => c.kind === "signoff" && c.status === "pass");
 
   const attempt = (limit: number, summaryMax: number): string => {
     // No evaluation time: the same result on the same commit gives the same body, so an update can be skipped.
-    const out: string[] = [COMMENT_MARKER, headline(report, opts.title, "###"), "", subline(report, false)];
+    const out: string[] = [COMMENT_MARKER, headline(report, opts, "###"), "", subline(report, false)];
     if (report.mode === "warn" && report.verdict !== "go")
       out.push("", "> Warn mode: this result does not block.");
     const lv: Level = { ...LEVELS[3]!, summaryMax };
     if (blockers.length) {
       out.push("", "**What blocks**", "");
-      for (const c of blockers.slice(0, limit)) out.push(blockingItem(c, itemDetail(lv)));
+      for (const c of blockers.slice(0, limit)) out.push(blockingItem(report, c, itemDetail(lv)));
       if (blockers.length > limit) out.push(`- … and ${blockers.length - limit} more`);
+    }
+    if (others.length && limit > 0) {
+      out.push("", "**Also failing** (costs points; not needed to reach GO)", "");
+      for (const c of others.slice(0, limit))
+        out.push(blockingItem(report, c, { ...itemDetail(lv), fixMax: 0 }));
+      if (others.length > limit) out.push(`- … and ${others.length - limit} more`);
     }
     if (pending.length) {
       out.push("", "**Waiting for**", "");
@@ -447,6 +476,7 @@ export function renderComment(report: Report, opts: CommentOptions = {}): string
       if (signedOff.length > limit) out.push(`- … and ${signedOff.length - limit} more`);
     }
     out.push("", href ? `[Full report](${href})` : `Full report: ${JSON_HINT.replace(/^see /, "")}.`);
+    out.push("", HELP_POINTER);
     return `${out.join("\n")}\n`;
   };
   for (const [limit, summaryMax] of [

@@ -8,14 +8,23 @@ import {
   groupByCategory,
   headlineParts,
   isGateItem,
+  levelText,
   oneLine,
+  rankedBlocking,
   targetLine,
   VERDICT_LABEL,
+  verdictScore,
 } from "./common.js";
 
 export interface TextOptions {
   color: boolean;
+  /** Only checks that do not pass (fail, unknown, error, pending); categories without one are left out. */
+  onlyFailing?: boolean;
+  /** The verdict line alone. */
+  quiet?: boolean;
 }
+
+const SETTLED: ReadonlySet<CheckStatus> = new Set(["pass", "skipped", "waived"]);
 
 type Style = "bold" | "dim" | "red" | "green" | "yellow" | "cyan" | "magenta";
 const SGR: Record<Style, [number, number]> = {
@@ -43,7 +52,10 @@ const VERDICT_STYLE: Record<Verdict, Style> = { go: "green", "no-go": "red", pen
 const MAX_DETAILS = 10;
 const WORD_WIDTH = Math.max(...Object.values(STATUS).map((s) => s.word.length));
 
-export function renderText(report: Report, { color }: TextOptions): string {
+export function renderText(
+  report: Report,
+  { color, onlyFailing = false, quiet = false }: TextOptions,
+): string {
   const paint = (text: string, ...styles: Style[]): string => {
     if (!color || text === "") return text;
     let out = text;
@@ -53,11 +65,15 @@ export function renderText(report: Report, { color }: TextOptions): string {
   const lines: string[] = [];
   const blocking = new Set(report.blocking);
 
-  const parts = headlineParts(report);
-  lines.push(
-    `${paint(VERDICT_LABEL[report.verdict], "bold", VERDICT_STYLE[report.verdict])}  score ${fmtNumber(report.score)} / ${fmtNumber(report.minScore)}` +
-      (parts.length ? `  (${parts.join(", ")})` : ""),
-  );
+  const label = VERDICT_LABEL[report.verdict];
+  const level = levelText(report);
+  const parts = [
+    verdictScore(report).slice(label.length + 3),
+    ...headlineParts(report),
+    ...(level ? [level] : []),
+  ];
+  lines.push(`${paint(label, "bold", VERDICT_STYLE[report.verdict])} · ${parts.join(" · ")}`);
+  if (quiet) return `${lines.join("\n")}\n`;
   lines.push(paint(`${oneLine(targetLine(report))} · evaluated ${report.evaluatedAt}`, "dim"));
   if (report.projects) {
     lines.push("", paint("Projects", "bold"));
@@ -71,7 +87,9 @@ export function renderText(report: Report, { color }: TextOptions): string {
       );
   }
 
-  const groups = groupByCategory(report);
+  const groups = groupByCategory(report)
+    .map((g) => (onlyFailing ? { ...g, checks: g.checks.filter((c) => !SETTLED.has(c.status)) } : g))
+    .filter((g) => !onlyFailing || g.checks.length > 0);
   const titleWidth = Math.max(15, ...groups.map((g) => Array.from(oneLine(g.title)).length));
   const indent = " ".repeat(2 + 2 + WORD_WIDTH + 1);
   for (const g of groups) {
@@ -109,13 +127,14 @@ export function renderText(report: Report, { color }: TextOptions): string {
       if (check.waiver && check.status === "waived") {
         lines.push(`${indent}${paint(`waived: ${waiverText(check.waiver)}`, "magenta")}`);
       }
-      if (check.fix && check.status !== "pass" && check.status !== "skipped" && check.status !== "waived") {
+      // A blocking check's fix is in "What blocks" at the end.
+      if (check.fix && !SETTLED.has(check.status) && !blocking.has(check.id)) {
         lines.push(`${indent}${paint("fix:", "bold")} ${oneLine(check.fix)}`);
       }
     }
   }
 
-  if (report.waivers.length > 0) {
+  if (report.waivers.length > 0 && !onlyFailing) {
     lines.push("", paint("Waivers", "bold"));
     const stateWidth = Math.max(...report.waivers.map((w) => w.state.length));
     for (const w of report.waivers) {
@@ -127,6 +146,25 @@ export function renderText(report: Report, { color }: TextOptions): string {
   if (report.notes.length > 0) {
     lines.push("", paint("Notes", "bold"));
     for (const n of report.notes) lines.push(`  • ${oneLine(n)}`);
+  }
+
+  // Last, where a terminal leaves the eye: what to do, the costliest first.
+  const ranked = rankedBlocking(report);
+  if (ranked.length > 0) {
+    lines.push("", paint("What blocks", "bold"));
+    const numWidth = String(ranked.length).length;
+    ranked.forEach((check, i) => {
+      const title = oneLine(check.title);
+      const idNote = title === check.id ? "" : paint(` [${oneLine(check.id)}]`, "dim");
+      const why: string[] = [STATUS[check.status].word.toLowerCase()];
+      if (check.required) why.push("required");
+      if (check.cost > 0) why.push(`costs ${fmtScore(check.cost)} points`);
+      lines.push(`  ${String(i + 1).padStart(numWidth)}. ${title}${idNote}  (${why.join(", ")})`);
+      const pad = " ".repeat(2 + numWidth + 2);
+      lines.push(
+        `${pad}${check.fix ? `${paint("fix:", "bold")} ${oneLine(check.fix)}` : oneLine(check.summary)}`,
+      );
+    });
   }
   return `${lines.join("\n")}\n`;
 }

@@ -310,3 +310,31 @@ describe("workflow through the engine", () => {
     expect(report.blocking).toEqual(["ci"]);
   });
 });
+
+describe("workflow: the run's link names its real conclusion", () => {
+  it("on the commit: timed_out, cancelled, success; and the event when several events ran it", () => {
+    const label = (conclusion: string) =>
+      check(workflowKind, { file: "ci.yml" }, { runs: [run({ conclusion })] }).evidence?.[0]?.label;
+    expect(label("timed_out")).toBe("ci.yml run (timed_out)");
+    expect(label("cancelled")).toBe("ci.yml run (cancelled)");
+    expect(label("success")).toBe("ci.yml run (success)");
+    const both = check(
+      workflowKind,
+      { file: "ci.yml" },
+      { runs: [run({ event: "push", conclusion: "skipped" }), run({ event: "pull_request" })] },
+    );
+    expect(both.evidence?.map((e) => e.label).sort()).toEqual([
+      "ci.yml run (pull_request, success)",
+      "ci.yml run (push, skipped)",
+    ]);
+  });
+
+  it("on a branch: the latest run says how it ended, not only that it is the latest", () => {
+    const r = check(
+      workflowKind,
+      { file: "ci.yml", branch: "main", streak: 1 },
+      { runs: [run({ branch: "main", conclusion: "success" })] },
+    );
+    expect(r.evidence?.map((e) => e.label)).toEqual(["ci.yml run (latest, success)"]);
+  });
+});

@@ -16,7 +16,7 @@ describe("readiness check", () => {
     const r = await cli(["check", "--now", "2025-03-10"], { cwd: dir });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout.split("\n")[0]).toBe("GO  score 100 / 80");
+    expect(r.stdout.split("\n")[0]).toBe("GO · 100.0/100 (needs 80)");
     expect(r.stdout).toContain("Documentation   ██████████  100.0  (w 2)");
     expect(r.stdout).toContain("✓ pass    README present [readme]  (required)");
     expect(r.stdout).not.toMatch(ANSI);
@@ -26,7 +26,7 @@ describe("readiness check", () => {
     const dir = repo({ "README.md": README, ".readiness.yml": POLICY });
     const r = await cli(["check", dir, "--now", "2025-01-02"], { cwd: tempDir() });
     expect(r.code).toBe(1);
-    expect(r.stdout.split("\n")[0]).toMatch(/^NO-GO {2}score \d+(\.\d)? \/ 80 {2}\(1 blocking\)$/);
+    expect(r.stdout.split("\n")[0]).toMatch(/^NO-GO · \d+\.\d\/100 \(needs 80\) · 1 blocking$/);
     expect(r.stdout).toContain("Runbook fresh [runbook]  (required, BLOCKING)");
     expect(r.stdout).toContain("fix: Review docs/runbook.md");
   });
@@ -68,7 +68,9 @@ describe("readiness check", () => {
     const dir = repo({ "README.md": README, ".readiness.yml": POLICY });
     const r = await cli(["check", "--format", "markdown", "--now", "2025-01-02"], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stdout.split("\n")[0]).toMatch(/^## ❌ Production readiness: NO-GO — score/);
+    expect(r.stdout.split("\n")[0]).toMatch(
+      /^## ❌ Production readiness: NO-GO · \d+\.\d\/100 \(needs 80\)$/,
+    );
     expect(r.stdout).toContain("**fix:** Review docs/runbook.md");
   });
 
@@ -81,7 +83,7 @@ checks:
     const dir = repo({ "README.md": README, ".readiness.yml": policy });
     const r = await cli(["check", "--now", "2025-01-02"], { cwd: dir });
     expect(r.code).toBe(3);
-    expect(r.stdout.split("\n")[0]).toMatch(/^NO-GO .*incomplete\)$/);
+    expect(r.stdout.split("\n")[0]).toMatch(/^NO-GO · .* · incomplete$/);
     expect(r.stdout).toContain("UNKNOWN CI green [ci]");
   });
 

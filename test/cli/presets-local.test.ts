@@ -39,13 +39,13 @@ describe("presets on a first local run", () => {
     async (presets, files, left) => {
       const dir = repo({ ...files, ".readiness.yml": policy(presets) }, "2025-02-01T00:00:00Z");
       const r = await cli(["check", ...NOW], { cwd: dir });
-      expect(r.stdout.split("\n")[0]).toMatch(/^GO {2}score 100 \/ 80/);
+      expect(r.stdout.split("\n")[0]).toMatch(/^GO · 100\.0\/100 \(needs 80\)/);
       expect(r.code).toBe(0);
       expect(r.stdout).not.toContain("UNKNOWN");
       expect(r.stdout).not.toContain("Make the CI workflow pass");
       const notes = r.stdout.split("\n").filter((l) => l.includes("left to GitHub"));
       expect(notes).toEqual([
-        `  • ${left.length} checks are left to GitHub (${left.join(", ")}): the App evaluates them on pull requests, releases and deployments; \`readiness check --repo OWNER/NAME --ref REF\` does now.`
+        `  • ${left.length} checks are left to GitHub (${left.join(", ")}): the App evaluates them on pull requests, releases and deployments; \`readiness check --repo OWNER/NAME --ref REF\` (with GITHUB_TOKEN) does now.`
           .replace("1 checks are", "1 check is")
           .replace("evaluates them", left.length === 1 ? "evaluates it" : "evaluates them"),
       ]);

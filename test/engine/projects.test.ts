@@ -20,6 +20,9 @@ function report(verdict: Verdict, o: Partial<Report> = {}): Report {
     pending: [],
     waivers: [],
     notes: [],
+    level: null,
+    levels: [],
+    waiveDays: 14,
     ...o,
   };
 }

@@ -164,7 +164,7 @@ const rows: Row[] = [
     name: "unknown key without a near match lists the allowed keys",
     text: doc("version: 1", "owner: team-a"),
     errors: [
-      '.readiness.yml:2:1: owner: unknown key "owner"; expected one of $schema, version, extends, applies, gate, categories, checks, waivers, commands, projects',
+      '.readiness.yml:2:1: owner: unknown key "owner"; expected one of $schema, version, extends, applies, gate, categories, checks, levels, waivers, commands, projects',
     ],
   },
   {
@@ -190,7 +190,7 @@ const rows: Row[] = [
     name: "YAML 1.2 core schema: `on` is a plain key, not true",
     text: doc("version: 1", "on: yes"),
     errors: [
-      '.readiness.yml:2:1: on: unknown key "on"; expected one of $schema, version, extends, applies, gate, categories, checks, waivers, commands, projects',
+      '.readiness.yml:2:1: on: unknown key "on"; expected one of $schema, version, extends, applies, gate, categories, checks, levels, waivers, commands, projects',
     ],
   },
   {
@@ -269,6 +269,25 @@ const rows: Row[] = [
     errors: [
       '.readiness.yml:5:12: waivers[0].check: no check "readmy" in this policy (did you mean "readme"?)',
     ],
+  },
+  {
+    name: "a level requiring an unknown check",
+    text: doc("version: 1", "checks:", README, "levels:", "  silver: {minScore: 80, require: [readmy]}"),
+    errors: [
+      '.readiness.yml:5:36: levels.silver.require[0]: no check "readmy" in this policy (did you mean "readme"?)',
+    ],
+  },
+  {
+    name: "two levels with one minScore",
+    text: doc("version: 1", "checks:", README, "levels:", "  bronze: 60", "  silver: {minScore: 60}"),
+    errors: [
+      '.readiness.yml:6:3: levels.silver: levels "bronze" and "silver" both need 60; give each level its own minScore',
+    ],
+  },
+  {
+    name: "a level above 100",
+    text: doc("version: 1", "checks:", README, "levels:", "  gold: 101"),
+    errors: [".readiness.yml:5:9: levels.gold: must be between 0 and 100, got 101"],
   },
   {
     name: "waiver without expiry",
@@ -506,7 +525,7 @@ describe("policy errors: file:line:column: message", () => {
       '.readiness.yml:9:7: checks.readme.file.maxAgeDay: unknown key "maxAgeDay" (did you mean "maxAgeDays"?)',
       '.readiness.yml:11:23: checks.re.file.path[1]: "/abs" is an absolute path; paths are relative to the repository root',
       ".readiness.yml:11:40: checks.re.file.contains: invalid RE2 regular expression: missing closing ): `a(b`",
-      '.readiness.yml:12:1: bogus: unknown key "bogus"; expected one of $schema, version, extends, applies, gate, categories, checks, waivers, commands, projects',
+      '.readiness.yml:12:1: bogus: unknown key "bogus"; expected one of $schema, version, extends, applies, gate, categories, checks, levels, waivers, commands, projects',
     ]);
   });
 

@@ -123,7 +123,7 @@ describe("out of order and duplicate deliveries: the last word is the current he
     );
     await app.runtime.idle();
     expect(latest(NEW)).toMatchObject({ status: "completed", conclusion: "success" });
-    expect(verdictLine()).toMatch(/GO — score 100/);
+    expect(verdictLine()).toMatch(/GO · 100\.0\/100/);
     const writes = gh.writes().length;
 
     // Then the synchronize that had made OLD the head, late; and the one for NEW, late too.
@@ -132,7 +132,7 @@ describe("out of order and duplicate deliveries: the last word is the current he
     await app.runtime.idle();
 
     expect(stickies()).toHaveLength(1);
-    expect(verdictLine()).toMatch(/GO — score 100/);
+    expect(verdictLine()).toMatch(/GO · 100\.0\/100/);
     expect(stickies()[0]!.edits).toBe(0);
     expect(latest(NEW)).toMatchObject({ status: "completed", conclusion: "success" });
     // The old head is not evaluated at all (its event names a head the PR no longer has), and nothing about
@@ -144,12 +144,12 @@ describe("out of order and duplicate deliveries: the last word is the current he
   it("an old synchronize redelivered (a new delivery id, or after a restart) changes nothing on the pull request", async () => {
     await app.receive("pull_request", synchronize(NEW), "delivery-new");
     await app.runtime.idle();
-    expect(verdictLine()).toMatch(/GO — score 100/);
+    expect(verdictLine()).toMatch(/GO · 100\.0\/100/);
 
     for (const id of ["delivery-old", "delivery-old", "delivery-old-again"])
       await app.receive("pull_request", synchronize(OLD), id);
     await app.runtime.idle();
-    expect(verdictLine()).toMatch(/GO — score 100/);
+    expect(verdictLine()).toMatch(/GO · 100\.0\/100/);
     expect(stickies()).toHaveLength(1);
     expect(stickies()[0]!.edits).toBe(0);
     // The repeated delivery id was dropped before any work.
@@ -175,7 +175,7 @@ describe("out of order and duplicate deliveries: the last word is the current he
     await app.runtime.idle();
 
     expect(stickies()).toHaveLength(1);
-    expect(verdictLine()).toMatch(/GO — score 100/);
+    expect(verdictLine()).toMatch(/GO · 100\.0\/100/);
     expect(latest(NEW)).toMatchObject({ status: "completed", conclusion: "success" });
     expect(gh.checkRuns.every((r) => r.rejectedWrites.length === 0)).toBe(true);
   });
@@ -192,7 +192,7 @@ describe("out of order and duplicate deliveries: the last word is the current he
     release();
     await app.runtime.idle();
 
-    expect(verdictLine()).toMatch(/GO — score 100/);
+    expect(verdictLine()).toMatch(/GO · 100\.0\/100/);
     expect(latest(NEW)).toMatchObject({ status: "completed", conclusion: "success" });
     expect(stickies()).toHaveLength(1);
   });

@@ -168,7 +168,7 @@ describe("SIGTERM under load, restart, one reconcile: nothing in_progress, every
         run?.status === "completed" &&
         run.conclusion === (want ? "success" : "failure") &&
         comments.length === 1 &&
-        (want ? /GO — score 100/ : /NO-GO — score/).test(comments[0]!.body.split("\n")[1] ?? "")
+        (want ? /: GO · 100\.0\/100/ : /: NO-GO · /).test(comments[0]!.body.split("\n")[1] ?? "")
       );
     };
     const atExit = {

@@ -13,6 +13,8 @@ export function check(id: string, over: Partial<CheckReport> = {}): CheckReport 
     credit: 1,
     summary: `${id} is fine`,
     waiver: null,
+    waivable: true,
+    cost: 0,
     ...over,
   };
 }
@@ -24,6 +26,8 @@ export function report(over: Partial<Report> = {}): Report {
     score: 100,
     minScore: 80,
     mode: "block",
+    level: null,
+    levels: [],
     incomplete: false,
     conclusive: true,
     evaluatedAt: "2025-03-01T12:00:00.000Z",
@@ -34,6 +38,7 @@ export function report(over: Partial<Report> = {}): Report {
     pending: [],
     waivers: [],
     notes: [],
+    waiveDays: 14,
     ...over,
   };
 }
@@ -80,6 +85,7 @@ export function noGo(): Report {
           { label: "docs/runbook.md", url: "https://github.com/acme/api/blob/main/docs/runbook.md" },
         ],
         fix: "Review docs/runbook.md and commit any change",
+        cost: 6.2,
       }),
       check("alerts", {
         title: "No critical alerts",
@@ -106,6 +112,7 @@ export function noGo(): Report {
         credit: 0,
         summary: "workflow runs could not be read: HTTP 502",
         fix: "Re-run the gate",
+        cost: 6.1,
       }),
       check("codeql", {
         title: "CodeQL",
@@ -115,6 +122,7 @@ export function noGo(): Report {
         credit: 0.5,
         summary: "1 of 2 analyses failed",
         details: ["javascript: failed", "python: passed"],
+        cost: 9.4,
       }),
       check("changelog", {
         title: "Changelog",

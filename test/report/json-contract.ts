@@ -29,6 +29,8 @@ export const JsonCheckSchema = z.strictObject({
   evidence: z.array(z.strictObject({ label: z.string(), url: z.string().nullable() })),
   fix: z.string().nullable(),
   waiver: JsonWaiverSchema.nullable(),
+  waivable: z.boolean(),
+  cost: score,
 });
 
 export const JsonReportSchema = z
@@ -38,6 +40,7 @@ export const JsonReportSchema = z
     score,
     minScore: score,
     mode: z.enum(["block", "warn"]),
+    level: z.string().nullable(),
     incomplete: z.boolean(),
     conclusive: z.boolean(),
     evaluatedAt: z.iso.datetime(),
@@ -57,6 +60,15 @@ export const JsonReportSchema = z
         weight: z.number().positive(),
         score: score.nullable(),
         checks: z.number().int().min(0),
+      }),
+    ),
+    levels: z.array(
+      z.strictObject({
+        id: z.string().min(1),
+        minScore: score,
+        require: z.array(z.string()),
+        reached: z.boolean(),
+        missing: z.array(z.string()),
       }),
     ),
     checks: z.array(JsonCheckSchema),
@@ -84,6 +96,11 @@ export const JsonReportSchema = z
     if (r.verdict === "go" && r.blocking.length > 0)
       ctx.addIssue({ code: "custom", message: "GO with blocking checks" });
     if (r.verdict === "go" && r.incomplete) ctx.addIssue({ code: "custom", message: "GO while incomplete" });
+    const reached = r.levels.filter((l) => l.reached).at(-1)?.id ?? null;
+    if (r.level !== reached) ctx.addIssue({ code: "custom", message: "level is not the highest reached" });
+    for (const l of r.levels)
+      if (l.reached && (l.missing.length > 0 || r.score < l.minScore))
+        ctx.addIssue({ code: "custom", message: `level ${l.id} reached without its bar` });
     if (!r.incomplete && !r.conclusive)
       ctx.addIssue({ code: "custom", message: "inconclusive although nothing is unknown" });
   });

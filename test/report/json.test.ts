@@ -28,6 +28,8 @@ describe("renderJson", () => {
       evidence: [],
       fix: null,
       waiver: null,
+      waivable: true,
+      cost: 0,
     });
     expect(j.target).toEqual({
       context: "local",
@@ -50,11 +52,13 @@ describe("renderJson", () => {
       "score",
       "minScore",
       "mode",
+      "level",
       "incomplete",
       "conclusive",
       "evaluatedAt",
       "target",
       "categories",
+      "levels",
       "checks",
       "blocking",
       "pending",

@@ -51,14 +51,19 @@ describe("renderMarkdown", () => {
       title: "Production readiness",
       detailsUrl: "https://github.com/acme/api/runs/7",
     });
-    expect(md.split("\n")[0]).toBe("## ❌ Production readiness: NO-GO — score 72.5 / 80");
+    expect(md.split("\n")[0]).toBe("## ❌ Production readiness: NO-GO · 72.5/100 (needs 80)");
     expect(md).toContain("**3 blocking · 1 waived · incomplete**");
     expect(md).toContain("### What blocks");
     expect(md).toContain(
-      "- ❌ **Runbook is fresh** `runbook` · required — docs/runbook.md last changed 45 days ago (limit 30)",
+      "- ❌ **Runbook is fresh** `runbook` · required · costs 6.2 points — docs/runbook.md last changed 45 days ago (limit 30)",
     );
     expect(md).toContain("  **fix:** Review docs/runbook.md and commit any change");
     expect(md).toContain("- ❓ **CI green** `ci` · required");
+    // costliest first
+    const blocks = md.slice(md.indexOf("### What blocks"), md.indexOf("### Categories"));
+    expect(["CodeQL", "Runbook is fresh", "CI green"].map((t) => blocks.indexOf(t))).toEqual(
+      ["CodeQL", "Runbook is fresh", "CI green"].map((t) => blocks.indexOf(t)).sort((a, b) => a - b),
+    );
     expect(md).toContain("[Full report](https://github.com/acme/api/runs/7)");
     expect(md).not.toMatch(OMITTED);
   });
@@ -79,7 +84,7 @@ describe("renderMarkdown", () => {
   });
 
   it("renders GO, pending and incomplete headlines", () => {
-    expect(renderMarkdown(report()).split("\n")[0]).toBe("## ✅ GO — score 100 / 80");
+    expect(renderMarkdown(report()).split("\n")[0]).toBe("## ✅ GO · 100.0/100 (needs 80)");
     const pending = report({
       verdict: "pending",
       score: 90,
@@ -87,7 +92,7 @@ describe("renderMarkdown", () => {
       checks: [check("ci", { status: "pending", credit: 0, summary: "CI is running" })],
     });
     const md = renderMarkdown(pending);
-    expect(md.split("\n")[0]).toBe("## ⏳ PENDING — score 90 / 80");
+    expect(md.split("\n")[0]).toBe("## ⏳ PENDING · 90.0/100 (needs 80)");
     expect(md).toContain("**1 pending**");
     expect(md).toContain("| ⏳ | **ci** | General | CI is running |");
     expect(renderMarkdown(report({ verdict: "no-go", incomplete: true }))).toContain("**incomplete**");
@@ -173,7 +178,7 @@ describe("renderMarkdown", () => {
     const r = huge(2000);
     const md = renderMarkdown(r);
     expect(bytes(md)).toBeLessThanOrEqual(65_535);
-    expect(md.split("\n")[0]).toBe("## ❌ NO-GO — score 85.7 / 80");
+    expect(md.split("\n")[0]).toBe("## ❌ NO-GO · 85.7/100 (needs 80)");
     expect(md).toContain("### What blocks");
     for (const id of r.blocking) expect(md).toContain(`\`${id}\``);
     const omitted = md.match(OMITTED);
@@ -203,7 +208,7 @@ describe("renderMarkdown", () => {
       expect(bytes(md)).toBeLessThanOrEqual(maxBytes);
       expect(bytes(md)).toBeLessThanOrEqual(previous);
       previous = bytes(md);
-      expect(md.startsWith("## ❌ NO-GO — score 85.7 / 80")).toBe(true);
+      expect(md.startsWith("## ❌ NO-GO · 85.7/100 (needs 80)")).toBe(true);
       expect(md).toMatch(OMITTED);
       expect(md).not.toContain("\uFFFD");
     }
@@ -227,7 +232,7 @@ describe("renderComment", () => {
   it("is short: marker, verdict, score, what blocks and how to fix it, waivers, link", () => {
     const c = renderComment(noGo(), { detailsUrl: "https://github.com/acme/api/runs/7" });
     expect(c.startsWith(`${COMMENT_MARKER}\n`)).toBe(true);
-    expect(c).toContain("### ❌ NO-GO — score 72.5 / 80");
+    expect(c).toContain("### ❌ NO-GO · 72.5/100 (needs 80)");
     expect(c).toContain("**What blocks**");
     expect(c).toContain("**fix:** Review docs/runbook.md and commit any change");
     expect(c).toContain(

@@ -7,8 +7,8 @@ const ANSI = /\u001b\[/;
 describe("renderText", () => {
   it("opens with verdict, score against minScore and what stands in the way", () => {
     const out = renderText(noGo(), { color: false });
-    expect(out.split("\n")[0]).toBe("NO-GO  score 72.5 / 80  (3 blocking, 1 waived, incomplete)");
-    expect(renderText(report(), { color: false }).split("\n")[0]).toBe("GO  score 100 / 80");
+    expect(out.split("\n")[0]).toBe("NO-GO · 72.5/100 (needs 80) · 3 blocking · 1 waived · incomplete");
+    expect(renderText(report(), { color: false }).split("\n")[0]).toBe("GO · 100.0/100 (needs 80)");
   });
 
   it("draws one bar per category with score and weight, checks grouped under it in policy order", () => {
@@ -30,11 +30,11 @@ describe("renderText", () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 
-  it("gives each check a symbol and word, its summary, and a fix line for what blocks", () => {
+  it("gives each check a symbol and word and its summary; the fix of what blocks is in What blocks", () => {
     const out = renderText(noGo(), { color: false });
     expect(out).toContain("✗ FAIL    Runbook is fresh [runbook]  (required, BLOCKING)");
     expect(out).toContain("            docs/runbook.md last changed 45 days ago (limit 30)");
-    expect(out).toContain("            fix: Review docs/runbook.md and commit any change");
+    expect(out).not.toContain("            fix: Review docs/runbook.md");
     expect(out).toContain("? UNKNOWN CI green [ci]  (required, BLOCKING)");
     expect(out).toContain("✓ pass    No critical alerts [alerts]");
     expect(out).toContain("- skipped Changelog [changelog]");
@@ -78,7 +78,52 @@ describe("renderText", () => {
       checks: [check("ci", { status: "pending", credit: 0, summary: "CI is running" })],
     });
     const out = renderText(r, { color: false });
-    expect(out.split("\n")[0]).toBe("PENDING  score 90 / 80  (1 pending, warn mode)");
+    expect(out.split("\n")[0]).toBe("PENDING · 90.0/100 (needs 80) · 1 pending · warn mode");
     expect(out).toContain("… pending");
+  });
+
+  it("closes with What blocks: the blocking checks, costliest first, each with its fix", () => {
+    const out = renderText(noGo(), { color: false });
+    const tail = out.slice(out.lastIndexOf("What blocks"));
+    expect(tail).toBe(
+      [
+        "What blocks",
+        "  1. CodeQL [codeql]  (fail, costs 9.4 points)",
+        "     1 of 2 analyses failed",
+        "  2. Runbook is fresh [runbook]  (fail, required, costs 6.2 points)",
+        "     fix: Review docs/runbook.md and commit any change",
+        "  3. CI green [ci]  (unknown, required, costs 6.1 points)",
+        "     fix: Re-run the gate",
+        "",
+      ].join("\n"),
+    );
+    expect(renderText(report(), { color: false })).not.toContain("What blocks");
+  });
+
+  it("--quiet is the verdict line alone; --only-failing leaves out what passes, is waived or skipped", () => {
+    expect(renderText(noGo(), { color: false, quiet: true })).toBe(
+      "NO-GO · 72.5/100 (needs 80) · 3 blocking · 1 waived · incomplete\n",
+    );
+    const out = renderText(noGo(), { color: false, onlyFailing: true });
+    expect(out).toContain("✗ FAIL    CodeQL [codeql]");
+    expect(out).toContain("? UNKNOWN CI green [ci]");
+    expect(out).not.toContain("No critical alerts");
+    expect(out).not.toContain("SBOM published");
+    expect(out).not.toContain("Changelog");
+    // Docs has no failing check left: its line goes too.
+    expect(out).not.toMatch(/^Docs/m);
+    expect(out).toContain("What blocks");
+  });
+
+  it("names the level reached and what the next one needs", () => {
+    const r = noGo();
+    r.levels = [
+      { id: "bronze", minScore: 60, require: [], reached: true, missing: [] },
+      { id: "silver", minScore: 80, require: ["runbook"], reached: false, missing: ["runbook"] },
+    ];
+    r.level = "bronze";
+    expect(renderText(r, { color: false }).split("\n")[0]).toBe(
+      "NO-GO · 72.5/100 (needs 80) · 3 blocking · 1 waived · incomplete · level bronze (silver needs 80 and runbook)",
+    );
   });
 });

@@ -533,12 +533,14 @@ export class GitHubStandIn {
     this.route("GET", "/repos/:owner/:repo/commits/:ref/check-runs", (req) => {
       const name = req.query.get("check_name");
       const appId = req.query.get("app_id");
+      // A branch name reads the runs on its head, as GitHub does.
+      const sha = this.resolveRef(repoOf(req), req.params.ref ?? null);
       const runs = this.checkRuns
         .filter(
           (r) =>
             r.owner === req.params.owner &&
             r.repo === req.params.repo &&
-            r.head_sha === req.params.ref &&
+            r.head_sha === sha &&
             (!name || r.name === name) &&
             (!appId || String(r.app_id) === appId),
         )

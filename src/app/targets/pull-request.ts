@@ -15,6 +15,7 @@ import {
   reportResult,
   SHARED_PREAMBLE_BYTES,
 } from "../../report/check-run.js";
+import type { Baseline } from "../../report/common.js";
 import { COMMENT_MARKER, renderComment } from "../../report/markdown.js";
 import { gatesPullRequest, isTimeSensitive } from "../applies.js";
 import type { Job, PullRequestData, RunTag } from "../jobs.js";
@@ -22,6 +23,7 @@ import { getPullRequest } from "../lookup.js";
 import type { AppOctokit } from "../octokit.js";
 import { findSource, isLocal, type PolicyLookup, type PolicySource, validate } from "../policy.js";
 import { evaluatePullRequest } from "../projects.js";
+import { baseBranchScore } from "../publish/baseline.js";
 import type { CheckRunRef } from "../publish/check-run.js";
 import { upsertSticky } from "../publish/comment.js";
 import { RunPublisher } from "../publish/publisher.js";
@@ -45,6 +47,7 @@ interface Judged {
   claim: Claim | null;
   report?: Report;
   checkName?: string;
+  baseline?: Baseline | null;
 }
 
 export async function pullRequestJob(
@@ -199,17 +202,18 @@ export async function evaluateHead(
     let linked: string | undefined;
     let comment: string | undefined;
     const report = own.queue ? undefined : ownJudged?.report;
+    const baseline = ownJudged?.baseline ?? null;
     if (report) {
       const run = await publisher.active();
       linked = run?.htmlUrl;
-      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name);
+      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name, baseline);
     }
     const run = result.verdictless
       ? await publisher.fail(result, runTag)
       : (await publisher.publish(result, runTag)).run;
     // A changed result on a commit judged before is a new run: the comment links that one instead.
     if (report && run.htmlUrl !== linked)
-      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name);
+      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name, baseline);
     const verdict = ownJudged?.report?.verdict ?? (base.state === "invalid" ? "invalid-policy" : "error");
     log.info(
       {
@@ -274,13 +278,21 @@ async function judge(
     // With `projects` (a monorepo), the projects the PR touches are judged too, read from its base.
     const at = { octokit, loc, number: pr.number, baseRef: pr.baseRef, log };
     const report = await evaluatePullRequest({ ...at, policy, provider, target, now: deps.now() });
+    // "+5.4 vs main": this App's own run on the base branch's head, one request (see publish/baseline.ts).
+    const baseline = await baseBranchScore(octokit, {
+      ...loc,
+      name: checkName,
+      appId: deps.appId,
+      ref: pr.baseRef,
+    });
     const result = reportResult(report, {
       checkName,
       headPolicy: head,
       timeSensitive: isTimeSensitive(policy, report),
       reserveBytes,
+      baseline,
     });
-    return { pr, claim: claimOf(result), report, checkName };
+    return { pr, claim: claimOf(result), report, checkName, baseline };
   } catch (error) {
     log.error({ err: errorForLog(error), pr: pr.number }, "could not evaluate");
     return { pr, claim: claimOf(couldNotEvaluateResult(describeFailure(error))) };
@@ -332,8 +344,13 @@ function sticky(
   report: Report,
   run: CheckRunRef | null,
   title: string,
+  baseline: Baseline | null,
 ) {
-  const body = renderComment(report, { ...(run?.htmlUrl ? { detailsUrl: run.htmlUrl } : {}), title });
+  const body = renderComment(report, {
+    ...(run?.htmlUrl ? { detailsUrl: run.htmlUrl } : {}),
+    title,
+    ...(baseline ? { baseline } : {}),
+  });
   return upsertSticky(
     octokit,
     { ...loc, number: pr.number, appId: deps.appId, marker: COMMENT_MARKER },

@@ -8,6 +8,7 @@ import {
   type ChangeBound,
   type EvidenceProvider,
   type Fact,
+  GITHUB_ONLY,
   known,
   MAX_CONTENT_BYTES,
   type Need,
@@ -34,8 +35,6 @@ export interface LocalOptions {
   now?: () => Date;
 }
 
-const GITHUB_ONLY = "run with --repo OWNER/NAME --ref REF and GITHUB_TOKEN, or let the App evaluate it";
-
 /** Why a need that only GitHub can answer has no local answer. */
 export function githubOnlyReason(need: Need): string {
   const what: Record<string, string> = {
@@ -50,7 +49,7 @@ export function githubOnlyReason(need: Need): string {
     ledger: "waivers and sign-offs in pull request comments are",
     teamMembers: "team members are",
   };
-  return `${what[need.type] ?? `"${need.type}" evidence is`} only known to GitHub: ${GITHUB_ONLY}`;
+  return `${what[need.type] ?? `"${need.type}" evidence is`} ${GITHUB_ONLY}`;
 }
 
 interface Listing {
