@@ -22,7 +22,6 @@ import type { Job, PullRequestData, RunTag } from "../jobs.js";
 import { getPullRequest } from "../lookup.js";
 import type { AppOctokit } from "../octokit.js";
 import { findSource, isLocal, type PolicyLookup, type PolicySource, validate } from "../policy.js";
-import type { CheckRunRef } from "../publish/check-run.js";
 import { upsertSticky } from "../publish/comment.js";
 import { RunPublisher } from "../publish/publisher.js";
 import {
@@ -199,17 +198,20 @@ export async function evaluateHead(
     let linked: string | undefined;
     let comment: string | undefined;
     const report = own.queue ? undefined : ownJudged?.report;
+    // The comment links the pull request's checks, where the run is, rather than the run itself: the run is
+    // written once, with the result (there may be none yet), and a new head or a changed result is a new
+    // run, whose link would cost the comment an edit.
+    const checksPage = pr.url ? `${pr.url}/checks` : undefined;
     if (report) {
-      const run = await publisher.active();
-      linked = run?.htmlUrl;
-      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name);
+      linked = checksPage ?? (await publisher.active())?.htmlUrl;
+      comment = await sticky(deps, octokit, loc, pr, report, linked, publisher.name);
     }
     const run = result.verdictless
       ? await publisher.fail(result, runTag)
       : (await publisher.publish(result, runTag)).run;
-    // A changed result on a commit judged before is a new run: the comment links that one instead.
-    if (report && run.htmlUrl !== linked)
-      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name);
+    // Without the pull request's address, the comment links the run: a new run is linked instead.
+    if (report && !checksPage && run.htmlUrl !== linked)
+      comment = await sticky(deps, octokit, loc, pr, report, run.htmlUrl, publisher.name);
     const verdict = ownJudged?.report?.verdict ?? (base.state === "invalid" ? "invalid-policy" : "error");
     log.info(
       {
@@ -241,6 +243,8 @@ export async function evaluateHead(
       log.error({ err: errorForLog(e) }, "could not report the failure either; reconcile will retry");
     }
     return null;
+  } finally {
+    await publisher?.settle();
   }
 }
 
@@ -328,10 +332,10 @@ function sticky(
   loc: Loc,
   pr: PullRequestData,
   report: Report,
-  run: CheckRunRef | null,
+  detailsUrl: string | undefined,
   title: string,
 ) {
-  const body = renderComment(report, { ...(run?.htmlUrl ? { detailsUrl: run.htmlUrl } : {}), title });
+  const body = renderComment(report, { ...(detailsUrl ? { detailsUrl } : {}), title });
   return upsertSticky(
     octokit,
     { ...loc, number: pr.number, appId: deps.appId, marker: COMMENT_MARKER },
