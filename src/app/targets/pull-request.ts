@@ -200,7 +200,9 @@ export async function evaluateHead(
     const report = own.queue ? undefined : ownJudged?.report;
     // The comment links the pull request's checks, where the run is, rather than the run itself: the run is
     // written once, with the result (there may be none yet), and a new head or a changed result is a new
-    // run, whose link would cost the comment an edit.
+    // run, whose link would cost the comment an edit. Writing the run first would complete it a throttle slot
+    // (a second) sooner, but a failed comment write after a completed run is healed by nothing: reconcile
+    // revisits runs left in_progress or "could not evaluate" (test/reliability/faults.test.ts), not comments.
     const checksPage = pr.url ? `${pr.url}/checks` : undefined;
     if (report) {
       linked = checksPage ?? (await publisher.active())?.htmlUrl;
