@@ -63,6 +63,10 @@ interface Measured {
   phases: Record<Phase, Counts>;
   cacheHits: number;
   verdict: string;
+  /** First request to last, at the stand-in. */
+  spanMs: number;
+  /** Writes (check run, comment), at the stand-in. */
+  writes: number;
 }
 
 const empty = (): Counts => ({ charged: 0, notModified: 0, requests: [] });
@@ -129,6 +133,9 @@ async function main() {
       c.requests.push(`${status} ${q.method} ${q.path}${q.query.size ? `?${q.query}` : ""}`);
     }
     const run = world.gh.checkRuns.filter((x) => x.head_sha === pr.sha).at(-1);
+    const seen = world.gh.requests.slice(from).filter((q) => q.path !== "/metrics");
+    const spanMs = seen.length ? seen.at(-1)!.at - seen[0]!.at : 0;
+    const writes = seen.filter((q) => q.method !== "GET" && !q.path.endsWith("/access_tokens")).length;
     measured.push({
       name,
       phases,
@@ -136,6 +143,8 @@ async function main() {
         total(after, "readiness_github_requests_total", 'status="cache-hit"') -
         total(before, "readiness_github_requests_total", 'status="cache-hit"'),
       verdict: `${run?.conclusion ?? run?.status} (${run?.output.title})`,
+      spanMs,
+      writes,
     });
   };
 
@@ -179,6 +188,7 @@ async function main() {
       );
     }
     console.log(`  answered from the App's cache without a request: ${x.cacheHits}`);
+    console.log(`  writes: ${x.writes}; first request to last: ${x.spanMs} ms`);
     for (const p of ["policy", "evidence", "lookup", "publishing", "token"] as const)
       for (const r of x.phases[p].requests) console.log(`      [${p}] ${r}`);
   }

@@ -41,7 +41,7 @@ interface PendingStart {
 }
 
 /** See PublisherOptions.showPendingAfterMs. */
-export const SHOW_PENDING_AFTER_MS = 1500;
+export const SHOW_PENDING_AFTER_MS = 3000;
 
 export class RunPublisher {
   private found: Promise<CheckRunRef | null> | undefined;
