@@ -236,7 +236,7 @@ Targets on this scenario: cold ≤ ${COLD_TARGET}: **${c.charged + c.notModified
       .map((x) => {
         const e = evaluation(x);
         const ph = x.phases;
-        return `| ${x.name} | ${e.charged} | ${e.notModified} | ${ph.policy.charged}/${ph.policy.notModified} | ${ph.evidence.charged}/${ph.evidence.notModified} | ${x.cacheHits} | ${ph.lookup.charged} | ${ph.publishing.charged}/${ph.publishing.notModified} | ${ph.token.charged} |`;
+        return `| ${x.name} | ${e.charged} | ${e.notModified} | ${ph.policy.charged}/${ph.policy.notModified} | ${ph.evidence.charged}/${ph.evidence.notModified} | ${x.cacheHits} | ${ph.lookup.charged} | ${ph.publishing.charged}/${ph.publishing.notModified} | ${x.writes} | ${ph.token.charged} | ${x.spanMs} ms |`;
       })
       .join("\n");
     const coldKinds = describeKinds(measured[0]!.phases.evidence.requests);
@@ -264,14 +264,15 @@ ${provenance(m, commandLine("requests.ts"), loadBefore, loadAfter)}
 - Targets (issue 5), on the evaluation (policy + evidence): at most ${COLD_TARGET} requests cold:
   **${coldAll <= COLD_TARGET ? "met" : `missed, ${coldAll} (${coldAll - COLD_TARGET} over)`}**; at most ${WARM_TARGET} charged warm: **${warmWorst <= WARM_TARGET ? "met" : "missed"}** (${warm.map((w) => w.charged).join(" and ")}).
 
-| Evaluation | Charged | 304 | Policy charged/304 | Evidence charged/304 | Cache hits | PR lookup | Publishing charged/304 | Token |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| Evaluation | Charged | 304 | Policy charged/304 | Evidence charged/304 | Cache hits | PR lookup | Publishing charged/304 | Writes | Token | First to last request |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows}
 
 Charged = answered anything but 304 (302 redirects to artifact storage included: GitHub counts the API call).
 Cache hits are answers the App's ETag cache gave without a request (content-addressed URLs: trees, blobs,
 per-path history and contents at a full SHA). Publishing (check run lookup and writes, sticky comment) and
 the installation token are not part of the evaluation; the token is fetched once an hour per installation.
+Writes are the check run's and the sticky comment's (Probot lets one a second through per installation).
 
 ${coldAll <= COLD_TARGET ? "Cold is within the target." : `Why cold is over the target by ${coldAll - COLD_TARGET}: the policy alone is ${measured[0]!.phases.policy.charged} reads (the base branch's file, and the head's, which the App validates when a PR changes it); the evidence is ${measured[0]!.phases.evidence.charged}, ${coldKinds}. The file checks already share one tree (and the \`contains\` texts one archive); most of the rest is one request per source the policy names (each alert scanner, each artifact download, the signer's permission and team membership), which no batching of file checks removes. That cost is set by the evidence provider (\`src/evidence/github\`), not by the App (\`src/app\`), so it is reported here, not changed here.`} Warm, the charged requests of the evaluation were:
 ${warmCharged.length ? warmCharged.join("; ") : "none"}.${commentsNote} The App's look-up of the pull request (column "PR lookup": before it writes the sticky comment, and for a workflow_run delivery) is outside the evaluation.
