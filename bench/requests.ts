@@ -63,6 +63,10 @@ interface Measured {
   phases: Record<Phase, Counts>;
   cacheHits: number;
   verdict: string;
+  /** First request to last, at the stand-in. */
+  spanMs: number;
+  /** Writes (check run, comment), at the stand-in. */
+  writes: number;
 }
 
 const empty = (): Counts => ({ charged: 0, notModified: 0, requests: [] });
@@ -129,6 +133,9 @@ async function main() {
       c.requests.push(`${status} ${q.method} ${q.path}${q.query.size ? `?${q.query}` : ""}`);
     }
     const run = world.gh.checkRuns.filter((x) => x.head_sha === pr.sha).at(-1);
+    const seen = world.gh.requests.slice(from).filter((q) => q.path !== "/metrics");
+    const spanMs = seen.length ? seen.at(-1)!.at - seen[0]!.at : 0;
+    const writes = seen.filter((q) => q.method !== "GET" && !q.path.endsWith("/access_tokens")).length;
     measured.push({
       name,
       phases,
@@ -136,6 +143,8 @@ async function main() {
         total(after, "readiness_github_requests_total", 'status="cache-hit"') -
         total(before, "readiness_github_requests_total", 'status="cache-hit"'),
       verdict: `${run?.conclusion ?? run?.status} (${run?.output.title})`,
+      spanMs,
+      writes,
     });
   };
 
@@ -179,6 +188,7 @@ async function main() {
       );
     }
     console.log(`  answered from the App's cache without a request: ${x.cacheHits}`);
+    console.log(`  writes: ${x.writes}; first request to last: ${x.spanMs} ms`);
     for (const p of ["policy", "evidence", "lookup", "publishing", "token"] as const)
       for (const r of x.phases[p].requests) console.log(`      [${p}] ${r}`);
   }
@@ -226,7 +236,7 @@ Targets on this scenario: cold ≤ ${COLD_TARGET}: **${c.charged + c.notModified
       .map((x) => {
         const e = evaluation(x);
         const ph = x.phases;
-        return `| ${x.name} | ${e.charged} | ${e.notModified} | ${ph.policy.charged}/${ph.policy.notModified} | ${ph.evidence.charged}/${ph.evidence.notModified} | ${x.cacheHits} | ${ph.lookup.charged} | ${ph.publishing.charged}/${ph.publishing.notModified} | ${ph.token.charged} |`;
+        return `| ${x.name} | ${e.charged} | ${e.notModified} | ${ph.policy.charged}/${ph.policy.notModified} | ${ph.evidence.charged}/${ph.evidence.notModified} | ${x.cacheHits} | ${ph.lookup.charged} | ${ph.publishing.charged}/${ph.publishing.notModified} | ${x.writes} | ${ph.token.charged} | ${x.spanMs} ms |`;
       })
       .join("\n");
     const coldKinds = describeKinds(measured[0]!.phases.evidence.requests);
@@ -254,14 +264,15 @@ ${provenance(m, commandLine("requests.ts"), loadBefore, loadAfter)}
 - Targets (issue 5), on the evaluation (policy + evidence): at most ${COLD_TARGET} requests cold:
   **${coldAll <= COLD_TARGET ? "met" : `missed, ${coldAll} (${coldAll - COLD_TARGET} over)`}**; at most ${WARM_TARGET} charged warm: **${warmWorst <= WARM_TARGET ? "met" : "missed"}** (${warm.map((w) => w.charged).join(" and ")}).
 
-| Evaluation | Charged | 304 | Policy charged/304 | Evidence charged/304 | Cache hits | PR lookup | Publishing charged/304 | Token |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| Evaluation | Charged | 304 | Policy charged/304 | Evidence charged/304 | Cache hits | PR lookup | Publishing charged/304 | Writes | Token | First to last request |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows}
 
 Charged = answered anything but 304 (302 redirects to artifact storage included: GitHub counts the API call).
 Cache hits are answers the App's ETag cache gave without a request (content-addressed URLs: trees, blobs,
 per-path history and contents at a full SHA). Publishing (check run lookup and writes, sticky comment) and
 the installation token are not part of the evaluation; the token is fetched once an hour per installation.
+Writes are the check run's and the sticky comment's (Probot lets one a second through per installation).
 
 ${coldAll <= COLD_TARGET ? "Cold is within the target." : `Why cold is over the target by ${coldAll - COLD_TARGET}: the policy alone is ${measured[0]!.phases.policy.charged} reads (the base branch's file, and the head's, which the App validates when a PR changes it); the evidence is ${measured[0]!.phases.evidence.charged}, ${coldKinds}. The file checks already share one tree (and the \`contains\` texts one archive); most of the rest is one request per source the policy names (each alert scanner, each artifact download, the signer's permission and team membership), which no batching of file checks removes. That cost is set by the evidence provider (\`src/evidence/github\`), not by the App (\`src/app\`), so it is reported here, not changed here.`} Warm, the charged requests of the evaluation were:
 ${warmCharged.length ? warmCharged.join("; ") : "none"}.${commentsNote} The App's look-up of the pull request (column "PR lookup": before it writes the sticky comment, and for a workflow_run delivery) is outside the evaluation.

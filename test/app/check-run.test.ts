@@ -8,6 +8,7 @@ import {
   SUMMARY_MAX_BYTES,
   writeCheckRun,
 } from "../../src/app/publish/check-run.js";
+import { RunPublisher } from "../../src/app/publish/publisher.js";
 import type { Annotation } from "../../src/report/annotations.js";
 import { recordRequests } from "../support/openapi.js";
 import type { Body } from "./harness.js";
@@ -131,6 +132,72 @@ describe("check-run publisher", () => {
       appId: 7,
     });
     expect(run).toMatchObject({ id: 2, status: "in_progress" });
+    recorder.assertAllKnown();
+  });
+});
+
+describe("run publisher: one write when the evaluation is quick", () => {
+  const where = { owner: "o", repo: "r", sha: "abc", name: "Production readiness" };
+  const tag = { context: "pull_request" as const, pr: 1 };
+  const go = {
+    conclusion: "success" as const,
+    output: { title: "GO · 100/100", summary: "s" },
+    evaluatedAt: "2026-11-20T12:00:00.000Z",
+    incomplete: false,
+    timeSensitive: false,
+    headline: "GO · 100/100",
+  };
+  const setup = () => {
+    const api = nock("https://api.github.com");
+    const recorder = recordRequests(api);
+    api.get("/repos/o/r/commits/abc/check-runs").query(true).reply(200, { total_count: 0, check_runs: [] });
+    const writes: (Body & { _method: string })[] = [];
+    api
+      .post("/repos/o/r/check-runs", (b) => {
+        writes.push({ ...b, _method: "POST" });
+        return true;
+      })
+      .reply(201, { id: 9, status: "in_progress", html_url: "https://github.com/o/r/runs/9" });
+    api
+      .patch("/repos/o/r/check-runs/9", (b) => {
+        writes.push({ ...b, _method: "PATCH" });
+        return true;
+      })
+      .optionally()
+      .reply(200, { id: 9, status: "completed", html_url: "https://github.com/o/r/runs/9" });
+    return { recorder, writes };
+  };
+  const publisher = (showPendingAfterMs: number) =>
+    new RunPublisher({
+      octokit: octokit(),
+      appId: 7,
+      now: () => new Date("2026-11-20T12:00:00Z"),
+      ...where,
+      showPendingAfterMs,
+    });
+
+  it("a commit without a run gets it created completed, with the result: no 'Evaluating…' first", async () => {
+    const { recorder, writes } = setup();
+    const p = publisher(200);
+    expect(await p.begin(tag)).toBeNull();
+    await p.publish(go, tag);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatchObject({ _method: "POST", status: "completed", conclusion: "success" });
+    recorder.assertAllKnown();
+  });
+
+  it("an evaluation slower than the delay shows 'Evaluating…' meanwhile, then completes that run", async () => {
+    const { recorder, writes } = setup();
+    const p = publisher(20);
+    await p.begin(tag);
+    await new Promise((r) => setTimeout(r, 150));
+    await p.publish(go, tag);
+    expect(writes.map((w) => [w._method, w.status])).toEqual([
+      ["POST", "in_progress"],
+      ["PATCH", "completed"],
+    ]);
+    expect(writes[0]!.output.title).toBe("Evaluating…");
     recorder.assertAllKnown();
   });
 });

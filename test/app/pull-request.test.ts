@@ -34,7 +34,7 @@ describe("pull_request", () => {
     teardown(current);
   });
 
-  it("opened on a release PR: creates the check run in_progress, completes it GO, posts one sticky comment", async () => {
+  it("opened on a release PR: one write creates the check run completed GO, one posts the sticky comment", async () => {
     h = await setup();
     token(h.api);
     policy(h.api, REPO, "master", RELEASE_POLICY);
@@ -47,16 +47,18 @@ describe("pull_request", () => {
 
     await h.deliver("pull_request", releasePr("opened", 1));
 
-    expect(runs[0]).toMatchObject({
+    // Nothing was pending and nothing to hide: no "Evaluating…" first, the run is created with its result.
+    expect(runs).toHaveLength(1);
+    const done = runs[0]!;
+    expect(done).toMatchObject({
       _method: "POST",
       name: "Production readiness",
       head_sha: HEAD,
-      status: "in_progress",
-      external_id: "readiness;ctx=pull_request;pr=2",
+      status: "completed",
+      conclusion: "success",
       actions: [{ label: "Re-evaluate", identifier: "reevaluate" }],
     });
-    const done = runs[runs.length - 1]!;
-    expect(done).toMatchObject({ _method: "PATCH", status: "completed", conclusion: "success" });
+    expect(done.external_id).toMatch(/^readiness;ctx=pull_request;pr=2;fp=[0-9a-f]+$/);
     expect(done.output.title).toBe("GO · 100/100");
     expect(Buffer.byteLength(done.output.summary)).toBeLessThan(65_535);
     expect(done.output.summary).toContain("README");
@@ -64,6 +66,8 @@ describe("pull_request", () => {
     expect(posted[0]!.method).toBe("POST");
     expect(posted[0]!.body).toContain(COMMENT_MARKER);
     expect(posted[0]!.body).toMatch(/GO/);
+    // The comment links the PR's checks (the run did not exist yet when it was written).
+    expect(posted[0]!.body).toMatch(/\[Full report\]\(https:\/\/github\.com\/[^)]+\/pull\/2\/checks\)/);
     expect(h.api.isDone()).toBe(true);
   });
 
@@ -198,8 +202,8 @@ describe("pull_request", () => {
 
     await h.deliver("pull_request", payload);
 
-    expect(runs[0]).toMatchObject({ _method: "POST", status: "in_progress" });
-    expect(runs[runs.length - 1]).toMatchObject({ status: "completed" });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ _method: "POST", status: "completed" });
   });
 
   it("unlabeled: a PR that left the gate gets its old result neutralised, nothing evaluated", async () => {

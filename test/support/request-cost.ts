@@ -20,10 +20,9 @@ import { fileURLToPath } from "node:url";
 import { Octokit } from "@octokit/rest";
 import { zipSync } from "fflate";
 import nock from "nock";
-import { formatRunTag, parseRunTag } from "../../src/app/jobs.js";
 import type { AppOctokit } from "../../src/app/octokit.js";
-import { findCheckRun, startCheckRun, writeCheckRun } from "../../src/app/publish/check-run.js";
 import { upsertSticky } from "../../src/app/publish/comment.js";
+import { RunPublisher } from "../../src/app/publish/publisher.js";
 import { runEvaluation } from "../../src/engine/run.js";
 import type { Report } from "../../src/engine/types.js";
 import {
@@ -40,7 +39,7 @@ import { encodeRecord, recordMarker } from "../../src/evidence/ledger-record.js"
 import type { Target } from "../../src/evidence/types.js";
 import { loadPolicy } from "../../src/policy/load.js";
 import type { Policy } from "../../src/policy/schema.js";
-import { conclusionOf, fingerprintOf, titleOf } from "../../src/report/check-run.js";
+import { reportResult } from "../../src/report/check-run.js";
 import { COMMENT_MARKER, renderComment } from "../../src/report/markdown.js";
 import { type FakeGitHub, fakeGitHub } from "../evidence/github/fake-github.js";
 import { checkEndpoint } from "./openapi.js";
@@ -922,28 +921,33 @@ function costSince(before: GitHubRequestStats, after: GitHubRequestStats, log: L
   };
 }
 
-/** What the App does after an evaluation of a pull request: one check run, one sticky comment. */
+/**
+ * What the App does after an evaluation of a pull request, through its own publisher: the check run (created
+ * with its result when the commit had none) and the sticky comment, which links the pull request's checks.
+ */
 async function publish(octokit: AppOctokit, policy: Policy, report: Report, sha: string, now: Date) {
-  const where = { owner: OWNER, repo: REPO, sha, name: policy.gate.checkName, appId: APP_ID };
   const tag = { context: "pull_request" as const, pr: PR };
-  const current =
-    (await findCheckRun(octokit, where)) ??
-    (await startCheckRun(octokit, where, { title: "Evaluating…", summary: "…" }, formatRunTag(tag), now));
-  const conclusion = conclusionOf(report);
-  const output = { title: titleOf(report), summary: renderComment(report, { title: policy.gate.checkName }) };
-  const fingerprint = fingerprintOf(conclusion, output, report.evaluatedAt);
-  await writeCheckRun(
+  const publisher = new RunPublisher({
     octokit,
-    where,
-    current,
-    { conclusion, output, externalId: formatRunTag({ ...tag, fingerprint }), fingerprint },
-    (run) => parseRunTag(run.externalId)?.fingerprint,
-    now,
-  );
+    appId: APP_ID,
+    now: () => now,
+    owner: OWNER,
+    repo: REPO,
+    sha,
+    name: policy.gate.checkName,
+  });
+  await publisher.begin(tag);
   await upsertSticky(
     octokit,
     { owner: OWNER, repo: REPO, number: PR, appId: APP_ID, marker: COMMENT_MARKER },
-    renderComment(report, { title: policy.gate.checkName }),
+    renderComment(report, {
+      title: policy.gate.checkName,
+      detailsUrl: `https://github.com/${OWNER}/${REPO}/pull/${PR}/checks`,
+    }),
+  );
+  await publisher.publish(
+    reportResult(report, { checkName: policy.gate.checkName, timeSensitive: false }),
+    tag,
   );
 }
 

@@ -28,12 +28,27 @@ export interface PublisherOptions {
   sha: string;
   /** The run's name. */
   name: string;
+  /**
+   * How long an evaluation may run before a commit without a run of ours shows "Evaluating…". A quicker one
+   * creates its run completed: one write instead of two (Probot paces writes at one a second).
+   */
+  showPendingAfterMs?: number;
 }
+
+interface PendingStart {
+  timer?: NodeJS.Timeout | undefined;
+  write?: Promise<void>;
+}
+
+/** See PublisherOptions.showPendingAfterMs. */
+export const SHOW_PENDING_AFTER_MS = 3000;
 
 export class RunPublisher {
   private found: Promise<CheckRunRef | null> | undefined;
   /** The run this evaluation writes on, once known (found, or started). */
   private run: CheckRunRef | null = null;
+  /** The delayed "Evaluating…" of a commit that had no run: its timer, then its write once started. */
+  private pending: PendingStart | undefined;
 
   constructor(private readonly o: PublisherOptions) {}
 
@@ -64,6 +79,7 @@ export class RunPublisher {
 
   /** The run this evaluation writes on: the one it started, else the one it found. */
   async active(): Promise<CheckRunRef | null> {
+    await this.settle();
     return this.run ?? (await this.current());
   }
 
@@ -73,21 +89,57 @@ export class RunPublisher {
   }
 
   /**
-   * Shows "Evaluating…" at once when the commit has no run of ours, or when the one it has is completed and
-   * speaks for something else (`fresh`): until this evaluation ends, that verdict must not stand for this one.
-   * A completed run of this same target is left as it is and compared with the new result at the end.
+   * Shows "Evaluating…" at once when the commit has a completed run of ours that speaks for something else
+   * (`fresh`): until this evaluation ends, that verdict must not stand for this one. A completed run of this
+   * same target is left as it is and compared with the new result at the end. A commit with no run of ours has
+   * no verdict to hide: its run is written once, with the result, unless the evaluation takes longer than
+   * `showPendingAfterMs`, when "Evaluating…" is shown meanwhile.
    */
-  async begin(tag: RunTag, fresh = false): Promise<CheckRunRef> {
+  async begin(tag: RunTag, fresh = false): Promise<CheckRunRef | null> {
     const existing = await this.current();
     if (existing && (existing.status !== "completed" || !fresh)) return existing;
-    this.run = await startCheckRun(
+    if (!existing) {
+      this.showPendingLater(tag);
+      return null;
+    }
+    this.run = await this.startRun(tag);
+    return this.run;
+  }
+
+  private startRun(tag: RunTag): Promise<CheckRunRef> {
+    return startCheckRun(
       this.o.octokit,
       this.where,
       { title: "Evaluating…", summary: "Readiness Gate is collecting the evidence this policy asks for." },
       formatRunTag(tag),
       this.o.now(),
     );
-    return this.run;
+  }
+
+  private showPendingLater(tag: RunTag): void {
+    if (this.pending) return;
+    const pending: PendingStart = {};
+    pending.timer = setTimeout(() => {
+      pending.timer = undefined;
+      // A failed write only loses the "Evaluating…": the result is still written (created) at the end.
+      pending.write = this.startRun(tag).then(
+        (run) => {
+          this.run ??= run;
+        },
+        () => undefined,
+      );
+    }, this.o.showPendingAfterMs ?? SHOW_PENDING_AFTER_MS);
+    pending.timer.unref?.();
+    this.pending = pending;
+  }
+
+  /** Stops a delayed "Evaluating…" from being written, or waits for the one under way (so it is the run written). */
+  async settle(): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return;
+    if (pending.timer) clearTimeout(pending.timer);
+    pending.timer = undefined;
+    await pending.write;
   }
 
   /** Writes a result (see writeCheckRun for why a completed run is never patched). */
@@ -129,7 +181,7 @@ export class RunPublisher {
 
   /** A result only worth writing over a run of ours that is already there ("not gated"). */
   async replaceExisting(result: RunResult, tag: RunTag): Promise<CheckRunRef | null> {
-    if (!(await this.current())) return null;
+    if (!(await this.active())) return null;
     return (await this.publish(result, tag)).run;
   }
 

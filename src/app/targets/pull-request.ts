@@ -24,7 +24,6 @@ import type { AppOctokit } from "../octokit.js";
 import { findSource, isLocal, type PolicyLookup, type PolicySource, validate } from "../policy.js";
 import { evaluatePullRequest } from "../projects.js";
 import { baseBranchScore } from "../publish/baseline.js";
-import type { CheckRunRef } from "../publish/check-run.js";
 import { upsertSticky } from "../publish/comment.js";
 import { RunPublisher } from "../publish/publisher.js";
 import {
@@ -203,17 +202,22 @@ export async function evaluateHead(
     let comment: string | undefined;
     const report = own.queue ? undefined : ownJudged?.report;
     const baseline = ownJudged?.baseline ?? null;
+    // The comment links the pull request's checks, where the run is, rather than the run itself: the run is
+    // written once, with the result (there may be none yet), and a new head or a changed result is a new
+    // run, whose link would cost the comment an edit. Writing the run first would complete it a throttle slot
+    // (a second) sooner, but a failed comment write after a completed run is healed by nothing: reconcile
+    // revisits runs left in_progress or "could not evaluate" (test/reliability/faults.test.ts), not comments.
+    const checksPage = pr.url ? `${pr.url}/checks` : undefined;
     if (report) {
-      const run = await publisher.active();
-      linked = run?.htmlUrl;
-      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name, baseline);
+      linked = checksPage ?? (await publisher.active())?.htmlUrl;
+      comment = await sticky(deps, octokit, loc, pr, report, linked, publisher.name, baseline);
     }
     const run = result.verdictless
       ? await publisher.fail(result, runTag)
       : (await publisher.publish(result, runTag)).run;
-    // A changed result on a commit judged before is a new run: the comment links that one instead.
-    if (report && run.htmlUrl !== linked)
-      comment = await sticky(deps, octokit, loc, pr, report, run, publisher.name, baseline);
+    // Without the pull request's address, the comment links the run: a new run is linked instead.
+    if (report && !checksPage && run.htmlUrl !== linked)
+      comment = await sticky(deps, octokit, loc, pr, report, run.htmlUrl, publisher.name, baseline);
     const verdict = ownJudged?.report?.verdict ?? (base.state === "invalid" ? "invalid-policy" : "error");
     log.info(
       {
@@ -245,6 +249,8 @@ export async function evaluateHead(
       log.error({ err: errorForLog(e) }, "could not report the failure either; reconcile will retry");
     }
     return null;
+  } finally {
+    await publisher?.settle();
   }
 }
 
@@ -342,12 +348,12 @@ function sticky(
   loc: Loc,
   pr: PullRequestData,
   report: Report,
-  run: CheckRunRef | null,
+  detailsUrl: string | undefined,
   title: string,
   baseline: Baseline | null,
 ) {
   const body = renderComment(report, {
-    ...(run?.htmlUrl ? { detailsUrl: run.htmlUrl } : {}),
+    ...(detailsUrl ? { detailsUrl } : {}),
     title,
     ...(baseline ? { baseline } : {}),
   });

@@ -41,6 +41,12 @@ test("examples/telemetry-pipeline-000: requests per evaluation, cold, warm and o
   expect(cost.warm.total.charged).toBeLessThanOrEqual(3);
   expect(cost.warm.total.charged).toBe(1);
   expect(cost.next.total.charged).toBe(8);
+  // Writes (Probot paces them at one a second per installation): cold, the check run created with its
+  // result and the sticky comment; nothing when nothing changed; on the next commit its new run and the
+  // comment's edit (it says when it was evaluated; it links the PR's checks, not a run, so no more than that).
+  expect(cost.cold.publishing.writes).toBe(2);
+  expect(cost.warm.publishing.writes).toBe(0);
+  expect(cost.next.publishing.writes).toBe(2);
 });
 
 test("the same policy with 60 more file checks (30 maxAgeDays, 30 contains): one request more, not 60", async () => {
