@@ -73,6 +73,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX verdicts_target ON verdicts (lower(repository), target_kind, target_number, evaluated_at DESC);
     `,
   },
+  {
+    version: 2,
+    name: "work waiting per coalescing key",
+    sql: `
+      -- The latest merged item per key of the shared queue (src/store/job-queue.ts). The pg-boss job carries only
+      -- the key; a run reads the row and deletes it only if nobody merged newer work into it meanwhile.
+      CREATE TABLE queue_items (
+        queue text NOT NULL,
+        key text NOT NULL,
+        data jsonb NOT NULL,
+        version bigint NOT NULL DEFAULT 1,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (queue, key)
+      );
+      CREATE INDEX queue_items_created ON queue_items (queue, created_at);
+    `,
+  },
 ];
 
 /** The advisory lock key for migrations (any constant: "rgmi" in ASCII). */
