@@ -5,6 +5,8 @@ import type { Metrics } from "./metrics.js";
 
 export interface RouteState {
   readonly draining: boolean;
+  /** With a store: why the database does not answer now, or null when it does. */
+  databaseProblem?(): Promise<string | null>;
 }
 
 /** Who may read /metrics here (METRICS_TOKEN, METRICS_PORT; docs/operations.md). */
@@ -58,10 +60,14 @@ export function createRoutes(metrics: Metrics, state: RouteState, access: Metric
       return true;
     }
     if (path === "/readyz") {
-      const code = state.draining ? 503 : 200;
+      const problem = state.draining ? null : ((await state.databaseProblem?.()) ?? null);
+      const text = state.draining ? "draining\n" : problem ? `database unreachable: ${problem}\n` : "ready\n";
       res
-        .writeHead(code, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" })
-        .end(state.draining ? "draining\n" : "ready\n");
+        .writeHead(state.draining || problem ? 503 : 200, {
+          "content-type": "text/plain; charset=utf-8",
+          "cache-control": "no-store",
+        })
+        .end(text);
       return true;
     }
     if (path === "/metrics" && access.onThisPort) {

@@ -136,6 +136,11 @@ export class Store {
     return rows.length === 1;
   }
 
+  /** Gives an id back when its work was refused (503): GitHub's redelivery must then be taken. */
+  async releaseDelivery(id: string): Promise<void> {
+    await this.sql.query("DELETE FROM deliveries WHERE id = $1", [id.slice(0, 100)]);
+  }
+
   /** Forgets delivery ids older than `days` (GitHub redelivers for a few days at most). */
   async pruneDeliveries(days = 7): Promise<number> {
     const rows = await this.sql.query(

@@ -33,7 +33,14 @@ export async function deploymentJob(deps: TargetDeps, job: DeploymentJob, octoki
   const tag: RunTag = { context: "deployment", environment: d.environment };
   const answer = async (state: "approved" | "rejected" | undefined, comment: string) => {
     if (d.runId === undefined) return;
-    await reviewDeployment(octokit, { ...loc, runId: d.runId, environment: d.environment }, state, comment);
+    const gate = { ...loc, runId: d.runId, environment: d.environment };
+    const send = () => reviewDeployment(octokit, gate, state, comment);
+    // A decision is sent once whatever replica or restart evaluates the gate again (./gates in the store).
+    if (state && !(await deps.gates.answer(job, state, comment, send))) {
+      log.info({ environment: d.environment, state }, "deployment gate already answered");
+      return;
+    }
+    if (!state) await send();
     log.info({ environment: d.environment, state: state ?? "status" }, "deployment gate answered");
   };
   const publisherNamed = (gate: string) =>
@@ -99,10 +106,7 @@ export async function deploymentJob(deps: TargetDeps, job: DeploymentJob, octoki
           undefined,
           `${headline} Waiting for ${report.pending.slice(0, 8).join(", ")}. ${linkTo(run.htmlUrl)}`,
         );
-      deps.waiters.add(loc.owner, loc.repo, d.sha, {
-        ...job,
-        deployment: { ...d, progressReports: reports + 1 },
-      });
+      await deps.gates.wait({ ...job, deployment: { ...d, progressReports: reports + 1 } });
     } else if (report.mode === "warn" && !couldNotTell(report))
       await answer("approved", `${headline} Warn mode: not blocking.${blocking} ${linkTo(run.htmlUrl)}`);
     else await answer("rejected", `${headline}${blocking} ${linkTo(run.htmlUrl)}`);

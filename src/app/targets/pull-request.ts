@@ -2,7 +2,6 @@
 // its sticky comment. Every open gated pull request with the same head has a claim on that run, which shows
 // the most restrictive of their verdicts, so no pull request can loosen another's (docs/security.md).
 import type { Logger } from "probot";
-import { runEvaluation } from "../../engine/run.js";
 import type { Report } from "../../engine/types.js";
 import { errorForLog } from "../../evidence/github/failure.js";
 import { pullRequestTarget } from "../../evidence/target.js";
@@ -271,7 +270,7 @@ async function judge(
     // The commit evaluated is `sha` (a merge queue's commit, or the head); sign-offs stay bound to the head.
     const target = { ...pullRequestTarget(repository, pr).target, sha };
     const provider = deps.evidence({ octokit, ...loc, sha, log });
-    const report = await runEvaluation({ policy, provider, target, now: deps.now() });
+    const report = await deps.evaluate({ policy, provider, target, now: deps.now() });
     const result = reportResult(report, {
       checkName,
       headPolicy: head,
