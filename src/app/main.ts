@@ -11,6 +11,7 @@ import { createLogger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
 import { RecentIds } from "./queue.js";
 import { type MetricsAccess, serveMetrics } from "./routes.js";
+import { openStore, readStorageSettings, redactUrl } from "./storage.js";
 
 const result = readSettings(process.env);
 if (!result.ok) {
@@ -18,7 +19,19 @@ if (!result.ok) {
   process.exit(1);
 }
 const settings = result.settings;
+const storage = readStorageSettings(process.env);
+if (!storage.ok) {
+  process.stderr.write(`readiness-gate: ${storage.message}\n`);
+  process.exit(1);
+}
 const log = await createLogger(settings);
+// Opened (and migrated, under a lock) before anything listens: a database that cannot be reached stops the start.
+const store = await openStore(storage.settings).catch((error: unknown) => {
+  process.stderr.write(
+    `readiness-gate: cannot open the store: ${(error as Error).message ?? String(error)}\n`,
+  );
+  process.exit(1);
+});
 
 // /metrics names installations only where it is protected: by a token, or by being on a port of its own
 // (which the operator keeps off the internet). See docs/operations.md.
@@ -37,6 +50,18 @@ const { app, runtime } = createReadinessApp({
   maxQueued: settings.queueMaxQueued,
   reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
   requestTimeoutMs: settings.githubTimeoutMs,
+  ...(store ? { store } : {}),
+  ...(store && storage.settings.databaseUrl
+    ? {
+        sharedQueue: {
+          connectionString: storage.settings.databaseUrl,
+          schema: storage.settings.schema,
+          leaseSeconds: storage.settings.leaseSeconds,
+          // Expired leases are looked for at half the lease (at most every 30 s).
+          maintenanceSeconds: Math.min(30, Math.floor(storage.settings.leaseSeconds / 2)),
+        },
+      }
+    : {}),
 });
 
 const Configured = Probot.defaults({
@@ -108,6 +133,11 @@ log.info(
     baseUrl: settings.baseUrl,
     webhookPath: settings.webhookPath,
     reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+    store: storage.settings.databaseUrl
+      ? `postgres ${redactUrl(storage.settings.databaseUrl)}`
+      : storage.settings.dataDir
+        ? `embedded ${storage.settings.dataDir}`
+        : "memory",
     metrics: {
       port: settings.metricsPort ?? settings.port,
       token: settings.metricsToken !== null,
@@ -131,6 +161,7 @@ async function shutdown(signal: string): Promise<void> {
     { drained, left: runtime.depth },
     drained ? "drained" : "drain bound reached; unfinished check runs are healed by reconcile",
   );
+  await store?.close().catch((err: unknown) => log.warn({ err: errorForLog(err) }, "store close failed"));
   http.closeIdleConnections();
   metricsServer?.close();
   metricsServer?.closeAllConnections();
