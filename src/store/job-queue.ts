@@ -42,6 +42,8 @@ export interface SharedQueueOptions<T> {
 }
 
 export const QUEUE_NAME = "readiness-jobs";
+/** Advisory lock key for setting up pg-boss ("rgqs" in ASCII). */
+const QUEUE_SETUP_LOCK = 0x72677173;
 const EXPIRED = "job failed by timeout in active state";
 
 interface Payload {
@@ -88,14 +90,19 @@ export class SharedQueue<T> {
     });
     const q = new SharedQueue(o, boss, pool);
     boss.on("error", (error) => o.onError?.(error, "pg-boss"));
-    await boss.start();
-    await boss.createQueue(QUEUE_NAME, {
-      name: QUEUE_NAME,
-      policy: "short",
-      retryLimit: o.retryLimit ?? 3,
-      retryDelay: 2,
-      retryBackoff: true,
-      expireInSeconds: o.leaseSeconds ?? 300,
+    // Replicas starting together: pg-boss's own set-up and queue creation deadlock when run concurrently, so
+    // they run one replica at a time.
+    await o.sql.withAdvisoryLock(QUEUE_SETUP_LOCK, async () => {
+      await boss.start();
+      if (!(await boss.getQueue(QUEUE_NAME)))
+        await boss.createQueue(QUEUE_NAME, {
+          name: QUEUE_NAME,
+          policy: "short",
+          retryLimit: o.retryLimit ?? 3,
+          retryDelay: 2,
+          retryBackoff: true,
+          expireInSeconds: o.leaseSeconds ?? 300,
+        });
     });
     for (let i = 0; i < o.concurrency; i++) {
       q.workers.push(
@@ -129,28 +136,24 @@ export class SharedQueue<T> {
     if (this.closed) return "rejected";
     const merge = this.o.merge ?? ((_older: T, newer: T) => newer);
     const existed = await this.o.sql.transaction(async (tx) => {
+      // A new key is inserted while the queue has room; two replicas inserting the same key at once: one wins.
+      const inserted = await tx.query(
+        `INSERT INTO queue_items (queue, key, data)
+         SELECT $1, $2, $3 WHERE (SELECT count(*) FROM queue_items WHERE queue = $1) < $4
+         ON CONFLICT (queue, key) DO NOTHING RETURNING key`,
+        [QUEUE_NAME, key, JSON.stringify(item), this.o.maxQueued],
+      );
+      if (inserted.length === 1) return false;
       const rows = await tx.query<{ data: T }>(
         "SELECT data FROM queue_items WHERE queue = $1 AND key = $2 FOR UPDATE",
         [QUEUE_NAME, key],
       );
-      if (rows[0]) {
-        await tx.query(
-          "UPDATE queue_items SET data = $3, version = version + 1, updated_at = now() WHERE queue = $1 AND key = $2",
-          [QUEUE_NAME, key, JSON.stringify(merge(rows[0].data, item))],
-        );
-        return true;
-      }
-      const [{ n }] = (await tx.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM queue_items WHERE queue = $1",
-        [QUEUE_NAME],
-      )) as [{ n: number }];
-      if (n >= this.o.maxQueued) return null;
-      await tx.query("INSERT INTO queue_items (queue, key, data) VALUES ($1, $2, $3)", [
-        QUEUE_NAME,
-        key,
-        JSON.stringify(item),
-      ]);
-      return false;
+      if (!rows[0]) return null; // full
+      await tx.query(
+        "UPDATE queue_items SET data = $3, version = version + 1, updated_at = now() WHERE queue = $1 AND key = $2",
+        [QUEUE_NAME, key, JSON.stringify(merge(rows[0].data, item))],
+      );
+      return true;
     });
     if (existed === null) return "rejected";
     // null: a job for this key already waits, and will read the merged row.
