@@ -101,12 +101,13 @@ export async function deploymentJob(deps: TargetDeps, job: DeploymentJob, octoki
     else if (report.verdict === "pending") {
       // GitHub takes ten status comments per deployment; keep the last one for nothing but the decision.
       const reports = d.progressReports ?? 0;
+      // Recorded before the status comment: a process that dies in between leaves a gate that is found again.
+      await deps.gates.wait({ ...job, deployment: { ...d, progressReports: reports + 1 } });
       if (d.runId !== undefined && reports < 9)
         await answer(
           undefined,
           `${headline} Waiting for ${report.pending.slice(0, 8).join(", ")}. ${linkTo(run.htmlUrl)}`,
         );
-      await deps.gates.wait({ ...job, deployment: { ...d, progressReports: reports + 1 } });
     } else if (report.mode === "warn" && !couldNotTell(report))
       await answer("approved", `${headline} Warn mode: not blocking.${blocking} ${linkTo(run.htmlUrl)}`);
     else await answer("rejected", `${headline}${blocking} ${linkTo(run.htmlUrl)}`);
