@@ -5,7 +5,7 @@
 import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import nock from "nock";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
 import {
   type Body,
@@ -103,6 +103,7 @@ describe.each(engines.map((e) => [e.name, e] as const))(
       h = undefined;
       for (const o of opened.splice(0)) await o.drop();
     });
+    beforeAll(() => engine.warm(), 180_000);
     afterAll(() => engine.end());
 
     async function freshStore(): Promise<Store> {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS, migrate } from "../../src/store/migrations.js";
 import { postgresSql } from "../../src/store/sql.js";
 import { Store } from "../../src/store/store.js";
@@ -31,6 +31,7 @@ const gate = (runId: number, over: Partial<Parameters<Store["waitGate"]>[0]> = {
 });
 
 describe.each(engines.map((e) => [e.name, e] as const))("store on %s", (_name, engine: Engine) => {
+  beforeAll(() => engine.warm(), 180_000);
   afterAll(() => engine.end());
 
   async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {

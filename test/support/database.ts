@@ -56,6 +56,8 @@ export interface Engine {
   name: "postgres" | "pglite";
   /** A store in a schema of its own; `drop` removes it. */
   open(extra?: Partial<StoreOptions>): Promise<{ store: Store; schema: string; drop(): Promise<void> }>;
+  /** Starts what the engine shares across the file (PGlite: seconds, longer on a busy machine); for beforeAll. */
+  warm(): Promise<void>;
   /** Ends what the engine holds for the file (the shared PGlite). */
   end(): Promise<void>;
 }
@@ -75,6 +77,7 @@ export function postgresEngine(): Engine {
         },
       };
     },
+    warm: async () => {},
     end: async () => {},
   };
 }
@@ -82,11 +85,17 @@ export function postgresEngine(): Engine {
 /** One PGlite for the file (it takes seconds to start), a schema per test. */
 export function pgliteEngine(): Engine {
   let shared: Promise<PGlite> | undefined;
+  const start = () => {
+    shared ??= import("@electric-sql/pglite").then(({ PGlite }) => PGlite.create());
+    return shared;
+  };
   return {
     name: "pglite",
+    async warm() {
+      await start();
+    },
     async open(extra = {}) {
-      shared ??= import("@electric-sql/pglite").then(({ PGlite }) => PGlite.create());
-      const db = await shared;
+      const db = await start();
       const schema = uniqueSchema();
       const store = await Store.open({ pglite: db, schema, ...extra });
       return {
