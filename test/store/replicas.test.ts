@@ -161,10 +161,14 @@ describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
     console.log(
       `replicas: job of a SIGKILLed server completed by the other after ${Date.now() - killedAt} ms (lease 10 s)`,
     );
-    expect(gh.checkRuns.filter((r) => r.status === "in_progress")).toEqual([]);
+    const seen = JSON.stringify(gh.checkRuns.map((r) => [r.head_sha.slice(0, 4), r.status, r.conclusion]));
+    expect(
+      gh.checkRuns.filter((r) => r.status === "in_progress"),
+      seen,
+    ).toEqual([]);
     expect(gh.checkRuns.filter((r) => r.head_sha === head(2)).at(-1)).toMatchObject({
       conclusion: "success",
     });
-    expect(survivor.output()).toContain(head(2));
+    expect(survivor.output(), "the survivor's log names the commit it evaluated").toContain(head(2));
   }, 90_000);
 });
