@@ -11,13 +11,16 @@ import { type AnyEventHandler, handlers } from "./handlers/index.js";
 import { type Job, jobKey, jobSha, mergeJobs, repoName } from "./jobs.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import type { AppOctokit } from "./octokit.js";
-import { RecentIds, WorkQueue } from "./queue.js";
+import { type PushResult, RecentIds, WorkQueue } from "./queue.js";
 import { type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
 import { EvaluationService, type EvidenceFactoryArgs } from "./service.js";
 import { Waiters } from "./waiters.js";
 
 export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
 
+import { StoreGates } from "../store/gates.js";
+import { SharedQueue, type SharedQueueOptions } from "../store/job-queue.js";
+import type { Store } from "../store/store.js";
 import { createEtagLayer, type EtagLayer } from "./etag.js";
 import { createRoutes, type MetricsAccess } from "./routes.js";
 
@@ -37,6 +40,23 @@ export interface ReadinessAppOptions {
   metricsAccess?: MetricsAccess;
   /** Why /readyz should answer 503 besides draining (the start-up check), or null. */
   notReady?: () => string | null;
+  /**
+   * The store (src/store): delivery dedupe, deployment gates and the verdict history kept across restarts
+   * and shared by replicas. Absent: all of it lives in the process, as before.
+   */
+  store?: Store;
+  /** With DATABASE_URL: the queue shared by every replica (pg-boss); absent: the in-process queue. */
+  sharedQueue?: Omit<SharedQueueOptions<Job>, "sql" | "worker" | "concurrency" | "maxQueued" | "merge">;
+  /** How often pending deployment gates are looked at again (store only); 60 s by default. */
+  gateSweepSeconds?: number;
+}
+
+/** What the App's queue offers, in the process (./queue.ts) or shared (src/store/job-queue.ts). */
+interface AppQueue {
+  push(key: string, job: Job): Promise<PushResult>;
+  readonly depth: number;
+  idle(): Promise<void>;
+  drain(timeoutMs: number): Promise<boolean>;
 }
 
 export interface AppRuntime {
@@ -48,6 +68,8 @@ export interface AppRuntime {
   readonly waiters: Waiters;
   /** Jobs queued or parked. */
   readonly depth: number;
+  /** With a store: why its database does not answer now (null when it does); /readyz turns 503 then. */
+  databaseProblem(): Promise<string | null>;
   /** Resolves when no job is queued or running. */
   idle(): Promise<void>;
   /** Stops taking webhooks and waits up to `timeoutMs` for the queue; true when it emptied in time. */
@@ -98,30 +120,38 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         now,
       }));
 
-  const queue = new WorkQueue<Job>(
-    async (job) => {
-      if (!probot || !service) throw new Error("the app is not loaded");
-      const log = jobLog(probot.log, job);
-      const octokit = installationClient(
-        (await probot.auth(job.installationId)) as AppOctokit,
-        job.installationId,
-      );
-      await service.run(job, octokit, log);
+  const work = async (job: Job) => {
+    if (!probot || !service) throw new Error("the app is not loaded");
+    const log = jobLog(probot.log, job);
+    const octokit = installationClient(
+      (await probot.auth(job.installationId)) as AppOctokit,
+      job.installationId,
+    );
+    await service.run(job, octokit, log);
+  };
+  const local = new WorkQueue<Job>(work, {
+    concurrency: options.concurrency ?? 4,
+    maxQueued: options.maxQueued ?? 500,
+    merge: mergeJobs,
+    onChange: ({ queued, running }) => {
+      metrics.queueDepth.set(queued);
+      metrics.queueRunning.set(running);
     },
-    {
-      concurrency: options.concurrency ?? 4,
-      maxQueued: options.maxQueued ?? 500,
-      merge: mergeJobs,
-      onChange: ({ queued, running }) => {
-        metrics.queueDepth.set(queued);
-        metrics.queueRunning.set(running);
-      },
-      onError: (error, key) => probot?.log.error({ err: errorForLog(error), job: key }, "job failed"),
+    onError: (error, key) => probot?.log.error({ err: errorForLog(error), job: key }, "job failed"),
+  });
+  let queue: AppQueue = {
+    push: async (key, job) => local.push(key, job),
+    get depth() {
+      return local.depth;
     },
-  );
+    idle: () => local.idle(),
+    drain: (ms) => local.drain(ms),
+  };
+  const store = options.store;
+  const timers: NodeJS.Timeout[] = [];
 
-  const enqueue = (job: Job): boolean => {
-    const result = queue.push(jobKey(job), job);
+  const enqueue = async (job: Job): Promise<boolean> => {
+    const result = await queue.push(jobKey(job), job);
     if (result === "coalesced" || result === "rerun") metrics.queueCoalesced.inc();
     if (result === "rejected") {
       metrics.queueRejected.inc();
@@ -146,7 +176,14 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     async drain(timeoutMs: number) {
       draining = true;
       if (timer) clearInterval(timer);
+      for (const t of timers) clearInterval(t);
       return queue.drain(timeoutMs);
+    },
+    async databaseProblem() {
+      if (!store) return null;
+      const problem = await pingWithin(store, 2_000);
+      metrics.databaseUp.set(problem ? 0 : 1);
+      return problem;
     },
     async reconcileNow(only: ReconcileScope = {}) {
       if (!probot || appId === undefined) throw new Error("the app is not loaded");
@@ -159,7 +196,9 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         now,
         log: p.log.child({ name: "reconcile" }),
         submit: (job) => {
-          enqueue(job);
+          void enqueue(job).catch((error) =>
+            p.log.error({ err: errorForLog(error), job: jobKey(job) }, "reconcile could not queue a job"),
+          );
         },
       });
     },
@@ -177,11 +216,87 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       metrics,
       waiters,
       evidence,
+      ...(store
+        ? {
+            gates: new StoreGates(store),
+            evaluated: (report) => {
+              const t = report.target;
+              if (!t.repository || !t.sha || t.context === "local") return;
+              store
+                .recordVerdict({
+                  repository: t.repository,
+                  targetKind: t.context,
+                  ...(t.pullRequest !== undefined ? { targetNumber: t.pullRequest } : {}),
+                  ...(t.environment ? { environment: t.environment } : {}),
+                  sha: t.sha,
+                  report,
+                })
+                .catch((error: unknown) =>
+                  instance.log.warn({ err: errorForLog(error) }, "verdict not written to the history"),
+                );
+            },
+          }
+        : {}),
       enqueue: (job) => {
-        if (!enqueue(job))
-          instance.log.warn({ job: jobKey(job) }, "follow-up work refused: queue full or draining");
+        enqueue(job)
+          .then((ok) => {
+            if (!ok)
+              instance.log.warn({ job: jobKey(job) }, "follow-up work refused: queue full or draining");
+          })
+          .catch((error: unknown) =>
+            instance.log.error({ err: errorForLog(error), job: jobKey(job) }, "follow-up work not queued"),
+          );
       },
     });
+
+    if (options.sharedQueue && store) {
+      const shared = await SharedQueue.start<Job>({
+        ...options.sharedQueue,
+        sql: store.sql,
+        worker: work,
+        concurrency: options.concurrency ?? 4,
+        maxQueued: options.maxQueued ?? 500,
+        merge: mergeJobs,
+        onError: (error, key) => instance.log.error({ err: errorForLog(error), job: key }, "job failed"),
+        onEvent: (event) => {
+          if (event === "retry") metrics.queueRetries.inc();
+          if (event === "lease-expired") metrics.queueLeaseExpiries.inc();
+        },
+      });
+      queue = shared;
+      timers.push(
+        setInterval(() => {
+          shared
+            .stats()
+            .then(({ depth, oldestSeconds }) => {
+              metrics.queueDepth.set(depth);
+              metrics.queueOldestSeconds.set(oldestSeconds);
+              metrics.queueRunning.set(shared.active);
+            })
+            .catch(() => {});
+        }, 5_000),
+      );
+    }
+    if (store) {
+      // Gates waiting when a replica stopped, or whose workflow completed while nobody listened, are evaluated
+      // again: at start (all of them) and then those not looked at for five minutes.
+      const sweep = async (staleSeconds: number) => {
+        for (const gate of await store.staleGates(staleSeconds, 200)) {
+          const job = gate.job as Job;
+          await enqueue({ ...job, reason: "gate sweep" });
+        }
+        await store.expireGates(30);
+        metrics.gatesPending.set(await store.countGates("pending"));
+      };
+      const sweepLogged = (staleSeconds: number) =>
+        sweep(staleSeconds).catch((error: unknown) =>
+          instance.log.warn({ err: errorForLog(error) }, "deployment gate sweep failed"),
+        );
+      void sweepLogged(0);
+      timers.push(setInterval(() => void sweepLogged(300), (options.gateSweepSeconds ?? 60) * 1000));
+      timers.push(setInterval(() => void store.pruneDeliveries(7).catch(() => {}), 3600_000));
+      for (const t of timers) t.unref();
+    }
 
     instance.onAny(async (context) => {
       const action = (context.payload as { action?: string }).action ?? "";
@@ -192,7 +307,8 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     const accept =
       (handler: AnyEventHandler) => async (context: { id: string; name: string; payload: unknown }) => {
         if (draining) throw new Unavailable("shutting down: not taking webhooks");
-        if (seen.has(context.id)) {
+        // With a store every replica sees the ids the others took (a redelivery may reach any of them).
+        if (store ? !(await store.claimDelivery(context.id)) : seen.has(context.id)) {
           metrics.duplicateDeliveries.inc();
           instance.log.info({ deliveryId: context.id, event: context.name }, "duplicate delivery ignored");
           return;
@@ -200,9 +316,12 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         const jobs = handler.jobs(context, { appId: id });
         for (const job of jobs) {
           // Refused work answers 503, so GitHub's delivery log shows it and it can be redelivered.
-          if (!enqueue(job)) throw new Unavailable("evaluation queue is full");
+          if (!(await enqueue(job))) {
+            await store?.releaseDelivery(context.id).catch(() => {});
+            throw new Unavailable("evaluation queue is full");
+          }
         }
-        seen.add(context.id);
+        if (!store) seen.add(context.id);
         const first = jobs[0];
         instance.log.info(
           {
@@ -240,6 +359,23 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
   };
 
   return { app, runtime };
+}
+
+/** Why the database does not answer within `ms`, or null when it does. */
+async function pingWithin(store: Store, ms: number): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      store.ping().then(() => null),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms);
+      }),
+    ]);
+  } catch (error) {
+    return ((error as Error).message || String(error)).split("\n")[0]!.slice(0, 200);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const DEADLINE = Symbol.for("readiness.deadline");

@@ -12,6 +12,7 @@ import { createMetrics } from "./metrics.js";
 import { RecentIds } from "./queue.js";
 import { type MetricsAccess, serveMetrics } from "./routes.js";
 import { startupCheck } from "./startup-check.js";
+import { openStore, readStorageSettings, redactUrl } from "./storage.js";
 
 const result = readSettings(process.env);
 if (!result.ok) {
@@ -19,10 +20,22 @@ if (!result.ok) {
   process.exit(1);
 }
 const settings = result.settings;
+const storage = readStorageSettings(process.env);
+if (!storage.ok) {
+  process.stderr.write(`readiness-gate: ${storage.message}\n`);
+  process.exit(1);
+}
 const log = await createLogger(settings);
 for (const warning of result.warnings) log.warn({ deprecated: true }, warning);
 // /readyz stays 503 until GitHub accepts the App's credentials (one line per problem, retried with backoff).
 const credentials = startupCheck(settings, log);
+// Opened (and migrated, under a lock) before anything listens: a database that cannot be reached stops the start.
+const store = await openStore(storage.settings).catch((error: unknown) => {
+  process.stderr.write(
+    `readiness-gate: cannot open the store: ${(error as Error).message ?? String(error)}\n`,
+  );
+  process.exit(1);
+});
 
 // /metrics names installations only where it is protected: by a token, or by being on a port of its own
 // (which the operator keeps off the internet). See docs/operations.md.
@@ -42,6 +55,18 @@ const { app, runtime } = createReadinessApp({
   reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
   requestTimeoutMs: settings.githubTimeoutMs,
   notReady: () => credentials.problem,
+  ...(store ? { store } : {}),
+  ...(store && storage.settings.databaseUrl
+    ? {
+        sharedQueue: {
+          connectionString: storage.settings.databaseUrl,
+          schema: storage.settings.schema,
+          leaseSeconds: storage.settings.leaseSeconds,
+          // Expired leases are looked for at half the lease (at most every 30 s).
+          maintenanceSeconds: Math.min(30, Math.floor(storage.settings.leaseSeconds / 2)),
+        },
+      }
+    : {}),
 });
 
 const Configured = Probot.defaults({
@@ -115,6 +140,11 @@ log.info(
     webhookPath: settings.webhookPath,
     reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
     github: credentials.problem === null ? "credentials verified" : "not verified: /readyz is 503",
+    store: storage.settings.databaseUrl
+      ? `postgres ${redactUrl(storage.settings.databaseUrl)}`
+      : storage.settings.dataDir
+        ? `embedded ${storage.settings.dataDir}`
+        : "memory",
     metrics: {
       port: settings.metricsPort ?? settings.port,
       token: settings.metricsToken !== null,
@@ -139,6 +169,7 @@ async function shutdown(signal: string): Promise<void> {
     { drained, left: runtime.depth },
     drained ? "drained" : "drain bound reached; unfinished check runs are healed by reconcile",
   );
+  await store?.close().catch((err: unknown) => log.warn({ err: errorForLog(err) }, "store close failed"));
   http.closeIdleConnections();
   metricsServer?.close();
   metricsServer?.closeAllConnections();

@@ -28,6 +28,16 @@ export interface Metrics {
   queueRunning: Gauge;
   queueCoalesced: Counter;
   queueRejected: Counter;
+  /** Age of the oldest waiting work item, seconds (shared queue: over all replicas). */
+  queueOldestSeconds: Gauge;
+  /** Jobs this replica took again after a failed attempt (shared queue). */
+  queueRetries: Counter;
+  /** Jobs this replica took over after another's lease ran out (a replica died mid-run). */
+  queueLeaseExpiries: Counter;
+  /** Deployment gates waiting for a workflow (store). */
+  gatesPending: Gauge;
+  /** 1 while the database answers, 0 when it does not (with a store). */
+  databaseUp: Gauge;
 }
 
 export interface MetricsOptions {
@@ -124,7 +134,7 @@ export function createMetrics({ defaults = false, perInstallation = false }: Met
     }),
     queueDepth: new Gauge({
       name: "readiness_queue_depth",
-      help: "Evaluations waiting in the in-process queue.",
+      help: "Evaluations waiting (keys) in the queue: in-process, or with DATABASE_URL the shared one.",
       registers,
     }),
     queueRunning: new Gauge({
@@ -140,6 +150,31 @@ export function createMetrics({ defaults = false, perInstallation = false }: Met
     queueRejected: new Counter({
       name: "readiness_queue_rejected_total",
       help: "Work items refused because the queue was full or the server was draining.",
+      registers,
+    }),
+    queueOldestSeconds: new Gauge({
+      name: "readiness_queue_oldest_seconds",
+      help: "Age of the oldest waiting work item in seconds (with DATABASE_URL: over all replicas).",
+      registers,
+    }),
+    queueRetries: new Counter({
+      name: "readiness_queue_retries_total",
+      help: "Jobs this replica ran again after a failed attempt (DATABASE_URL).",
+      registers,
+    }),
+    queueLeaseExpiries: new Counter({
+      name: "readiness_queue_lease_expiries_total",
+      help: "Jobs this replica took over after their lease ran out on another (a replica died mid-run).",
+      registers,
+    }),
+    gatesPending: new Gauge({
+      name: "readiness_deployment_gates_pending",
+      help: "Deployment gates waiting for a workflow before they are answered.",
+      registers,
+    }),
+    databaseUp: new Gauge({
+      name: "readiness_database_up",
+      help: "1 while the store's database answers, 0 when it does not.",
       registers,
     }),
   };

@@ -4,7 +4,7 @@
 // A repository whose policy declares no `projects` makes no request here.
 import type { Logger } from "probot";
 import { type ChangedPolicyProblem, flagChangedPolicies } from "../engine/projects.js";
-import { runEvaluation } from "../engine/run.js";
+import type { RunOptions } from "../engine/run.js";
 import { type ProjectPolicy, runWithProjects } from "../engine/run-projects.js";
 import type { Report } from "../engine/types.js";
 import { remoteFetcher } from "../evidence/github/policy-source.js";
@@ -118,9 +118,12 @@ export async function evaluatePullRequest(o: {
   target: Target;
   now: Date;
   log: Logger;
+  /** The engine with the verdict history (TargetDeps.evaluate), and the history alone for a combined report. */
+  evaluate: (options: RunOptions) => Promise<Report>;
+  recorded: (report: Report) => void;
 }): Promise<Report> {
   const { policy, provider, target, now } = o;
-  if (!policy.projects) return runEvaluation({ policy, provider, target, now });
+  if (!policy.projects) return o.evaluate({ policy, provider, target, now });
   const paths = await changedPaths(o.octokit, o.loc, o.number);
   const projects = await readProjects(o.octokit, o.loc, o.baseRef, policy.projects, paths, now);
   o.log.debug({ pr: o.number, projects: projects.map((p) => p.path) }, "monorepo projects touched");
@@ -128,7 +131,9 @@ export async function evaluatePullRequest(o: {
   const changed = target.sha
     ? await changedPolicyProblems(o.octokit, o.loc, target.sha, policy.projects, paths, now)
     : [];
-  return flagChangedPolicies(report, changed);
+  const combined = flagChangedPolicies(report, changed);
+  o.recorded(combined);
+  return combined;
 }
 
 /**

@@ -8,6 +8,8 @@ export interface RouteState {
   readonly draining: boolean;
   /** Why the server is not ready yet (GitHub credentials not verified), or null. Not shown: it is in the log. */
   readonly notReady?: string | null;
+  /** With a store: why the database does not answer now, or null when it does. */
+  databaseProblem?(): Promise<string | null>;
 }
 
 /** Who may read /metrics here (METRICS_TOKEN, METRICS_PORT; docs/operations.md). */
@@ -61,13 +63,20 @@ export function createRoutes(metrics: Metrics, state: RouteState, access: Metric
       return true;
     }
     if (path === "/readyz") {
+      const problem = state.draining
+        ? null
+        : state.notReady
+          ? "not ready: see the server's log"
+          : ((await state.databaseProblem?.()) ?? null);
       const text = state.draining
         ? "draining\n"
-        : state.notReady
-          ? "not ready: see the server's log\n"
-          : "ready\n";
+        : !problem
+          ? "ready\n"
+          : state.notReady
+            ? `${problem}\n`
+            : `database unreachable: ${problem}\n`;
       res
-        .writeHead(text === "ready\n" ? 200 : 503, {
+        .writeHead(state.draining || problem ? 503 : 200, {
           "content-type": "text/plain; charset=utf-8",
           "cache-control": "no-store",
         })

@@ -1,6 +1,9 @@
 // The service: a job → which targets (fan-out) → one target kind each (./targets). Policy lookups, the
 // per-commit lock and the books are kept here; every GitHub write happens in ./publish.
 import type { Logger } from "probot";
+import { runEvaluation } from "../engine/run.js";
+import type { Report } from "../engine/types.js";
+import { type GateBook, MemoryGates } from "../store/gates.js";
 import { gatesPullRequest } from "./applies.js";
 import { answerCommands } from "./commands.js";
 import { type Job, jobBase, type PullRequestData, parseRunTag } from "./jobs.js";
@@ -27,6 +30,10 @@ export interface ServiceOptions {
   enqueue: (job: Job) => void;
   waiters: Waiters;
   evidence: TargetDeps["evidence"];
+  /** Deployment gates (default: in the process, beside the other waiters). */
+  gates?: GateBook;
+  /** Called with every completed evaluation's report (the verdict history); must not throw. */
+  evaluated?: (report: Report) => void;
 }
 
 /** How long "no policy here" is believed before asking GitHub again (a push changing the policy forgets it). */
@@ -50,6 +57,13 @@ export class EvaluationService {
       basePolicy: (octokit, loc, base, defaultBranch) => this.basePolicy(octokit, loc, base, defaultBranch),
       defaultPolicy: (octokit, loc, branch) => resolvePolicy(octokit, loc, branch ?? "HEAD", o.now()),
       waiters: o.waiters,
+      gates: o.gates ?? new MemoryGates(o.waiters),
+      evaluate: async (options) => {
+        const report = await runEvaluation(options);
+        o.evaluated?.(report);
+        return report;
+      },
+      recorded: (report) => o.evaluated?.(report),
       exclusive: (key, work) => this.locks.run(key, work),
       count: (context, verdict, started) => this.count(context, verdict, started),
     };
@@ -149,7 +163,8 @@ export class EvaluationService {
       for (const pr of open.filter((p) => p.headSha === job.sha))
         this.o.enqueue(this.prJob(job, pr, job.reason));
     }
-    for (const waiting of this.o.waiters.take(job.owner, job.repo, job.sha))
+    const gates = this.o.gates ? await this.deps.gates.waitingOn(job.owner, job.repo, job.sha) : [];
+    for (const waiting of [...this.o.waiters.take(job.owner, job.repo, job.sha), ...gates])
       this.o.enqueue({ ...waiting, deliveries: job.deliveries, reason: job.reason });
     if (job.onDefaultBranch) this.o.enqueue({ ...jobBase(job), type: "release_prs" });
     log.debug({ prs: job.prNumbers.length }, "commit fanned out");

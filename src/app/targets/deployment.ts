@@ -33,7 +33,14 @@ export async function deploymentJob(deps: TargetDeps, job: DeploymentJob, octoki
   const tag: RunTag = { context: "deployment", environment: d.environment };
   const answer = async (state: "approved" | "rejected" | undefined, comment: string) => {
     if (d.runId === undefined) return;
-    await reviewDeployment(octokit, { ...loc, runId: d.runId, environment: d.environment }, state, comment);
+    const gate = { ...loc, runId: d.runId, environment: d.environment };
+    const send = () => reviewDeployment(octokit, gate, state, comment);
+    // A decision is sent once whatever replica or restart evaluates the gate again (./gates in the store).
+    if (state && !(await deps.gates.answer(job, state, comment, send))) {
+      log.info({ environment: d.environment, state }, "deployment gate already answered");
+      return;
+    }
+    if (!state) await send();
     log.info({ environment: d.environment, state: state ?? "status" }, "deployment gate answered");
   };
   const publisherNamed = (gate: string) =>
@@ -94,15 +101,13 @@ export async function deploymentJob(deps: TargetDeps, job: DeploymentJob, octoki
     else if (report.verdict === "pending") {
       // GitHub takes ten status comments per deployment; keep the last one for nothing but the decision.
       const reports = d.progressReports ?? 0;
+      // Recorded before the status comment: a process that dies in between leaves a gate that is found again.
+      await deps.gates.wait({ ...job, deployment: { ...d, progressReports: reports + 1 } });
       if (d.runId !== undefined && reports < 9)
         await answer(
           undefined,
           `${headline} Waiting for ${report.pending.slice(0, 8).join(", ")}. ${linkTo(run.htmlUrl)}`,
         );
-      deps.waiters.add(loc.owner, loc.repo, d.sha, {
-        ...job,
-        deployment: { ...d, progressReports: reports + 1 },
-      });
     } else if (report.mode === "warn" && !couldNotTell(report))
       await answer("approved", `${headline} Warn mode: not blocking.${blocking} ${linkTo(run.htmlUrl)}`);
     else await answer("rejected", `${headline}${blocking} ${linkTo(run.htmlUrl)}`);

@@ -283,7 +283,8 @@ async function judge(
     const provider = deps.evidence({ octokit, ...loc, sha, log });
     // With `projects` (a monorepo), the projects the PR touches are judged too, read from its base.
     const at = { octokit, loc, number: pr.number, baseRef: pr.baseRef, log };
-    const report = await evaluatePullRequest({ ...at, policy, provider, target, now: deps.now() });
+    const engine = { evaluate: deps.evaluate, recorded: deps.recorded };
+    const report = await evaluatePullRequest({ ...at, ...engine, policy, provider, target, now: deps.now() });
     // "+5.4 vs main": this App's own run on the base branch's head, one request (see publish/baseline.ts).
     const baseline = await baseBranchScore(octokit, {
       ...loc,

@@ -1,12 +1,13 @@
 // What every target kind needs from the service: the policy lookups, evidence, the clock and the books.
 
 import type { Logger } from "probot";
-import { runEvaluation } from "../../engine/run.js";
+import type { RunOptions } from "../../engine/run.js";
 import type { Report } from "../../engine/types.js";
 import type { ResolvedTarget } from "../../evidence/target.js";
 import type { EvidenceProvider } from "../../evidence/types.js";
 import type { Policy } from "../../policy/schema.js";
 import { invalidPolicyResult, type RunResult, reportResult } from "../../report/check-run.js";
+import type { GateBook } from "../../store/gates.js";
 import { isTimeSensitive } from "../applies.js";
 import type { RunTag } from "../jobs.js";
 import type { AppOctokit } from "../octokit.js";
@@ -44,6 +45,12 @@ export interface TargetDeps {
   /** The default branch's policy, asked every time: releases and deployments never rest on a remembered absence. */
   defaultPolicy(octokit: AppOctokit, loc: Loc, defaultBranch: string | undefined): Promise<PolicyLookup>;
   waiters: Waiters;
+  /** Deployment gates waiting for a workflow, and the once-only answer (src/store/gates.ts). */
+  gates: GateBook;
+  /** The engine, plus the verdict history: every evaluation of every target goes through here. */
+  evaluate(options: RunOptions): Promise<Report>;
+  /** The verdict history alone, for a report assembled from several evaluations (a monorepo's projects). */
+  recorded(report: Report): void;
   /** Serialises the evaluations of one commit (see ../locks.ts). */
   exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
   count(context: string, verdict: string, started: number): void;
@@ -98,7 +105,7 @@ export async function evaluateOnRun(
   await publisher.begin(tag);
   const { owner, name: repo } = target.repository;
   const provider = deps.evidence({ octokit, owner, repo, sha: target.sha, log });
-  const report = await runEvaluation({ policy, provider, target, now: deps.now() });
+  const report = await deps.evaluate({ policy, provider, target, now: deps.now() });
   const result = reportResult(report, {
     checkName: publisher.name,
     timeSensitive: isTimeSensitive(policy, report),
