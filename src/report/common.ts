@@ -113,6 +113,11 @@ export function headlineParts(report: Report): string[] {
   if (waived > 0) parts.push(`${waived} waived`);
   if (report.incomplete) parts.push("incomplete");
   if (report.mode === "warn") parts.push("warn mode");
+  // A local GO says nothing of required checks the policy leaves to GitHub: say so beside the verdict.
+  if (report.target.context === "local") {
+    const left = report.checks.filter((c) => c.required && c.status === "skipped").length;
+    if (left > 0) parts.push(`${left} required ${left === 1 ? "check" : "checks"} left to GitHub`);
+  }
   return parts;
 }
 
