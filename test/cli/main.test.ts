@@ -205,6 +205,23 @@ describe("readiness validate", () => {
     );
   });
 
+  it("warns where a waiver in the file goes beyond what /readiness waive may (commands.waive)", async () => {
+    const long = `${POLICY}waivers:
+  - check: runbook
+    reason: later
+    expires: 2031-01-01
+`;
+    const dir = repo({ "policy.yml": long });
+    const r = await cli(["validate", "policy.yml", "--now", "2025-01-15"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^policy\.yml:\d+:\d+: warning: waivers\[0\]\.expires: the waiver runs 2178 days from now, beyond the 30 days commands\.waive\.maxDays allows/m,
+    );
+    expect(r.stderr).toMatch(
+      /^policy\.yml:\d+:\d+: warning: waivers\[0\]\.reason: the reason is 5 characters, shorter than the 10/m,
+    );
+  });
+
   it("reports every error as file:line:column and exits 2", async () => {
     const dir = repo({ ".readiness.yml": "version: 2\nchecks:\n  a: { file: { path: 3 } }\n" });
     const r = await cli(["validate"], { cwd: dir });
