@@ -157,9 +157,9 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
   lastChanged: {
     what: "when a file last changed",
     local:
-      "git history: the date of the last commit touching the path; a file never committed has no age; a shallow clone that does not reach the change is unknown",
+      "git history: the committer date of the last commit touching the path (a rebase or an amend dates commits anew, so it makes files look freshly changed); an edit not yet committed does not count; a file never committed has no age; a shallow clone that does not reach the change is unknown",
     github:
-      "one `commits?path=` request per path, at most 40 per evaluation (beyond: unknown); the App reuses the answers for the previous commit it evaluated where a path did not change since",
+      "the committer date of the last commit touching the path, as on the checkout: per freshness limit one window of commits (two requests) settles every path, else one `commits?path=` request per path, at most 40 per evaluation (beyond: unknown); the App reuses the answers for the previous commit it evaluated where a path did not change since",
     permissions: [P.contents],
   },
   workflowRuns: {
