@@ -34,6 +34,10 @@ export function re2Problem(pattern: string): string | null {
         : e instanceof Error
           ? e.message
           : String(e);
+    // RE2 matches in linear time, so it has no lookaround; its own message ("invalid named capture") hides that.
+    const look = /\(\?<?[=!]/.exec(pattern);
+    if (look)
+      return `invalid RE2 regular expression: lookaround such as ${look[0]}…) is not supported: RE2 matches in linear time; use notContains to forbid a pattern, or match the surrounding text`;
     return `invalid RE2 regular expression: ${detail}`;
   }
 }
