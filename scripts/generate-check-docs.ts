@@ -1492,8 +1492,12 @@ function kindPermissions(name: KindName): Permission[] {
 const localSummary = (name: KindName): string => {
   const kind = kinds[name];
   if (!kind.appliesTo.includes("local")) return "skipped";
-  return KIND_DOCS[name].evidence.every((t) => LOCAL_EVIDENCE.includes(t))
-    ? "yes: files and git history"
+  const evidence = KIND_DOCS[name].evidence;
+  if (evidence.every((t) => LOCAL_EVIDENCE.includes(t))) return "yes: files and git history";
+  const remote = evidence.filter((t) => !LOCAL_EVIDENCE.includes(t));
+  // Partly local (an attestation's file, though not its team membership): say which part waits for GitHub.
+  return evidence.some((t) => LOCAL_EVIDENCE.includes(t))
+    ? `yes: files and git history (not ${remote.map((t) => EVIDENCE[t].what).join(", ")})`
     : GITHUB_ONLY;
 };
 
