@@ -173,6 +173,24 @@ checks:
   });
 });
 
+describe("run from a subdirectory (a new user's first try)", () => {
+  it("check finds the repository's policy above, as git finds its root; init will not write a second one", async () => {
+    const dir = repo({ ".readiness.yml": POLICY, "README.md": README, "docs/guide.md": "# Guide\n" });
+    const sub = join(dir, "docs");
+    const r = await cli(["check", "--format", "json", "--now", "2025-01-10"], { cwd: sub });
+    expect(r.stderr).toBe("");
+    const report = JSON.parse(r.stdout);
+    expect(report.checks.find((c: { id: string }) => c.id === "readme").status).toBe("pass");
+    const init = await cli(["init"], { cwd: sub });
+    expect(init.code).toBe(2);
+    expect(init.stderr).toContain(".. already holds this repository's policy");
+    // An explicit DIR means that directory: no policy there is still an error naming init.
+    const explicit = await cli(["check", "docs"], { cwd: dir });
+    expect(explicit.code).toBe(2);
+    expect(explicit.stderr).toContain("no policy found");
+  });
+});
+
 describe("readiness validate", () => {
   const waived = (expires: string) => `${POLICY}waivers:
   - check: runbook
