@@ -191,6 +191,28 @@ describe("run from a subdirectory (a new user's first try)", () => {
   });
 });
 
+describe("evidence that could not be had gets its own fix, not the policy's (a new user's shallow clone)", () => {
+  it("a shallow clone: the runbook's age is unknown, and the fix is not the author's 'write the runbook'", async () => {
+    const policy = `version: 1
+checks:
+  runbook:
+    required: true
+    fix: Write or review the runbook.
+    file: { path: RUNBOOK.md, maxAgeDays: 30 }
+`;
+    const dir = repo({ ".readiness.yml": policy, "RUNBOOK.md": "# Runbook\n" }, "2024-06-01T00:00:00Z");
+    write(dir, "README.md", "# x\n");
+    git(dir, ["add", "-A"]);
+    git(dir, ["commit", "-q", "-m", "second"], "2025-01-05T00:00:00Z");
+    const shallow = join(tempDir(), "clone");
+    git(process.cwd(), ["clone", "-q", "--depth", "1", `file://${dir}`, shallow]);
+    const r = await cli(["check", "--format", "json", "--now", "2025-01-10"], { cwd: shallow });
+    const runbook = JSON.parse(r.stdout).checks.find((c: { id: string }) => c.id === "runbook");
+    expect(runbook.status).toBe("unknown");
+    expect(runbook.fix ?? "").not.toContain("Write or review the runbook");
+  });
+});
+
 describe("readiness validate", () => {
   const waived = (expires: string) => `${POLICY}waivers:
   - check: runbook
