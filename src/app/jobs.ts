@@ -184,6 +184,12 @@ export interface RunTag {
    * with `base`'s policy. Kept beside the pull requests' claims (a writer can open a PR with this head).
    */
   queue?: { pr: number; base: string };
+  /**
+   * The base branch every claim was judged against, when they share one: a run is "main's score" for the
+   * "+5.4 vs main" delta only when its verdict came from main's policy (a PR from main's head commit into a
+   * writer's branch must not set it).
+   */
+  base?: string;
   release?: number;
   environment?: string;
   timeSensitive?: boolean;
@@ -204,6 +210,7 @@ export function formatRunTag(tag: RunTag): string {
   if (tag.pr !== undefined) parts.push(`pr=${tag.pr}`);
   if (tag.prs && tag.prs.length > 1) parts.push(`prs=${tag.prs.slice(0, MAX_CLAIMS).join(".")}`);
   if (tag.queue) parts.push(`mq=${tag.queue.pr}:${encodeURIComponent(tag.queue.base)}`);
+  if (tag.base !== undefined) parts.push(`b=${encodeURIComponent(tag.base)}`);
   if (tag.release !== undefined) parts.push(`release=${tag.release}`);
   if (tag.environment !== undefined) parts.push(`env=${encodeURIComponent(tag.environment)}`);
   if (tag.timeSensitive) parts.push("ts=1");
@@ -240,6 +247,14 @@ export function parseRunTag(text: string | null | undefined): RunTag | null {
       tag.queue = { pr: Number(mq[1]), base: decodeURIComponent(mq[2]!) };
     } catch {
       // A claim that cannot be read is dropped: the next merge_group event writes it again.
+    }
+  }
+  const base = fields.get("b");
+  if (base) {
+    try {
+      tag.base = decodeURIComponent(base);
+    } catch {
+      // Unreadable: no base, so the run sets no delta.
     }
   }
   const release = Number(fields.get("release"));

@@ -23,6 +23,7 @@ const run = (over: Record<string, unknown> = {}) => ({
   status: "completed",
   app: { id: 7 },
   output: { title: "NO-GO · 72.5/100 (needs 80)" },
+  external_id: "readiness;ctx=pull_request;pr=3;b=main",
   ...over,
 });
 
@@ -35,7 +36,7 @@ describe("baseBranchScore", () => {
     ]);
   });
 
-  it("gives no delta for another App's run, one without an app, an unfinished one, or one without a score", async () => {
+  it("gives no delta for another App's run, one without an app, an unfinished one, one without a score, or one judged against another branch", async () => {
     for (const other of [
       run({ app: { id: 8 } }),
       run({ app: null }),
@@ -43,8 +44,18 @@ describe("baseBranchScore", () => {
       run({ name: "production readiness" }),
       run({ output: { title: "Could not evaluate" } }),
       run({ output: {} }),
+      // Judged against another branch's policy: a PR from main's head commit into a writer's own branch.
+      run({ external_id: "readiness;ctx=pull_request;pr=9;b=lenient" }),
+      // Claims of several bases, or none recorded (a run written before bases were recorded).
+      run({ external_id: "readiness;ctx=pull_request;pr=9;prs=9.10" }),
+      run({ external_id: null }),
     ])
       expect(await baseBranchScore(answering([other]).octokit, LOC)).toBeNull();
+  });
+
+  it("a merge queue's run judged against main counts: it becomes main's head when it merges", async () => {
+    const queued = run({ external_id: "readiness;ctx=pull_request;mq=12:main" });
+    expect(await baseBranchScore(answering([queued]).octokit, LOC)).toEqual({ score: 72.5, ref: "main" });
   });
 
   it("gives no delta, and throws nothing, when GitHub does not answer", async () => {

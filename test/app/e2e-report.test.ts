@@ -16,6 +16,11 @@ const OWNER = "octo";
 const NAME = "report";
 const HEAD = "5".repeat(40);
 const BASE = { own: "a".repeat(40), foreign: "b".repeat(40), blank: "c".repeat(40) };
+const BRANCH_OF: Record<string, string> = {
+  [BASE.own]: "release/1.0",
+  [BASE.foreign]: "release/2.0",
+  [BASE.blank]: "release/3.0",
+};
 const CLI_TOKEN = "ghs_cli_preview";
 const json = (status: number, body: unknown): StandInReply => ({ status, body });
 
@@ -51,7 +56,8 @@ describe("end to end: the comment and the check run people act on", () => {
       head_sha: sha,
       status: "completed",
       conclusion: "failure",
-      external_id: null,
+      // A run judged against that branch's own policy (a PR into it whose head became its head).
+      external_id: `readiness;ctx=pull_request;pr=1;b=${encodeURIComponent(BRANCH_OF[sha] ?? "")}`,
       output: { title, summary: "", text: undefined },
       annotations: [],
       actions: [],

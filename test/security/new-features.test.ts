@@ -390,4 +390,73 @@ checks:
     expect(seen.some((s) => s.startsWith("in_progress"))).toBe(true);
     expect(seen.at(-1)).toMatch(/^completed\/failure/);
   }, 120_000);
+
+  it("a writer's PR from main's head into a branch of their own does not set the 'vs main' delta of PRs into main", async () => {
+    const id = nextId++;
+    const name = `delta-${id}`;
+    const MAIN_HEAD = "f".repeat(40);
+    const honestHead = sha();
+    // main: a flat policy; main's head is a merge commit without a run of ours (no delta shown).
+    const flat = `version: 1
+applies: { pullRequests: { branches: [main, "**"] } }
+gate: { minScore: 50 }
+checks:
+  readme: { file: { path: README.md } }
+  changelog: { file: { path: CHANGELOG.md } }
+`;
+    const lenient = `version: 1
+applies: { pullRequests: { branches: ["**"] } }
+gate: { minScore: 0 }
+checks:
+  nothing-here: { file: { path: NOT-THERE.md } }
+`;
+    const mainFiles = { ".readiness.yml": flat, "README.md": "# r\n" };
+    gh.addRepo({
+      owner: OWNER,
+      name,
+      id,
+      files: {
+        main: mainFiles,
+        [MAIN_HEAD]: mainFiles,
+        mine: { ".readiness.yml": lenient },
+        [honestHead]: { ...mainFiles, "CHANGELOG.md": "## 1\n", "src/x.ts": "1\n" },
+      },
+      refs: { main: MAIN_HEAD, mine: "9".repeat(40) },
+      pulls: [],
+    });
+    const pulls = gh.repos.get(`${OWNER}/${name}`)!.pulls;
+    // 1. An honest PR into main first: no run on main's head, so no delta.
+    const honest: PullRequestSeed = { number: 1, base: "main", head: "feature", headSha: honestHead };
+    pulls.push(honest);
+    await sendWebhook(server.url, SECRET, "pull_request", prPayload(name, id, honest));
+    const first = await until("honest run", () =>
+      gh.checkRuns.find((r) => r.head_sha === honestHead && r.status === "completed"),
+    );
+    if (process.env.DEBUG_ATTACKS) console.log("honest, before:", first.output.title);
+    expect(first.output.title).not.toContain("vs main");
+    // 2. The writer: branch `snap` at main's head, PR snap → mine (their own branch, their own policy).
+    const attack: PullRequestSeed = { number: 2, base: "mine", head: "snap", headSha: MAIN_HEAD };
+    pulls.push(attack);
+    await sendWebhook(server.url, SECRET, "pull_request", prPayload(name, id, attack));
+    const planted = await until("run on main's head", () =>
+      gh.checkRuns.find((r) => r.head_sha === MAIN_HEAD && r.status === "completed"),
+    );
+    if (process.env.DEBUG_ATTACKS) console.log("planted on main's head:", planted.name, planted.output.title);
+    // 3. The honest PR is evaluated again (any push, label, recheck): its title now compares with the writer's run.
+    const runsBefore = gh.checkRuns.length;
+    await sendWebhook(server.url, SECRET, "pull_request", {
+      ...prPayload(name, id, honest),
+      action: "labeled",
+      label: { name: "x" },
+    });
+    await new Promise((r) => setTimeout(r, 4000));
+    const comment = gh.comments.filter((c) => c.issue === 1).at(-1)?.body ?? "";
+    const latest = gh.checkRuns.filter((r) => r.head_sha === honestHead).at(-1)!;
+    if (process.env.DEBUG_ATTACKS)
+      console.log("honest, after:", latest.output.title, "runs", runsBefore, gh.checkRuns.length);
+    if (process.env.DEBUG_ATTACKS) console.log("comment:", comment.slice(0, 600));
+    // main's own policy gives main's head 50 (README yes, CHANGELOG no); the delta shown should be +50 or none.
+    expect(latest.output.title).not.toMatch(/\+100(\.0)? vs main/);
+    expect(latest.output.title).not.toContain("vs main");
+  });
 });

@@ -8,6 +8,7 @@
 // ever labels a report: it never changes a verdict.
 
 import { scoreFromTitle } from "../../report/check-run.js";
+import { parseRunTag } from "../jobs.js";
 import type { Baseline } from "../../report/common.js";
 import type { AppOctokit } from "../octokit.js";
 
@@ -32,12 +33,24 @@ export async function baseBranchScore(octokit: AppOctokit, loc: BaselineLocation
       filter: "latest",
       per_page: 10,
     });
+    // Judged against this very branch's policy: a PR from the branch's head commit into another branch
+    // (whose policy may be lenient) writes a run on the same commit, which must not pass for the branch's score.
     const run = data.check_runs.find(
-      (r) => r.name === loc.name && r.app?.id === loc.appId && r.status === "completed",
+      (r) =>
+        r.name === loc.name &&
+        r.app?.id === loc.appId &&
+        r.status === "completed" &&
+        judgedAgainst(r.external_id, loc.ref),
     );
     const score = scoreFromTitle(run?.output?.title);
     return score === null ? null : { score, ref: loc.ref };
   } catch {
     return null;
   }
+}
+
+function judgedAgainst(externalId: string | null | undefined, ref: string): boolean {
+  const tag = parseRunTag(externalId);
+  if (!tag || tag.context !== "pull_request") return false;
+  return tag.base === ref || tag.queue?.base === ref;
 }

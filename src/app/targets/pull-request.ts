@@ -197,6 +197,8 @@ export async function evaluateHead(
         ? { pr: prClaims.includes(claim.pr) ? claim.pr : prClaims[0]!, prs: prClaims }
         : {}),
       ...(queueHeld ? { queue: queueHeld } : {}),
+      // One base for every claim: the run is that branch's score (the delta of PRs into it reads it).
+      ...(new Set(claims.map((c) => c.baseRef)).size === 1 ? { base: claims[0]!.baseRef } : {}),
     };
     // The comment before the result: a failure or a shutdown between the two writes leaves the run
     // in_progress or "could not evaluate", which reconcile revisits; a finished run it would not.
