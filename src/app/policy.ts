@@ -143,11 +143,45 @@ export async function resolveBranchPolicy(
   const source = await findSource(octokit, loc, ref);
   if (!source) return { state: "none" };
   if (!isLocal(source, loc)) return load(octokit, source, now, false);
-  let listed: Promise<string[]> | undefined;
-  return load(octokit, source, now, false, () => {
-    listed ??= byDefault().then((d) => (d.state === "none" ? [] : remoteReferences(d.source.text)));
-    return listed;
-  });
+  let defaults: Promise<PolicyLookup> | undefined;
+  const theDefault = () => {
+    defaults ??= byDefault();
+    return defaults;
+  };
+  const lookup = await load(octokit, source, now, false, () =>
+    theDefault().then((d) => (d.state === "none" ? [] : remoteReferences(d.source.text))),
+  );
+  if (lookup.state !== "ok" || !namesTeams(lookup.policy)) return lookup;
+  const d = await theDefault();
+  return { ...lookup, policy: teamsNamedBy(lookup.policy, d.state === "none" ? "" : d.source.text) };
+}
+
+/** No one: what an attestation's `by` holds once a branch may not name its teams (logins have no spaces). */
+export const NO_ATTESTER = "(no one: a team the default branch's policy does not name)";
+
+const attestationTeams = (policy: Policy): string[] =>
+  Object.values(policy.checks).flatMap((c) =>
+    ((c as { attestation?: { by?: string[] } }).attestation?.by ?? []).filter((b) => b.includes("/")),
+  );
+const namesTeams = (policy: Policy): boolean => attestationTeams(policy).length > 0;
+
+/**
+ * A writer's branch policy may name in an attestation's `by:` only teams the default branch's policy names:
+ * any other would make the App read a team's members and tell, by a pass or a fail, whether someone belongs
+ * to it (a secret team's membership, to anyone who can push a branch). Unnamed teams admit no one.
+ */
+function teamsNamedBy(policy: Policy, defaultText: string): Policy {
+  const named = defaultText.toLowerCase();
+  const checks = Object.fromEntries(
+    Object.entries(policy.checks).map(([id, check]) => {
+      const a = (check as { attestation?: { by?: string[] } }).attestation;
+      if (!a?.by) return [id, check];
+      const by = a.by.filter((b) => !b.includes("/") || named.includes(b.toLowerCase()));
+      if (by.length === a.by.length) return [id, check];
+      return [id, { ...check, attestation: { ...a, by: by.length > 0 ? by : [NO_ATTESTER] } }];
+    }),
+  );
+  return { ...policy, checks } as Policy;
 }
 
 /** True when the source lives in the repository itself, so its lines can carry annotations. */

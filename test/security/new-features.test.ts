@@ -459,4 +459,68 @@ checks:
     expect(latest.output.title).not.toMatch(/\+100(\.0)? vs main/);
     expect(latest.output.title).not.toContain("vs main");
   });
+
+  it("a writer's own branch policy cannot make the App an oracle for a secret team's membership", async () => {
+    const asked: string[] = [];
+    gh.use((req) => {
+      if (req.path.startsWith("/orgs/")) asked.push(req.path);
+      return undefined;
+    });
+    gh.route("GET", "/orgs/:org/teams/:team/members", (req) =>
+      req.params.org === OWNER && req.params.team === "secret-team"
+        ? { status: 200, body: [{ login: "alice" }] }
+        : { status: 404, body: { message: "Not Found" } },
+    );
+    const id = nextId++;
+    const name = `oracle-${id}`;
+    const probe = (who: string, team = "octo/secret-team") => ({
+      ".readiness.yml": `version: 1
+applies: { pullRequests: { branches: ["probe-*"] } }
+gate: { minScore: 0 }
+checks:
+  who:
+    attestation: { path: att.yml, by: [${team}] }
+`,
+      "att.yml": `statement: probing\nby: ${who}\ndate: 2026-12-01\n`,
+    });
+    const heads = [sha(), sha(), sha()];
+    gh.addRepo({
+      owner: OWNER,
+      name,
+      id,
+      files: {
+        main: { "README.md": "x\n" },
+        "probe-alice": probe("alice"),
+        "probe-bob": probe("bob"),
+        "probe-ghost": probe("alice", "octo/does-not-exist"),
+        [heads[0]!]: { "x.txt": "1\n" },
+        [heads[1]!]: { "x.txt": "2\n" },
+        [heads[2]!]: { "x.txt": "3\n" },
+      },
+      refs: {
+        main: "f".repeat(40),
+        "probe-alice": "1".repeat(40),
+        "probe-bob": "2".repeat(40),
+        "probe-ghost": "3".repeat(40),
+      },
+      pulls: [],
+    });
+    const pulls = gh.repos.get(`${OWNER}/${name}`)!.pulls;
+    const out: string[] = [];
+    for (const [i, base] of ["probe-alice", "probe-bob", "probe-ghost"].entries()) {
+      const seed: PullRequestSeed = { number: i + 1, base, head: `h${i}`, headSha: heads[i]! };
+      pulls.push(seed);
+      await sendWebhook(server.url, SECRET, "pull_request", prPayload(name, id, seed));
+      const run = await until(`run ${base}`, () =>
+        gh.checkRuns.find((r) => r.head_sha === heads[i] && r.status === "completed"),
+      );
+      const line = (run.output.summary ?? "").split("\n").find((l) => /attest|belongs/.test(l)) ?? "";
+      if (process.env.DEBUG_ATTACKS) console.log(base, "->", run.conclusion, run.output.title, "|", line);
+      out.push(`${run.conclusion}`);
+    }
+    // A team the default branch's policy does not name admits no one, and its members are never asked for:
+    // alice (a member) and bob (not) get the same answer.
+    expect(out[0]).toEqual(out[1]);
+    expect(asked.filter((p) => p.includes("/teams/"))).toEqual([]);
+  });
 });

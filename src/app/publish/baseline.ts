@@ -8,8 +8,8 @@
 // ever labels a report: it never changes a verdict.
 
 import { scoreFromTitle } from "../../report/check-run.js";
-import { parseRunTag } from "../jobs.js";
 import type { Baseline } from "../../report/common.js";
+import { parseRunTag } from "../jobs.js";
 import type { AppOctokit } from "../octokit.js";
 
 export interface BaselineLocation {
