@@ -51,6 +51,6 @@ export async function baseBranchScore(octokit: AppOctokit, loc: BaselineLocation
 
 function judgedAgainst(externalId: string | null | undefined, ref: string): boolean {
   const tag = parseRunTag(externalId);
-  if (!tag || tag.context !== "pull_request") return false;
+  if (tag?.context !== "pull_request") return false;
   return tag.base === ref || tag.queue?.base === ref;
 }
