@@ -18,6 +18,7 @@ import { Waiters } from "./waiters.js";
 
 export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
 
+import { type CommitLocksOptions, SharedCommitLocks } from "../store/commit-locks.js";
 import { StoreGates } from "../store/gates.js";
 import { SharedQueue, type SharedQueueOptions } from "../store/job-queue.js";
 import type { Store } from "../store/store.js";
@@ -47,6 +48,11 @@ export interface ReadinessAppOptions {
   store?: Store;
   /** With DATABASE_URL: the queue shared by every replica (pg-boss); absent: the in-process queue. */
   sharedQueue?: Omit<SharedQueueOptions<Job>, "sql" | "worker" | "concurrency" | "maxQueued" | "merge">;
+  /**
+   * With DATABASE_URL: evaluations of one commit are serialised across replicas by an advisory lock
+   * (src/store/commit-locks.ts); absent: in this process only.
+   */
+  commitLocks?: Omit<CommitLocksOptions, "concurrency">;
   /** How often pending deployment gates are looked at again (store only); 60 s by default. */
   gateSweepSeconds?: number;
 }
@@ -210,8 +216,13 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     const appAuth = (await (await instance.auth()).auth({ type: "app" })) as { appId: number };
     appId = Number(appAuth.appId);
     const id = appId;
+    const locks =
+      options.commitLocks && store
+        ? new SharedCommitLocks({ ...options.commitLocks, concurrency: options.concurrency ?? 4 })
+        : undefined;
     service = new EvaluationService({
       appId: id,
+      ...(locks ? { locks } : {}),
       now,
       metrics,
       waiters,

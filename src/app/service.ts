@@ -34,6 +34,8 @@ export interface ServiceOptions {
   gates?: GateBook;
   /** Called with every completed evaluation's report (the verdict history); must not throw. */
   evaluated?: (report: Report) => void;
+  /** The per-commit lock; in this process by default (src/store/commit-locks.ts holds it across replicas). */
+  locks?: Pick<KeyedLocks, "run">;
 }
 
 /** How long "no policy here" is believed before asking GitHub again (a push changing the policy forgets it). */
@@ -46,10 +48,11 @@ const absenceKey = (loc: Loc, ref: string): string =>
 export class EvaluationService {
   /** `owner/repo@ref` → until when that ref is known to have no policy: 4 requests saved per event. */
   private readonly absent = new Map<string, number>();
-  private readonly locks = new KeyedLocks();
+  private readonly locks: Pick<KeyedLocks, "run">;
   private readonly deps: TargetDeps;
 
   constructor(private readonly o: ServiceOptions) {
+    this.locks = o.locks ?? new KeyedLocks();
     this.deps = {
       appId: o.appId,
       now: o.now,
