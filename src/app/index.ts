@@ -55,6 +55,8 @@ export interface ReadinessAppOptions {
   commitLocks?: Omit<CommitLocksOptions, "concurrency">;
   /** How often pending deployment gates are looked at again (store only); 60 s by default. */
   gateSweepSeconds?: number;
+  /** false: no sweep of the store's gates and no pruning (`readiness reconcile`, which looks at GitHub's list). */
+  sweepGates?: boolean;
 }
 
 /** What the App's queue offers, in the process (./queue.ts) or shared (src/store/job-queue.ts). */
@@ -201,6 +203,18 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         appId,
         now,
         log: p.log.child({ name: "reconcile" }),
+        ...(store
+          ? {
+              gate: async (g: { owner: string; repo: string; runId: number; environment: string }) => {
+                const row = await store.gate(g.owner, g.repo, g.runId, g.environment);
+                if (!row || row.state === "expired") return null;
+                return {
+                  answered: row.state === "approved" || row.state === "rejected",
+                  job: row.job as Job,
+                };
+              },
+            }
+          : {}),
         submit: (job) => {
           void enqueue(job).catch((error) =>
             p.log.error({ err: errorForLog(error), job: jobKey(job) }, "reconcile could not queue a job"),
@@ -288,7 +302,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         }, 5_000),
       );
     }
-    if (store) {
+    if (store && options.sweepGates !== false) {
       // Gates waiting when a replica stopped, or whose workflow completed while nobody listened, are evaluated
       // again: at start (all of them) and then those not looked at for five minutes.
       const sweep = async (staleSeconds: number) => {
