@@ -750,7 +750,12 @@ export class GitHubStandIn {
         id: 3500 + i,
         node_id: `GA_${i}`,
         enabled: true,
-        app: { id, slug: `app-${id}`, integration_url: `${this.origin}/api/v3/apps/app-${id}`, node_id: `A_${id}` },
+        app: {
+          id,
+          slug: `app-${id}`,
+          integration_url: `${this.origin}/api/v3/apps/app-${id}`,
+          node_id: `A_${id}`,
+        },
       }));
       return json(200, { total_count: rules.length, custom_deployment_protection_rules: rules });
     });
