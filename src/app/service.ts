@@ -60,7 +60,7 @@ export class EvaluationService {
       basePolicy: (octokit, loc, base, defaultBranch) => this.basePolicy(octokit, loc, base, defaultBranch),
       defaultPolicy: (octokit, loc, branch) => resolvePolicy(octokit, loc, branch ?? "HEAD", o.now()),
       waiters: o.waiters,
-      gates: o.gates ?? new MemoryGates(o.waiters),
+      gates: countAnswers(o.gates ?? new MemoryGates(o.waiters), o.metrics),
       evaluate: async (options) => {
         const report = await runEvaluation(options);
         o.evaluated?.(report);
@@ -244,4 +244,17 @@ export class EvaluationService {
     if (verdict !== "silent")
       this.o.metrics.evaluationSeconds.observe({ context }, (Date.now() - started) / 1000);
   }
+}
+
+/** The gate book, counting each decision this replica sent (readiness_deployment_gates_answered_total). */
+function countAnswers(book: GateBook, metrics: Metrics): GateBook {
+  return {
+    wait: (job) => book.wait(job),
+    waitingOn: (owner, repo, sha) => book.waitingOn(owner, repo, sha),
+    async answer(job, state, comment, send) {
+      const sent = await book.answer(job, state, comment, send);
+      if (sent) metrics.gatesAnswered.inc({ state });
+      return sent;
+    },
+  };
 }
