@@ -2,7 +2,11 @@
 // same run against a bare Probot app that does nothing (same Probot, webhook path, secret and logger).
 //
 //   npx tsx bench/load.ts [--rate 200] [--duration 30] [--saturate 10] [--connections 20] [--pulls 5]
-//                         [--latency 50] [--wait-quiet] [--no-doc]
+//                         [--latency 50] [--wait-quiet] [--no-doc] [--database postgres://…]
+//
+// `--database URL` runs the App as a replica would: DATABASE_URL (delivery ids, the shared pg-boss queue and
+// the per-commit lock in PostgreSQL) in a schema of its own, dropped afterwards; it prints only (docs/scaling.md
+// quotes it), the doc's section stays the in-process figure.
 //
 // The deliveries mix pull_request.synchronize for the heads of `--pulls` release PRs and
 // workflow_run.completed for those heads, so most of them coalesce into evaluations queued or running.
@@ -23,6 +27,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import autocannon, { type Result } from "autocannon";
+import pg from "pg";
 import {
   args,
   commandLine,
@@ -60,6 +65,8 @@ const CONNECTIONS = a.num("--connections", 20);
 const PULLS = a.num("--pulls", 5);
 const LATENCY = a.num("--latency", 50);
 const AMOUNT = Math.round(RATE * DURATION);
+const DATABASE = a.str("--database", "");
+const SCHEMA = `bench_load_${randomUUID().slice(0, 8).replace(/-/g, "")}`;
 const RSS_TARGET_MB = 200;
 const PROBOT = (
   JSON.parse(readFileSync(join(ROOT, "node_modules/probot/package.json"), "utf8")) as { version: string }
@@ -76,13 +83,24 @@ interface Pool {
   items: { s: Signed; pr: PullRequest }[];
 }
 
+/**
+ * Signed deliveries for every PR, `AMOUNT` in all: each body differs (a `bench_copy` field), as GitHub's do,
+ * since the App ignores a signed body it has already accepted (a replay). The saturation phase reuses them.
+ */
 async function poolFor(withCi: boolean): Promise<Pool> {
-  const items: Pool["items"] = [];
+  const base: { event: string; payload: object; pr: PullRequest }[] = [];
   for (const pr of world.pulls) {
-    items.push({ s: await signed("pull_request", world.pullRequestEvent(pr)), pr });
-    items.push({ s: await signed("workflow_run", world.workflowRunEvent(pr, "load")), pr });
-    if (withCi) items.push({ s: await signed("workflow_run", world.workflowRunEvent(pr, "ci")), pr });
+    base.push({ event: "pull_request", payload: world.pullRequestEvent(pr) as object, pr });
+    base.push({ event: "workflow_run", payload: world.workflowRunEvent(pr, "load") as object, pr });
+    if (withCi) base.push({ event: "workflow_run", payload: world.workflowRunEvent(pr, "ci") as object, pr });
   }
+  const items: Pool["items"] = [];
+  for (let copy = 0; items.length < AMOUNT; copy++)
+    for (const b of base)
+      items.push({
+        s: await signed(b.event, { ...b.payload, bench_copy: `${withCi ? "ci" : "live"}-${copy}` }),
+        pr: b.pr,
+      });
   return { items };
 }
 
@@ -142,7 +160,12 @@ async function fire(
 
 const rate = (r: Result) => r["2xx"] / r.duration;
 
-const app = await startApp(world.gh.host);
+const app = await startApp(
+  world.gh.host,
+  DATABASE ? { env: { DATABASE_URL: DATABASE, DATABASE_SCHEMA: SCHEMA } } : {},
+);
+if (DATABASE)
+  notes.push(`the App ran with DATABASE_URL (PostgreSQL ${new URL(DATABASE).host}, schema ${SCHEMA})`);
 let bare: Running | undefined;
 try {
   console.log(
@@ -315,7 +338,7 @@ try {
   console.log(`load average before: ${loadBefore}; after: ${loadAfter}`);
   for (const n of notes) console.log(`note: ${n}`);
 
-  if (!a.has("--no-doc")) {
+  if (!a.has("--no-doc") && !DATABASE) {
     const yes = (ok: boolean) => (ok ? "**met**" : "**missed**");
     const satRows = sat
       ? `
@@ -352,5 +375,16 @@ ${provenance(m, commandLine("load.ts"), loadBefore, loadAfter)}
   await bare?.stop();
   await app.stop();
   await world.stop();
+  if (DATABASE) await dropSchemas(DATABASE, [SCHEMA, `${SCHEMA}_boss`]);
 }
 await sleep(0);
+
+async function dropSchemas(url: string, schemas: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

@@ -18,6 +18,7 @@ import { Waiters } from "./waiters.js";
 
 export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
 
+import { type CommitLocksOptions, SharedCommitLocks } from "../store/commit-locks.js";
 import { StoreGates } from "../store/gates.js";
 import { SharedQueue, type SharedQueueOptions } from "../store/job-queue.js";
 import type { Store } from "../store/store.js";
@@ -47,8 +48,15 @@ export interface ReadinessAppOptions {
   store?: Store;
   /** With DATABASE_URL: the queue shared by every replica (pg-boss); absent: the in-process queue. */
   sharedQueue?: Omit<SharedQueueOptions<Job>, "sql" | "worker" | "concurrency" | "maxQueued" | "merge">;
+  /**
+   * With DATABASE_URL: evaluations of one commit are serialised across replicas by an advisory lock
+   * (src/store/commit-locks.ts); absent: in this process only.
+   */
+  commitLocks?: Omit<CommitLocksOptions, "concurrency">;
   /** How often pending deployment gates are looked at again (store only); 60 s by default. */
   gateSweepSeconds?: number;
+  /** false: no sweep of the store's gates and no pruning (`readiness reconcile`, which looks at GitHub's list). */
+  sweepGates?: boolean;
 }
 
 /** What the App's queue offers, in the process (./queue.ts) or shared (src/store/job-queue.ts). */
@@ -195,6 +203,18 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         appId,
         now,
         log: p.log.child({ name: "reconcile" }),
+        ...(store
+          ? {
+              gate: async (g: { owner: string; repo: string; runId: number; environment: string }) => {
+                const row = await store.gate(g.owner, g.repo, g.runId, g.environment);
+                if (!row || row.state === "expired") return null;
+                return {
+                  answered: row.state === "approved" || row.state === "rejected",
+                  job: row.job as Job,
+                };
+              },
+            }
+          : {}),
         submit: (job) => {
           void enqueue(job).catch((error) =>
             p.log.error({ err: errorForLog(error), job: jobKey(job) }, "reconcile could not queue a job"),
@@ -210,8 +230,13 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     const appAuth = (await (await instance.auth()).auth({ type: "app" })) as { appId: number };
     appId = Number(appAuth.appId);
     const id = appId;
+    const locks =
+      options.commitLocks && store
+        ? new SharedCommitLocks({ ...options.commitLocks, concurrency: options.concurrency ?? 4 })
+        : undefined;
     service = new EvaluationService({
       appId: id,
+      ...(locks ? { locks } : {}),
       now,
       metrics,
       waiters,
@@ -277,7 +302,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         }, 5_000),
       );
     }
-    if (store) {
+    if (store && options.sweepGates !== false) {
       // Gates waiting when a replica stopped, or whose workflow completed while nobody listened, are evaluated
       // again: at start (all of them) and then those not looked at for five minutes.
       const sweep = async (staleSeconds: number) => {

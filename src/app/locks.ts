@@ -1,6 +1,6 @@
 // One evaluation at a time per commit within this process: the run on a commit carries the verdicts of every
 // pull request with that head, so the last writer must have listed them after the previous writer wrote.
-// (Replicas need the same across processes: a database lock, see docs/security.md.)
+// Replicas on one PostgreSQL add a database lock on top: src/store/commit-locks.ts.
 export class KeyedLocks {
   private readonly tails = new Map<string, Promise<void>>();
 

@@ -65,6 +65,12 @@ const { app, runtime } = createReadinessApp({
           // Expired leases are looked for at half the lease (at most every 30 s).
           maintenanceSeconds: Math.min(30, Math.floor(storage.settings.leaseSeconds / 2)),
         },
+        // A commit evaluated on another replica is waited for up to the lease, then the job is retried.
+        commitLocks: {
+          connectionString: storage.settings.databaseUrl,
+          schema: storage.settings.schema,
+          waitMs: storage.settings.leaseSeconds * 1000,
+        },
       }
     : {}),
 });

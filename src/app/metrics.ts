@@ -36,6 +36,8 @@ export interface Metrics {
   queueLeaseExpiries: Counter;
   /** Deployment gates waiting for a workflow (store). */
   gatesPending: Gauge;
+  /** Deployment gates this replica approved or rejected (a decision sent to GitHub, once per gate). */
+  gatesAnswered: Counter<"state">;
   /** 1 while the database answers, 0 when it does not (with a store). */
   databaseUp: Gauge;
 }
@@ -170,6 +172,12 @@ export function createMetrics({ defaults = false, perInstallation = false }: Met
     gatesPending: new Gauge({
       name: "readiness_deployment_gates_pending",
       help: "Deployment gates waiting for a workflow before they are answered.",
+      registers,
+    }),
+    gatesAnswered: new Counter({
+      name: "readiness_deployment_gates_answered_total",
+      help: "Deployment gates this replica answered, by decision (approved, rejected); a gate another replica answered is not counted again.",
+      labelNames: ["state"],
       registers,
     }),
     databaseUp: new Gauge({

@@ -7,6 +7,7 @@ import { readSettings } from "./config.js";
 import { createReadinessApp, type ReconcileScope } from "./index.js";
 import { createLogger } from "./logging.js";
 import { verifyApp } from "./startup-check.js";
+import { openStore, readStorageSettings } from "./storage.js";
 
 export interface ReconcileIO {
   stdout: { write(text: string): unknown };
@@ -20,7 +21,9 @@ export const RECONCILE_USAGE = `Usage: readiness reconcile [--repo OWNER/NAME] [
 
 Re-evaluates open release pull requests whose result can change with time (waivers that expire,
 maxAgeDays limits) or whose check run was left in_progress or never written (a missed webhook),
-in every installation of the App. Reads APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GITHUB_API_URL.
+and answers deployments waiting on the App's protection rule, in every installation of the App.
+Reads APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, GITHUB_API_URL, and DATABASE_URL when the App
+runs with one (a deployment gate is then answered once, whether by a server or by this command).
 Exit code: 0 done; 1 some repositories could not be reconciled, or GitHub could not be reached;
 2 usage or settings error, including credentials or an API URL that GitHub rejects.
 
@@ -82,6 +85,21 @@ export async function reconcileMain(argv: readonly string[], io: ReconcileIO): P
     // Unreachable or failing GitHub may pass; credentials and a wrong URL are settings to fix.
     return verified.failure.transient ? 1 : 2;
   }
+  const storage = readStorageSettings(env);
+  if (!storage.ok) {
+    io.stderr.write(`readiness reconcile: ${storage.message}\n`);
+    return 2;
+  }
+  // The servers' PostgreSQL, so gates go through the rows they share (an embedded DATA_DIR is the server's own).
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = storage.settings.databaseUrl
+      ? await openStore({ ...storage.settings, dataDir: null })
+      : undefined;
+  } catch (error) {
+    io.stderr.write(`readiness reconcile: cannot open the store: ${(error as Error).message}\n`);
+    return 1;
+  }
   const log = await createLogger(s, 2);
   const probot = new Probot({ appId: s.appId, privateKey: s.privateKey, baseUrl: s.baseUrl, log });
   const { app, runtime } = createReadinessApp({
@@ -89,14 +107,20 @@ export async function reconcileMain(argv: readonly string[], io: ReconcileIO): P
     maxQueued: 100_000,
     requestTimeoutMs: s.githubTimeoutMs,
     ...(io.now ? { now: io.now } : {}),
+    ...(store ? { store, sweepGates: false } : {}),
   });
   await probot.load(app, { cwd: process.cwd(), addHandler: () => {} });
   const scope: ReconcileScope = {};
   if (args.repository) scope.repository = args.repository;
   if (args.installationId !== undefined) scope.installationId = args.installationId;
   if (args.dryRun) scope.dryRun = true;
-  const summary = await runtime.reconcileNow(scope);
-  await runtime.idle();
+  let summary: Awaited<ReturnType<typeof runtime.reconcileNow>>;
+  try {
+    summary = await runtime.reconcileNow(scope);
+    await runtime.idle();
+  } finally {
+    await store?.close().catch(() => {});
+  }
   for (const d of summary.decisions)
     io.stdout.write(`${args.dryRun ? "would re-evaluate" : "re-evaluated"} ${d}\n`);
   for (const e of summary.errors) io.stderr.write(`error: ${e}\n`);
@@ -104,6 +128,7 @@ export async function reconcileMain(argv: readonly string[], io: ReconcileIO): P
     `reconcile: ${summary.installations} installation(s), ${summary.repositories} repositories, ` +
       `${summary.gated} gated of ${summary.pullRequests} open pull requests: ` +
       `${summary.reevaluated} ${args.dryRun ? "to re-evaluate" : "re-evaluated"}, ${summary.upToDate} up to date, ` +
+      `${summary.deployments} waiting deployment(s) ${args.dryRun ? "to answer" : "evaluated"}, ` +
       `${summary.errors.length} error(s)\n`,
   );
   return summary.errors.length ? 1 : 0;

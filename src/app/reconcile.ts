@@ -1,6 +1,8 @@
 // How missed webhooks heal, and how results that change with time alone (a waiver expires, a file ages past
 // maxAgeDays) get written: for every installation and repository, revisit the open release PRs whose result
-// can have changed without an event, or whose check run was left in_progress or never written.
+// can have changed without an event, or whose check run was left in_progress or never written; and answer the
+// deployments waiting on this App's protection rule (a missed deployment_protection_rule webhook would
+// otherwise hold them for GitHub's 30 days).
 
 import { errorForLog, explain, toFailure } from "../evidence/github/failure.js";
 import { gatesPullRequest, isTimeSensitive } from "./applies.js";
@@ -31,6 +33,14 @@ export interface ReconcileOptions {
   repository?: string;
   /** List what would be re-evaluated, without evaluating. */
   dryRun?: boolean;
+  /**
+   * The store's row for a deployment gate (src/store), when there is a store: an answered gate is not
+   * evaluated again, a pending one is evaluated with the job it recorded (its progress-note count).
+   */
+  gate?: (g: { owner: string; repo: string; runId: number; environment: string }) => Promise<{
+    answered: boolean;
+    job: Job;
+  } | null>;
 }
 
 export interface ReconcileSummary {
@@ -42,6 +52,8 @@ export interface ReconcileSummary {
   upToDate: number;
   /** Runs left in_progress on earlier commits of a pull request, completed as cancelled. */
   cancelled: number;
+  /** Deployments waiting on this App's protection rule, evaluated (and answered) again. */
+  deployments: number;
   errors: string[];
   /** `owner/name#number: why`, for the CLI to print. */
   decisions: string[];
@@ -180,6 +192,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileSummary> 
     reevaluated: 0,
     upToDate: 0,
     cancelled: 0,
+    deployments: 0,
     errors: [],
     decisions: [],
   };
@@ -206,6 +219,12 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileSummary> 
       } catch (error) {
         summary.errors.push(failed(full, error));
         o.log.warn({ repository: full, err: errorForLog(error) }, "reconcile: repository skipped");
+      }
+      try {
+        await reconcileDeployments(o, octokit, installationId, repo, summary);
+      } catch (error) {
+        summary.errors.push(failed(`${full} (waiting deployments)`, error));
+        o.log.warn({ repository: full, err: errorForLog(error) }, "reconcile: waiting deployments skipped");
       }
     }
   }
@@ -265,6 +284,89 @@ async function reconcileRepository(
         sha: pr.headSha,
         pr,
       });
+    }
+  }
+}
+
+/** Workflow runs looked at per repository for deployments waiting (the newest first; one page). */
+const WAITING_RUNS = 100;
+
+/**
+ * Deployments waiting on this App's protection rule: workflow runs in `waiting`, their pending environments,
+ * and of those the environments whose custom protection rules include this App (others belong to people or
+ * other Apps). Each is submitted as the deployment job the webhook would have made; its answer goes through
+ * the gate book (the store's row, when there is one), so it is sent once whoever evaluates it.
+ */
+async function reconcileDeployments(
+  o: ReconcileOptions,
+  octokit: AppOctokit,
+  installationId: number,
+  repo: RepoInfo,
+  summary: ReconcileSummary,
+): Promise<void> {
+  const loc = { owner: repo.owner, repo: repo.name };
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/actions/runs", {
+    ...loc,
+    status: "waiting",
+    per_page: WAITING_RUNS,
+  });
+  if (data.workflow_runs.length === 0) return;
+  const ours = new Map<string, Promise<boolean>>();
+  const owned = (environment: string) => {
+    let known = ours.get(environment);
+    if (!known) {
+      known = octokit
+        .request("GET /repos/{owner}/{repo}/environments/{environment_name}/deployment_protection_rules", {
+          ...loc,
+          environment_name: environment,
+        })
+        .then(
+          ({ data: rules }) =>
+            (rules.custom_deployment_protection_rules ?? []).some((r) => r.enabled && r.app?.id === o.appId),
+          (error: unknown) => {
+            // An environment deleted meanwhile has no rules of ours.
+            if ((error as { status?: number }).status === 404) return false;
+            throw error;
+          },
+        );
+      ours.set(environment, known);
+    }
+    return known;
+  };
+  for (const run of data.workflow_runs) {
+    const runId = Number(run.id);
+    const { data: pending } = await octokit.request(
+      "GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments",
+      { ...loc, run_id: runId },
+    );
+    for (const p of pending) {
+      const environment = p.environment.name;
+      if (!environment || !(await owned(environment))) continue;
+      const label = `${repo.owner}/${repo.name} run ${runId} → ${environment}`;
+      const row = await o.gate?.({ ...loc, runId, environment });
+      if (row?.answered) {
+        summary.decisions.push(`${label}: answered already (the store's gate row); left as it is`);
+        continue;
+      }
+      summary.deployments++;
+      summary.decisions.push(`${label}: deployment waiting on this App's protection rule`);
+      if (o.dryRun) continue;
+      const job: Job = row?.job ?? {
+        type: "deployment",
+        installationId,
+        owner: repo.owner,
+        repo: repo.name,
+        ...(repo.defaultBranch ? { defaultBranch: repo.defaultBranch } : {}),
+        deliveries: [],
+        reason: "reconcile",
+        deployment: {
+          environment,
+          sha: run.head_sha,
+          ...(run.head_branch ? { ref: run.head_branch } : {}),
+          runId,
+        },
+      };
+      await o.submit({ ...job, reason: "reconcile" });
     }
   }
 }

@@ -34,6 +34,8 @@ export interface ServiceOptions {
   gates?: GateBook;
   /** Called with every completed evaluation's report (the verdict history); must not throw. */
   evaluated?: (report: Report) => void;
+  /** The per-commit lock; in this process by default (src/store/commit-locks.ts holds it across replicas). */
+  locks?: Pick<KeyedLocks, "run">;
 }
 
 /** How long "no policy here" is believed before asking GitHub again (a push changing the policy forgets it). */
@@ -46,10 +48,11 @@ const absenceKey = (loc: Loc, ref: string): string =>
 export class EvaluationService {
   /** `owner/repo@ref` → until when that ref is known to have no policy: 4 requests saved per event. */
   private readonly absent = new Map<string, number>();
-  private readonly locks = new KeyedLocks();
+  private readonly locks: Pick<KeyedLocks, "run">;
   private readonly deps: TargetDeps;
 
   constructor(private readonly o: ServiceOptions) {
+    this.locks = o.locks ?? new KeyedLocks();
     this.deps = {
       appId: o.appId,
       now: o.now,
@@ -57,7 +60,7 @@ export class EvaluationService {
       basePolicy: (octokit, loc, base, defaultBranch) => this.basePolicy(octokit, loc, base, defaultBranch),
       defaultPolicy: (octokit, loc, branch) => resolvePolicy(octokit, loc, branch ?? "HEAD", o.now()),
       waiters: o.waiters,
-      gates: o.gates ?? new MemoryGates(o.waiters),
+      gates: countAnswers(o.gates ?? new MemoryGates(o.waiters), o.metrics),
       evaluate: async (options) => {
         const report = await runEvaluation(options);
         o.evaluated?.(report);
@@ -241,4 +244,17 @@ export class EvaluationService {
     if (verdict !== "silent")
       this.o.metrics.evaluationSeconds.observe({ context }, (Date.now() - started) / 1000);
   }
+}
+
+/** The gate book, counting each decision this replica sent (readiness_deployment_gates_answered_total). */
+function countAnswers(book: GateBook, metrics: Metrics): GateBook {
+  return {
+    wait: (job) => book.wait(job),
+    waitingOn: (owner, repo, sha) => book.waitingOn(owner, repo, sha),
+    async answer(job, state, comment, send) {
+      const sent = await book.answer(job, state, comment, send);
+      if (sent) metrics.gatesAnswered.inc({ state });
+      return sent;
+    },
+  };
 }

@@ -52,6 +52,11 @@ function installation(h: Harness, prs: unknown[]) {
       ],
     });
   h.api.get(`/repos/${REPO}/pulls`).query({ state: "open", per_page: "100" }).reply(200, prs);
+  // No deployment waits (test/store/reconcile-gates.test.ts has those).
+  h.api
+    .get(`/repos/${REPO}/actions/runs`)
+    .query({ status: "waiting", per_page: "100" })
+    .reply(200, { total_count: 0, workflow_runs: [] });
 }
 
 describe("reconcile", () => {

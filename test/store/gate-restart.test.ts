@@ -128,5 +128,9 @@ describe.each(modes)("a deployment gate across a restart ($mode)", ({ mode, id }
       expect.objectContaining({ state: "approved", environment_name: "production" }),
     ]);
     expect(gh.checkRuns.filter((r) => r.status === "in_progress")).toEqual([]);
+    // The restarted server sent the one decision; the redelivery's evaluation found it answered and counts none.
+    const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
+    expect(metrics).toContain('readiness_deployment_gates_answered_total{state="approved"} 1\n');
+    expect(metrics).not.toContain('readiness_deployment_gates_answered_total{state="rejected"}');
   }, 150_000);
 });

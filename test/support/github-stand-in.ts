@@ -56,6 +56,8 @@ export interface WorkflowRunSeed {
   status?: string;
   conclusion?: string | null;
   createdAt?: string;
+  /** Environments the run waits on (status `waiting`); a decision on one takes it off the list. */
+  pendingEnvironments?: string[];
 }
 
 export interface RepoSeed {
@@ -72,6 +74,8 @@ export interface RepoSeed {
   releases?: { id: number; tag: string; draft?: boolean; prerelease?: boolean }[];
   /** Login → role (admin, maintain, write, triage, read) for the collaborator permission endpoint. */
   collaborators?: Record<string, string>;
+  /** Environment name → ids of the Apps whose custom protection rule it has enabled. */
+  environments?: Record<string, number[]>;
 }
 
 export interface CheckRunState {
@@ -249,6 +253,7 @@ export class GitHubStandIn {
       runs: (seed.runs ?? []).map((r) => ({ ...r, id: r.id ?? this.nextId++ })),
       releases: seed.releases ?? [],
       collaborators: seed.collaborators ?? {},
+      environments: seed.environments ?? {},
     };
     this.repos.set(`${seed.owner}/${seed.name}`.toLowerCase(), repo);
     return this;
@@ -525,8 +530,10 @@ export class GitHubStandIn {
       const repo = repoOf(req);
       if (!repo) return notFound();
       const sha = req.query.get("head_sha");
+      const status = req.query.get("status");
       const runs = repo.runs
         .filter((r) => !sha || r.headSha === sha)
+        .filter((r) => !status || (r.status ?? "completed") === status || r.conclusion === status)
         .map((r) => this.runJson(repo, r as WorkflowRunSeed & { id: number }));
       return json(200, { total_count: runs.length, workflow_runs: runs });
     });
@@ -716,8 +723,48 @@ export class GitHubStandIn {
     this.route("GET", "/repos/:owner/:repo/git/commits/:sha", (req) =>
       json(200, { sha: req.params.sha, committer: { date: new Date().toISOString() } }),
     );
+    this.route("GET", "/repos/:owner/:repo/actions/runs/:runId/pending_deployments", (req) => {
+      const run = repoOf(req)?.runs.find((r) => String(r.id) === req.params.runId);
+      if (!run) return notFound();
+      return json(
+        200,
+        (run.pendingEnvironments ?? []).map((name, i) => ({
+          environment: {
+            id: 1000 + i,
+            node_id: `EN_${i}`,
+            name,
+            url: `${this.origin}/api/v3/repos/${req.params.owner}/${req.params.repo}/environments/${name}`,
+            html_url: `${this.origin}/${req.params.owner}/${req.params.repo}/deployments/activity_log?environments_filter=${name}`,
+          },
+          wait_timer: 0,
+          wait_timer_started_at: null,
+          current_user_can_approve: false,
+          reviewers: [],
+        })),
+      );
+    });
+    this.route("GET", "/repos/:owner/:repo/environments/:env/deployment_protection_rules", (req) => {
+      const apps = repoOf(req)?.environments[req.params.env ?? ""];
+      if (!apps) return notFound();
+      const rules = apps.map((id, i) => ({
+        id: 3500 + i,
+        node_id: `GA_${i}`,
+        enabled: true,
+        app: {
+          id,
+          slug: `app-${id}`,
+          integration_url: `${this.origin}/api/v3/apps/app-${id}`,
+          node_id: `A_${id}`,
+        },
+      }));
+      return json(200, { total_count: rules.length, custom_deployment_protection_rules: rules });
+    });
     this.route("POST", "/repos/:owner/:repo/actions/runs/:runId/deployment_protection_rule", (req) => {
       const b = req.body as { environment_name: string; state?: string; comment?: string };
+      // A decision takes the environment off the run's waiting list, as on GitHub.
+      const run = repoOf(req)?.runs.find((r) => String(r.id) === req.params.runId);
+      if (run?.pendingEnvironments && b.state)
+        run.pendingEnvironments = run.pendingEnvironments.filter((e) => e !== b.environment_name);
       this.gateAnswers.push({
         owner: req.params.owner!,
         repo: req.params.repo!,
