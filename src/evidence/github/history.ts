@@ -2,9 +2,11 @@
 //
 // Two ways to answer, chosen per evaluation by what they cost.
 //
-// 1. Exact, one request per path: `GET /commits?sha={sha}&path={p}&per_page=1`, the newest commit touching
-//    the path (GraphQL could batch them, but evidence is read through REST only). Needs without `within`
-//    are always answered so; at most `limits.lastChangedLookups` per evaluation (beyond: unknown).
+// 1. Exact: the newest commit touching the path, GraphQL's `history(path:, first: 1)` on the commit (the
+//    walk of REST's `GET /commits?sha={sha}&path={p}&per_page=1`, without `since`, so no date decides which
+//    commit comes first), one alias per path and all paths of a turn in one query (graphql.ts). Needs
+//    without `within` are always answered so; at most `limits.lastChangedLookups` per evaluation (beyond:
+//    unknown).
 //
 // 2. By window: a need with `within` (days) only asks whether the last change lies inside the window, and
 //    all such paths of one limit are settled together, whatever their number:
@@ -123,6 +125,13 @@ interface CommitItem {
   sha: string;
   parents?: { sha: string }[];
   commit?: { committer?: { date?: string } | null; author?: { date?: string } | null };
+}
+
+/** A commit as GraphQL's `history` lists it. */
+interface HistoryNode {
+  oid: string;
+  committedDate?: string;
+  authoredDate?: string;
 }
 
 interface CompareResult {
@@ -440,18 +449,24 @@ export class LastChanged {
       );
     }
     this.lookupsLeft--;
-    const reply = await this.s.reader.get<CommitItem[]>("GET /repos/{owner}/{repo}/commits", {
-      ...at(this.s),
-      sha: this.s.sha,
-      path,
-      per_page: 1,
-    });
+    const reply = await this.s.graphql.field<{ history?: { nodes?: HistoryNode[] } } | null>(
+      "object(oid: $0) { ... on Commit { history(path: $1, first: 1) { nodes { oid committedDate authoredDate } } } }",
+      [
+        { type: "GitObjectID!", value: this.s.sha },
+        { type: "String!", value: path },
+      ],
+    );
     if (!reply.ok) return unknown(explain(reply.failure, `last change of ${path}`, PERMISSIONS.contents));
-    const first = Array.isArray(reply.data) ? reply.data[0] : undefined;
-    if (!first) {
+    if (!reply.data?.history) return unknown(`last change of ${path}: GitHub has no commit ${this.s.sha}`);
+    const node = reply.data.history.nodes?.[0];
+    if (!node) {
       this.memory?.remember(this.repoKey, this.s.sha, path, null);
       return known(null);
     }
+    const first: CommitItem = {
+      sha: node.oid,
+      commit: { committer: { date: node.committedDate }, author: { date: node.authoredDate } },
+    };
     const date = dateOf(first);
     if (!date)
       return unknown(

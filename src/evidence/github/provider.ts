@@ -38,6 +38,7 @@ import { fetchAlerts } from "./alerts.js";
 import { cacheAccessOf } from "./etag-cache.js";
 import { errorForLog } from "./failure.js";
 import { Contents, fetchReviewedContent, fetchTree, type Tree } from "./files.js";
+import { GraphQLBatch } from "./graphql.js";
 import { type HistoryMemory, LastChanged } from "./history.js";
 import { fetchLedger } from "./ledger.js";
 import { type GitHubOctokit, type LogLike, silentLog } from "./octokit.js";
@@ -93,6 +94,7 @@ export class GitHubEvidence implements EvidenceProvider {
     });
     this.scope = {
       reader: this.reader,
+      graphql: new GraphQLBatch(this.reader, options.owner, options.repo),
       owner: options.owner,
       repo: options.repo,
       sha: options.sha,

@@ -127,6 +127,11 @@ export class GitHubReader {
     }
   }
 
+  /** POST one GraphQL query (see graphql.ts, which batches and memoises the fields). */
+  graphql<T>(query: string, variables: Params): Promise<Reply<T>> {
+    return this.send("POST /graphql", { query, variables }, "POST /graphql") as Promise<Reply<T>>;
+  }
+
   private async send(route: string, params: Params, what: string): Promise<Reply<unknown>> {
     await this.acquire();
     this.issued++;
