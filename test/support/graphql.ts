@@ -64,7 +64,9 @@ export async function answerGraphQL(
           const q = new URLSearchParams({ sha: oid, per_page: String(Math.min(first ?? 30, 100)) });
           if (path !== undefined) q.set("path", path);
           const list = await restGet(`${base}/commits?${q}`);
-          return { nodes: Array.isArray(list) ? (list as RestCommit[]).map(commitNode) : [] };
+          // No such repository or commit where the REST walk is asked: an error on the field, as GitHub's.
+          if (!Array.isArray(list)) throw new Error(`Could not resolve to a commit: ${oid}`);
+          return { nodes: (list as RestCommit[]).map(commitNode) };
         },
       });
       return {

@@ -52,6 +52,7 @@
 //   are asked again. If a file changed and was changed back within X..Y, the compare does not list it and
 //   the older answer is kept: that errs towards "stale", never towards "fresh".
 import { type ChangeBound, CLOCK_SKEW_MS, type Fact, known, unknown } from "../types.js";
+import type { CacheAccess } from "./etag-cache.js";
 import { explain, PERMISSIONS } from "./failure.js";
 import { at, type RepoScope } from "./scope.js";
 
@@ -222,6 +223,7 @@ export class LastChanged {
   constructor(
     private readonly s: RepoScope,
     private readonly memory?: HistoryMemory,
+    private readonly cache?: CacheAccess,
   ) {
     this.lookupsLeft = s.limits.lastChangedLookups;
   }
@@ -444,29 +446,43 @@ export class LastChanged {
   private async readExact(path: string): Promise<Fact<Date | null>> {
     if (this.lookupsLeft <= 0) {
       return unknown(
-        `last change of ${path}: not looked up; finding it costs one request per file and this evaluation ` +
-          `already made ${this.s.limits.lastChangedLookups} such look-ups`,
+        `last change of ${path}: not looked up; this evaluation already made ` +
+          `${this.s.limits.lastChangedLookups} such look-ups (limits.lastChangedLookups)`,
       );
     }
     this.lookupsLeft--;
-    const reply = await this.s.graphql.field<{ history?: { nodes?: HistoryNode[] } } | null>(
-      "object(oid: $0) { ... on Commit { history(path: $1, first: 1) { nodes { oid committedDate authoredDate } } } }",
-      [
-        { type: "GitObjectID!", value: this.s.sha },
-        { type: "String!", value: path },
-      ],
-    );
-    if (!reply.ok) return unknown(explain(reply.failure, `last change of ${path}`, PERMISSIONS.contents));
-    if (!reply.data?.history) return unknown(`last change of ${path}: GitHub has no commit ${this.s.sha}`);
-    const node = reply.data.history.nodes?.[0];
-    if (!node) {
+    // The answer for a full SHA never changes: kept in the ETag cache under the REST URL that asks the same
+    // (content-addressed), so a later evaluation of this commit sends nothing for it.
+    const rest = { ...at(this.s), sha: this.s.sha, path, per_page: 1 };
+    const route = "GET /repos/{owner}/{repo}/commits";
+    const key = this.s.reader.endpointKey(route, rest);
+    let first: CommitItem | undefined;
+    if (this.cache && (await this.cache.has(key.url, key.accept))) {
+      const cached = await this.s.reader.get<CommitItem[]>(route, rest);
+      if (!cached.ok) return unknown(explain(cached.failure, `last change of ${path}`, PERMISSIONS.contents));
+      first = Array.isArray(cached.data) ? cached.data[0] : undefined;
+    } else {
+      const reply = await this.s.graphql.field<{ history?: { nodes?: HistoryNode[] } } | null>(
+        "object(oid: $0) { ... on Commit { history(path: $1, first: 1) { nodes { oid committedDate authoredDate } } } }",
+        [
+          { type: "GitObjectID!", value: this.s.sha },
+          { type: "String!", value: path },
+        ],
+      );
+      if (!reply.ok) return unknown(explain(reply.failure, `last change of ${path}`, PERMISSIONS.contents));
+      if (!reply.data?.history) return unknown(`last change of ${path}: GitHub has no commit ${this.s.sha}`);
+      const node = reply.data.history.nodes?.[0];
+      if (node)
+        first = {
+          sha: node.oid,
+          commit: { committer: { date: node.committedDate }, author: { date: node.authoredDate } },
+        };
+      await this.cache?.seed(key.url, key.accept, first ? [first] : []);
+    }
+    if (!first) {
       this.memory?.remember(this.repoKey, this.s.sha, path, null);
       return known(null);
     }
-    const first: CommitItem = {
-      sha: node.oid,
-      commit: { committer: { date: node.committedDate }, author: { date: node.authoredDate } },
-    };
     const date = dateOf(first);
     if (!date)
       return unknown(

@@ -103,7 +103,7 @@ export class GitHubEvidence implements EvidenceProvider {
       now: options.now ?? (() => new Date()),
     };
     this.actions = new Actions(this.scope);
-    this.lastChanged = new LastChanged(this.scope, options.history);
+    this.lastChanged = new LastChanged(this.scope, options.history, cacheAccessOf(options.octokit));
     this.contents = new Contents(this.scope, cacheAccessOf(options.octokit));
   }
 

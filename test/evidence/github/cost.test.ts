@@ -4,9 +4,11 @@
 // The ledger (slash commands) is a colleague's module and is stubbed here: its requests are not counted.
 //
 // Figures (charged = requests that count against the rate limit: not 304, not answered from the cache):
-//   cold                          22 = 12 + one `commits?path=` per maxAgeDays file (10)
+//   cold                          13 = 12 + one GraphQL query asking `history(path:)` of the 10 maxAgeDays
+//                                    files at once (it was 22, one REST `commits?path=` per file)
 //   same commit again, warm        0 (9 conditional requests, all 304; tree and 2 blobs from the cache;
-//                                    the 10 dates from HistoryMemory, 10 cache hits without it)
+//                                    the 10 dates from HistoryMemory, 10 content-addressed cache hits
+//                                    without it)
 //   same commit, a run finished    2 (the runs listing and that run's jobs changed)
 //   next commit, warm + history    7 (tree, 1 compare, 1 changed path, runs, jobs, check runs, statuses)
 // With `within` on the lastChanged needs (what file checks with maxAgeDays ask since it exists), the ten
@@ -163,15 +165,15 @@ const delta = (before: GitHubRequestStats, after: GitHubRequestStats) => ({
   cacheHits: after.cacheHits - before.cacheHits,
 });
 
-test("cold: 22 charged requests = 12 + one per maxAgeDays file; every answer known", async () => {
+test("cold: 13 charged requests = 12 + one GraphQL query for every maxAgeDays file; every answer known", async () => {
   const { gh, stats, octokit, history } = setUp();
   const answers = await evaluate(octokit, SHA, history);
   expect([...answers.values()].filter((f) => f.state !== "ok")).toEqual([]);
-  expect(chargedRequests(stats)).toBe(22);
-  expect(gh.rec.count(`GET ${REPO_PATH}/commits`) - gh.rec.count(`GET ${REPO_PATH}/commits/`)).toBe(
-    AGED.length,
-  );
-  expect(chargedRequests(stats) - AGED.length).toBeLessThanOrEqual(12);
+  const date = (p: string) => answers.get(needKey({ type: "lastChanged", path: p }));
+  for (const p of AGED) expect(date(p)).toEqual({ state: "ok", value: new Date("2026-10-01T00:00:00Z") });
+  expect(chargedRequests(stats)).toBe(13);
+  expect(gh.rec.count("POST /graphql")).toBe(1);
+  expect(gh.rec.count(`GET ${REPO_PATH}/commits`) - gh.rec.count(`GET ${REPO_PATH}/commits/`)).toBe(0);
   gh.rec.assertAllKnown();
 });
 
