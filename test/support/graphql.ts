@@ -4,8 +4,9 @@
 // source of truth: in test/support/git-github.ts those are computed by git from the repository on disk).
 //
 // Resolved: `repository(owner, name) { object(oid) { ... on Commit { oid committedDate authoredDate
-// history(path, first) { nodes { oid committedDate authoredDate } } } } }`. Anything else is null, so a
-// query the stand-ins cannot answer shows up as a wrong result, not as a silent pass.
+// history(path, first) { nodes { oid committedDate authoredDate } } } ... on Blob { text byteSize isBinary
+// isTruncated } } }` (a blob from `GET git/blobs/{oid}`). Anything else is null, so a query the stand-ins
+// cannot answer shows up as a wrong result, not as a silent pass.
 import { schema as published } from "@octokit/graphql-schema";
 import { buildSchema, type DocumentNode, execute, type GraphQLSchema, parse, validate } from "graphql";
 
@@ -69,11 +70,27 @@ export async function answerGraphQL(
           return { nodes: (list as RestCommit[]).map(commitNode) };
         },
       });
-      return {
-        __typename: "Repository",
-        // Only the evaluated commit is asked for, which exists: no look-up to tell an unknown one (null).
-        object: ({ oid }: { oid?: string }) => (oid ? commit(oid) : null),
+      // A blob if the REST API has one by that SHA, else the commit (only the evaluated one is asked for,
+      // which exists).
+      const object = async ({ oid }: { oid?: string }) => {
+        if (!oid) return null;
+        const blob = await restGet(`${base}/git/blobs/${oid}`);
+        if (blob === undefined || blob === null) return commit(oid);
+        const bytes =
+          typeof blob === "string"
+            ? Buffer.from(blob, "utf8")
+            : Buffer.from(String((blob as { content?: string }).content ?? ""), "base64");
+        const isBinary = bytes.includes(0);
+        return {
+          __typename: "Blob",
+          oid,
+          byteSize: bytes.length,
+          isBinary,
+          isTruncated: false,
+          text: isBinary ? null : bytes.toString("utf8"),
+        };
       };
+      return { __typename: "Repository", object };
     },
   };
   const result = await execute({

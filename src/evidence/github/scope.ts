@@ -33,6 +33,11 @@ export interface GitHubEvidenceLimits {
   archiveMinFiles: number;
   /** Compressed bytes of the archive read at most; past it the download stops and blobs are read instead. */
   maxArchiveBytes: number;
+  /**
+   * Files to read (not cached) whose sizes add up to at most this are read as GraphQL `Blob.text` fields, in
+   * the round's one query, instead of an archive or a blob request each; 0 turns it off.
+   */
+  graphqlTextBytes: number;
 }
 
 export const DEFAULT_LIMITS: GitHubEvidenceLimits = {
@@ -48,6 +53,7 @@ export const DEFAULT_LIMITS: GitHubEvidenceLimits = {
   releasesListed: 30,
   archiveMinFiles: 3,
   maxArchiveBytes: 30 * 1024 * 1024,
+  graphqlTextBytes: 1024 * 1024,
 };
 
 export interface RepoScope {
