@@ -151,7 +151,8 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
   content: {
     what: "file contents",
     local: "read from disk, at most the first 1 MiB",
-    github: "the blob of each file read (only for `contains`, or `minBytes` when the size is not listed)",
+    github:
+      "the blob of each file read (only for `contains`, or `minBytes` when the size is not listed): up to 1 MiB of them as GraphQL `Blob.text` fields in the round's one query, more from one repository archive",
     permissions: [P.contents],
   },
   lastChanged: {
@@ -159,7 +160,7 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
     local:
       "git history: the date of the last commit touching the path; a file never committed has no age; a shallow clone that does not reach the change is unknown",
     github:
-      "one `commits?path=` request per path, at most 40 per evaluation (beyond: unknown); the App reuses the answers for the previous commit it evaluated where a path did not change since",
+      "one GraphQL `history(path:, first: 1)` field per path, all of a round in one query, at most 40 per evaluation (beyond: unknown); the App reuses the answers for the previous commit it evaluated where a path did not change since",
     permissions: [P.contents],
   },
   workflowRuns: {
