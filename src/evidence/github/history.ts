@@ -22,7 +22,9 @@
 //    blob, which has no cap. So a window costs 2 requests, 3 on a busy repository.
 //    Windows go from the smallest limit up: a path changed within the smallest window is fresh for every
 //    larger one, and only the paths unchanged there go on to the next window. With two paths or fewer left,
-//    exact look-ups cost no more and give a date, so they are used instead.
+//    exact look-ups cost no more and give a date, so they are used instead. (Exact look-ups now cost one
+//    GraphQL query for up to 50 paths, less than a window; windows are kept past two paths so that large
+//    sets stay bounded and this path stays exercised: choosing by the look-up budget is left to do.)
 //    The cutoff is the provider's clock minus the limit minus 10 minutes, rounded down to the hour: the URLs
 //    stay the same for an hour, so the ETag cache answers a re-evaluation, and the margin keeps "older than"
 //    settled when the engine's clock (read before the evidence) is a little behind the provider's.
@@ -168,7 +170,7 @@ type Window =
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const CUTOFF_MARGIN_MS = 10 * 60_000;
-/** A window costs two requests: with this many paths or fewer left, exact look-ups cost no more. */
+/** A window costs two requests: with this many paths or fewer left, exact look-ups (one query) cost less. */
 const EXACT_AT_MOST = 2;
 /** Distinct freshness limits examined by window in one evaluation; paths past them are looked up. */
 const MAX_WINDOWS = 4;
