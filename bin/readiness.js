@@ -3,6 +3,15 @@
 // than tsc's tree of small modules.
 import { main } from "../dist/cli/readiness.mjs";
 
+// A reader that stops early (`readiness check | head -1`) is not a failure of ours: end quietly, as a
+// command killed by SIGPIPE does, rather than with a stack trace and a NO-GO exit code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error.code === "EPIPE") process.exit(141);
+    throw error;
+  });
+}
+
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -344,6 +344,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       get notReady() {
         return options.notReady?.() ?? null;
       },
+      databaseProblem: () => runtime.databaseProblem(),
     };
     addHandler(createRoutes(metrics, state, options.metricsAccess));
 

@@ -72,6 +72,11 @@ export type Job = JobBase &
         pr?: PullRequestData;
         /** The event may have taken the PR out of the gate (label removed, base changed). */
         mayLeaveGate?: boolean;
+        /**
+         * The PR's base changed: a result judged under the old base (a writer's lenient branch) must not stand
+         * while the new base's policy is evaluated.
+         */
+        retargeted?: boolean;
       }
     /**
      * Something finished on a commit (a workflow run): re-evaluate the pull requests it heads (listed, or
@@ -138,6 +143,7 @@ export function mergeJobs(older: Job, newer: Job): Job {
   const merged = { ...newer, deliveries } as Job;
   if (older.type === "pull_request" && merged.type === "pull_request") {
     merged.mayLeaveGate = Boolean(older.mayLeaveGate || merged.mayLeaveGate);
+    if (older.retargeted || merged.retargeted) merged.retargeted = true;
     // The payload's pull request only goes with its own commit: a newer job for another head must not
     // inherit an older head's data.
     if (!merged.pr && older.pr && merged.sha !== undefined && older.pr.headSha === merged.sha)

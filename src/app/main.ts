@@ -147,7 +147,7 @@ log.info(
         : "memory",
     metrics: {
       port: settings.metricsPort ?? settings.port,
-      token: settings.metricsToken !== null,
+      tokenSet: settings.metricsToken !== null,
       perInstallation: settings.metricsToken !== null || settings.metricsPort !== null,
     },
   },

@@ -12,6 +12,7 @@ import type { EvidenceProvider, Target } from "../evidence/types.js";
 import { formatPolicyError } from "../policy/errors.js";
 import {
   isLiteralProject,
+  MAX_CANDIDATES_PER_CHANGE,
   MAX_PROJECTS_PER_CHANGE,
   PROJECT_POLICY_FILE,
   touchedProjects,
@@ -71,7 +72,13 @@ export async function readProjects(
   now: Date,
 ): Promise<ProjectPolicy[]> {
   const dirs = touchedProjects(patterns, paths);
-  const fetch = remoteFetcher(octokit as never);
+  // Each candidate directory costs a request: a change spreading over very many (a fork adding thousands of
+  // directories) fails closed rather than spending the installation's rate limit.
+  if (dirs.length > MAX_CANDIDATES_PER_CHANGE)
+    throw new ProjectsUnknownError(
+      `the change touches ${dirs.length} directories that could be projects; the gate looks at most ${MAX_CANDIDATES_PER_CHANGE} up. Split it.`,
+    );
+  const fetch = remoteFetcher(octokit as never, { strict: true });
   const literal = new Set(patterns.filter(isLiteralProject));
   const out: ProjectPolicy[] = [];
   for (const dir of dirs) {
@@ -151,7 +158,7 @@ async function changedPolicyProblems(
   const suffix = `/${PROJECT_POLICY_FILE}`;
   const edited = paths.filter((p) => p.endsWith(suffix));
   const dirs = new Set(touchedProjects(patterns, edited));
-  const fetch = remoteFetcher(octokit as never);
+  const fetch = remoteFetcher(octokit as never, { strict: true });
   const out: ChangedPolicyProblem[] = [];
   for (const file of edited.slice(0, MAX_PROJECTS_PER_CHANGE)) {
     const dir = file.slice(0, -suffix.length);

@@ -16,6 +16,7 @@ import {
   joinAnd,
   link,
   passed,
+  TEAM_NAME,
   unknownResult,
 } from "./common.js";
 import { ALL_CONTEXTS, defineKind } from "./types.js";
@@ -28,7 +29,14 @@ const schema = z.strictObject({
       "The attestation file: YAML (.yml/.yaml) or Markdown with YAML front matter, holding statement, by, date and optionally until.",
     ),
   by: z
-    .array(z.string().min(1))
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((v) => !v.includes("/") || TEAM_NAME.test(v), {
+          message: "teams are written org/team-slug (letters, digits, - and _)",
+        }),
+    )
     .min(1)
     .optional()
     .describe(

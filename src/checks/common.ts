@@ -7,6 +7,15 @@ export const severity = z.enum(["low", "medium", "high", "critical"]);
 export const globList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 export const toList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
+/**
+ * `org/team-slug` as GitHub spells them: the slug becomes a URL path segment, so `octo/..` (which would ask
+ * for GET /orgs/octo/members, the organisation's concealed members) or `a/b/c` must never get through.
+ */
+export const TEAM_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_-]*$/;
+export const teamName = z
+  .string()
+  .regex(TEAM_NAME, "teams are written org/team-slug (letters, digits, - and _)");
+
 /** `ci.yml` or `.github/workflows/ci.yml` is a file; anything else is a workflow name. */
 export function workflowRef(value: string): WorkflowRef {
   return /\.ya?ml$/i.test(value) ? { file: value } : { name: value };

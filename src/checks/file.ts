@@ -369,7 +369,18 @@ function checkEntry(
   const scope: Scope = { entry, params, files, facts, now, re: patterns.re, matches, checked, capped };
   const positive = params.every ? everyEntry(scope) : someEntry(scope);
   if (!patterns.ban) return positive;
-  return both(positive, forbidEntry(scope, patterns.ban));
+  const banned = forbidEntry(scope, patterns.ban);
+  // Only the forbidden pattern asked: the pass names what was searched, not one file that happens to exist.
+  const bare =
+    params.contains === undefined && params.minBytes === undefined && params.maxAgeDays === undefined;
+  if (bare && positive.state === "ok" && banned.state === "ok") {
+    const label =
+      matches.length === 1 && !isGlob(entry)
+        ? `${entry} does not contain /${params.notContains}/`
+        : `none of the ${plural(matches.length, "file")} matching ${entry} contains /${params.notContains}/`;
+    return { ...banned, label, notes: [] };
+  }
+  return both(positive, banned);
 }
 
 interface Scope {

@@ -9,6 +9,7 @@ import {
   link,
   passed,
   plural,
+  teamName,
   unknownResult,
   withinDays,
 } from "./common.js";
@@ -17,10 +18,7 @@ import { ALL_CONTEXTS, defineKind } from "./types.js";
 const schema = z
   .strictObject({
     users: z.array(z.string().min(1)).optional().describe("GitHub logins allowed to sign off."),
-    teams: z
-      .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, "teams are written org/team-slug"))
-      .optional()
-      .describe("Teams (org/team-slug) whose members may sign off."),
+    teams: z.array(teamName).optional().describe("Teams (org/team-slug) whose members may sign off."),
     count: z.number().int().min(1).default(1).describe("Distinct people who must sign off."),
     maxAgeDays: z.number().positive().optional().describe("A sign-off counts for this many days."),
     resetOnPush: z

@@ -202,7 +202,8 @@ reconcile: 0 done · 1 some repositories could not be reconciled, or GitHub unre
 Run 'readiness check --help' for the options of a command.`,
   check: `Usage: readiness check [DIR] [options]
 
-Evaluates the policy on DIR (default: the current directory) and prints the report.
+Evaluates the policy on DIR (default: the current directory; in a subdirectory without a policy, the
+repository's policy above it, as git finds its root) and prints the report.
 
 Options:
   -p, --policy FILE    The policy. Default: DIR/.readiness.yml, else DIR/.github/readiness.yml.

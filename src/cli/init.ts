@@ -1,7 +1,7 @@
 // `readiness init [DIR]`: reads the checkout the way `readiness check` does (git's file list, the workflow
 // files), writes the policy src/policy/starter.ts drafts from it, and shows the first local verdict.
 import { open, stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { runEvaluation } from "../engine/run.js";
 import type { FileIndex } from "../evidence/file-index.js";
 import { LocalEvidence, localTarget } from "../evidence/local/provider.js";
@@ -18,6 +18,7 @@ import {
 import { fmtScore, headlineParts, VERDICT_LABEL } from "../report/common.js";
 import type { Command } from "./args.js";
 import type { CliIo } from "./main.js";
+import { enclosingPolicyRoot } from "./repo-root.js";
 
 /** Workflow files read, at most: a repository with more has its CI among the first listed anyway. */
 const MAX_WORKFLOWS = 50;
@@ -37,6 +38,13 @@ export async function init(
       if (await stat(resolve(dir, name)).catch(() => null))
         throw fail(`${name} already exists in ${command.dir ?? "."}: not replaced (--force replaces it)`, 2);
     }
+    // In a subdirectory of a repository that has a policy: a second, partial policy is rarely what is meant.
+    const root = await enclosingPolicyRoot(dir);
+    if (root)
+      throw fail(
+        `${relative(io.cwd, root) || "."} already holds this repository's policy: 'readiness check' uses it from here. To write a policy for this directory anyway (a monorepo project), pass --force`,
+        2,
+      );
   }
   const now = new Date();
   const local = new LocalEvidence(dir);

@@ -11,6 +11,7 @@ import type { EvidenceProvider, Target } from "../evidence/types.js";
 import type { LoadOptions, PolicyError } from "../policy/load.js";
 import type { Policy } from "../policy/schema.js";
 import { type Command, HELP, parseCommandLine, USAGE } from "./args.js";
+import { enclosingPolicyRoot, POLICY_NAMES } from "./repo-root.js";
 
 // Policy, engine and reports hold most of the code (zod, yaml, re2js): loaded once a run needs them, so a
 // local check has git listing the files while they load.
@@ -24,8 +25,6 @@ export interface CliIo {
 }
 
 export const EXIT = { go: 0, noGo: 1, usage: 2, incomplete: 3 } as const;
-
-const POLICY_NAMES = [".readiness.yml", ".github/readiness.yml"];
 
 /** A failure the user can act on: one message, one exit code, never a stack trace. */
 class UserError extends Error {
@@ -123,6 +122,11 @@ async function check(
     const { enclosingProject } = await import("./projects.js");
     const found = await enclosingProject(dir);
     if (found) ({ root: dir, project } = found);
+    else if (command.dir === undefined && !(await hasPolicy(dir))) {
+      // Run from a subdirectory: the repository's policy judges the repository, as git finds its root.
+      const root = await enclosingPolicyRoot(dir);
+      if (root) dir = root;
+    }
   }
 
   let provider: EvidenceProvider;
@@ -236,6 +240,12 @@ function renderer(format: Extract<Command, { name: "check" }>["format"]): Promis
           }),
       );
   }
+}
+
+async function hasPolicy(dir: string): Promise<boolean> {
+  for (const name of POLICY_NAMES)
+    if ((await stat(resolve(dir, name)).catch(() => null))?.isFile()) return true;
+  return false;
 }
 
 /** The explicit file, else the first of .readiness.yml and .github/readiness.yml in dir. */

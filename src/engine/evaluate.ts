@@ -142,7 +142,9 @@ export function evaluatePolicy(policy: Policy, facts: Facts, { target, now }: Ev
       continue;
     }
     const status: CheckStatus = result.status;
-    const fix = check.fix ?? result.fix;
+    // The policy's fix answers a failure; evidence that could not be had (a shallow clone, a permission) has
+    // its own, and the author's "write the runbook" would send people the wrong way.
+    const fix = status === "unknown" ? result.fix : (check.fix ?? result.fix);
     checks.push({
       ...base,
       status,

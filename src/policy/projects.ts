@@ -13,6 +13,9 @@ export const PROJECT_POLICY_FILE = ".readiness.yml";
 /** Projects one evaluation may judge; a change touching more fails closed (split it, or list fewer). */
 export const MAX_PROJECTS_PER_CHANGE = 25;
 
+/** Directories a change may touch that could be projects (each is one policy read); more fails closed. */
+export const MAX_CANDIDATES_PER_CHANGE = 100;
+
 /** Separates a project from its check, category and waiver ids in the combined report: `services/api:runbook`. */
 export const PROJECT_SEPARATOR = ":";
 
@@ -24,13 +27,25 @@ function matcher(patterns: readonly string[]): (dir: string) => boolean {
   return (dir) => tests.some((t) => t(dir));
 }
 
-/** Every ancestor directory of a repository path, nearest first (`a/b/c.txt` → `a/b`, `a`). */
-function ancestors(path: string): string[] {
-  const parts = path.split("/");
+/**
+ * The ancestor directories of a repository path no deeper than `depth` segments (`a/b/c.txt` → `a`, `a/b`).
+ * Projects are declared without `**`, so deeper ones can never match: a path 3,000 segments deep costs
+ * `depth` steps, not a quadratic walk.
+ */
+function ancestors(path: string, depth: number): string[] {
   const out: string[] = [];
-  for (let i = parts.length - 1; i > 0; i--) out.push(parts.slice(0, i).join("/"));
+  let end = -1;
+  for (let i = 0; i < depth; i++) {
+    end = path.indexOf("/", end + 1);
+    if (end === -1) break;
+    out.push(path.slice(0, end));
+  }
   return out;
 }
+
+/** How many segments the deepest declared pattern has. */
+const depthOf = (patterns: readonly string[]): number =>
+  Math.max(0, ...patterns.map((p) => p.split("/").length));
 
 /**
  * The declared project directories that contain any of `paths` (a change's files, both sides of a rename),
@@ -38,9 +53,10 @@ function ancestors(path: string): string[] {
  */
 export function touchedProjects(patterns: readonly string[], paths: Iterable<string>): string[] {
   const isProject = matcher(patterns);
+  const depth = depthOf(patterns);
   const seen = new Map<string, boolean>();
   for (const path of paths)
-    for (const dir of ancestors(path)) if (!seen.has(dir)) seen.set(dir, isProject(dir));
+    for (const dir of ancestors(path, depth)) if (!seen.has(dir)) seen.set(dir, isProject(dir));
   return [...seen]
     .filter(([, yes]) => yes)
     .map(([dir]) => dir)

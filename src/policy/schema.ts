@@ -1,5 +1,6 @@
 // The .readiness.yml format, as zod schemas. The JSON Schema in schema/readiness.schema.json is generated from these.
 import { z } from "zod";
+import { teamName } from "../checks/common.js";
 import { type KindName, kindNames, kinds } from "../checks/registry.js";
 
 export const CHECK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -115,10 +116,7 @@ export const CommandRulesSchema = z.strictObject({
         .enum(["admin", "maintain", "write", "triage", "read"])
         .default("maintain")
         .describe("Minimum repository permission to waive."),
-      teams: z
-        .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/))
-        .default([])
-        .describe("Teams whose members may also waive."),
+      teams: z.array(teamName).default([]).describe("Teams whose members may also waive."),
       maxDays: z.number().int().min(1).max(365).default(30).describe("Furthest expiry allowed, in days."),
       minReasonLength: z.number().int().min(1).default(10),
       allowSelfWaive: z

@@ -34,6 +34,10 @@ export function re2Problem(pattern: string): string | null {
         : e instanceof Error
           ? e.message
           : String(e);
+    // RE2 matches in linear time, so it has no lookaround; its own message ("invalid named capture") hides that.
+    const look = /\(\?<?[=!]/.exec(pattern);
+    if (look)
+      return `invalid RE2 regular expression: lookaround such as ${look[0]}…) is not supported: RE2 matches in linear time; use notContains to forbid a pattern, or match the surrounding text`;
     return `invalid RE2 regular expression: ${detail}`;
   }
 }
@@ -158,6 +162,11 @@ export function crossCheck(
   const declaredCategories = isRecord(data.categories) ? data.categories : {};
   const checks = isRecord(data.checks) ? data.checks : {};
   const waivers = Array.isArray(data.waivers) ? data.waivers : [];
+  const waive = isRecord(data.commands) && isRecord(data.commands.waive) ? data.commands.waive : {};
+  const rules = {
+    maxDays: typeof waive.maxDays === "number" ? waive.maxDays : 30,
+    minReasonLength: typeof waive.minReasonLength === "number" ? waive.minReasonLength : 10,
+  };
   const suggestion = suggester();
   const shown = opts.shown ?? (() => true);
   const declared = new Set([...Object.keys(declaredCategories), DEFAULT_CATEGORY]);
@@ -242,6 +251,23 @@ export function crossCheck(
       if (opts.strict) report(errors, ["waivers", i, "expires"], `the waiver expired on ${expires}`);
       else
         report(warnings, ["waivers", i, "expires"], `the waiver expired on ${expires} and no longer applies`);
+    } else if (expires && now !== undefined && Number.isFinite(now)) {
+      // A waiver in the file passes review, not the command's rules; say where it goes beyond them, so a
+      // 6-year waiver with the reason "later" is a decision someone saw rather than one that slipped by.
+      const days = Math.ceil((Date.parse(`${expires}T23:59:59.999Z`) - now) / 86_400_000);
+      if (days > rules.maxDays)
+        report(
+          warnings,
+          ["waivers", i, "expires"],
+          `the waiver runs ${days} days from now, beyond the ${rules.maxDays} days commands.waive.maxDays allows a /readiness waive`,
+        );
     }
+    const reason = typeof w.reason === "string" ? w.reason.trim() : "";
+    if (reason.length > 0 && reason.length < rules.minReasonLength)
+      report(
+        warnings,
+        ["waivers", i, "reason"],
+        `the reason is ${reason.length} characters, shorter than the ${rules.minReasonLength} commands.waive.minReasonLength asks of a /readiness waive`,
+      );
   });
 }

@@ -101,6 +101,8 @@ export function levelText(report: Report): string | null {
 export function waiveLine(report: Report, check: CheckReport): string | null {
   if (check.status !== "fail" || !check.waivable) return null;
   if (report.target.context === "release" || report.target.context === "deployment") return null;
+  // A monorepo project's check (`services/api:runbook`) is waived in its policy file: no command names it.
+  if (check.id.includes(":")) return null;
   return `/readiness waive ${check.id} for ${report.waiveDays}d <reason>`;
 }
 
@@ -113,6 +115,11 @@ export function headlineParts(report: Report): string[] {
   if (waived > 0) parts.push(`${waived} waived`);
   if (report.incomplete) parts.push("incomplete");
   if (report.mode === "warn") parts.push("warn mode");
+  // A local GO says nothing of required checks the policy leaves to GitHub: say so beside the verdict.
+  if (report.target.context === "local") {
+    const left = report.checks.filter((c) => c.required && c.status === "skipped").length;
+    if (left > 0) parts.push(`${left} required ${left === 1 ? "check" : "checks"} left to GitHub`);
+  }
   return parts;
 }
 

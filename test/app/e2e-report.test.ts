@@ -182,8 +182,9 @@ describe("end to end: the comment and the check run people act on", () => {
     );
     expect(stderr).toBe("");
     expect(code).toBe(1);
-    // The App links the check run it wrote; a preview has no run to link, and says where the full report is.
-    const link = /^\[Full report\]\(http:\/\/[^)]+\/octo\/report\/runs\/\d+\)$/m;
+    // The App links the pull request's checks (where its run is); a preview has none to link, and says where
+    // the full report is.
+    const link = /^\[Full report\]\(http:\/\/[^)]+\/octo\/report\/pull\/8\/checks\)$/m;
     expect(posted).toMatch(link);
     expect(stdout).toBe(posted.replace(link, "Full report: `readiness check --format json`."));
   });

@@ -437,7 +437,8 @@ describe("file: notContains (a forbidden pattern)", () => {
     const clean = { ...world, content: { ...world.content, "config/db.yaml": "host: db\n" } };
     const r = check(fileKind, params, clean);
     expect(r.status).toBe("pass");
-    expect(r.summary).toBe("config/app.yaml present, none of the 2 contains /(?i)^\\s*password:\\s*\\S/");
+    // Names what was searched, not one file that happens to exist (a new user found the old line arbitrary).
+    expect(r.summary).toBe("none of the 2 files matching config/** contains /(?i)^\\s*password:\\s*\\S/");
   });
 
   it("is combined with contains: one file must have it, none may have the other", () => {

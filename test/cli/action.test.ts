@@ -161,7 +161,7 @@ describe("action.yml", () => {
 
   it("on NO-GO: fails the step, writes the summary, annotates the file and line, sets the outputs and SARIF", async () => {
     const dir = noGo();
-    const r = runAction(dir, { "sarif-file": "readiness.sarif" });
+    const r = runAction(dir, { "sarif-file": "reports/ci/readiness.sarif" });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(1);
     expect(r.summary).toMatch(/NO-GO/);
@@ -176,7 +176,7 @@ describe("action.yml", () => {
     });
     // The text report is in the log too (format: text).
     expect(r.stdout).toMatch(/^NO-GO/m);
-    const sarif = JSON.parse(readFileSync(join(dir, "readiness.sarif"), "utf8"));
+    const sarif = JSON.parse(readFileSync(join(dir, "reports/ci/readiness.sarif"), "utf8"));
     expect(sarif.version).toBe("2.1.0");
     expect(sarif.runs[0].results[0].ruleId).toBe("no-debug");
   });

@@ -1,5 +1,5 @@
 // The real executable: bin/readiness.js on the bundle in dist/cli (scripts/bundle-cli.mjs), in a child process.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -106,5 +106,15 @@ describe("the bundle", () => {
     const schema = await run(["schema"], dir);
     expect(schema.code).toBe(0);
     expect(JSON.parse(schema.stdout).$schema).toContain("json-schema.org");
+  });
+});
+
+describe("a reader that stops early", () => {
+  it("`readiness check | true`: no stack trace; the verdict's code, or SIGPIPE's 141 when the write failed", () => {
+    const dir = repo({ ".readiness.yml": POLICY, "README.md": README });
+    const script = `node ${JSON.stringify(join(root, "bin/readiness.js"))} check --format json | true; echo "exit=\${PIPESTATUS[0]}"`;
+    const r = spawnSync("bash", ["-c", script], { cwd: dir, encoding: "utf8" });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toMatch(/^exit=(0|1|141)$/m);
   });
 });

@@ -1,6 +1,7 @@
 // The forms issue 9 adds to say what the seed documents say: all-files and negated file checks, and gate
 // items (required, weight 0). Each through the CLI on a real git repository in a temp folder.
 import { afterAll, describe, expect, it } from "vitest";
+import { JsonReportSchema } from "../report/json-contract.js";
 import { cleanup, cli, git, repo, write } from "./helpers.js";
 
 afterAll(cleanup);
@@ -121,6 +122,8 @@ describe("gate items: required, weight 0", () => {
     expect(report.verdict).toBe("go");
     expect(report.categories.find((c: { id: string }) => c.id === "gates").score).toBeNull();
     expect(code).toBe(0);
+    // The documented contract holds for a gate item's weight 0 (a new user's consumer rejected it).
+    expect(JsonReportSchema.safeParse(report).error).toBeUndefined();
   });
 
   it("block when failing, still without touching the score, and the report calls them gate items", async () => {
@@ -171,5 +174,27 @@ checks:
     expect(leaked.byId["no-hardcoded-secrets"]?.status).toBe("fail");
     expect(leaked.byId["no-hardcoded-secrets"]?.summary).toContain("src/mod65.ts:2");
     expect(leaked.code).toBe(1);
+  });
+});
+
+describe("a local GO beside required checks the policy leaves to GitHub (seed fresh eyes)", () => {
+  it("says how many, on the verdict line, so a local GO is not read as the App's", async () => {
+    const policy = `version: 1
+checks:
+  readme: { file: { path: README.md } }
+  ci-green:
+    required: true
+    contexts: [pull_request, release]
+    workflow: { file: ci.yml }
+`;
+    const dir = repo({ ".readiness.yml": policy, "README.md": "# x\n" }, "2025-01-01T00:00:00Z");
+    const { code, text } = await check(dir, "text");
+    expect(code).toBe(0);
+    expect(text.split("\n")[0]).toBe("GO · 100.0/100 (needs 80) · 1 required check left to GitHub");
+    const { report } = await check(dir);
+    expect(report.checks.find((c: JsonCheck & { required: boolean }) => c.id === "ci-green")).toMatchObject({
+      status: "skipped",
+      required: true,
+    });
   });
 });

@@ -173,6 +173,46 @@ checks:
   });
 });
 
+describe("run from a subdirectory (a new user's first try)", () => {
+  it("check finds the repository's policy above, as git finds its root; init will not write a second one", async () => {
+    const dir = repo({ ".readiness.yml": POLICY, "README.md": README, "docs/guide.md": "# Guide\n" });
+    const sub = join(dir, "docs");
+    const r = await cli(["check", "--format", "json", "--now", "2025-01-10"], { cwd: sub });
+    expect(r.stderr).toBe("");
+    const report = JSON.parse(r.stdout);
+    expect(report.checks.find((c: { id: string }) => c.id === "readme").status).toBe("pass");
+    const init = await cli(["init"], { cwd: sub });
+    expect(init.code).toBe(2);
+    expect(init.stderr).toContain(".. already holds this repository's policy");
+    // An explicit DIR means that directory: no policy there is still an error naming init.
+    const explicit = await cli(["check", "docs"], { cwd: dir });
+    expect(explicit.code).toBe(2);
+    expect(explicit.stderr).toContain("no policy found");
+  });
+});
+
+describe("evidence that could not be had gets its own fix, not the policy's (a new user's shallow clone)", () => {
+  it("a shallow clone: the runbook's age is unknown, and the fix is not the author's 'write the runbook'", async () => {
+    const policy = `version: 1
+checks:
+  runbook:
+    required: true
+    fix: Write or review the runbook.
+    file: { path: RUNBOOK.md, maxAgeDays: 30 }
+`;
+    const dir = repo({ ".readiness.yml": policy, "RUNBOOK.md": "# Runbook\n" }, "2024-06-01T00:00:00Z");
+    write(dir, "README.md", "# x\n");
+    git(dir, ["add", "-A"]);
+    git(dir, ["commit", "-q", "-m", "second"], "2025-01-05T00:00:00Z");
+    const shallow = join(tempDir(), "clone");
+    git(process.cwd(), ["clone", "-q", "--depth", "1", `file://${dir}`, shallow]);
+    const r = await cli(["check", "--format", "json", "--now", "2025-01-10"], { cwd: shallow });
+    const runbook = JSON.parse(r.stdout).checks.find((c: { id: string }) => c.id === "runbook");
+    expect(runbook.status).toBe("unknown");
+    expect(runbook.fix ?? "").not.toContain("Write or review the runbook");
+  });
+});
+
 describe("readiness validate", () => {
   const waived = (expires: string) => `${POLICY}waivers:
   - check: runbook
@@ -202,6 +242,23 @@ describe("readiness validate", () => {
     expect(strict.code).toBe(2);
     expect(strict.stderr).toMatch(
       /^policy\.yml:\d+:\d+: waivers\[0\]\.expires: the waiver expired on 2025-01-31/m,
+    );
+  });
+
+  it("warns where a waiver in the file goes beyond what /readiness waive may (commands.waive)", async () => {
+    const long = `${POLICY}waivers:
+  - check: runbook
+    reason: later
+    expires: 2031-01-01
+`;
+    const dir = repo({ "policy.yml": long });
+    const r = await cli(["validate", "policy.yml", "--now", "2025-01-15"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^policy\.yml:\d+:\d+: warning: waivers\[0\]\.expires: the waiver runs 2178 days from now, beyond the 30 days commands\.waive\.maxDays allows/m,
+    );
+    expect(r.stderr).toMatch(
+      /^policy\.yml:\d+:\d+: warning: waivers\[0\]\.reason: the reason is 5 characters, shorter than the 10/m,
     );
   });
 

@@ -7,8 +7,10 @@ import { z } from "zod";
 import {
   DOC_PATH,
   KIND_DOCS,
+  PRESETS_DOC_PATH,
   QUOTES,
   renderCheckDocs,
+  renderPresetDocs,
   situationNeeds,
 } from "../../scripts/generate-check-docs.js";
 import { type KindName, kindNames, kinds } from "../../src/checks/registry.js";
@@ -39,6 +41,15 @@ function section(name: KindName): string {
   const end = doc.indexOf("\n## ", start + 1);
   return doc.slice(start, end < 0 ? undefined : end);
 }
+
+describe("docs/presets.md", () => {
+  it("is what scripts/generate-check-docs.ts writes from the presets the engine reads", () => {
+    expect(
+      readFileSync(PRESETS_DOC_PATH, "utf8"),
+      "docs/presets.md differs from the presets: run `npm run docs`",
+    ).toBe(renderPresetDocs());
+  });
+});
 
 describe("docs/checks.md", () => {
   it("is what scripts/generate-check-docs.ts writes", () => {

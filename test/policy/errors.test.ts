@@ -355,7 +355,7 @@ const rows: Row[] = [
       '      contains: "(?<=x)y"',
     ),
     errors: [
-      ".readiness.yml:6:17: checks.a.file.contains: invalid RE2 regular expression: invalid named capture: `(?<=x)y`",
+      ".readiness.yml:6:17: checks.a.file.contains: invalid RE2 regular expression: lookaround such as (?<=…) is not supported: RE2 matches in linear time; use notContains to forbid a pattern, or match the surrounding text",
     ],
   },
   {

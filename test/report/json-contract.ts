@@ -21,7 +21,8 @@ export const JsonCheckSchema = z.strictObject({
   category: z.string().min(1),
   kind: z.string().min(1),
   required: z.boolean(),
-  weight: z.number().positive(),
+  // 0: a gate item (required, must pass, does not count in the score).
+  weight: z.number().min(0),
   status,
   credit: z.number().min(0).max(1),
   summary: z.string(),

@@ -28,6 +28,7 @@ export const pullRequestHandler = defineHandler({
         pr,
         // Without the label, or on another base, the PR may have left the gate: its old result must go.
         mayLeaveGate: payload.action === "unlabeled" || payload.action === "edited",
+        ...(payload.action === "edited" ? { retargeted: true } : {}),
       },
     ];
   },

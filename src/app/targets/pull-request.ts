@@ -85,7 +85,7 @@ export interface Claimant {
  */
 export async function evaluateHead(
   deps: TargetDeps,
-  job: { defaultBranch?: string; mayLeaveGate?: boolean },
+  job: { defaultBranch?: string; mayLeaveGate?: boolean; retargeted?: boolean },
   octokit: AppOctokit,
   log: Logger,
   loc: Loc,
@@ -122,8 +122,10 @@ export async function evaluateHead(
     const ownListed = own.queue
       ? tag?.queue?.pr === pr.number && tag.queue.base === pr.baseRef
       : claimed.includes(pr.number);
-    // A completed verdict of other claimants must not stand for this one while it is evaluated.
-    if (base.state === "ok" && gated) await publisher.begin(ownTag, spokenFor > 0 && !ownListed);
+    // A completed verdict of other claimants, or one judged under the PR's old base, must not stand for this
+    // one while it is evaluated.
+    const stale = (spokenFor > 0 && !ownListed) || job.retargeted === true;
+    if (base.state === "ok" && gated) await publisher.begin(ownTag, stale);
     const reserve = others.length > 0 || group ? SHARED_PREAMBLE_BYTES : 0;
     const ownJudged = gated
       ? await judge(deps, octokit, log, loc, pr, base, publisher.name, reserve, sha)

@@ -114,11 +114,16 @@ export async function findPolicy(
 }
 
 /** The `fetchRemote` callback of the policy loader, for `extends: owner/repo:path[@ref]`. */
-export function remoteFetcher(octokit: Reader): FetchRemote {
+/**
+ * `strict`: only a 404 is "no such file"; a refusal (403) fails too. A project's policy that could not be read
+ * must not read as "this directory has no project" (a false GO), whereas an `extends` of a repository the App
+ * may not read is reported as absent.
+ */
+export function remoteFetcher(octokit: Reader, o: { strict?: boolean } = {}): FetchRemote {
   return async (where) => {
     const read = await readFile(octokit, where);
     if ("failed" in read) {
-      if (read.failed.status === 403 && !/rate limit/i.test(read.failed.message)) return null;
+      if (!o.strict && read.failed.status === 403 && !/rate limit/i.test(read.failed.message)) return null;
       fail(where, read.failed);
     }
     return read.found ? read.text : null;
