@@ -45,6 +45,8 @@ function phaseOf(q: StandInRequest): Phase {
   const p = q.path;
   if (p.endsWith("/access_tokens")) return "token";
   if (/\/contents\/(\.readiness\.yml|\.github\/readiness\.yml)$/.test(p)) return "policy";
+  // One GraphQL query per evaluation round carries evidence (histories, file texts); it writes nothing.
+  if (q.method === "POST" && p === "/api/graphql") return "evidence";
   if (q.method !== "GET" || (p.includes("/check-runs") && q.query.has("check_name"))) return "publishing";
   // The sticky comment is found through Octokit's paginate (no page parameter); the ledger asks page=1.
   if (/\/issues\/\d+\/comments$/.test(p) && !q.query.has("page")) return "publishing";
@@ -72,6 +74,7 @@ interface Measured {
 const empty = (): Counts => ({ charged: 0, notModified: 0, requests: [] });
 
 const KIND_OF: [RegExp, string][] = [
+  [/^\/api\/graphql/, "GraphQL query (histories, file texts)"],
   [/\/git\/trees\//, "tree"],
   [/\/zipball\//, "repository archive"],
   [/\/git\/blobs\//, "file blob"],
@@ -135,7 +138,9 @@ async function main() {
     const run = world.gh.checkRuns.filter((x) => x.head_sha === pr.sha).at(-1);
     const seen = world.gh.requests.slice(from).filter((q) => q.path !== "/metrics");
     const spanMs = seen.length ? seen.at(-1)!.at - seen[0]!.at : 0;
-    const writes = seen.filter((q) => q.method !== "GET" && !q.path.endsWith("/access_tokens")).length;
+    const writes = seen.filter(
+      (q) => q.method !== "GET" && q.path !== "/api/graphql" && !q.path.endsWith("/access_tokens"),
+    ).length;
     measured.push({
       name,
       phases,
@@ -274,7 +279,7 @@ per-path history and contents at a full SHA). Publishing (check run lookup and w
 the installation token are not part of the evaluation; the token is fetched once an hour per installation.
 Writes are the check run's and the sticky comment's (Probot lets one a second through per installation).
 
-${coldAll <= COLD_TARGET ? "Cold is within the target." : `Why cold is over the target by ${coldAll - COLD_TARGET}: the policy alone is ${measured[0]!.phases.policy.charged} reads (the base branch's file, and the head's, which the App validates when a PR changes it); the evidence is ${measured[0]!.phases.evidence.charged}, ${coldKinds}. The file checks already share one tree (and the \`contains\` texts one archive); most of the rest is one request per source the policy names (each alert scanner, each artifact download, the signer's permission and team membership), which no batching of file checks removes. That cost is set by the evidence provider (\`src/evidence/github\`), not by the App (\`src/app\`), so it is reported here, not changed here.`} Warm, the charged requests of the evaluation were:
+${coldAll <= COLD_TARGET ? "Cold is within the target." : `Why cold is over the target by ${coldAll - COLD_TARGET}: the policy alone is ${measured[0]!.phases.policy.charged} reads (the base branch's file, and the head's, which the App validates when a PR changes it); the evidence is ${measured[0]!.phases.evidence.charged}, ${coldKinds}. The file checks already share one tree, and their texts and last changes one GraphQL query (one HTTP request; GitHub charges it to GraphQL's own points budget, apart from REST's 5,000 requests an hour); most of the rest is one request per source the policy names (each alert scanner, each artifact download, the signer's permission and team membership), which GraphQL does not serve (Actions runs and artifacts, alerts) or which must stay REST for trust (the ledger's comments: \`performed_via_github_app\`, docs/security.md).`} Warm, the charged requests of the evaluation were:
 ${warmCharged.length ? warmCharged.join("; ") : "none"}.${commentsNote} The App's look-up of the pull request (column "PR lookup": before it writes the sticky comment, and for a workflow_run delivery) is outside the evaluation.
 ${shared}`,
     );

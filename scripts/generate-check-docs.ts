@@ -152,7 +152,8 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
   content: {
     what: "file contents",
     local: "read from disk, at most the first 1 MiB",
-    github: "the blob of each file read (only for `contains`, or `minBytes` when the size is not listed)",
+    github:
+      "the blob of each file read (only for `contains`, or `minBytes` when the size is not listed): up to 1 MiB of them as GraphQL `Blob.text` fields in the round's one query, more from one repository archive",
     permissions: [P.contents],
   },
   lastChanged: {
@@ -160,7 +161,7 @@ const EVIDENCE: Record<NeedType, EvidenceDoc> = {
     local:
       "git history: the committer date of the last commit touching the path (a rebase or an amend dates commits anew, so it makes files look freshly changed); an edit not yet committed does not count; a file never committed has no age; a shallow clone that does not reach the change is unknown",
     github:
-      "the committer date of the last commit touching the path, as on the checkout: per freshness limit one window of commits (two requests) settles every path, else one `commits?path=` request per path, at most 40 per evaluation (beyond: unknown); the App reuses the answers for the previous commit it evaluated where a path did not change since",
+      "the committer date of the last commit touching the path, as on the checkout: per freshness limit one window of commits (two requests) settles every path, else one GraphQL `history(path:, first: 1)` field per path, all of a round in one query, at most 40 per evaluation (beyond: unknown); the App reuses the answers for the previous commit it evaluated where a path did not change since",
     permissions: [P.contents],
   },
   workflowRuns: {

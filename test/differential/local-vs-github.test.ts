@@ -461,5 +461,7 @@ describe("local, GitHub and the App's check run agree on file checks", () => {
     );
     expect(differences).toEqual([]);
     expect(runs).toBeGreaterThan(0);
+    // Exact last-change look-ups went through GraphQL, answered by git from the same objects.
+    expect(gh.count("POST /api/graphql")).toBeGreaterThan(0);
   });
 });

@@ -8,6 +8,7 @@
 import { createHash, createPublicKey, createVerify, type KeyObject, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerGraphQL } from "./graphql.js";
 
 export interface StandInRequest {
   method: string;
@@ -136,6 +137,7 @@ export interface StandInOptions {
 }
 
 const API = "/api/v3";
+const GRAPHQL = "/api/graphql";
 
 interface Route {
   method: string;
@@ -299,9 +301,11 @@ export class GitHubStandIn {
     return this.requests.filter((r) => `${r.method} ${r.path}`.startsWith(prefix)).length;
   }
 
-  /** Requests that wrote something (anything but GET and the token exchange). */
+  /** Requests that wrote something (anything but GET, GraphQL queries and the token exchange). */
   writes(): StandInRequest[] {
-    return this.requests.filter((r) => r.method !== "GET" && !r.path.endsWith("/access_tokens"));
+    return this.requests.filter(
+      (r) => r.method !== "GET" && r.path !== GRAPHQL && !r.path.endsWith("/access_tokens"),
+    );
   }
 
   // ------------------------------------------------------------------ plumbing
@@ -418,6 +422,26 @@ export class GitHubStandIn {
 
   private defaultRoutes(): void {
     const repoOf = (req: StandInRequest) => this.repo(req.params.owner ?? "", req.params.repo ?? "");
+
+    // GraphQL (GHES layout: /api/graphql beside /api/v3), validated against GitHub's schema and answered
+    // from this stand-in's own REST routes, overrides included (git-github.ts): one source of truth.
+    this.route("POST", GRAPHQL, async (req) => {
+      const restGet = async (pathWithQuery: string) => {
+        const url = new URL(pathWithQuery, "http://stand-in");
+        const reply = await this.dispatch({
+          method: "GET",
+          path: decodeURI(url.pathname),
+          query: url.searchParams,
+          headers: { authorization: req.headers.authorization },
+          body: undefined,
+          params: {},
+          at: req.at,
+        });
+        return reply.status === 200 ? reply.body : undefined;
+      };
+      const answer = await answerGraphQL(req.body, restGet);
+      return json(answer.status, answer.body);
+    });
 
     // The App itself, as its JWT shows it; GitHub answers a JWT it cannot verify (another key, another
     // App's id) with this 401 message.

@@ -5,6 +5,9 @@
 // content, not the commit. A file that did not change between two commits keeps its blob SHA, so the next
 // commit's evaluation finds it in the ETag cache without asking GitHub at all. The contents API is used
 // only when no tree is at hand (a lone content need) or the tree was truncated and lacks the path.
+// A round's files whose sizes add up to limits.graphqlTextBytes or less are read as GraphQL `Blob.text`
+// fields by blob SHA, in the round's one query (graphql.ts), the histories included; their text is then
+// remembered under the blob URL like an archive's. A binary, truncated or missing blob is read by blob.
 import { FileIndex } from "../file-index.js";
 import { type Fact, known, type ReviewedContent, type Target, unknown } from "../types.js";
 import { readArchive } from "./archive.js";
@@ -150,6 +153,16 @@ export class Contents {
       if (this.cache && (await this.cache.has(blobUrl(this.s, blob.sha), RAW.accept))) continue;
       wanted.set(path, blob.size);
     }
+    let wantedBytes = 0;
+    for (const size of wanted.values()) wantedBytes += size;
+    if (wanted.size > 0 && wantedBytes <= limits.graphqlTextBytes) {
+      const texts = await graphqlTexts(this.s, wanted, tree.value);
+      if (this.cache) {
+        for (const [path, bytes] of texts)
+          await this.cache.seed(blobUrl(this.s, tree.value.blobs.get(path)!.sha), RAW.accept, bytes);
+      }
+      return texts;
+    }
     if (wanted.size < limits.archiveMinFiles) return none;
     // Archives compress source about fourfold; a tree much larger than that will not fit under the limit,
     // and a download cut off at the limit would be a request spent for nothing.
@@ -170,6 +183,36 @@ export class Contents {
     }
     return read.files;
   }
+}
+
+interface BlobText {
+  text?: string | null;
+  byteSize?: number;
+  isBinary?: boolean | null;
+  isTruncated?: boolean;
+}
+
+/** The UTF-8 bytes of each path's blob text, from one GraphQL field per blob; what fails is left out. */
+async function graphqlTexts(
+  s: RepoScope,
+  wanted: Map<string, number>,
+  tree: Tree,
+): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  await Promise.all(
+    [...wanted].map(async ([path, size]) => {
+      const reply = await s.graphql.field<BlobText | null>(
+        "object(oid: $0) { ... on Blob { text byteSize isBinary isTruncated } }",
+        [{ type: "GitObjectID!", value: tree.blobs.get(path)!.sha }],
+      );
+      if (!reply.ok || !reply.data || reply.data.isBinary || reply.data.isTruncated) return;
+      if (typeof reply.data.text !== "string" || reply.data.byteSize !== size) return;
+      const bytes = new TextEncoder().encode(reply.data.text);
+      // Text GitHub could not give byte for byte (not UTF-8) is read by blob.
+      if (bytes.byteLength === size) out.set(path, bytes);
+    }),
+  );
+  return out;
 }
 
 /** The URL a blob read asks for: where the ETag cache keeps a blob's text. */

@@ -2,9 +2,11 @@
 //
 // Two ways to answer, chosen per evaluation by what they cost.
 //
-// 1. Exact, one request per path: `GET /commits?sha={sha}&path={p}&per_page=1`, the newest commit touching
-//    the path (GraphQL could batch them, but evidence is read through REST only). Needs without `within`
-//    are always answered so; at most `limits.lastChangedLookups` per evaluation (beyond: unknown).
+// 1. Exact: the newest commit touching the path, GraphQL's `history(path:, first: 1)` on the commit (the
+//    walk of REST's `GET /commits?sha={sha}&path={p}&per_page=1`, without `since`, so no date decides which
+//    commit comes first), one alias per path and all paths of a turn in one query (graphql.ts). Needs
+//    without `within` are always answered so; at most `limits.lastChangedLookups` per evaluation (beyond:
+//    unknown).
 //
 // 2. By window: a need with `within` (days) only asks whether the last change lies inside the window, and
 //    all such paths of one limit are settled together, whatever their number:
@@ -20,7 +22,9 @@
 //    blob, which has no cap. So a window costs 2 requests, 3 on a busy repository.
 //    Windows go from the smallest limit up: a path changed within the smallest window is fresh for every
 //    larger one, and only the paths unchanged there go on to the next window. With two paths or fewer left,
-//    exact look-ups cost no more and give a date, so they are used instead.
+//    exact look-ups cost no more and give a date, so they are used instead. (Exact look-ups now cost one
+//    GraphQL query for up to 50 paths, less than a window; windows are kept past two paths so that large
+//    sets stay bounded and this path stays exercised: choosing by the look-up budget is left to do.)
 //    The cutoff is the provider's clock minus the limit minus 10 minutes, rounded down to the hour: the URLs
 //    stay the same for an hour, so the ETag cache answers a re-evaluation, and the margin keeps "older than"
 //    settled when the engine's clock (read before the evidence) is a little behind the provider's.
@@ -50,6 +54,7 @@
 //   are asked again. If a file changed and was changed back within X..Y, the compare does not list it and
 //   the older answer is kept: that errs towards "stale", never towards "fresh".
 import { type ChangeBound, CLOCK_SKEW_MS, type Fact, known, unknown } from "../types.js";
+import type { CacheAccess } from "./etag-cache.js";
 import { explain, PERMISSIONS } from "./failure.js";
 import { at, type RepoScope } from "./scope.js";
 
@@ -125,6 +130,13 @@ interface CommitItem {
   commit?: { committer?: { date?: string } | null; author?: { date?: string } | null };
 }
 
+/** A commit as GraphQL's `history` lists it. */
+interface HistoryNode {
+  oid: string;
+  committedDate?: string;
+  authoredDate?: string;
+}
+
 interface CompareResult {
   status?: string;
   total_commits?: number;
@@ -158,7 +170,7 @@ type Window =
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const CUTOFF_MARGIN_MS = 10 * 60_000;
-/** A window costs two requests: with this many paths or fewer left, exact look-ups cost no more. */
+/** A window costs two requests: with this many paths or fewer left, exact look-ups (one query) cost less. */
 const EXACT_AT_MOST = 2;
 /** Distinct freshness limits examined by window in one evaluation; paths past them are looked up. */
 const MAX_WINDOWS = 4;
@@ -213,6 +225,7 @@ export class LastChanged {
   constructor(
     private readonly s: RepoScope,
     private readonly memory?: HistoryMemory,
+    private readonly cache?: CacheAccess,
   ) {
     this.lookupsLeft = s.limits.lastChangedLookups;
   }
@@ -435,19 +448,39 @@ export class LastChanged {
   private async readExact(path: string): Promise<Fact<Date | null>> {
     if (this.lookupsLeft <= 0) {
       return unknown(
-        `last change of ${path}: not looked up; finding it costs one request per file and this evaluation ` +
-          `already made ${this.s.limits.lastChangedLookups} such look-ups`,
+        `last change of ${path}: not looked up; this evaluation already made ` +
+          `${this.s.limits.lastChangedLookups} such look-ups (limits.lastChangedLookups)`,
       );
     }
     this.lookupsLeft--;
-    const reply = await this.s.reader.get<CommitItem[]>("GET /repos/{owner}/{repo}/commits", {
-      ...at(this.s),
-      sha: this.s.sha,
-      path,
-      per_page: 1,
-    });
-    if (!reply.ok) return unknown(explain(reply.failure, `last change of ${path}`, PERMISSIONS.contents));
-    const first = Array.isArray(reply.data) ? reply.data[0] : undefined;
+    // The answer for a full SHA never changes: kept in the ETag cache under the REST URL that asks the same
+    // (content-addressed), so a later evaluation of this commit sends nothing for it.
+    const rest = { ...at(this.s), sha: this.s.sha, path, per_page: 1 };
+    const route = "GET /repos/{owner}/{repo}/commits";
+    const key = this.s.reader.endpointKey(route, rest);
+    let first: CommitItem | undefined;
+    if (this.cache && (await this.cache.has(key.url, key.accept))) {
+      const cached = await this.s.reader.get<CommitItem[]>(route, rest);
+      if (!cached.ok) return unknown(explain(cached.failure, `last change of ${path}`, PERMISSIONS.contents));
+      first = Array.isArray(cached.data) ? cached.data[0] : undefined;
+    } else {
+      const reply = await this.s.graphql.field<{ history?: { nodes?: HistoryNode[] } } | null>(
+        "object(oid: $0) { ... on Commit { history(path: $1, first: 1) { nodes { oid committedDate authoredDate } } } }",
+        [
+          { type: "GitObjectID!", value: this.s.sha },
+          { type: "String!", value: path },
+        ],
+      );
+      if (!reply.ok) return unknown(explain(reply.failure, `last change of ${path}`, PERMISSIONS.contents));
+      if (!reply.data?.history) return unknown(`last change of ${path}: GitHub has no commit ${this.s.sha}`);
+      const node = reply.data.history.nodes?.[0];
+      if (node)
+        first = {
+          sha: node.oid,
+          commit: { committer: { date: node.committedDate }, author: { date: node.authoredDate } },
+        };
+      await this.cache?.seed(key.url, key.accept, first ? [first] : []);
+    }
     if (!first) {
       this.memory?.remember(this.repoKey, this.s.sha, path, null);
       return known(null);

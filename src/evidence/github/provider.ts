@@ -1,12 +1,14 @@
-// Evidence from GitHub's REST API for one commit: answers every Need of src/evidence/types.ts.
+// Evidence from GitHub's REST API, and its GraphQL API where that batches (graphql.ts), for one commit:
+// answers every Need of src/evidence/types.ts.
 //
-// Cost model (requests for one evaluation, cold):
+// Cost model (requests for one evaluation, cold; "the query" is the one GraphQL query of a round, shared):
 //   files            1   recursive tree of the commit
-//   content          1 per file read (blob by SHA; 0 when the tree shows the file is absent), or 1 for all
-//                    of a round's files when at least limits.archiveMinFiles are needed (archive.ts)
-//   lastChanged      1 per path without `within`, at most limits.lastChangedLookups; with `within`
-//                    (freshness limits) 2 per distinct limit whatever the number of paths, or 1 per path
-//                    when that is cheaper (history.ts)
+//   content          0 (fields of the query) for a round's files up to limits.graphqlTextBytes in all;
+//                    past that 1 archive for all of them when at least limits.archiveMinFiles (archive.ts),
+//                    else 1 blob by SHA each; 0 when the tree shows the file is absent
+//   lastChanged      0 (fields of the query) per path without `within`, at most limits.lastChangedLookups;
+//                    with `within` (freshness limits) 2 per distinct limit whatever the number of paths, or
+//                    fields of the query when that is cheaper (history.ts)
 //   workflowRuns     1   for all workflows of the commit (+1 per run whose jobs are asked);
 //                    on a branch: 1 per workflow (+1 once to map a workflow name to its id)
 //   artifactFile     shares the runs listing, +1 artifact listing shared by all artifacts of the commit,
@@ -38,6 +40,7 @@ import { fetchAlerts } from "./alerts.js";
 import { cacheAccessOf } from "./etag-cache.js";
 import { errorForLog } from "./failure.js";
 import { Contents, fetchReviewedContent, fetchTree, type Tree } from "./files.js";
+import { GraphQLBatch } from "./graphql.js";
 import { type HistoryMemory, LastChanged } from "./history.js";
 import { fetchLedger } from "./ledger.js";
 import { type GitHubOctokit, type LogLike, silentLog } from "./octokit.js";
@@ -93,6 +96,7 @@ export class GitHubEvidence implements EvidenceProvider {
     });
     this.scope = {
       reader: this.reader,
+      graphql: new GraphQLBatch(this.reader, options.owner, options.repo),
       owner: options.owner,
       repo: options.repo,
       sha: options.sha,
@@ -101,7 +105,7 @@ export class GitHubEvidence implements EvidenceProvider {
       now: options.now ?? (() => new Date()),
     };
     this.actions = new Actions(this.scope);
-    this.lastChanged = new LastChanged(this.scope, options.history);
+    this.lastChanged = new LastChanged(this.scope, options.history, cacheAccessOf(options.octokit));
     this.contents = new Contents(this.scope, cacheAccessOf(options.octokit));
   }
 

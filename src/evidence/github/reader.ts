@@ -41,6 +41,12 @@ export class GitHubReader {
     return this.octokit.request.endpoint(route, params).url;
   }
 
+  /** The URL and media type `route` asks for (what the ETag cache keys on). */
+  endpointKey(route: string, params: Params = {}): { url: string; accept: string } {
+    const endpoint = this.octokit.request.endpoint(route, params);
+    return { url: endpoint.url, accept: String(endpoint.headers.accept ?? "") };
+  }
+
   /** GET `route` with `params`; the same URL and media type are fetched once per reader. */
   get<T>(route: string, params: Params = {}): Promise<Reply<T>> {
     const endpoint = this.octokit.request.endpoint(route, params);
@@ -125,6 +131,16 @@ export class GitHubReader {
       timer.clear();
       this.release();
     }
+  }
+
+  /** POST one GraphQL query (see graphql.ts, which batches and memoises the fields). */
+  graphql<T>(query: string, variables: Params): Promise<Reply<T>> {
+    // GitHub Enterprise Server answers GraphQL at /api/graphql, beside its REST /api/v3 (as @octokit/graphql).
+    const base = String(this.octokit.request.endpoint.DEFAULTS.baseUrl ?? "");
+    const route = /\/api\/v3\/?$/.test(base)
+      ? `POST ${base.replace(/\/api\/v3\/?$/, "/api/graphql")}`
+      : "POST /graphql";
+    return this.send(route, { query, variables }, "POST /graphql") as Promise<Reply<T>>;
   }
 
   private async send(route: string, params: Params, what: string): Promise<Reply<unknown>> {

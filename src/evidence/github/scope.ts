@@ -1,6 +1,7 @@
 // What every part of the GitHub provider shares for one evaluation: the reader, the repository, the commit
 // and the bounds that keep an evaluation's cost predictable.
 import { MAX_CONTENT_BYTES } from "../types.js";
+import type { GraphQLBatch } from "./graphql.js";
 import type { LogLike } from "./octokit.js";
 import type { GitHubReader } from "./reader.js";
 
@@ -21,7 +22,7 @@ export interface GitHubEvidenceLimits {
   alertPages: number;
   /** Pages of 100 changed files of a pull request (GitHub lists at most 3000). */
   prFilePages: number;
-  /** `commits?path=` look-ups per evaluation (one request per path); beyond, lastChanged is unknown. */
+  /** Exact last-change look-ups per evaluation (GraphQL `history` fields); beyond, lastChanged is unknown. */
   lastChangedLookups: number;
   /** Releases listed when looking for the release of a deployed commit (one page). */
   releasesListed: number;
@@ -32,6 +33,11 @@ export interface GitHubEvidenceLimits {
   archiveMinFiles: number;
   /** Compressed bytes of the archive read at most; past it the download stops and blobs are read instead. */
   maxArchiveBytes: number;
+  /**
+   * Files to read (not cached) whose sizes add up to at most this are read as GraphQL `Blob.text` fields, in
+   * the round's one query, instead of an archive or a blob request each; 0 turns it off.
+   */
+  graphqlTextBytes: number;
 }
 
 export const DEFAULT_LIMITS: GitHubEvidenceLimits = {
@@ -47,10 +53,13 @@ export const DEFAULT_LIMITS: GitHubEvidenceLimits = {
   releasesListed: 30,
   archiveMinFiles: 3,
   maxArchiveBytes: 30 * 1024 * 1024,
+  graphqlTextBytes: 1024 * 1024,
 };
 
 export interface RepoScope {
   reader: GitHubReader;
+  /** GraphQL fields of this repository, batched per turn of the event loop and memoised per evaluation. */
+  graphql: GraphQLBatch;
   owner: string;
   repo: string;
   sha: string;

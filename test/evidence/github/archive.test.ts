@@ -23,6 +23,10 @@ import {
   tree,
 } from "./fixtures.js";
 
+/** These tests are about the archive: GraphQL texts (limits.graphqlTextBytes) are off. */
+const archiveProvider = (options: Parameters<typeof makeProvider>[0] = {}) =>
+  makeProvider({ ...options, limits: { graphqlTextBytes: 0, ...options.limits } });
+
 beforeEach(() => {
   nock.disableNetConnect();
 });
@@ -91,7 +95,7 @@ test("three files or more: one archive read; what it left out or rewrote is read
   const codeload = nock(CODELOAD).get(`/acme/shop/legacy.zip/${SHA}`).query(true).reply(200, asArchive());
   blob(api, "ops/d.yml");
   blob(api, "VERSION.txt");
-  const facts = await collectAll(makeProvider(), reads);
+  const facts = await collectAll(archiveProvider(), reads);
   expect(texts(facts)).toEqual(PATHS.map((p) => TEXT[p]));
   // tree, zipball, two blobs: not one request per file.
   expect(rec.count()).toBe(4);
@@ -109,9 +113,9 @@ test("the files read from the archive are remembered under their blob URLs: the 
   nock(CODELOAD).get(`/acme/shop/legacy.zip/${SHA}`).query(true).reply(200, asArchive());
   blob(api, "ops/d.yml");
   blob(api, "VERSION.txt");
-  await collectAll(makeProvider({ octokit }), reads);
+  await collectAll(archiveProvider({ octokit }), reads);
   expect(chargedRequests(stats)).toBe(4);
-  const again = await collectAll(makeProvider({ octokit }), reads);
+  const again = await collectAll(archiveProvider({ octokit }), reads);
   expect(texts(again)).toEqual(PATHS.map((p) => TEXT[p]));
   expect(chargedRequests(stats)).toBe(4);
   expect(stats.cacheHits).toBe(1 + PATHS.length);
@@ -123,7 +127,7 @@ test("fewer than limits.archiveMinFiles reads: blobs, no archive", async () => {
   serveTree(api);
   blob(api, "docs/a.md");
   blob(api, "docs/b.md");
-  const facts = await collectAll(makeProvider(), [
+  const facts = await collectAll(archiveProvider(), [
     { type: "files" },
     { type: "content", path: "docs/a.md" },
     { type: "content", path: "docs/b.md" },
@@ -148,7 +152,7 @@ test("an archive over limits.maxArchiveBytes is abandoned, declared or streamed:
         declared ? { "content-length": String(zip.byteLength) } : {},
       );
     for (const p of PATHS) blob(api, p);
-    const facts = await collectAll(makeProvider({ limits: { maxArchiveBytes: 1500 } }), reads);
+    const facts = await collectAll(archiveProvider({ limits: { maxArchiveBytes: 1500 } }), reads);
     expect(texts(facts)).toEqual(PATHS.map((p) => TEXT[p]));
     expect(rec.count()).toBe(2 + PATHS.length);
     expectDone(api, rec);
@@ -160,7 +164,7 @@ test("a repository whose tree is far larger than the limit is not even asked for
   const { api, rec } = github();
   serveTree(api, { "assets/video.mp4": 9 * 1024 * 1024 });
   for (const p of PATHS) blob(api, p);
-  const facts = await collectAll(makeProvider({ limits: { maxArchiveBytes: 2 * 1024 * 1024 } }), reads);
+  const facts = await collectAll(archiveProvider({ limits: { maxArchiveBytes: 2 * 1024 * 1024 } }), reads);
   expect(texts(facts)).toEqual(PATHS.map((p) => TEXT[p]));
   expect(rec.count()).toBe(1 + PATHS.length);
   expectDone(api, rec);
@@ -179,7 +183,7 @@ test("an archive GitHub refuses, or that is not a zip, costs its request and not
         .reply(200, Buffer.from("PK\u0003\u0004 this is not a zip archive at all, only its magic number"));
     }
     for (const p of PATHS) blob(api, p);
-    const facts = await collectAll(makeProvider(), reads);
+    const facts = await collectAll(archiveProvider(), reads);
     expect(texts(facts)).toEqual(PATHS.map((p) => TEXT[p]));
     expect(rec.count()).toBe(2 + PATHS.length);
     expectDone(api, rec);
@@ -191,7 +195,7 @@ test("limits.archiveMinFiles 0 turns the archive off", async () => {
   const { api, rec } = github();
   serveTree(api);
   for (const p of PATHS) blob(api, p);
-  await collectAll(makeProvider({ limits: { archiveMinFiles: 0 } }), reads);
+  await collectAll(archiveProvider({ limits: { archiveMinFiles: 0 } }), reads);
   expect(rec.count()).toBe(1 + PATHS.length);
   expectDone(api, rec);
 });

@@ -4,14 +4,17 @@
 // The ledger (slash commands) is a colleague's module and is stubbed here: its requests are not counted.
 //
 // Figures (charged = requests that count against the rate limit: not 304, not answered from the cache):
-//   cold                          22 = 12 + one `commits?path=` per maxAgeDays file (10)
+//   cold                          11 = 10 + one GraphQL query asking `history(path:)` of the 10 maxAgeDays
+//                                    files and the text of the 2 files read, all at once (it was 22: one
+//                                    REST `commits?path=` per maxAgeDays file, one blob per file read)
 //   same commit again, warm        0 (9 conditional requests, all 304; tree and 2 blobs from the cache;
-//                                    the 10 dates from HistoryMemory, 10 cache hits without it)
+//                                    the 10 dates from HistoryMemory, 10 content-addressed cache hits
+//                                    without it)
 //   same commit, a run finished    2 (the runs listing and that run's jobs changed)
 //   next commit, warm + history    7 (tree, 1 compare, 1 changed path, runs, jobs, check runs, statuses)
 // With `within` on the lastChanged needs (what file checks with maxAgeDays ask since it exists), the ten
-// paths cost one window of two requests instead of ten:
-//   cold                          14 = 12 + 2, whatever the number of maxAgeDays files of that limit
+// paths cost one window of two requests (the query then carries the texts alone):
+//   cold                          13 = 11 + 2, whatever the number of maxAgeDays files of that limit
 //   same commit again, warm        0
 // The end-to-end figures for the largest example policy are in examples-cost.test.ts.
 import nock from "nock";
@@ -57,6 +60,8 @@ const FILES = Array.from({ length: 30 }, (_, i) => (i < 10 ? `docs/runbooks/r${i
 const AGED = FILES.slice(0, 10);
 const READ = ["ops/item-10.md", "ops/item-11.md"];
 
+const text = (path: string) => `# ${path}\nowner: sre\n`;
+
 const round1: Need[] = [
   { type: "files" },
   { type: "workflowRuns", workflow: { name: "CI" } },
@@ -77,7 +82,7 @@ const round2: Need[] = [
 
 function seedCommit(gh: FakeGitHub, sha: string, runs: ReturnType<typeof workflowRun>[]) {
   gh.set(`${REPO_PATH}/git/trees/${sha}?recursive=1`, {
-    ...tree(Object.fromEntries(FILES.map((f) => [f, 100]))),
+    ...tree(Object.fromEntries(FILES.map((f) => [f, READ.includes(f) ? Buffer.byteLength(text(f)) : 100]))),
     sha,
   });
   for (const p of AGED) {
@@ -98,7 +103,7 @@ function seedCommit(gh: FakeGitHub, sha: string, runs: ReturnType<typeof workflo
 }
 
 function seedRepository(gh: FakeGitHub) {
-  for (const p of READ) gh.set(`${REPO_PATH}/git/blobs/${blobSha(p)}`, `# ${p}\nowner: sre\n`);
+  for (const p of READ) gh.set(`${REPO_PATH}/git/blobs/${blobSha(p)}`, text(p));
   gh.set(`${REPO_PATH}/dependabot/alerts?state=open&per_page=100`, []);
   gh.set(`${REPO_PATH}/code-scanning/alerts?state=open&per_page=100`, []);
   gh.set(`${REPO_PATH}/secret-scanning/alerts?state=open&per_page=100`, []);
@@ -163,15 +168,18 @@ const delta = (before: GitHubRequestStats, after: GitHubRequestStats) => ({
   cacheHits: after.cacheHits - before.cacheHits,
 });
 
-test("cold: 22 charged requests = 12 + one per maxAgeDays file; every answer known", async () => {
+test("cold: 11 charged requests = 10 + one GraphQL query for every maxAgeDays file and file read; every answer known", async () => {
   const { gh, stats, octokit, history } = setUp();
   const answers = await evaluate(octokit, SHA, history);
   expect([...answers.values()].filter((f) => f.state !== "ok")).toEqual([]);
-  expect(chargedRequests(stats)).toBe(22);
-  expect(gh.rec.count(`GET ${REPO_PATH}/commits`) - gh.rec.count(`GET ${REPO_PATH}/commits/`)).toBe(
-    AGED.length,
-  );
-  expect(chargedRequests(stats) - AGED.length).toBeLessThanOrEqual(12);
+  const date = (p: string) => answers.get(needKey({ type: "lastChanged", path: p }));
+  for (const p of AGED) expect(date(p)).toEqual({ state: "ok", value: new Date("2026-10-01T00:00:00Z") });
+  for (const p of READ)
+    expect(answers.get(needKey({ type: "content", path: p }))).toEqual({ state: "ok", value: text(p) });
+  expect(chargedRequests(stats)).toBe(11);
+  expect(gh.rec.count("POST /graphql")).toBe(1);
+  expect(gh.rec.count(`GET ${REPO_PATH}/commits`) - gh.rec.count(`GET ${REPO_PATH}/commits/`)).toBe(0);
+  expect(gh.rec.count(`GET ${REPO_PATH}/git/blobs`)).toBe(0);
   gh.rec.assertAllKnown();
 });
 
@@ -229,7 +237,7 @@ test("next commit with the ETag cache and HistoryMemory: 7 charged (≤ 12)", as
   gh.rec.assertAllKnown();
 });
 
-test("cold, freshness asked with `within` (as file checks do): 14 = 12 + one window of two requests", async () => {
+test("cold, freshness asked with `within` (as file checks do): 13 = 11 + one window of two requests", async () => {
   const NOW = new Date("2026-11-20T12:00:00Z");
   const BASE = "2222222222222222222222222222222222222222";
   const { gh, stats, octokit, history } = setUp();
@@ -268,7 +276,7 @@ test("cold, freshness asked with `within` (as file checks do): 14 = 12 + one win
   const age = (p: string) => answers.get(needKey({ type: "lastChanged", path: p, within: 90 }));
   expect(age(AGED[0]!)).toEqual({ state: "ok", value: { newerThan: new Date("2026-09-01T09:00:00Z") } });
   expect(age(AGED[9]!)).toEqual({ state: "ok", value: { olderThan: new Date("2026-08-20T09:00:00Z") } });
-  expect(chargedRequests(stats)).toBe(14);
+  expect(chargedRequests(stats)).toBe(13);
   const before = structuredClone(stats);
   await evaluateWindowed();
   expect(delta(before, stats).charged).toBe(0);

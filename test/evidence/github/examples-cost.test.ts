@@ -11,6 +11,9 @@
 // Issue 8 (item 4) adds one request cold: the base branch's workflow directory, to tell whether the pull
 // request rewrote the workflow files whose runs and artifacts it offers as evidence (17 cold; warm and next
 // commit unchanged at 1 and 8, the listing being a 304).
+// Issue 13 (GraphQL): the two maxAgeDays look-ups and the nine files' text (the archive) become one GraphQL
+// query: 15 cold (policy 2 + evidence 13); warm and next commit unchanged at 1 and 8 (the texts and
+// histories are remembered under their content-addressed REST URLs).
 import { expect, test } from "vitest";
 import {
   COLD_EVALUATION_AT,
@@ -30,13 +33,14 @@ test("examples/telemetry-pipeline-000: requests per evaluation, cold, warm and o
     );
     expect(e.verdict).toBe("go");
   }
-  // Cold: the policy (base, and head to validate a change) 2; the tree 1; nine files' text from one archive
-  // 1; two maxAgeDays paths 2; runs 1; both artifacts from one listing 1 + 2 downloads; three alert sources
+  // Cold: the policy (base, and head to validate a change) 2; the tree 1; one GraphQL query for the nine
+  // files' text and the two maxAgeDays paths' last change 1; runs 1; both artifacts from one listing 1 + 2 downloads; three alert sources
   // 3; the ledger 3 (comments, the signer's permission and team; the push time only when a signoff check
   // resets on push, which this policy's do not); the base branch's workflow files 1 (the head's come from the
   // tree). None of the non-file evidence can be batched over REST.
   expect(cost.cold.policy.charged).toBe(2);
-  expect(cost.cold.evidence.charged).toBe(15);
+  expect(cost.cold.evidence.charged).toBe(13);
+  expect(cost.cold.total.charged).toBe(15);
   expect(cost.cold.total.notModified).toBe(0);
   expect(cost.warm.total.charged).toBeLessThanOrEqual(3);
   expect(cost.warm.total.charged).toBe(1);
@@ -49,7 +53,7 @@ test("examples/telemetry-pipeline-000: requests per evaluation, cold, warm and o
   expect(cost.next.publishing.writes).toBe(2);
 });
 
-test("the same policy with 60 more file checks (30 maxAgeDays, 30 contains): one request more, not 60", async () => {
+test("the same policy with 60 more file checks (30 maxAgeDays, 30 contains): three requests more, not 60", async () => {
   const notes = FILLER.filter((p) => p.startsWith("docs/notes/")).slice(0, 30);
   const more = (text: string) => {
     const modules = FILLER.filter((p) => p.startsWith("src/telemetry/modules/")).slice(0, 30);
@@ -81,11 +85,13 @@ test("the same policy with 60 more file checks (30 maxAgeDays, 30 contains): one
   expect(new Set(notes.map((_, i) => cost.cold.statuses[`extra-fresh-${i}`]))).toEqual(
     new Set(["pass", "fail"]),
   );
-  // 32 maxAgeDays paths: the 180-day window instead of one look-up each (commits?until, a compare, and the
-  // base's tree because 180 days of this history change more than the 300 files a compare lists: 3 for 2).
-  // The 30 more files to read come out of the same archive.
-  expect(cost.cold.total.charged).toBe(base.cold.total.charged + 1);
+  // 32 maxAgeDays paths: the 180-day window instead of a look-up each (commits?until, a compare, and the
+  // base's tree because 180 days of this history change more than the 300 files a compare lists: 3 where
+  // the base policy's two paths cost nothing of their own, being fields of the query that reads the texts).
+  // The 30 more files' text are more fields of that same query.
+  expect(cost.cold.total.charged).toBe(base.cold.total.charged + 3);
   expect(cost.warm.total.charged).toBe(base.warm.total.charged);
-  // The push changed one of the 30 modules read: its blob.
-  expect(cost.next.total.charged).toBe(base.next.total.charged + 1);
+  // The push changed one of the 30 modules read: its text is one more field of the GraphQL query the base
+  // policy's next commit makes anyway (for its own changed file), so nothing more.
+  expect(cost.next.total.charged).toBe(base.next.total.charged);
 });

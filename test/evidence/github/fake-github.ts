@@ -3,6 +3,7 @@
 // evaluations to model GitHub's state moving on.
 import { createHash } from "node:crypto";
 import nock from "nock";
+import { answerGraphQL } from "../../support/graphql.js";
 import { type RequestRecorder, recordRequests } from "../../support/openapi.js";
 import { API } from "./fixtures.js";
 
@@ -76,6 +77,16 @@ export function fakeGitHub(): FakeGitHub {
         ? [200, body, { ...headers, "content-type": "application/vnd.github.raw" }]
         : [200, body, headers];
     });
+  // GraphQL, validated and executed against GitHub's schema, answered from the same table (./graphql.ts).
+  scope.post("/graphql").reply((_uri, body, callback) => {
+    answerGraphQL(body, async (p) => routes.get(normalize(p)) ?? gh.resolve?.(normalize(p))).then(
+      (answer) => {
+        count(answer.status);
+        callback(null, [answer.status, answer.body as nock.ReplyBody, { "x-ratelimit-remaining": "4321" }]);
+      },
+      (error: Error) => callback(error, [500, { message: error.message }]),
+    );
+  });
   const rec = recordRequests(scope);
   const gh: FakeGitHub = {
     scope,

@@ -5,6 +5,7 @@ import nock from "nock";
 import { expect } from "vitest";
 import { GitHubEvidence, type GitHubEvidenceOptions } from "../../../src/evidence/github/provider.js";
 import { type Fact, type Need, needKey, type Target } from "../../../src/evidence/types.js";
+import { answerGraphQL } from "../../support/graphql.js";
 import { type RequestRecorder, recordRequests } from "../../support/openapi.js";
 
 export const OWNER = "acme";
@@ -32,10 +33,49 @@ export function github(): { api: nock.Scope; rec: RequestRecorder } {
   return { api, rec };
 }
 
-/** Every mocked reply used, every request a documented endpoint. */
+const histories = new WeakMap<nock.Scope, Map<string, { list: unknown[]; asked: number }>>();
+
+/**
+ * The newest commits touching `path` from `sha` (what REST's `GET /commits?sha=&path=&per_page=1` lists),
+ * served the way the provider asks: GitHub's GraphQL `history(path:, first: 1)`. The scope's one POST
+ * /graphql interceptor validates every query against GitHub's schema and executes it (test/support/
+ * graphql.ts) over this table; a path not in it is an error on its field. expectDone checks that every
+ * entry was asked exactly once.
+ */
+export function pathHistory(api: nock.Scope, sha: string, path: string, list: unknown[]): void {
+  let table = histories.get(api);
+  if (!table) {
+    const t = new Map<string, { list: unknown[]; asked: number }>();
+    histories.set(api, t);
+    table = t;
+    api
+      .post("/graphql")
+      .reply((_uri, body, callback) => {
+        const restGet = async (pathWithQuery: string) => {
+          const q = new URL(pathWithQuery, API).searchParams;
+          const entry = t.get(`${q.get("sha")} ${q.get("path")}`);
+          if (!entry) return undefined;
+          entry.asked++;
+          return entry.list.slice(0, Number(q.get("per_page") ?? 30));
+        };
+        answerGraphQL(body, restGet).then(
+          (a) => callback(null, [a.status, a.body as nock.ReplyBody]),
+          (e: Error) => callback(e, [500, { message: e.message }]),
+        );
+      })
+      .persist();
+  }
+  table.set(`${sha} ${path}`, { list, asked: 0 });
+}
+
+/** Every mocked reply used (each path history asked once), every request a documented endpoint. */
 export function expectDone(api: nock.Scope, rec: RequestRecorder): void {
   rec.assertAllKnown();
-  expect(api.pendingMocks()).toEqual([]);
+  expect(api.pendingMocks().filter((m) => !m.startsWith("POST ") || !m.endsWith("/graphql"))).toEqual([]);
+  const asked = [...(histories.get(api) ?? [])]
+    .filter(([, e]) => e.asked !== 1)
+    .map(([k, e]) => [k, e.asked]);
+  expect(asked).toEqual([]);
 }
 
 export const deployment: Target = {

@@ -10,6 +10,7 @@ import {
   github,
   makeProvider,
   OTHER_SHA,
+  pathHistory,
   REPO_PATH,
   SHA,
 } from "./fixtures.js";
@@ -28,22 +29,18 @@ const needs = paths.map((path): Need => ({ type: "lastChanged", path }));
 /** Evaluates SHA cold, remembering its dates. */
 async function remembered(): Promise<HistoryMemory> {
   const history = new HistoryMemory();
+  // Interceptors of earlier scopes (a persisted POST /graphql) would answer the next scope's queries.
+  nock.cleanAll();
   const { api } = github();
-  for (const p of paths)
-    api
-      .get(`${REPO_PATH}/commits`)
-      .query({ sha: SHA, path: p, per_page: "1" })
-      .reply(200, [commitItem("2026-09-01T00:00:00Z", SHA)]);
+  for (const p of paths) pathHistory(api, SHA, p, [commitItem("2026-09-01T00:00:00Z", SHA)]);
   await collectAll(makeProvider({ history }), needs);
   expect(api.pendingMocks()).toEqual([]);
+  nock.cleanAll();
   return history;
 }
 
 const lookUp = (api: nock.Scope, path: string) =>
-  api
-    .get(`${REPO_PATH}/commits`)
-    .query({ sha: OTHER_SHA, path, per_page: "1" })
-    .reply(200, [commitItem("2026-11-20T00:00:00Z")]);
+  pathHistory(api, OTHER_SHA, path, [commitItem("2026-11-20T00:00:00Z")]);
 
 test("an ancestor: one compare; unchanged paths keep their date, changed and renamed ones are looked up", async () => {
   const history = await remembered();
@@ -63,7 +60,9 @@ test("an ancestor: one compare; unchanged paths keep their date, changed and ren
     { state: "ok", value: new Date("2026-11-20T00:00:00Z") },
     { state: "ok", value: new Date("2026-11-20T00:00:00Z") },
   ]);
-  expect(rec.count()).toBe(3);
+  // The compare, and one GraphQL query for both look-ups.
+  expect(rec.count()).toBe(2);
+  expect(rec.count("POST /graphql")).toBe(1);
   expectDone(api, rec);
 });
 
@@ -78,7 +77,7 @@ test("diverged histories, or a compare listing 300 files (GitHub's cap), carry n
     for (const p of paths) lookUp(api, p);
     const facts = await collectAll(makeProvider({ sha: OTHER_SHA, history }), needs);
     expect(facts).toEqual(paths.map(() => ({ state: "ok", value: new Date("2026-11-20T00:00:00Z") })));
-    expect(rec.count()).toBe(4);
+    expect(rec.count()).toBe(2);
     expectDone(api, rec);
   }
 });
@@ -163,10 +162,7 @@ describe("needs with `within` (freshness limits): two requests per window, whate
     const { api, rec } = github();
     base(api, UNTIL_30, BASE, "2026-10-20T09:00:00Z");
     compare(api, BASE, ["docs/a.md"], ["2026-09-01T08:00:00Z", "2026-11-19T08:00:00Z"]);
-    api
-      .get(`${REPO_PATH}/commits`)
-      .query({ sha: SHA, path: "docs/a.md", per_page: "1" })
-      .reply(200, [commitItem("2026-09-01T08:00:00Z")]);
+    pathHistory(api, SHA, "docs/a.md", [commitItem("2026-09-01T08:00:00Z")]);
     const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
     expect(facts[0]).toEqual({ state: "ok", value: at("2026-09-01T08:00:00Z") });
     expect(facts[1]).toEqual({ state: "ok", value: { olderThan: at("2026-10-20T09:00:00Z") } });
@@ -216,17 +212,14 @@ describe("needs with `within` (freshness limits): two requests per window, whate
       .get(`${REPO_PATH}/git/trees/${BASE}`)
       .query({ recursive: "1" })
       .reply(200, { tree: [], truncated: true });
-    for (const p of five.slice(1))
-      api
-        .get(`${REPO_PATH}/commits`)
-        .query({ sha: SHA, path: p, per_page: "1" })
-        .reply(200, [commitItem("2026-01-01T00:00:00Z")]);
+    for (const p of five.slice(1)) pathHistory(api, SHA, p, [commitItem("2026-01-01T00:00:00Z")]);
     const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
     expect(facts[0]).toEqual({ state: "ok", value: { newerThan: at("2026-11-19T08:00:00Z") } });
     expect(facts.slice(1)).toEqual(
       five.slice(1).map(() => ({ state: "ok", value: at("2026-01-01T00:00:00Z") })),
     );
-    expect(rec.count()).toBe(8);
+    // until, compare, both trees, and the four look-ups in one GraphQL query.
+    expect(rec.count()).toBe(5);
     expectDone(api, rec);
   });
 
@@ -235,10 +228,7 @@ describe("needs with `within` (freshness limits): two requests per window, whate
     base(api, UNTIL_7, BASE_7, "2026-11-13T10:00:00Z");
     compare(api, BASE_7, ["docs/a.md", "docs/d.md"], ["2026-11-14T10:00:00Z"]);
     // docs/e.md (30 days) is not listed in the 7-day window: alone, it is looked up exactly.
-    api
-      .get(`${REPO_PATH}/commits`)
-      .query({ sha: SHA, path: "docs/e.md", per_page: "1" })
-      .reply(200, [commitItem("2026-10-30T00:00:00Z")]);
+    pathHistory(api, SHA, "docs/e.md", [commitItem("2026-10-30T00:00:00Z")]);
     const needs = [...within(7, five.slice(0, 3)), ...within(30, five.slice(3))];
     const facts = await collectAll(makeProvider({ now: () => NOW }), needs);
     expect(facts).toEqual([
@@ -252,30 +242,22 @@ describe("needs with `within` (freshness limits): two requests per window, whate
     expectDone(api, rec);
   });
 
-  test("two paths or fewer: exact look-ups (they cost no more and give a date)", async () => {
+  test("two paths or fewer: exact look-ups (one query, less than a window, and they give a date)", async () => {
     const { api, rec } = github();
-    for (const p of five.slice(0, 2))
-      api
-        .get(`${REPO_PATH}/commits`)
-        .query({ sha: SHA, path: p, per_page: "1" })
-        .reply(200, [commitItem("2026-11-01T00:00:00Z")]);
+    for (const p of five.slice(0, 2)) pathHistory(api, SHA, p, [commitItem("2026-11-01T00:00:00Z")]);
     const facts = await collectAll(makeProvider({ now: () => NOW }), within(30, five.slice(0, 2)));
     expect(facts).toEqual([0, 1].map(() => ({ state: "ok", value: at("2026-11-01T00:00:00Z") })));
-    expect(rec.count()).toBe(2);
+    expect(rec.count()).toBe(1);
     expectDone(api, rec);
   });
 
   test("no commit before the window (a young repository): exact look-ups", async () => {
     const { api, rec } = github();
     api.get(`${REPO_PATH}/commits`).query({ sha: SHA, until: UNTIL_30, per_page: "100" }).reply(200, []);
-    for (const p of five)
-      api
-        .get(`${REPO_PATH}/commits`)
-        .query({ sha: SHA, path: p, per_page: "1" })
-        .reply(200, [commitItem("2026-11-01T00:00:00Z")]);
+    for (const p of five) pathHistory(api, SHA, p, [commitItem("2026-11-01T00:00:00Z")]);
     const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
     expect(facts.every((f) => f.state === "ok" && f.value instanceof Date)).toBe(true);
-    expect(rec.count()).toBe(6);
+    expect(rec.count()).toBe(2);
     expectDone(api, rec);
   });
 
@@ -298,17 +280,13 @@ describe("needs with `within` (freshness limits): two requests per window, whate
       "docs/d.md": "2025-01-01T00:00:00Z",
       "docs/e.md": "2025-01-01T00:00:00Z",
     };
-    for (const [p, d] of Object.entries(dates))
-      api
-        .get(`${REPO_PATH}/commits`)
-        .query({ sha: SHA, path: p, per_page: "1" })
-        .reply(200, [commitItem(d)]);
+    for (const [p, d] of Object.entries(dates)) pathHistory(api, SHA, p, [commitItem(d)]);
     const facts = await collectAll(makeProvider({ now: () => NOW }), within(30));
     expect(facts).toEqual([
       { state: "ok", value: { newerThan: at("2026-11-19T08:00:00Z") } },
       ...Object.values(dates).map((d) => ({ state: "ok", value: at(d) })),
     ]);
-    expect(rec.count()).toBe(6);
+    expect(rec.count()).toBe(3);
     expectDone(api, rec);
   });
 
@@ -369,10 +347,7 @@ describe("a freshness window holding a commit dated in the future", () => {
         commits: [commitItem(future, SHA)],
         files: [{ filename: "docs/a.md", status: "modified" }],
       });
-    api
-      .get(`${REPO_PATH}/commits`)
-      .query({ sha: SHA, path: "docs/a.md", per_page: "1" })
-      .reply(200, [commitItem(future, SHA)]);
+    pathHistory(api, SHA, "docs/a.md", [commitItem(future, SHA)]);
     const within = paths.map((path): Need => ({ type: "lastChanged", path, within: 30 }));
     const facts = await collectAll(makeProvider({ now: () => now }), within);
     expect(facts).toEqual([

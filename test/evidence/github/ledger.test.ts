@@ -2,6 +2,7 @@ import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ledgerView, waiversFromLedger } from "../../../src/commands/ledger.js";
+import { GraphQLBatch } from "../../../src/evidence/github/graphql.js";
 import { fetchActorFacts, fetchLedger } from "../../../src/evidence/github/ledger.js";
 import { GitHubReader } from "../../../src/evidence/github/reader.js";
 import { DEFAULT_LIMITS, type RepoScope } from "../../../src/evidence/github/scope.js";
@@ -91,6 +92,7 @@ function repoScope(): RepoScope & { reader: GitHubReader } {
   const reader = new GitHubReader(octokit(), { concurrency: 4, timeoutMs: 5000, log });
   return {
     reader,
+    graphql: new GraphQLBatch(reader, "acme", "shop"),
     owner: "acme",
     repo: "shop",
     sha: SHA,

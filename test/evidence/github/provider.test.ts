@@ -21,6 +21,7 @@ import {
   github,
   makeOctokit,
   makeProvider,
+  pathHistory,
   permissionDenied,
   pullRequest,
   REPO_PATH,
@@ -177,37 +178,31 @@ describe("content", () => {
 });
 
 describe("lastChanged", () => {
-  test("one commits?path= request per path; never committed → null", async () => {
+  test("every path's history in one GraphQL query; never committed → null", async () => {
     const { api, rec } = github();
-    api
-      .get(`${REPO_PATH}/commits`)
-      .query({ sha: SHA, path: "docs/runbook.md", per_page: "1" })
-      .reply(200, [commitItem("2026-10-01T12:00:00Z")]);
-    api.get(`${REPO_PATH}/commits`).query({ sha: SHA, path: "ghost.md", per_page: "1" }).reply(200, []);
+    pathHistory(api, SHA, "docs/runbook.md", [commitItem("2026-10-01T12:00:00Z")]);
+    pathHistory(api, SHA, "ghost.md", []);
     const [runbook, ghost] = await collectAll(makeProvider(), [
       { type: "lastChanged", path: "docs/runbook.md" },
       { type: "lastChanged", path: "ghost.md" },
     ]);
     expect(ok<Date>(runbook!).toISOString()).toBe("2026-10-01T12:00:00.000Z");
     expect(ok(ghost!)).toBeNull();
-    expect(rec.count("GET /repos/acme/shop/commits")).toBe(2);
+    expect(rec.count("POST /graphql")).toBe(1);
+    expect(rec.count()).toBe(1);
     expectDone(api, rec);
   });
 
   test("past limits.lastChangedLookups the rest is unknown, with the reason", async () => {
     const { api, rec } = github();
-    for (const p of ["a", "b"])
-      api
-        .get(`${REPO_PATH}/commits`)
-        .query({ sha: SHA, path: p, per_page: "1" })
-        .reply(200, [commitItem("2026-10-01T12:00:00Z")]);
+    for (const p of ["a", "b"]) pathHistory(api, SHA, p, [commitItem("2026-10-01T12:00:00Z")]);
     const facts = await collectAll(
       makeProvider({ limits: { lastChangedLookups: 2 } }),
       ["a", "b", "c"].map((path): Need => ({ type: "lastChanged", path })),
     );
     expect(facts.filter((f) => f.state === "ok")).toHaveLength(2);
-    expect(reasonOf(facts[2]!)).toMatch(/one request per file and this evaluation already made 2/);
-    expect(rec.count()).toBe(2);
+    expect(reasonOf(facts[2]!)).toMatch(/this evaluation already made 2 such look-ups/);
+    expect(rec.count()).toBe(1);
     expectDone(api, rec);
   });
 });
@@ -1153,12 +1148,13 @@ describe("memo and concurrency", () => {
   });
 
   test("at most limits.concurrency requests in flight", async () => {
+    // Files read without a tree: one contents request each, all asked at once.
     const { api, rec } = github();
     let inFlight = 0;
     let peak = 0;
     const paths = Array.from({ length: 14 }, (_, i) => `docs/${i}.md`);
     api
-      .get(`${REPO_PATH}/commits`)
+      .get(/\/repos\/acme\/shop\/contents\//)
       .query(true)
       .times(paths.length)
       .reply(async () => {
@@ -1166,14 +1162,14 @@ describe("memo and concurrency", () => {
         peak = Math.max(peak, inFlight);
         await new Promise((r) => setTimeout(r, 20));
         inFlight--;
-        return [200, [commitItem("2026-11-01T00:00:00Z")]];
+        return [200, "text"];
       });
     const provider = makeProvider({ limits: { concurrency: 4 } });
     const facts = await collectAll(
       provider,
-      paths.map((path): Need => ({ type: "lastChanged", path })),
+      paths.map((path): Need => ({ type: "content", path })),
     );
-    expect(facts.every((f) => f.state === "ok")).toBe(true);
+    expect(facts.filter((f) => f.state !== "ok")).toEqual([]);
     expect(peak).toBe(4);
     expect(provider.requestCount).toEqual({ issued: 14, peak: 4 });
     expectDone(api, rec);
