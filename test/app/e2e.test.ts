@@ -124,7 +124,7 @@ describe("end to end: the built server against a GitHub stand-in", () => {
     expect(run).toMatchObject({
       name: "Production readiness",
       conclusion: "success",
-      external_id: expect.stringMatching(/^readiness;ctx=pull_request;pr=7;fp=[0-9a-f]{16}$/),
+      external_id: expect.stringMatching(/^readiness;ctx=pull_request;pr=7;b=release%2F1.0;fp=[0-9a-f]{16}$/),
     });
     expect(run.output.title).toBe("GO · 100/100");
     // Quick, and nothing to hide on the commit: one write creates the run with its result.

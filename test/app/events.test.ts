@@ -101,7 +101,7 @@ describe("workflow_run.completed", () => {
     await h.deliver("workflow_run", payload);
 
     expect(runs.filter((r) => r._method === "POST").map((r) => r.head_sha)).toEqual([sha]);
-    expect(runs[0]!.external_id).toMatch(/^readiness;ctx=pull_request;pr=4;fp=/);
+    expect(runs[0]!.external_id).toMatch(/^readiness;ctx=pull_request;pr=4;b=master;fp=/);
   });
 
   it("a run on the default branch (a nightly drill) re-evaluates the open release PRs", async () => {

@@ -58,7 +58,7 @@ describe("pull_request", () => {
       conclusion: "success",
       actions: [{ label: "Re-evaluate", identifier: "reevaluate" }],
     });
-    expect(done.external_id).toMatch(/^readiness;ctx=pull_request;pr=2;fp=[0-9a-f]+$/);
+    expect(done.external_id).toMatch(/^readiness;ctx=pull_request;pr=2;b=master;fp=[0-9a-f]+$/);
     expect(done.output.title).toBe("GO · 100/100");
     expect(Buffer.byteLength(done.output.summary)).toBeLessThan(65_535);
     expect(done.output.summary).toContain("README");
@@ -177,7 +177,7 @@ describe("pull_request", () => {
     commentWrites(h.api, REPO, 2);
     await h.deliver("pull_request", releasePr("opened", 1));
     const written = runs[runs.length - 1]!;
-    expect(written.external_id).toMatch(/^readiness;ctx=pull_request;pr=2;fp=[0-9a-f]{16}$/);
+    expect(written.external_id).toMatch(/^readiness;ctx=pull_request;pr=2;b=master;fp=[0-9a-f]{16}$/);
 
     // GitHub now lists the completed run with the external_id the App wrote; a later evaluation (another
     // clock time, same evidence) recognises its result and leaves the run alone.
