@@ -53,6 +53,8 @@ const { app, runtime } = createReadinessApp({
   concurrency: settings.queueConcurrency,
   maxQueued: settings.queueMaxQueued,
   reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+  sweepIntervalMinutes: settings.sweepIntervalMinutes,
+  sweepRequestBudget: settings.sweepRequestBudget,
   requestTimeoutMs: settings.githubTimeoutMs,
   notReady: () => credentials.problem,
   ...(store ? { store } : {}),
@@ -145,6 +147,7 @@ log.info(
     baseUrl: settings.baseUrl,
     webhookPath: settings.webhookPath,
     reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+    sweepIntervalMinutes: settings.sweepIntervalMinutes,
     github: credentials.problem === null ? "credentials verified" : "not verified: /readyz is 503",
     store: storage.settings.databaseUrl
       ? `postgres ${redactUrl(storage.settings.databaseUrl)}`

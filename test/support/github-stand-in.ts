@@ -77,6 +77,11 @@ export interface RepoSeed {
   collaborators?: Record<string, string>;
   /** Environment name → ids of the Apps whose custom protection rule it has enabled. */
   environments?: Record<string, number[]>;
+  /** Listed only for this installation's tokens; absent: for every installation. */
+  installationId?: number;
+  topics?: string[];
+  /** `pushed_at` in the installation's listing (absent: not given). */
+  pushedAt?: string;
 }
 
 export interface CheckRunState {
@@ -134,6 +139,11 @@ export interface StandInOptions {
   /** PEM of the App's public key: installation token requests must carry a JWT it verifies. */
   publicKey?: string;
   installations?: { id: number; account: string }[];
+  /**
+   * Answer GETs with an ETag and a matching If-None-Match with 304, as GitHub does (off by default: the
+   * request counts of other suites assume full answers).
+   */
+  etags?: boolean;
 }
 
 const API = "/api/v3";
@@ -185,7 +195,16 @@ function verifyJwt(token: string, key: KeyObject, appId: number): boolean {
 
 export class GitHubStandIn {
   readonly requests: StandInRequest[] = [];
-  readonly repos = new Map<string, Required<Omit<RepoSeed, "id">> & { id: number }>();
+  readonly repos = new Map<
+    string,
+    Required<Omit<RepoSeed, "id" | "installationId" | "pushedAt">> & {
+      id: number;
+      installationId?: number;
+      pushedAt?: string;
+    }
+  >();
+  /** Installation token → the installation it was made for. */
+  readonly tokenInstallations = new Map<string, number>();
   readonly checkRuns: CheckRunState[] = [];
   readonly comments: CommentState[] = [];
   readonly reactions: ReactionState[] = [];
@@ -256,6 +275,9 @@ export class GitHubStandIn {
       releases: seed.releases ?? [],
       collaborators: seed.collaborators ?? {},
       environments: seed.environments ?? {},
+      topics: seed.topics ?? [],
+      ...(seed.installationId !== undefined ? { installationId: seed.installationId } : {}),
+      ...(seed.pushedAt ? { pushedAt: seed.pushedAt } : {}),
     };
     this.repos.set(`${seed.owner}/${seed.name}`.toLowerCase(), repo);
     return this;
@@ -348,6 +370,15 @@ export class GitHubStandIn {
       "x-github-request-id": randomUUID(),
       ...(reply.headers ?? {}),
     };
+    if (this.options.etags && request.method === "GET" && reply.status === 200 && reply.body !== undefined) {
+      const bytes = reply.body instanceof Uint8Array ? reply.body : JSON.stringify(reply.body);
+      const etag = `W/"${createHash("sha1").update(bytes).digest("hex")}"`;
+      headers.etag = etag;
+      if (request.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+    }
     if (reply.body === undefined) {
       res.writeHead(reply.status, headers).end();
     } else if (reply.body instanceof Uint8Array) {
@@ -454,6 +485,7 @@ export class GitHubStandIn {
       if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
       const token = `ghs_standin${randomUUID().replace(/-/g, "")}`;
       this.tokens.push(token);
+      this.tokenInstallations.set(token, Number(req.params.id));
       return json(201, {
         token,
         expires_at: new Date(Date.now() + 3600_000).toISOString(),
@@ -471,16 +503,43 @@ export class GitHubStandIn {
         })),
       );
     });
-    this.route("GET", "/installation/repositories", () => {
-      const repositories = [...this.repos.values()].map((r) => ({
-        id: r.id,
-        name: r.name,
-        full_name: `${r.owner}/${r.name}`,
-        owner: { login: r.owner },
-        default_branch: r.defaultBranch,
-        archived: false,
-      }));
-      return json(200, { total_count: repositories.length, repositories });
+    this.route("GET", "/installation/repositories", (req) => {
+      const installation = this.tokenInstallations.get(
+        String(req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, ""),
+      );
+      const all = [...this.repos.values()]
+        .filter((r) => r.installationId === undefined || r.installationId === installation)
+        .map((r) => ({
+          id: r.id,
+          name: r.name,
+          full_name: `${r.owner}/${r.name}`,
+          owner: { login: r.owner },
+          default_branch: r.defaultBranch,
+          archived: false,
+          topics: r.topics,
+          ...(r.pushedAt ? { pushed_at: r.pushedAt } : {}),
+        }));
+      // Pages as GitHub gives them: per_page (30 by default, at most 100), a Link to the next one.
+      const perPage = Math.min(100, Number(req.query.get("per_page") ?? 30) || 30);
+      const page = Math.max(1, Number(req.query.get("page") ?? 1) || 1);
+      const repositories = all.slice((page - 1) * perPage, page * perPage);
+      const more = page * perPage < all.length;
+      const next = `${this.baseUrl}/installation/repositories?per_page=${perPage}&page=${page + 1}`;
+      return json(
+        200,
+        { total_count: all.length, repositories },
+        more ? { link: `<${next}>; rel="next"` } : {},
+      );
+    });
+    // A ref's commit; with the `sha` media type, the bare SHA.
+    this.route("GET", "/repos/:owner/:repo/commits/:ref", (req) => {
+      const repo = repoOf(req);
+      if (!repo) return notFound();
+      const sha = this.resolveRef(repo, req.params.ref ?? null);
+      if (!/^[0-9a-f]{40}$/.test(sha))
+        return json(422, { message: `No commit found for SHA: ${req.params.ref}` });
+      if (String(req.headers.accept ?? "").includes("sha")) return { status: 200, body: sha };
+      return json(200, { sha, commit: { message: "stand-in" }, files: [] });
     });
 
     this.route("GET", "/repos/:owner/:repo/contents/*path", (req) => {
