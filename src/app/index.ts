@@ -55,6 +55,8 @@ export interface ReadinessAppOptions {
   commitLocks?: Omit<CommitLocksOptions, "concurrency">;
   /** How often pending deployment gates are looked at again (store only); 60 s by default. */
   gateSweepSeconds?: number;
+  /** Verdicts older than this many days are pruned from the store's history (HISTORY_RETENTION_DAYS); 400. */
+  historyRetentionDays?: number;
   /** false: no sweep of the store's gates and no pruning (`readiness reconcile`, which looks at GitHub's list). */
   sweepGates?: boolean;
 }
@@ -319,7 +321,18 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         );
       void sweepLogged(0);
       timers.push(setInterval(() => void sweepLogged(300), (options.gateSweepSeconds ?? 60) * 1000));
-      timers.push(setInterval(() => void store.pruneDeliveries(7).catch(() => {}), 3600_000));
+      // Delivery ids and verdicts past their retention: at start, then hourly (every replica; deletes are idempotent).
+      const prune = async () => {
+        await store.pruneDeliveries(7);
+        const pruned = await store.pruneVerdicts(options.historyRetentionDays ?? 400);
+        if (pruned > 0) instance.log.info({ pruned }, "verdict history pruned");
+      };
+      const pruneLogged = () =>
+        prune().catch((error: unknown) =>
+          instance.log.warn({ err: errorForLog(error) }, "store pruning failed"),
+        );
+      void pruneLogged();
+      timers.push(setInterval(() => void pruneLogged(), 3600_000));
       for (const t of timers) t.unref();
     }
 

@@ -55,7 +55,7 @@ const { app, runtime } = createReadinessApp({
   reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
   requestTimeoutMs: settings.githubTimeoutMs,
   notReady: () => credentials.problem,
-  ...(store ? { store } : {}),
+  ...(store ? { store, historyRetentionDays: storage.settings.historyRetentionDays } : {}),
   ...(store && storage.settings.databaseUrl
     ? {
         sharedQueue: {
