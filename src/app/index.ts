@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS, GitHubEvidence } from "../evidence/github/provider.js";
 import { deadline } from "../evidence/github/reader.js";
 import type { EvidenceProvider } from "../evidence/types.js";
 import { type AnyEventHandler, handlers } from "./handlers/index.js";
-import { type Job, jobKey, jobSha, mergeJobs, repoName } from "./jobs.js";
+import { type Job, jobKey, jobSha, mergeJobs, repoName, urgentJob } from "./jobs.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import type { AppOctokit } from "./octokit.js";
 import { type PushResult, RecentIds, WorkQueue } from "./queue.js";
@@ -143,6 +143,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     concurrency: options.concurrency ?? 4,
     maxQueued: options.maxQueued ?? 500,
     merge: mergeJobs,
+    urgent: urgentJob,
     onChange: ({ queued, running }) => {
       metrics.queueDepth.set(queued);
       metrics.queueRunning.set(running);
@@ -284,6 +285,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         concurrency: options.concurrency ?? 4,
         maxQueued: options.maxQueued ?? 500,
         merge: mergeJobs,
+        urgent: urgentJob,
         onError: (error, key) => instance.log.error({ err: errorForLog(error), job: key }, "job failed"),
         onEvent: (event) => {
           if (event === "retry") metrics.queueRetries.inc();

@@ -109,6 +109,14 @@ export function repoName(job: Pick<JobBase, "owner" | "repo">): string {
   return `${job.owner}/${job.repo}`;
 }
 
+/**
+ * Someone waits on it: a deployment held by its protection rule, or a comment command awaiting its reply. It
+ * goes ahead of the evaluations a burst of pushes or a sweep queued.
+ */
+export function urgentJob(job: Job): boolean {
+  return job.type === "deployment" || job.type === "command";
+}
+
 /** Jobs with equal keys coalesce: same repository, commit and context. */
 export function jobKey(job: Job): string {
   const r = repoName(job);
