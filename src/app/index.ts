@@ -22,6 +22,7 @@ import { type CommitLocksOptions, SharedCommitLocks } from "../store/commit-lock
 import { StoreGates } from "../store/gates.js";
 import { SharedQueue, type SharedQueueOptions } from "../store/job-queue.js";
 import type { Store } from "../store/store.js";
+import { WritePace } from "../store/write-pace.js";
 import { createEtagLayer, type EtagLayer } from "./etag.js";
 import { createRoutes, type MetricsAccess } from "./routes.js";
 
@@ -104,8 +105,10 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
   // under a deadline per request.
   const etag: EtagLayer = createEtagLayer(metrics);
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_LIMITS.timeoutMs;
+  // Replicas on PostgreSQL share one write pace per installation; one process has Probot's throttle for that.
+  const pace = options.store?.engine === "postgres" ? new WritePace(options.store.sql) : null;
   const installationClient = (octokit: AppOctokit, id: number): AppOctokit =>
-    withDeadline(etag.wrap(octokit, id), timeoutMs);
+    withDeadline(pace ? withWritePace(etag.wrap(octokit, id), pace, id) : etag.wrap(octokit, id), timeoutMs);
   let draining = false;
   let appId: number | undefined;
   let probot: Probot | undefined;
@@ -427,6 +430,23 @@ const DEADLINE = Symbol.for("readiness.deadline");
  * the evaluation closed instead of holding a queue slot; the caller's own signal (the evidence reader's)
  * still applies. The deadline's error is named AbortError, which Octokit's retry plugin does not retry.
  */
+const PACED = Symbol("paced");
+const WRITES = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+
+/** Each write waits for its installation's slot; a store that does not answer leaves Probot's own pace only. */
+function withWritePace(octokit: AppOctokit, pace: WritePace, installationId: number): AppOctokit {
+  const marked = octokit as AppOctokit & { [PACED]?: boolean };
+  if (marked[PACED]) return octokit;
+  marked[PACED] = true;
+  octokit.hook.before("request", async (options) => {
+    // GraphQL queries are POSTs that write nothing.
+    if (!WRITES.has(options.method) || options.url === "/graphql") return;
+    const wait = await pace.reserve(installationId).catch(() => 0);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  });
+  return octokit;
+}
+
 function withDeadline(octokit: AppOctokit, ms: number): AppOctokit {
   const marked = octokit as AppOctokit & { [DEADLINE]?: boolean };
   if (marked[DEADLINE]) return octokit;

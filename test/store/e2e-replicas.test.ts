@@ -11,7 +11,8 @@
 // plugin, kept as the server builds it). 200 PRs in one installation would be ≥ 400 paced writes (a check
 // run and a sticky comment each), minutes by design. As an organisation's load does, the 200 PRs are spread
 // over 20 installations (10 PRs, 20 writes each), so the run stays well under a minute of paced writes
-// without switching the pacing off.
+// without switching the pacing off. The replicas share that pace per installation through PostgreSQL, which
+// the test asserts from the times the stand-in saw the writes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { example, pullRequestPayload, sleep, until, workflowRunPayload } from "../reliability/support.js";
 import { postgresForTests } from "../support/database.js";
@@ -309,5 +310,18 @@ describe.runIf(onPostgres)("three replicas on one PostgreSQL, one SIGKILLed mid-
     ]);
     expect(gh.checkRuns.filter((r) => r.status === "in_progress")).toEqual([]);
     expect(evaluationsOf(BURST_SHA), "the burst was not evaluated again").toBeLessThanOrEqual(2);
+    // The three replicas kept one write pace per installation (src/store/write-pace.ts): GitHub asks for a
+    // second between writes; each replica pacing only itself would allow three a second. 100 ms of timer
+    // jitter allowed per write.
+    for (let i = 1; i <= INSTALLATIONS; i++) {
+      const writes = gh.requests
+        .filter((r) => r.method !== "GET" && r.path.startsWith(`/repos/org-${i}/`))
+        .map((r) => r.at)
+        .sort((a, b) => a - b);
+      expect(writes.length).toBeGreaterThanOrEqual(PRS_PER_INSTALLATION * 2);
+      expect(writes.at(-1)! - writes[0]!, `org-${i}: ${writes.length} writes`).toBeGreaterThanOrEqual(
+        (writes.length - 1) * 900,
+      );
+    }
   }, 240_000);
 });
