@@ -4,11 +4,11 @@
 // CommonJS script run through vm.Script, which takes V8's cached data.
 //
 // The cache is code: it lives in dist/ beside the bundle, written by the build, never at run time and never
-// in a shared directory. It starts with the SHA-256 of the bundle it was made from and is used only for that
-// text (V8 itself checks little more than the source's length); a cache V8 rejects (another Node version or
-// V8 flags) or that is missing only costs the compile.
+// in a shared directory. It holds a copy of the bundle it was made from and is used only when the bundle is
+// that text, byte for byte (V8 itself checks little more than the source's length; comparing bytes costs
+// less than loading node:crypto to hash them). A cache V8 rejects (another Node version or V8 flags) or that
+// is missing only costs the compile.
 import { isAscii } from "node:buffer";
-import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -16,7 +16,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
 
 export const BUNDLE = fileURLToPath(new URL("../dist/cli/readiness.cjs", import.meta.url));
-const DIGEST_BYTES = 32;
+/** The cache file: the bundle's length (4 bytes, little-endian), the bundle, then V8's data. */
+const LENGTH_BYTES = 4;
 
 /**
  * Runs the bundle's top level and returns its exports. `cached`: V8 took the code cache. `writeCache()`
@@ -25,14 +26,14 @@ const DIGEST_BYTES = 32;
  */
 export function loadCli(bundle = BUNDLE) {
   const bytes = readFileSync(bundle);
-  const digest = createHash("sha256").update(bytes).digest();
   // The build keeps the bundle ASCII: read as Latin-1 it is the same text, a one-byte string made at once.
   const source = bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
   const cacheFile = `${bundle}.cache`;
   let cachedData;
   try {
     const cache = readFileSync(cacheFile);
-    if (cache.subarray(0, DIGEST_BYTES).equals(digest)) cachedData = cache.subarray(DIGEST_BYTES);
+    const made = cache.subarray(LENGTH_BYTES, LENGTH_BYTES + cache.readUInt32LE(0));
+    if (made.equals(bytes)) cachedData = cache.subarray(LENGTH_BYTES + made.length);
   } catch {
     // no cache: compile
   }
@@ -49,6 +50,10 @@ export function loadCli(bundle = BUNDLE) {
     main: (argv, io) =>
       module.exports.main(argv, { ...io, importModule: (s) => import(new URL(s, base).href) }),
     cached: cachedData !== undefined && !script.cachedDataRejected,
-    writeCache: () => writeFileSync(cacheFile, Buffer.concat([digest, script.createCachedData()])),
+    writeCache: () => {
+      const length = Buffer.alloc(LENGTH_BYTES);
+      length.writeUInt32LE(bytes.length);
+      writeFileSync(cacheFile, Buffer.concat([length, bytes, script.createCachedData()]));
+    },
   };
 }

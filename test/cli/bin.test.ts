@@ -103,7 +103,7 @@ describe("the bundle", () => {
     expect(own.help).toContain("Usage:");
 
     // The same length, other text: V8 alone would take the cache (it checks the source's length) and run
-    // the old code. The cache names the bundle's SHA-256, so the new text is compiled and runs.
+    // the old code. The cache holds the text it was made from, so the new text is compiled and runs.
     const dir = tempDir();
     const copy = join(dir, "readiness.cjs");
     const changed = readFileSync(built, "utf8").replace("Usage:", "USAGE:");
