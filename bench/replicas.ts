@@ -8,9 +8,9 @@
 // For each configuration (1 replica, then 3): `node dist/app/main.js` × N with DATABASE_URL in a schema of
 // their own (dropped afterwards), the same world (bench/support/world.ts: the largest policy in examples/ on
 // `--pulls` release PRs spread in turn over `--installations` installations, each an account with a repository
-// of its own). `--rounds` rounds: every PR gets a new head and a
-// pull_request.synchronize for it, sent at once to replicas chosen at random; the round ends when every new
-// head's check run is completed. The first round warms the processes (token, JIT, ETag caches) and is not
+// of its own; at most one per PR). `--rounds` rounds: every PR gets a new head and a pull_request.synchronize
+// for it, sent at once to replicas chosen at random; the round ends when every new head's check run is
+// completed. The first round warms the processes (token, JIT, ETag caches) and is not
 // counted. Per counted round, throughput = PRs ÷ (last completion − first send); latency per head = its
 // completion − its send. Prints only: docs/scaling.md quotes the output.
 //
