@@ -19,9 +19,12 @@ import { Waiters } from "./waiters.js";
 export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
 
 import { type CommitLocksOptions, SharedCommitLocks } from "../store/commit-locks.js";
+import type { DashboardQueries } from "../store/dashboard-types.js";
 import { StoreGates } from "../store/gates.js";
 import { SharedQueue, type SharedQueueOptions } from "../store/job-queue.js";
 import type { Store } from "../store/store.js";
+import { createDashboardRoutes, dashboardOff } from "./dashboard/routes.js";
+import type { DashboardSettings } from "./dashboard/settings.js";
 import { createEtagLayer, type EtagLayer } from "./etag.js";
 import { createRoutes, type MetricsAccess } from "./routes.js";
 
@@ -55,6 +58,8 @@ export interface ReadinessAppOptions {
   commitLocks?: Omit<CommitLocksOptions, "concurrency">;
   /** How often pending deployment gates are looked at again (store only); 60 s by default. */
   gateSweepSeconds?: number;
+  /** The dashboard and its API (docs/dashboard.md): sign-in settings and the queries over the verdict history. */
+  dashboard?: { settings: DashboardSettings; queries: DashboardQueries };
   /** false: no sweep of the store's gates and no pruning (`readiness reconcile`, which looks at GitHub's list). */
   sweepGates?: boolean;
 }
@@ -372,6 +377,16 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       databaseProblem: () => runtime.databaseProblem(),
     };
     addHandler(createRoutes(metrics, state, options.metricsAccess));
+    addHandler(
+      options.dashboard
+        ? createDashboardRoutes({
+            ...options.dashboard,
+            appId: () => appId,
+            now,
+            log: instance.log.child({ name: "dashboard" }),
+          })
+        : dashboardOff(),
+    );
 
     const minutes = options.reconcileIntervalMinutes;
     if (minutes && minutes > 0) {
