@@ -2,6 +2,7 @@
 // the service evaluates and publishes (./service, ./targets), routes answer health and metrics (./routes).
 import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import type { ApplicationFunction, ApplicationFunctionOptions, Logger, Probot } from "probot";
+import type { Report } from "../engine/types.js";
 import { errorForLog } from "../evidence/github/failure.js";
 import { HistoryMemory } from "../evidence/github/history.js";
 import { DEFAULT_LIMITS, GitHubEvidence } from "../evidence/github/provider.js";
@@ -235,6 +236,8 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     const appAuth = (await (await instance.auth()).auth({ type: "app" })) as { appId: number };
     appId = Number(appAuth.appId);
     const id = appId;
+    // A recorded report's row id, until its check run is written (reports are dropped with their evaluation).
+    const recording = new WeakMap<Report, Promise<number | null>>();
     const locks =
       options.commitLocks && store
         ? new SharedCommitLocks({ ...options.commitLocks, concurrency: options.concurrency ?? 4 })
@@ -249,10 +252,10 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       ...(store
         ? {
             gates: new StoreGates(store),
-            evaluated: (report) => {
+            evaluated: (report, at) => {
               const t = report.target;
               if (!t.repository || !t.sha || t.context === "local") return;
-              store
+              const id = store
                 .recordVerdict({
                   repository: t.repository,
                   targetKind: t.context,
@@ -260,9 +263,21 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
                   ...(t.environment ? { environment: t.environment } : {}),
                   sha: t.sha,
                   report,
+                  ...at,
                 })
+                .catch((error: unknown) => {
+                  instance.log.warn({ err: errorForLog(error) }, "verdict not written to the history");
+                  return null;
+                });
+              recording.set(report, id);
+            },
+            // The run is written after the evaluation was recorded: its link follows.
+            published: (report, url) => {
+              void recording
+                .get(report)
+                ?.then((id) => (id === null ? undefined : store.linkCheckRun(id, url)))
                 .catch((error: unknown) =>
-                  instance.log.warn({ err: errorForLog(error) }, "verdict not written to the history"),
+                  instance.log.warn({ err: errorForLog(error) }, "check run link not written to the history"),
                 );
             },
           }
