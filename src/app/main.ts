@@ -4,6 +4,7 @@
 import { createServer } from "node:http";
 import { Probot, Server } from "probot";
 import { errorForLog } from "../evidence/github/failure.js";
+import { dashboardQueries } from "../store/dashboard.js";
 import { webhookIntake } from "./body-limit.js";
 import { readSettings } from "./config.js";
 import { readDashboardSettings } from "./dashboard/settings.js";
@@ -70,6 +71,7 @@ const { app, runtime } = createReadinessApp({
   requestTimeoutMs: settings.githubTimeoutMs,
   notReady: () => credentials.problem,
   ...(store ? { store } : {}),
+  ...(store && dashboard ? { dashboard: { settings: dashboard, queries: dashboardQueries(store.sql) } } : {}),
   ...(store && storage.settings.databaseUrl
     ? {
         sharedQueue: {
@@ -160,6 +162,7 @@ log.info(
     webhookPath: settings.webhookPath,
     reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
     github: credentials.problem === null ? "credentials verified" : "not verified: /readyz is 503",
+    dashboard: dashboard ? { webUrl: dashboard.webUrl, publicUrl: dashboard.publicUrl } : "off",
     store: storage.settings.databaseUrl
       ? `postgres ${redactUrl(storage.settings.databaseUrl)}`
       : storage.settings.dataDir

@@ -1,10 +1,12 @@
 // The dashboard end to end: a GitHub stand-in with people who sign in, a store seeded with a month and more
 // of verdicts (written through the Store's own recordVerdict), and the built server on it with sign-in on.
 // Used by the access tests, the browser test and scripts/dashboard-screenshots.ts.
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Report } from "../../src/engine/types.js";
+import { saveRepository } from "../../src/store/repositories.js";
 import { Store } from "../../src/store/store.js";
 import { check, report } from "../report/fixtures.js";
 import { freePort, type Spawned, spawnBuiltServer } from "./build.js";
@@ -62,13 +64,25 @@ function verdictReport(
   pr: number | null,
 ): Report {
   const score = Math.max(0, Math.min(100, Math.round((r.base - r.trend * day + wobble(day, k)) * 10) / 10));
-  const failing = day % 5 === 0 ? [...r.failing, "ci"] : r.failing;
+  const failing = day % 5 === 4 ? [...r.failing, "ci"] : r.failing;
   const checks = CHECKS.map((c) =>
     check(c.id, {
       category: c.category,
       required: c.required,
       status: failing.includes(c.id) ? "fail" : "pass",
       credit: failing.includes(c.id) ? 0 : 1,
+      ...(c.id === "signoff" && !failing.includes(c.id)
+        ? {
+            kind: "signoff",
+            summary: "signed off by grace (2 days ago)",
+            evidence: [
+              { label: "sign-off by grace", url: `https://github.com/${repository}/pull/7#issuecomment-1` },
+            ],
+            details: [
+              `grace signed off on abc1234 (counts until ${new Date(at.getTime() + 28 * 86_400_000).toISOString().slice(0, 10)} 09:00 UTC)`,
+            ],
+          }
+        : {}),
     }),
   );
   const blocking = checks.filter((c) => c.status === "fail" && (c.required || score < 80)).map((c) => c.id);
@@ -91,7 +105,7 @@ function verdictReport(
       repository,
       ...(pr === null ? {} : { pullRequest: pr }),
       ref: "main",
-      sha: (day * 7919 + k).toString(16).padStart(40, "0"),
+      sha: createHash("sha1").update(`${repository}@${day}`).digest("hex"),
     },
     categories: [category("operations", -6), category("security", 4), category("docs", 10)],
     checks,
@@ -119,18 +133,42 @@ function verdictReport(
 export async function seedHistory(store: Store, gh: GitHubStandIn, now: Date): Promise<void> {
   for (const [k, r] of REPOSITORIES.entries()) {
     const repository = `octo/${r.name}`;
+    const repo = gh.repo("octo", r.name)!;
+    // What the sweep would have written: the teams, the default branch.
+    await saveRepository(store.sql, {
+      repository,
+      repositoryId: repo.id,
+      installationId: 1,
+      owner: "octo",
+      defaultBranch: "main",
+      teams: r.teams,
+      hasPolicy: true,
+      sweptSha: null,
+      sweptAt: now,
+    });
     for (let day = 39; day >= 0; day--) {
       const at = new Date(now.getTime() - day * 86_400_000 - (k + 1) * 3_600_000);
       const pr = 100 + (39 - day);
       const rep = verdictReport(repository, r, day, at, k, day % 7 === 3 ? null : pr);
+      const run =
+        day < 7
+          ? gh.addCheckRun({
+              owner: "octo",
+              repo: r.name,
+              name: "Production readiness",
+              sha: rep.target.sha!,
+              conclusion: rep.verdict === "go" ? "success" : "failure",
+            })
+          : null;
       await store.recordVerdict({
         repository,
         targetKind: rep.target.context as "pull_request" | "release",
-        ...(rep.target.pullRequest !== undefined
-          ? { targetNumber: rep.target.pullRequest }
-          : { targetNumber: 1000 + day }),
+        targetNumber: rep.target.pullRequest ?? 1000 + day,
         sha: rep.target.sha!,
         report: rep,
+        installationId: 1,
+        defaultBranch: "main",
+        ...(run ? { checkRunUrl: gh.checkRunUrl(run) } : {}),
       });
     }
   }

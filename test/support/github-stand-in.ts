@@ -336,6 +336,39 @@ export class GitHubStandIn {
     return comment;
   }
 
+  /** A completed check run of this App, as if written earlier (a seeded history links to it). */
+  addCheckRun(r: {
+    owner: string;
+    repo: string;
+    name: string;
+    sha: string;
+    conclusion: string;
+  }): CheckRunState {
+    const run: CheckRunState = {
+      id: this.nextId++,
+      owner: r.owner,
+      repo: r.repo,
+      name: r.name,
+      head_sha: r.sha,
+      status: "completed",
+      conclusion: r.conclusion,
+      external_id: null,
+      output: { title: r.conclusion },
+      annotations: [],
+      actions: [],
+      app_id: this.options.appId,
+      writes: [],
+      rejectedWrites: [],
+    };
+    this.checkRuns.push(run);
+    return run;
+  }
+
+  /** A check run's page on GitHub (its html_url). */
+  checkRunUrl(r: CheckRunState): string {
+    return `${this.origin}/${r.owner}/${r.repo}/runs/${r.id}`;
+  }
+
   /** The comment as the issue_comment webhook and the REST API show it. */
   commentPayload(c: CommentState) {
     return this.commentJson(c);
@@ -1040,7 +1073,7 @@ export class GitHubStandIn {
       status: r.status,
       conclusion: r.conclusion,
       external_id: r.external_id,
-      html_url: `${this.origin}/${r.owner}/${r.repo}/runs/${r.id}`,
+      html_url: this.checkRunUrl(r),
       output: {
         title: r.output.title ?? null,
         summary: r.output.summary ?? null,

@@ -163,7 +163,7 @@ ${
 <h2>Sign-offs</h2>
 ${
   d.signOffs.length
-    ? h`<table><thead><tr><th>Check</th><th>By</th><th>At</th><th>Until</th><th>Record</th></tr></thead><tbody>${d.signOffs.map((o) => h`<tr><td><code>${o.check}</code></td><td>${o.by}</td><td>${o.at ?? "–"}</td><td>${o.until ?? "no expiry"}</td><td>${o.url ? link(o.url, "comment") : "–"}</td></tr>`)}</tbody></table>`
+    ? h`<table><thead><tr><th>Check</th><th>By</th><th>At</th><th>Until</th><th>Record</th></tr></thead><tbody>${d.signOffs.map((o) => h`<tr><td><code>${o.check}</code></td><td>${o.by}</td><td>${o.at ?? "–"}</td><td>${o.until ? o.until.replace("T", " ").replace(/:00(\.000)?Z$/, " UTC") : "no expiry"}</td><td>${o.url ? link(o.url, "comment") : "–"}</td></tr>`)}</tbody></table>`
     : h`<p class="muted">None.</p>`
 }
 <h2>Checks that fail most often (${v.days} days)</h2>

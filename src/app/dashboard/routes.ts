@@ -3,6 +3,7 @@
 // session; what a viewer may read is asked of GitHub with the viewer's token (./access.ts) and handed to the
 // queries, which return nothing outside it. Rendering is in ./render.ts and ./csv.ts, pure.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { DashboardInputError } from "../../store/dashboard.js";
 import type { DashboardQueries } from "../../store/dashboard-types.js";
 import { ViewerAccess } from "./access.js";
 import { csvHeader, csvRow } from "./csv.js";
@@ -371,6 +372,11 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
         );
       else await pages(req, res, url, api);
     } catch (error) {
+      if (error instanceof DashboardInputError && !res.headersSent) {
+        if (api) json(req, res, 400, { message: error.message });
+        else html(req, res, 400, messagePage({ title: "Bad request", message: error.message }));
+        return true;
+      }
       log.warn({ path, reason: (error as Error).message }, "dashboard request failed");
       if (!res.headersSent) {
         if (api) json(req, res, 500, { message: "The dashboard could not answer; see the server's log." });

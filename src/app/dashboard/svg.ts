@@ -27,7 +27,16 @@ export function sparkline(
   const ht = o.height ?? 28;
   const end = dayNumber(o.today);
   const x = (day: string) => ((dayNumber(day) - (end - 29)) / 29) * (w - 4) + 2;
-  const y = (score: number) => ht - 2 - (Math.max(0, Math.min(100, score)) / 100) * (ht - 4);
+  // The band the scores move in (with the minimum), at least 20 points tall: a change of a few points shows.
+  const values = [...points.map((p) => p.score), ...(typeof o.minScore === "number" ? [o.minScore] : [])];
+  let lo = Math.max(0, Math.min(...values, 100) - 5);
+  let hi = Math.min(100, Math.max(...values, 0) + 5);
+  if (hi - lo < 20) {
+    const mid = (hi + lo) / 2;
+    lo = Math.max(0, Math.min(mid - 10, 80));
+    hi = lo + 20;
+  }
+  const y = (score: number) => ht - 2 - ((Math.max(lo, Math.min(hi, score)) - lo) / (hi - lo)) * (ht - 4);
   const label = points.length
     ? `score over 30 days: ${points.map((p) => `${p.day} ${fmt(p.score)}`).join(", ")}`
     : "no evaluation in 30 days";
@@ -68,7 +77,7 @@ export function seriesChart(
   series: { day: string; score: number; categories: Record<string, number | null> }[],
   o: { categories: string[]; minScore?: number | null; width?: number; height?: number },
 ): Raw {
-  const w = o.width ?? 760;
+  const w = o.width ?? 900;
   const ht = o.height ?? 240;
   const left = 34;
   const bottom = 22;
