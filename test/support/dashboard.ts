@@ -184,7 +184,13 @@ export interface DashboardServer {
 }
 
 /** Stand-in, seeded embedded store (DATA_DIR), built server with sign-in on. */
-export async function startDashboard(o: { env?: Record<string, string> } = {}): Promise<DashboardServer> {
+export async function startDashboard(
+  o: {
+    env?: Record<string, string>;
+    /** Repositories without history listed first in the installation (and readable by the member): paging. */
+    filler?: number;
+  } = {},
+): Promise<DashboardServer> {
   const gh = await new GitHubStandIn({
     appId: DASHBOARD_APP_ID,
     publicKey: APP_KEYS.publicKey,
@@ -194,9 +200,14 @@ export async function startDashboard(o: { env?: Record<string, string> } = {}): 
     ],
     oauth: OAUTH,
   }).start();
-  for (const r of REPOSITORIES) gh.addRepo({ owner: "octo", name: r.name });
+  const filler = Array.from({ length: o.filler ?? 0 }, (_, i) => `filler-${i}`);
+  for (const name of [...filler, ...REPOSITORIES.map((r) => r.name)]) gh.addRepo({ owner: "octo", name });
   gh.addRepo({ owner: "elsewhere", name: "tool" });
   for (const p of Object.values(PEOPLE)) gh.addUser(p);
+  gh.addUser({
+    ...PEOPLE.member,
+    repositories: [...PEOPLE.member.repositories, ...filler.map((f) => `octo/${f}`)],
+  });
 
   const dataDir = mkdtempSync(join(tmpdir(), "readiness-dashboard-"));
   const store = await Store.open({ dataDir });

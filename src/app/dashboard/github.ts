@@ -7,7 +7,10 @@ import type { DashboardSettings } from "./settings.js";
 export const ACCESS_LIMITS = {
   perPage: 100,
   maxInstallationPages: 5,
+  /** Across installations: 10,000 repositories. */
   maxRepositoryPages: 100,
+  /** Pages asked at once after the first. */
+  parallel: 4,
   timeoutMs: 10_000,
 };
 
@@ -147,23 +150,33 @@ export async function fetchReadable(s: Settings, token: string, appId: number): 
     if (list.length < ACCESS_LIMITS.perPage) break;
   }
   const repositories = new Set<string>();
-  let pages = 0;
+  let budget = ACCESS_LIMITS.maxRepositoryPages;
   for (const installation of installations) {
-    for (let page = 1; ; page++) {
-      if (++pages > ACCESS_LIMITS.maxRepositoryPages) {
-        truncated = true;
-        break;
-      }
-      const body = (await userGet(
-        s,
-        token,
-        `/user/installations/${installation.id}/repositories?per_page=${ACCESS_LIMITS.perPage}&page=${page}`,
-      )) as { repositories?: { full_name?: string }[] };
-      const list = body.repositories ?? [];
-      for (const r of list) if (typeof r.full_name === "string") repositories.add(r.full_name);
-      if (list.length < ACCESS_LIMITS.perPage) break;
+    if (budget <= 0) {
+      truncated = true;
+      break;
     }
-    if (pages > ACCESS_LIMITS.maxRepositoryPages) break;
+    const path = (page: number) =>
+      `/user/installations/${installation.id}/repositories?per_page=${ACCESS_LIMITS.perPage}&page=${page}`;
+    const add = (body: unknown) => {
+      for (const r of (body as { repositories?: { full_name?: unknown }[] }).repositories ?? [])
+        if (typeof r.full_name === "string") repositories.add(r.full_name);
+    };
+    // The first page says how many there are; the others are asked a few at a time.
+    const first = (await userGet(s, token, path(1))) as { total_count?: unknown };
+    budget--;
+    add(first);
+    const total = Number(first.total_count);
+    const pages = Number.isFinite(total) ? Math.ceil(total / ACCESS_LIMITS.perPage) : 1;
+    const last = Math.min(pages, 1 + budget);
+    if (last < pages) truncated = true;
+    for (let page = 2; page <= last; page += ACCESS_LIMITS.parallel) {
+      const batch = [];
+      for (let p = page; p < page + ACCESS_LIMITS.parallel && p <= last; p++)
+        batch.push(userGet(s, token, path(p)));
+      for (const body of await Promise.all(batch)) add(body);
+    }
+    budget -= Math.max(0, last - 1);
   }
   return { repositories: [...repositories].sort(), installations, truncated };
 }
