@@ -65,7 +65,7 @@ export interface DetailQuery {
 }
 
 export function parseDetailQuery(q: URLSearchParams): Parsed<DetailQuery> {
-  const days = wholeNumber(q.get("days"), "days", 1, 400);
+  const days = wholeNumber(q.get("days"), "days", 1, 366);
   const before = wholeNumber(q.get("before"), "before", 1, Number.MAX_SAFE_INTEGER);
   const problems = [days, before].filter((v): v is string => typeof v === "string");
   if (problems.length) return { ok: false, message: problems.join("; ") };
