@@ -13,7 +13,7 @@ import { type Job, jobKey, jobSha, mergeJobs, repoName } from "./jobs.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import type { AppOctokit } from "./octokit.js";
 import { type PushResult, RecentIds, WorkQueue } from "./queue.js";
-import { type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
+import { listRepositories, type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
 import { EvaluationService, type EvidenceFactoryArgs } from "./service.js";
 import { Waiters } from "./waiters.js";
 
@@ -24,6 +24,7 @@ import type { DashboardQueries } from "../store/dashboard-types.js";
 import { StoreGates } from "../store/gates.js";
 import { SharedQueue, type SharedQueueOptions } from "../store/job-queue.js";
 import type { Store } from "../store/store.js";
+import { ACCESS_LIMITS } from "./dashboard/github.js";
 import { createDashboardRoutes, dashboardOff } from "./dashboard/routes.js";
 import type { DashboardSettings } from "./dashboard/settings.js";
 import { createEtagLayer, type EtagLayer } from "./etag.js";
@@ -399,6 +400,18 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
             appId: () => appId,
             now,
             log: instance.log.child({ name: "dashboard" }),
+            installationRepositories: async (installationId) => {
+              const octokit = installationClient(
+                (await instance.auth(installationId)) as AppOctokit,
+                installationId,
+              );
+              const repos = await listRepositories(octokit, ACCESS_LIMITS.maxRepositoryPages);
+              return {
+                repositories: repos.map((r) => `${r.owner}/${r.name}`),
+                installations: [{ id: installationId, account: repos[0]?.owner ?? "" }],
+                truncated: repos.length >= ACCESS_LIMITS.maxRepositoryPages * ACCESS_LIMITS.perPage,
+              };
+            },
           })
         : dashboardOff(),
     );

@@ -74,9 +74,15 @@ async function listInstallations(octokit: AppOctokit): Promise<number[]> {
   return ids;
 }
 
-async function listRepositories(octokit: AppOctokit): Promise<RepoInfo[]> {
+/** The installation's repositories, 100 a page, at most `maxPages` pages. */
+export async function listRepositories(
+  octokit: AppOctokit,
+  maxPages = Number.POSITIVE_INFINITY,
+): Promise<RepoInfo[]> {
   const repos: RepoInfo[] = [];
+  let pages = 0;
   for await (const page of octokit.paginate.iterator("GET /installation/repositories", { per_page: 100 })) {
+    if (++pages > maxPages) break;
     // paginate unwraps { repositories: [...] } into the list itself.
     const list = (
       Array.isArray(page.data) ? page.data : (page.data as { repositories: unknown[] }).repositories

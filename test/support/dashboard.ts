@@ -16,6 +16,11 @@ import { APP_KEYS } from "./payloads.js";
 export const DASHBOARD_APP_ID = 5151;
 export const OAUTH = { clientId: "Iv1.dashboardtest", clientSecret: "dashboard-test-client-secret" };
 export const SESSION_SECRET = "a-session-secret-for-tests-only-0123456789";
+/** Read-only API tokens (DASHBOARD_API_TOKENS): one for the App's installation 1, one for installation 2. */
+export const API_TOKENS = {
+  octo: "rg_api_octo_0123456789abcdefghijklmnop",
+  elsewhere: "rg_api_elsewhere_0123456789abcdefghij",
+};
 const WEBHOOK_SECRET = "dashboard-webhooks";
 
 /** The organisation's repositories, as seeded: name → teams, and the shape of its history. */
@@ -199,6 +204,7 @@ export async function startDashboard(
       { id: 2, account: "elsewhere", appId: DASHBOARD_APP_ID + 1 },
     ],
     oauth: OAUTH,
+    repositoriesByAccount: true,
   }).start();
   const filler = Array.from({ length: o.filler ?? 0 }, (_, i) => `filler-${i}`);
   for (const name of [...filler, ...REPOSITORIES.map((r) => r.name)]) gh.addRepo({ owner: "octo", name });
@@ -230,6 +236,7 @@ export async function startDashboard(
       GITHUB_CLIENT_SECRET: OAUTH.clientSecret,
       SESSION_SECRET,
       DASHBOARD_URL: url,
+      DASHBOARD_API_TOKENS: `1:${API_TOKENS.octo}, 2:${API_TOKENS.elsewhere}`,
       ...o.env,
     },
   });

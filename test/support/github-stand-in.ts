@@ -137,6 +137,11 @@ export interface StandInOptions {
   installations?: { id: number; account: string; appId?: number }[];
   /** The App's OAuth client, for signing in to the dashboard (the web flow under /login/oauth). */
   oauth?: { clientId: string; clientSecret: string; callbackUrl?: string };
+  /**
+   * GET /installation/repositories lists only the repositories of the token's installation's account, as
+   * GitHub does. Off by default: most tests seed repositories of any owner under one installation.
+   */
+  repositoriesByAccount?: boolean;
 }
 
 /** A person who signs in with GitHub, and the repositories (owner/name) they can read. */
@@ -206,6 +211,8 @@ export class GitHubStandIn {
   readonly releasePatches: { owner: string; repo: string; id: number; body: unknown }[] = [];
   /** Installation tokens handed out; a test can assert none of them reached a log. */
   readonly tokens: string[] = [];
+  /** Installation token → the installation it was made for. */
+  private readonly tokenInstallation = new Map<string, number>();
   /** People who can sign in, by login (lower case). */
   readonly users = new Map<string, { login: string; id: number; repositories: Set<string> }>();
   /** User-to-server tokens handed out by the OAuth flow → login; delete one to revoke it. */
@@ -538,6 +545,7 @@ export class GitHubStandIn {
       if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
       const token = `ghs_standin${randomUUID().replace(/-/g, "")}`;
       this.tokens.push(token);
+      this.tokenInstallation.set(token, Number(req.params.id));
       return json(201, {
         token,
         expires_at: new Date(Date.now() + 3600_000).toISOString(),
@@ -555,15 +563,20 @@ export class GitHubStandIn {
         })),
       );
     });
-    this.route("GET", "/installation/repositories", () => {
-      const repositories = [...this.repos.values()].map((r) => ({
-        id: r.id,
-        name: r.name,
-        full_name: `${r.owner}/${r.name}`,
-        owner: { login: r.owner },
-        default_branch: r.defaultBranch,
-        archived: false,
-      }));
+    this.route("GET", "/installation/repositories", (req) => {
+      const token = String(req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, "");
+      const id = this.tokenInstallation.get(token);
+      const account = (this.options.installations ?? []).find((i) => i.id === id)?.account.toLowerCase();
+      const repositories = [...this.repos.values()]
+        .filter((r) => !this.options.repositoriesByAccount || r.owner.toLowerCase() === account)
+        .map((r) => ({
+          id: r.id,
+          name: r.name,
+          full_name: `${r.owner}/${r.name}`,
+          owner: { login: r.owner },
+          default_branch: r.defaultBranch,
+          archived: false,
+        }));
       return json(200, { total_count: repositories.length, repositories });
     });
 

@@ -2,10 +2,11 @@
 // pages (/dashboard, /dashboard/<owner>/<repo>) and the API (/api/v1/…). Nothing is answered without a
 // session; what a viewer may read is asked of GitHub with the viewer's token (./access.ts) and handed to the
 // queries, which return nothing outside it. Rendering is in ./render.ts and ./csv.ts, pure.
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DashboardInputError } from "../../store/dashboard.js";
 import type { DashboardQueries } from "../../store/dashboard-types.js";
-import { ViewerAccess } from "./access.js";
+import { type InstallationRepositories, ViewerAccess } from "./access.js";
 import { csvHeader, csvRow } from "./csv.js";
 import { authorizeUrl, exchangeCode, fetchViewer, GitHubRefused, type Readable } from "./github.js";
 import { CONTENT_SECURITY_POLICY, h } from "./html.js";
@@ -22,7 +23,7 @@ import {
   sameState,
   setCookie,
 } from "./session.js";
-import type { DashboardSettings } from "./settings.js";
+import { type DashboardSettings, tokenDigest } from "./settings.js";
 
 export interface DashboardLog {
   info(o: object, msg: string): void;
@@ -36,6 +37,8 @@ export interface DashboardDeps {
   appId: () => number | undefined;
   log: DashboardLog;
   now?: () => Date;
+  /** For API tokens scoped to an installation: its repositories, as GitHub lists them to the App. */
+  installationRepositories?: InstallationRepositories;
   access?: ViewerAccess;
 }
 
@@ -57,7 +60,7 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
   const { settings, queries, log } = deps;
   const now = deps.now ?? (() => new Date());
   const sealer = new CookieSealer(settings.sessionSecret);
-  const access = deps.access ?? new ViewerAccess(settings, deps.appId);
+  const access = deps.access ?? new ViewerAccess(settings, deps.appId, deps.installationRepositories);
   const cookie = (name: string, value: string, maxAge: number, path = "/") =>
     setCookie(name, value, { secure: settings.secureCookies, maxAge, path });
 
@@ -98,6 +101,17 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
       ...(setCookies.length ? { "set-cookie": setCookies } : {}),
     });
     res.end();
+  };
+
+  /** The installation a bearer token is scoped to, or null; every configured token is compared, in constant time. */
+  const tokenInstallation = (header: string | string[] | undefined): number | null => {
+    const value = Array.isArray(header) ? header[0] : header;
+    const token = /^Bearer[ \t]+(\S{1,1000})\s*$/i.exec(value ?? "")?.[1];
+    if (!token) return null;
+    const digest = tokenDigest(token);
+    let found: number | null = null;
+    for (const t of settings.apiTokens) if (timingSafeEqual(t.sha256, digest)) found = t.installationId;
+    return found;
   };
 
   const signInAgain = h`<p><a href="/auth/login">Sign in with GitHub</a></p>`;
@@ -202,26 +216,46 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
   }
 
   async function pages(req: IncomingMessage, res: ServerResponse, url: URL, api: boolean): Promise<void> {
-    const cookieValue = readCookies(req.headers.cookie).get(SESSION_COOKIE);
-    const session = sealer.openSession(cookieValue, Math.floor(now().getTime() / 1000));
-    if (!session) return signedOut(req, res, url, api, cookieValue !== undefined);
+    let viewer: string;
     let readable: Readable;
-    try {
-      readable = await access.readable(session, now().getTime());
-    } catch (error) {
-      if (error instanceof GitHubRefused && error.status === 401) {
-        access.forget(session.sid);
-        return signedOut(req, res, url, api, true);
+    if (api && req.headers.authorization !== undefined) {
+      // Automation: a read-only token of DASHBOARD_API_TOKENS reads its installation's repositories. A token
+      // that is not one is refused; it never falls back to a cookie.
+      const installationId = tokenInstallation(req.headers.authorization);
+      if (installationId === null)
+        return json(
+          req,
+          res,
+          401,
+          { message: "This API token is not accepted: use one of DASHBOARD_API_TOKENS, or sign in." },
+          { "www-authenticate": 'Bearer realm="readiness-dashboard"' },
+        );
+      viewer = `installation ${installationId}`;
+      try {
+        readable = await access.installation(installationId, now().getTime());
+      } catch (error) {
+        log.warn({ installationId, reason: (error as Error).message }, "dashboard: installation not listed");
+        return json(req, res, 502, {
+          message: `The installation's repositories could not be asked of GitHub: ${(error as Error).message}`,
+        });
       }
-      log.warn({ login: session.login, reason: (error as Error).message }, "dashboard: access not known");
-      const message = `Which repositories you can read could not be asked of GitHub: ${(error as Error).message}`;
-      if (api) return json(req, res, 502, { message });
-      return html(
-        req,
-        res,
-        502,
-        messagePage({ title: "GitHub did not answer", message, viewer: session.login }),
-      );
+    } else {
+      const cookieValue = readCookies(req.headers.cookie).get(SESSION_COOKIE);
+      const session = sealer.openSession(cookieValue, Math.floor(now().getTime() / 1000));
+      if (!session) return signedOut(req, res, url, api, cookieValue !== undefined);
+      viewer = session.login;
+      try {
+        readable = await access.readable(session, now().getTime());
+      } catch (error) {
+        if (error instanceof GitHubRefused && error.status === 401) {
+          access.forget(session.sid);
+          return signedOut(req, res, url, api, true);
+        }
+        log.warn({ login: session.login, reason: (error as Error).message }, "dashboard: access not known");
+        const message = `Which repositories you can read could not be asked of GitHub: ${(error as Error).message}`;
+        if (api) return json(req, res, 502, { message });
+        return html(req, res, 502, messagePage({ title: "GitHub did not answer", message, viewer }));
+      }
     }
     const path = url.pathname;
     const notFound = () =>
@@ -234,13 +268,13 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
             messagePage({
               title: "Not found",
               message: "No such repository among those you can read.",
-              viewer: session.login,
+              viewer: viewer,
             }),
           );
     const badRequest = (message: string) =>
       api
         ? json(req, res, 400, { message })
-        : html(req, res, 400, messagePage({ title: "Bad request", message, viewer: session.login }));
+        : html(req, res, 400, messagePage({ title: "Bad request", message, viewer: viewer }));
 
     if (path === "/dashboard" || path === "/dashboard/" || path === "/api/v1/repositories") {
       const parsed = parseListQuery(url.searchParams, { perPage: PAGE_SIZE });
@@ -252,7 +286,7 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
         res,
         200,
         listPage({
-          viewer: session.login,
+          viewer: viewer,
           page,
           query: parsed.value,
           owners: [...new Set(readable.repositories.map((r) => r.split("/")[0]!))].sort(),
@@ -289,7 +323,7 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
       res,
       200,
       repositoryPage({
-        viewer: session.login,
+        viewer: viewer,
         detail,
         days: parsed.value.days,
         webUrl: settings.webUrl,

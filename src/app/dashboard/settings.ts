@@ -1,6 +1,6 @@
 // The dashboard's settings (docs/dashboard.md). GITHUB_CLIENT_ID turns it on; then the App's OAuth client
 // secret and a SESSION_SECRET are required (outside NODE_ENV=development), or the server does not start.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 export interface DashboardSettings {
   clientId: string;
@@ -21,6 +21,28 @@ export interface DashboardSettings {
   sessionSeconds: number;
   /** How long the repositories a viewer may read are believed before asking GitHub again. */
   accessTtlSeconds: number;
+  /** Read-only API tokens for automation (DASHBOARD_API_TOKENS), each scoped to one installation; kept hashed. */
+  apiTokens: { installationId: number; sha256: Buffer }[];
+}
+
+export const tokenDigest = (token: string): Buffer => createHash("sha256").update(token, "utf8").digest();
+
+/**
+ * `INSTALLATION_ID:TOKEN` entries, separated by commas or spaces. Messages name the entry's position, never
+ * the token.
+ */
+function readApiTokens(raw: string | undefined, problems: string[]): DashboardSettings["apiTokens"] {
+  const out: DashboardSettings["apiTokens"] = [];
+  const entries = (raw ?? "").split(/[\s,]+/).filter(Boolean);
+  entries.forEach((entry, i) => {
+    const m = /^(\d{1,12}):([A-Za-z0-9._~+/=-]{32,256})$/.exec(entry);
+    if (!m || Number(m[1]) < 1)
+      problems.push(
+        `DASHBOARD_API_TOKENS entry ${i + 1} must be INSTALLATION_ID:TOKEN with a token of 32 to 256 letters, digits or ._~+/=-`,
+      );
+    else out.push({ installationId: Number(m[1]), sha256: tokenDigest(m[2]!) });
+  });
+  return out;
 }
 
 type Env = Record<string, string | undefined>;
@@ -82,6 +104,7 @@ export function readDashboardSettings(env: Env, apiUrl: string): DashboardSettin
     problems.push(
       `DASHBOARD_ACCESS_TTL_SECONDS must be a whole number between 0 and 3600, got "${env.DASHBOARD_ACCESS_TTL_SECONDS}"`,
     );
+  const apiTokens = readApiTokens(env.DASHBOARD_API_TOKENS, problems);
   if (problems.length > 0) return { ok: false, message: `cannot start: ${problems.join("; ")}` };
   return {
     ok: true,
@@ -97,6 +120,7 @@ export function readDashboardSettings(env: Env, apiUrl: string): DashboardSettin
       secureCookies: !publicUrl?.startsWith("http://"),
       sessionSeconds: hours * 3600,
       accessTtlSeconds: ttl,
+      apiTokens,
     },
   };
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CookieSealer } from "../../../src/app/dashboard/session.js";
 import { buildIfNeeded } from "../../support/build.js";
 import {
+  API_TOKENS,
   cookieOf,
   type DashboardServer,
   PEOPLE,
@@ -206,6 +207,42 @@ describe("the dashboard's access matrix", () => {
     for (const line of lines.slice(1)) expect(line).not.toMatch(/(^|,)[=+\-@]/);
     const scores = lines.slice(1).map((l) => Number(l.split(",")[4]));
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it("a read-only API token reads its installation's repositories, through the API only", async () => {
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const list = await fetch(`${d.url}/api/v1/repositories?per_page=100`, {
+      headers: bearer(API_TOKENS.octo),
+    });
+    expect(list.status).toBe(200);
+    const items = ((await list.json()) as { items: { repository: string }[] }).items.map((i) => i.repository);
+    expect(items.sort()).toEqual(all);
+    const csv = await fetch(`${d.url}/api/v1/repositories.csv`, { headers: bearer(API_TOKENS.octo) });
+    expect((await csv.text()).trim().split("\r\n").length).toBe(all.length + 1);
+    expect(
+      (await fetch(`${d.url}/api/v1/repositories/octo/api`, { headers: bearer(API_TOKENS.octo) })).status,
+    ).toBe(200);
+    // Installation 2's token sees none of installation 1's repositories.
+    const other = await fetch(`${d.url}/api/v1/repositories`, { headers: bearer(API_TOKENS.elsewhere) });
+    expect(((await other.json()) as { total: number }).total).toBe(0);
+    expect(
+      (await fetch(`${d.url}/api/v1/repositories/octo/api`, { headers: bearer(API_TOKENS.elsewhere) }))
+        .status,
+    ).toBe(404);
+    // A wrong token is refused, even beside a valid session cookie; pages never take a token.
+    for (const token of [`${API_TOKENS.octo}x`, "short", ""]) {
+      const res = await fetch(`${d.url}/api/v1/repositories`, {
+        headers: { ...bearer(token), cookie: sessions.member! },
+      });
+      expect(res.status).toBe(401);
+    }
+    expect(
+      (await fetch(`${d.url}/dashboard`, { headers: bearer(API_TOKENS.octo), redirect: "manual" })).status,
+    ).toBe(302);
+    expect(
+      (await fetch(`${d.url}/api/v1/repositories`, { method: "POST", headers: bearer(API_TOKENS.octo) }))
+        .status,
+    ).toBe(405);
   });
 
   it("asks GitHub only what its API has, with the viewer's token", () => {

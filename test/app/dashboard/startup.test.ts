@@ -27,6 +27,12 @@ describe("starting the server with the dashboard on", () => {
     );
   });
 
+  it("refuses an API token too short to be one, without showing it", async () => {
+    const started = start({ DATA_DIR: dataDir, SESSION_SECRET, DASHBOARD_API_TOKENS: "1:tooshort" });
+    await expect(started).rejects.toThrow(/DASHBOARD_API_TOKENS entry 1 must be INSTALLATION_ID:TOKEN/);
+    await expect(started).rejects.not.toThrow(/tooshort/);
+  });
+
   it("refuses without a store to read the history from", async () => {
     await expect(start({ SESSION_SECRET })).rejects.toThrow(
       /the dashboard \(GITHUB_CLIENT_ID\) shows the verdict history, which needs a store: set DATABASE_URL or DATA_DIR/,
