@@ -15,6 +15,7 @@ import type { AppOctokit } from "./octokit.js";
 import { type PushResult, RecentIds, WorkQueue } from "./queue.js";
 import { listRepositories, type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
 import { EvaluationService, type EvidenceFactoryArgs } from "./service.js";
+import { DEFAULT_SWEEP_BUDGET, SWEEP_LOCK, type SweepSummary, sweep, sweepBudget } from "./sweep.js";
 import { Waiters } from "./waiters.js";
 
 export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
@@ -64,6 +65,13 @@ export interface ReadinessAppOptions {
   dashboard?: { settings: DashboardSettings; queries: DashboardQueries };
   /** false: no sweep of the store's gates and no pruning (`readiness reconcile`, which looks at GitHub's list). */
   sweepGates?: boolean;
+  /**
+   * Every N minutes, every repository's default branch is evaluated for the dashboard (./sweep.ts; store only,
+   * one replica at a time); null or absent: off.
+   */
+  sweepIntervalMinutes?: number | null;
+  /** Requests per installation per sweep (SWEEP_REQUEST_BUDGET); cut by sweepBudget to the hourly ceiling. */
+  sweepRequestBudget?: number;
 }
 
 /** What the App's queue offers, in the process (./queue.ts) or shared (src/store/job-queue.ts). */
@@ -91,6 +99,8 @@ export interface AppRuntime {
   drain(timeoutMs: number): Promise<boolean>;
   /** One reconcile pass through every installation (or those `only` names), queueing what it finds. */
   reconcileNow(only?: ReconcileScope): Promise<ReconcileSummary>;
+  /** One sweep (./sweep.ts) of every installation, or `only` one; null when another replica is sweeping. */
+  sweepNow(only?: { installationId?: number }): Promise<SweepSummary | null>;
 }
 
 class Unavailable extends Error {
@@ -228,6 +238,29 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
           );
         },
       });
+    },
+    async sweepNow(only = {}) {
+      if (!probot || appId === undefined) throw new Error("the app is not loaded");
+      if (!store) throw new Error("the sweep records into the store: set DATABASE_URL or DATA_DIR");
+      const p = probot;
+      const s = store;
+      const budget = sweepBudget(
+        options.sweepRequestBudget ?? DEFAULT_SWEEP_BUDGET,
+        options.sweepIntervalMinutes ?? 60,
+      );
+      const done = await s.sql.whileLocked(SWEEP_LOCK, async () =>
+        sweep({
+          ...only,
+          appOctokit: (await p.auth()) as AppOctokit,
+          installationOctokit: async (id) => installationClient((await p.auth(id)) as AppOctokit, id),
+          store: s,
+          evidence,
+          now,
+          log: p.log.child({ name: "sweep" }),
+          budget,
+        }),
+      );
+      return done.ran ? done.value : null;
     },
   };
 
@@ -415,6 +448,21 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
           })
         : dashboardOff(),
     );
+
+    const sweepMinutes = options.sweepIntervalMinutes;
+    if (sweepMinutes && sweepMinutes > 0) {
+      if (!store) instance.log.warn("SWEEP_INTERVAL_MINUTES is set but there is no store: no sweep");
+      else {
+        const t = setInterval(() => {
+          if (draining) return;
+          runtime.sweepNow().catch((error) => {
+            instance.log.error({ err: errorForLog(error) }, "sweep failed");
+          });
+        }, sweepMinutes * 60_000);
+        t.unref();
+        timers.push(t);
+      }
+    }
 
     const minutes = options.reconcileIntervalMinutes;
     if (minutes && minutes > 0) {

@@ -68,6 +68,8 @@ const { app, runtime } = createReadinessApp({
   concurrency: settings.queueConcurrency,
   maxQueued: settings.queueMaxQueued,
   reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+  sweepIntervalMinutes: settings.sweepIntervalMinutes,
+  sweepRequestBudget: settings.sweepRequestBudget,
   requestTimeoutMs: settings.githubTimeoutMs,
   notReady: () => credentials.problem,
   ...(store ? { store } : {}),
@@ -161,6 +163,7 @@ log.info(
     baseUrl: settings.baseUrl,
     webhookPath: settings.webhookPath,
     reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+    sweepIntervalMinutes: settings.sweepIntervalMinutes,
     github: credentials.problem === null ? "credentials verified" : "not verified: /readyz is 503",
     dashboard: dashboard ? { webUrl: dashboard.webUrl, publicUrl: dashboard.publicUrl } : "off",
     store: storage.settings.databaseUrl

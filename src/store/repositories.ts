@@ -83,11 +83,27 @@ export async function saveRepository(sql: Sql, r: SweptRepository): Promise<void
   });
 }
 
-/** The heads the last sweep looked at, by lower-case owner/name, for one installation's repositories. */
-export async function sweptHeads(sql: Sql, installationId: number): Promise<Map<string, string>> {
-  const rows = await sql.query<{ repository: string; swept_sha: string }>(
-    "SELECT repository, swept_sha FROM repositories WHERE installation_id = $1 AND swept_sha IS NOT NULL",
+/** What the last sweep saw of one installation's repositories, by lower-case owner/name. */
+export async function sweptState(
+  sql: Sql,
+  installationId: number,
+): Promise<Map<string, { sha: string | null; at: Date | null }>> {
+  const rows = await sql.query<{ repository: string; swept_sha: string | null; swept_at: unknown }>(
+    "SELECT repository, swept_sha, swept_at FROM repositories WHERE installation_id = $1",
     [installationId],
   );
-  return new Map(rows.map((r) => [r.repository.toLowerCase(), r.swept_sha]));
+  return new Map(
+    rows.map((r) => [
+      r.repository.toLowerCase(),
+      { sha: r.swept_sha, at: r.swept_at === null ? null : new Date(r.swept_at as string) },
+    ]),
+  );
+}
+
+/** The sweep found the head it last looked at: only the time moves (teams and policy stay as they were). */
+export async function touchSwept(sql: Sql, repository: string, at: Date): Promise<void> {
+  await sql.query(
+    "UPDATE repositories SET swept_at = $2, updated_at = now() WHERE lower(repository) = lower($1)",
+    [repository, at],
+  );
 }

@@ -204,11 +204,11 @@ export async function startDashboard(
       { id: 2, account: "elsewhere", appId: DASHBOARD_APP_ID + 1 },
     ],
     oauth: OAUTH,
-    repositoriesByAccount: true,
   }).start();
   const filler = Array.from({ length: o.filler ?? 0 }, (_, i) => `filler-${i}`);
-  for (const name of [...filler, ...REPOSITORIES.map((r) => r.name)]) gh.addRepo({ owner: "octo", name });
-  gh.addRepo({ owner: "elsewhere", name: "tool" });
+  for (const name of [...filler, ...REPOSITORIES.map((r) => r.name)])
+    gh.addRepo({ owner: "octo", name, installationId: 1 });
+  gh.addRepo({ owner: "elsewhere", name: "tool", installationId: 2 });
   for (const p of Object.values(PEOPLE)) gh.addUser(p);
   gh.addUser({
     ...PEOPLE.member,

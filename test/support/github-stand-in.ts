@@ -77,6 +77,11 @@ export interface RepoSeed {
   collaborators?: Record<string, string>;
   /** Environment name → ids of the Apps whose custom protection rule it has enabled. */
   environments?: Record<string, number[]>;
+  /** Listed only for this installation's tokens; absent: for every installation. */
+  installationId?: number;
+  topics?: string[];
+  /** `pushed_at` in the installation's listing (absent: not given). */
+  pushedAt?: string;
 }
 
 export interface CheckRunState {
@@ -138,10 +143,10 @@ export interface StandInOptions {
   /** The App's OAuth client, for signing in to the dashboard (the web flow under /login/oauth). */
   oauth?: { clientId: string; clientSecret: string; callbackUrl?: string };
   /**
-   * GET /installation/repositories lists only the repositories of the token's installation's account, as
-   * GitHub does. Off by default: most tests seed repositories of any owner under one installation.
+   * Answer GETs with an ETag and a matching If-None-Match with 304, as GitHub does (off by default: the
+   * request counts of other suites assume full answers).
    */
-  repositoriesByAccount?: boolean;
+  etags?: boolean;
 }
 
 /** A person who signs in with GitHub, and the repositories (owner/name) they can read. */
@@ -202,7 +207,16 @@ function verifyJwt(token: string, key: KeyObject, appId: number): boolean {
 
 export class GitHubStandIn {
   readonly requests: StandInRequest[] = [];
-  readonly repos = new Map<string, Required<Omit<RepoSeed, "id">> & { id: number }>();
+  readonly repos = new Map<
+    string,
+    Required<Omit<RepoSeed, "id" | "installationId" | "pushedAt">> & {
+      id: number;
+      installationId?: number;
+      pushedAt?: string;
+    }
+  >();
+  /** Installation token → the installation it was made for. */
+  readonly tokenInstallations = new Map<string, number>();
   readonly checkRuns: CheckRunState[] = [];
   readonly comments: CommentState[] = [];
   readonly reactions: ReactionState[] = [];
@@ -211,8 +225,6 @@ export class GitHubStandIn {
   readonly releasePatches: { owner: string; repo: string; id: number; body: unknown }[] = [];
   /** Installation tokens handed out; a test can assert none of them reached a log. */
   readonly tokens: string[] = [];
-  /** Installation token → the installation it was made for. */
-  private readonly tokenInstallation = new Map<string, number>();
   /** People who can sign in, by login (lower case). */
   readonly users = new Map<string, { login: string; id: number; repositories: Set<string> }>();
   /** User-to-server tokens handed out by the OAuth flow → login; delete one to revoke it. */
@@ -312,6 +324,9 @@ export class GitHubStandIn {
       releases: seed.releases ?? [],
       collaborators: seed.collaborators ?? {},
       environments: seed.environments ?? {},
+      topics: seed.topics ?? [],
+      ...(seed.installationId !== undefined ? { installationId: seed.installationId } : {}),
+      ...(seed.pushedAt ? { pushedAt: seed.pushedAt } : {}),
     };
     this.repos.set(`${seed.owner}/${seed.name}`.toLowerCase(), repo);
     return this;
@@ -437,6 +452,15 @@ export class GitHubStandIn {
       "x-github-request-id": randomUUID(),
       ...(reply.headers ?? {}),
     };
+    if (this.options.etags && request.method === "GET" && reply.status === 200 && reply.body !== undefined) {
+      const bytes = reply.body instanceof Uint8Array ? reply.body : JSON.stringify(reply.body);
+      const etag = `W/"${createHash("sha1").update(bytes).digest("hex")}"`;
+      headers.etag = etag;
+      if (request.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+    }
     if (reply.body === undefined) {
       res.writeHead(reply.status, headers).end();
     } else if (reply.body instanceof Uint8Array) {
@@ -545,7 +569,7 @@ export class GitHubStandIn {
       if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
       const token = `ghs_standin${randomUUID().replace(/-/g, "")}`;
       this.tokens.push(token);
-      this.tokenInstallation.set(token, Number(req.params.id));
+      this.tokenInstallations.set(token, Number(req.params.id));
       return json(201, {
         token,
         expires_at: new Date(Date.now() + 3600_000).toISOString(),
@@ -564,11 +588,11 @@ export class GitHubStandIn {
       );
     });
     this.route("GET", "/installation/repositories", (req) => {
-      const token = String(req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, "");
-      const id = this.tokenInstallation.get(token);
-      const account = (this.options.installations ?? []).find((i) => i.id === id)?.account.toLowerCase();
-      const repositories = [...this.repos.values()]
-        .filter((r) => !this.options.repositoriesByAccount || r.owner.toLowerCase() === account)
+      const installation = this.tokenInstallations.get(
+        String(req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, ""),
+      );
+      const all = [...this.repos.values()]
+        .filter((r) => r.installationId === undefined || r.installationId === installation)
         .map((r) => ({
           id: r.id,
           name: r.name,
@@ -576,8 +600,30 @@ export class GitHubStandIn {
           owner: { login: r.owner },
           default_branch: r.defaultBranch,
           archived: false,
+          topics: r.topics,
+          ...(r.pushedAt ? { pushed_at: r.pushedAt } : {}),
         }));
-      return json(200, { total_count: repositories.length, repositories });
+      // Pages as GitHub gives them: per_page (30 by default, at most 100), a Link to the next one.
+      const perPage = Math.min(100, Number(req.query.get("per_page") ?? 30) || 30);
+      const page = Math.max(1, Number(req.query.get("page") ?? 1) || 1);
+      const repositories = all.slice((page - 1) * perPage, page * perPage);
+      const more = page * perPage < all.length;
+      const next = `${this.baseUrl}/installation/repositories?per_page=${perPage}&page=${page + 1}`;
+      return json(
+        200,
+        { total_count: all.length, repositories },
+        more ? { link: `<${next}>; rel="next"` } : {},
+      );
+    });
+    // A ref's commit; with the `sha` media type, the bare SHA.
+    this.route("GET", "/repos/:owner/:repo/commits/:ref", (req) => {
+      const repo = repoOf(req);
+      if (!repo) return notFound();
+      const sha = this.resolveRef(repo, req.params.ref ?? null);
+      if (!/^[0-9a-f]{40}$/.test(sha))
+        return json(422, { message: `No commit found for SHA: ${req.params.ref}` });
+      if (String(req.headers.accept ?? "").includes("sha")) return { status: 200, body: sha };
+      return json(200, { sha, commit: { message: "stand-in" }, files: [] });
     });
 
     this.oauthRoutes();
