@@ -213,6 +213,10 @@ describe.each(engines.map((e) => [e.name, e] as const))(
         expect(names(page)).not.toContain("acme/secret");
       }
       expect(await dash.listRepositories({ readable: [] }, NOW)).toMatchObject({ items: [], total: 0 });
+      // A long list (matched another way) answers the same.
+      const many = [...readable, ...Array.from({ length: 150 }, (_, i) => `ghost/r${i}`)];
+      const long = await dash.listRepositories({ readable: many, q: "acme" }, NOW);
+      expect(names(long)).toEqual(["acme/api", "acme/web"]);
       expect(await dash.repository("acme/secret", { readable, now: NOW })).toBeNull();
       expect(
         await dash.repository("ghost/none", { readable: [...readable, "ghost/none"], now: NOW }),
