@@ -59,14 +59,18 @@ export interface ReconcileSummary {
   decisions: string[];
 }
 
-interface RepoInfo {
+export interface RepoInfo {
   owner: string;
   name: string;
   defaultBranch?: string;
   archived?: boolean;
+  /** For the sweep (src/app/sweep.ts), from the same listing. */
+  id?: number;
+  topics?: string[];
+  pushedAt?: string;
 }
 
-async function listInstallations(octokit: AppOctokit): Promise<number[]> {
+export async function listInstallations(octokit: AppOctokit): Promise<number[]> {
   const ids: number[] = [];
   for await (const page of octokit.paginate.iterator("GET /app/installations", { per_page: 100 })) {
     for (const inst of page.data) ids.push(inst.id);
@@ -74,17 +78,26 @@ async function listInstallations(octokit: AppOctokit): Promise<number[]> {
   return ids;
 }
 
-async function listRepositories(octokit: AppOctokit): Promise<RepoInfo[]> {
+/** The installation's repositories, 100 a page, at most `maxPages` pages. */
+export async function listRepositories(
+  octokit: AppOctokit,
+  maxPages = Number.POSITIVE_INFINITY,
+): Promise<RepoInfo[]> {
   const repos: RepoInfo[] = [];
+  let pages = 0;
   for await (const page of octokit.paginate.iterator("GET /installation/repositories", { per_page: 100 })) {
+    if (++pages > maxPages) break;
     // paginate unwraps { repositories: [...] } into the list itself.
     const list = (
       Array.isArray(page.data) ? page.data : (page.data as { repositories: unknown[] }).repositories
     ) as {
+      id?: number;
       name: string;
       owner: { login: string };
       default_branch?: string;
       archived?: boolean;
+      topics?: string[];
+      pushed_at?: string | null;
     }[];
     for (const r of list)
       repos.push({
@@ -92,6 +105,9 @@ async function listRepositories(octokit: AppOctokit): Promise<RepoInfo[]> {
         name: r.name,
         ...(r.default_branch ? { defaultBranch: r.default_branch } : {}),
         ...(r.archived ? { archived: true } : {}),
+        ...(typeof r.id === "number" ? { id: r.id } : {}),
+        ...(Array.isArray(r.topics) ? { topics: r.topics.slice(0, 50) } : {}),
+        ...(r.pushed_at ? { pushedAt: r.pushed_at } : {}),
       });
   }
   return repos;
@@ -176,7 +192,7 @@ async function cancelEarlierRuns(
 }
 
 /** A failed GitHub request as a sentence (credentials, permission, rate limit, network); anything else as is. */
-function failed(subject: string, error: unknown): string {
+export function failed(subject: string, error: unknown): string {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === "number"
     ? explain(toFailure(error), subject)

@@ -219,6 +219,8 @@ export async function evaluateHead(
     const run = result.verdictless
       ? await publisher.fail(result, runTag)
       : (await publisher.publish(result, runTag)).run;
+    if (run.htmlUrl)
+      for (const j of [ownJudged, ...rest]) if (j?.report) deps.published?.(j.report, run.htmlUrl);
     // Without the pull request's address, the comment links the run: a new run is linked instead.
     if (report && !checksPage && run.htmlUrl !== linked)
       comment = await sticky(deps, octokit, loc, pr, report, run.htmlUrl, publisher.name, baseline);

@@ -307,7 +307,9 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
       // later evaluation of that commit with the same gaps, however GitHub answers by then.
       const partial = (response.data as { truncated?: unknown } | null)?.truncated === true;
       if (response.status === 200 && (etag !== undefined || immutable) && !partial) {
-        cache.set(key, { etag, response, bytes: estimateBytes(response), immutable });
+        // A copy is kept: the caller may change what it was given (paginate unwraps a listing in place).
+        const kept = immutable ? response : copyOf(response);
+        cache.set(key, { etag, response: kept, bytes: estimateBytes(response), immutable });
       }
       return response as Awaited<ReturnType<typeof request>>;
     } catch (error) {
@@ -316,13 +318,24 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
         bump(stats, "304");
         if (stats) stats.notModified++;
         noteRateLimit(stats, e.response?.headers);
-        return entry.response as Awaited<ReturnType<typeof request>>;
+        return copyOf(entry.response) as Awaited<ReturnType<typeof request>>;
       }
       countError(stats, error, true);
       throw error;
     }
   });
   return octokit;
+}
+
+/**
+ * A response the caller may change without changing the cache's: a listing's pages are unwrapped in place by
+ * Octokit's paginate (`{ total_count, repositories }` becomes the array), which a second 304 would then find.
+ */
+function copyOf(response: CachedResponse): CachedResponse {
+  const { data } = response;
+  const plain =
+    data !== null && typeof data === "object" && !ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer);
+  return { ...response, headers: { ...response.headers }, data: plain ? structuredClone(data) : data };
 }
 
 const INSTALLED = Symbol.for("readiness.etagCache");

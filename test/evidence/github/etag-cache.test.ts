@@ -112,6 +112,24 @@ describe("withEtagCache", () => {
     expect(gh.served).toEqual({ "304": 2 });
   });
 
+  test("a paginated listing reads the same on every 304: the cache hands out copies paginate may unwrap", async () => {
+    const gh = fakeGitHub();
+    const cache = new EtagCache({ maxEntries: 100, maxBytes: 1 << 20 });
+    const octokit = withEtagCache(makeOctokit(), cache, createRequestStats());
+    const listing = {
+      total_count: 1,
+      repository_selection: "all",
+      repositories: [{ id: 7, name: REPO, owner: { login: OWNER } }],
+    };
+    gh.set("/installation/repositories?per_page=100", listing);
+    const names = async () =>
+      (await octokit.paginate("GET /installation/repositories", { per_page: 100 })).map((r) => r.name);
+    expect(await names()).toEqual([REPO]);
+    expect(await names()).toEqual([REPO]);
+    expect(await names()).toEqual([REPO]);
+    expect(gh.served).toEqual({ "200": 1, "304": 2 });
+  });
+
   test("two installations never share entries; one installation keeps them across token rotation", async () => {
     const gh = fakeGitHub();
     seed(gh);
