@@ -229,11 +229,14 @@ export function appRuns(
 export type Body = Record<string, any>;
 
 /** Captures the bodies of the App's check-run writes: creation, then updates. */
+/** Order of the writes recorded by checkRunWrites and commentWrites (`_seq`, `seq`), across both. */
+let writeSeq = 0;
+
 export function checkRunWrites(api: nock.Scope, repo: string, id = 77): Body[] {
   const bodies: Body[] = [];
   api
     .post(`/repos/${repo}/check-runs`, (b) => {
-      bodies.push({ ...b, _method: "POST" });
+      bodies.push({ ...b, _method: "POST", _seq: ++writeSeq });
       return true;
     })
     .optionally()
@@ -245,7 +248,7 @@ export function checkRunWrites(api: nock.Scope, repo: string, id = 77): Body[] {
     }));
   api
     .patch(`/repos/${repo}/check-runs/${id}`, (b) => {
-      bodies.push({ ...b, _method: "PATCH" });
+      bodies.push({ ...b, _method: "PATCH", _seq: ++writeSeq });
       return true;
     })
     .optionally()
@@ -272,11 +275,11 @@ export function commentWrites(
   api: nock.Scope,
   repo: string,
   number: number,
-): { method: string; body: string }[] {
-  const writes: { method: string; body: string }[] = [];
+): { method: string; body: string; seq: number }[] {
+  const writes: { method: string; body: string; seq: number }[] = [];
   api
     .post(`/repos/${repo}/issues/${number}/comments`, (b) => {
-      writes.push({ method: "POST", body: b.body });
+      writes.push({ method: "POST", body: b.body, seq: ++writeSeq });
       return true;
     })
     .optionally()
@@ -285,7 +288,7 @@ export function commentWrites(
     .reply(201, { id: 9001 });
   api
     .patch(/\/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+/, (b) => {
-      writes.push({ method: "PATCH", body: b.body });
+      writes.push({ method: "PATCH", body: b.body, seq: ++writeSeq });
       return true;
     })
     .optionally()
