@@ -286,8 +286,20 @@ async function judge(
     return { pr, claim: claimOf(invalidResult(lookup, loc, `the \`${pr.baseRef}\` branch`)) };
   const policy = lookup.policy;
   if (!gatesPullRequest(policy, pr)) return { pr, claim: null };
+  // The head's policy file and the base branch's run are read while the evidence is collected (at 50 ms a
+  // request, two round trips fewer before the run is written).
+  const headErrors = headPolicyErrors(deps, octokit, loc, sha, lookup.source);
+  // "+5.4 vs main": this App's own run on the base branch's head, one request (see publish/baseline.ts).
+  const baselineRead = baseBranchScore(octokit, {
+    ...loc,
+    name: checkName,
+    appId: deps.appId,
+    ref: pr.baseRef,
+  });
+  // Awaited below; a failure meanwhile is not an unhandled rejection.
+  headErrors.catch(() => undefined);
+  baselineRead.catch(() => undefined);
   try {
-    const head = await headPolicyErrors(deps, octokit, loc, sha, lookup.source);
     const repository = { owner: loc.owner, name: loc.repo };
     // The commit evaluated is `sha` (a merge queue's commit, or the head); sign-offs stay bound to the head.
     const target = { ...pullRequestTarget(repository, pr).target, sha };
@@ -296,13 +308,8 @@ async function judge(
     const at = { octokit, loc, number: pr.number, baseRef: pr.baseRef, log };
     const engine = { evaluate: deps.evaluate, recorded: deps.recorded };
     const report = await evaluatePullRequest({ ...at, ...engine, policy, provider, target, now: deps.now() });
-    // "+5.4 vs main": this App's own run on the base branch's head, one request (see publish/baseline.ts).
-    const baseline = await baseBranchScore(octokit, {
-      ...loc,
-      name: checkName,
-      appId: deps.appId,
-      ref: pr.baseRef,
-    });
+    const head = await headErrors;
+    const baseline = await baselineRead;
     const result = reportResult(report, {
       checkName,
       headPolicy: head,
