@@ -145,14 +145,19 @@ export function policy(api: nock.Scope, repo: string, ref: string, text: string 
 }
 
 /** A recursive tree of the commit with these files. */
+/**
+ * The commit's tree. It holds a `.readiness.yml` too (the policy file the tests serve with `policy()`), under
+ * a made-up blob SHA: the App's look at the head's policy then reads the file, as the tests expect.
+ */
 export function tree(api: nock.Scope, repo: string, sha: string, files: string[]): nock.Scope {
+  const all = files.includes(".readiness.yml") ? files : [...files, ".readiness.yml"];
   return api
     .get(`/repos/${repo}/git/trees/${sha}`)
     .query({ recursive: "1" })
     .reply(200, {
       sha,
       truncated: false,
-      tree: files.map((path, i) => ({
+      tree: all.map((path, i) => ({
         path,
         mode: "100644",
         type: "blob",

@@ -21,7 +21,7 @@ import { gatesPullRequest, isTimeSensitive } from "../applies.js";
 import type { Job, PullRequestData, RunTag } from "../jobs.js";
 import { getPullRequest } from "../lookup.js";
 import type { AppOctokit } from "../octokit.js";
-import { findSource, isLocal, type PolicyLookup, type PolicySource, validate } from "../policy.js";
+import { changedSource, isLocal, type PolicyLookup, type PolicySource, validate } from "../policy.js";
 import { evaluatePullRequest } from "../projects.js";
 import { baseBranchScore } from "../publish/baseline.js";
 import { commentHash, type StickyResult, stickyText, upsertSticky } from "../publish/comment.js";
@@ -333,9 +333,8 @@ async function headPolicyErrors(
   base: PolicySource,
 ): Promise<{ path: string; errors: PolicyError[] } | null> {
   // Only a policy file in the PR's own tree can be changed by the PR: the organisation's is not looked up again.
-  const head = await findSource(octokit, loc, sha, true);
-  if (!head || !isLocal(head, loc)) return null;
-  if (isLocal(base, loc) && base.path === head.path && base.text === head.text) return null;
+  const head = await changedSource(octokit, loc, sha, isLocal(base, loc) ? base : undefined);
+  if (!head) return null;
   // Validated without following references beyond presets and this same commit (docs/security.md §2).
   const lookup = await validate(octokit, head, deps.now(), true, "presets-and-same-commit");
   return lookup.state === "invalid" ? { path: head.path, errors: lookup.errors } : null;
