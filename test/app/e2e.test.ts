@@ -141,6 +141,11 @@ describe("end to end: the built server against a GitHub stand-in", () => {
       .writes()
       .filter((w) => w.path.endsWith("/check-runs") || w.path.endsWith("/issues/7/comments"));
     expect(order.map((w) => w.path.replace(/^.*\//, ""))).toEqual(["check-runs", "comments"]);
+    // The head's policy file is the base's (the commit's tree says so): not read. The tree is read once, for
+    // that look and the file checks both.
+    const gets = gh.requests.filter((r) => r.method === "GET").map((r) => r.path);
+    expect(gets.filter((p) => p.includes(".readiness.yml") && p.includes(HEAD))).toEqual([]);
+    expect(gets.filter((p) => p.includes(`/git/trees/${HEAD}`))).toHaveLength(1);
 
     // The same commit again (a synchronize), same evidence: the completed run already says it and the comment
     // is unchanged, so nothing is written (GitHub would refuse to reopen a completed run anyway).
