@@ -16,6 +16,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/bundle-cli.mjs ./scripts/
+# The CLI bundle's code cache is made by running it through bin/load-cli.js.
+COPY bin ./bin
 COPY src ./src
 COPY schema ./schema
 RUN npm run build \

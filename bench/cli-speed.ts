@@ -309,7 +309,7 @@ function newestMtime(dir: string): number {
 function prepareCli(notes: string[]): string | null {
   if (!existsSync(join(ROOT, "src/cli/main.ts"))) return "src/cli/main.ts does not exist yet";
   // What bin/readiness.js loads: the bundle scripts/bundle-cli.mjs writes during npm run build.
-  const built = join(ROOT, "dist/cli/readiness.mjs");
+  const built = join(ROOT, "dist/cli/readiness.cjs");
   const stale = !existsSync(built) || statSync(built).mtimeMs < newestMtime(join(ROOT, "src"));
   if (stale && BUILD) {
     process.stderr.write("building dist/ (npm run build)…\n");
@@ -321,7 +321,7 @@ function prepareCli(notes: string[]): string | null {
   } else if (stale) {
     notes.push("dist/ is older than src/ and --no-build was given");
   }
-  if (!existsSync(built)) return "dist/cli/readiness.mjs does not exist (run npm run build)";
+  if (!existsSync(built)) return "dist/cli/readiness.cjs does not exist (run npm run build)";
   return null;
 }
 
@@ -496,16 +496,17 @@ interface CpuProfile {
 }
 
 /**
- * The CLI runs as a bundle (dist/cli/*.mjs): its frames name the bundle, not src/ or node_modules/. The
- * bundle's source maps give each function's original file, so the areas below mean what they did before.
+ * The CLI runs as a bundle (dist/cli/readiness.cjs, run by bin/load-cli.js as a vm.Script named by its path):
+ * its frames name the bundle, not src/ or node_modules/. The bundle's source map gives each function's
+ * original file, so the areas below mean what they did before.
  */
 function originalUrls(): (frame: CpuProfile["nodes"][number]["callFrame"]) => string {
   const maps = new Map<string, SourceMap | null>();
   return (frame) => {
-    if (!frame.url.startsWith("file://") || !frame.url.endsWith(".mjs")) return frame.url;
+    if (!/\.[cm]js$/.test(frame.url) || !/^(file:\/\/|\/)/.test(frame.url)) return frame.url;
     let map = maps.get(frame.url);
     if (map === undefined) {
-      const file = `${fileURLToPath(frame.url)}.map`;
+      const file = `${frame.url.startsWith("file://") ? fileURLToPath(frame.url) : frame.url}.map`;
       map = existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, "utf8"))) : null;
       maps.set(frame.url, map);
     }

@@ -27,7 +27,6 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import autocannon, { type Result } from "autocannon";
-import pg from "pg";
 import {
   args,
   commandLine,
@@ -44,6 +43,7 @@ import {
 } from "./support/common.js";
 import {
   drained,
+  dropSchemas,
   KEYS,
   type Running,
   type Signed,
@@ -378,13 +378,3 @@ ${provenance(m, commandLine("load.ts"), loadBefore, loadAfter)}
   if (DATABASE) await dropSchemas(DATABASE, [SCHEMA, `${SCHEMA}_boss`]);
 }
 await sleep(0);
-
-async function dropSchemas(url: string, schemas: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Loads the bundled command (scripts/bundle-cli.mjs, built by `npm run build`): one file starts much faster
-// than tsc's tree of small modules.
-import { main } from "../dist/cli/readiness.mjs";
+// Loads the bundled command (scripts/bundle-cli.mjs, built by `npm run build`) with its code cache
+// (load-cli.js): one precompiled file starts much faster than tsc's tree of small modules.
+import { loadCli } from "./load-cli.js";
+
+const { main } = loadCli();
 
 // A reader that stops early (`readiness check | head -1`) is not a failure of ours: end quietly, as a
 // command killed by SIGPIPE does, rather than with a stack trace and a NO-GO exit code.

@@ -9,6 +9,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
+import pg from "pg";
 import { ROOT, sleep } from "./common.js";
 import { APP_ID } from "./world.js";
 
@@ -237,4 +238,17 @@ export async function drained(url: string, timeoutMs: number): Promise<boolean> 
     await sleep(250);
   }
   return false;
+}
+
+// ------------------------------------------------------------------ PostgreSQL
+
+/** Drops the schemas a run of the App made (the store's and pg-boss's). */
+export async function dropSchemas(url: string, schemas: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }

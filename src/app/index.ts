@@ -9,11 +9,11 @@ import { DEFAULT_LIMITS, GitHubEvidence } from "../evidence/github/provider.js";
 import { deadline } from "../evidence/github/reader.js";
 import type { EvidenceProvider } from "../evidence/types.js";
 import { type AnyEventHandler, handlers } from "./handlers/index.js";
-import { type Job, jobKey, jobSha, mergeJobs, repoName } from "./jobs.js";
+import { type Job, jobKey, jobSha, mergeJobs, repoName, urgentJob } from "./jobs.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import type { AppOctokit } from "./octokit.js";
 import { type PushResult, RecentIds, WorkQueue } from "./queue.js";
-import { type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
+import { listRepositories, type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
 import { EvaluationService, type EvidenceFactoryArgs } from "./service.js";
 import { DEFAULT_SWEEP_BUDGET, SWEEP_LOCK, type SweepSummary, sweep, sweepBudget } from "./sweep.js";
 import { Waiters } from "./waiters.js";
@@ -21,9 +21,14 @@ import { Waiters } from "./waiters.js";
 export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
 
 import { type CommitLocksOptions, SharedCommitLocks } from "../store/commit-locks.js";
+import type { DashboardQueries } from "../store/dashboard-types.js";
 import { StoreGates } from "../store/gates.js";
 import { SharedQueue, type SharedQueueOptions } from "../store/job-queue.js";
 import type { Store } from "../store/store.js";
+import { WritePace } from "../store/write-pace.js";
+import { ACCESS_LIMITS } from "./dashboard/github.js";
+import { createDashboardRoutes, dashboardOff } from "./dashboard/routes.js";
+import type { DashboardSettings } from "./dashboard/settings.js";
 import { createEtagLayer, type EtagLayer } from "./etag.js";
 import { createRoutes, type MetricsAccess } from "./routes.js";
 
@@ -57,6 +62,10 @@ export interface ReadinessAppOptions {
   commitLocks?: Omit<CommitLocksOptions, "concurrency">;
   /** How often pending deployment gates are looked at again (store only); 60 s by default. */
   gateSweepSeconds?: number;
+  /** Verdicts older than this many days are pruned from the store's history (HISTORY_RETENTION_DAYS); 400. */
+  historyRetentionDays?: number;
+  /** The dashboard and its API (docs/dashboard.md): sign-in settings and the queries over the verdict history. */
+  dashboard?: { settings: DashboardSettings; queries: DashboardQueries };
   /** false: no sweep of the store's gates and no pruning (`readiness reconcile`, which looks at GitHub's list). */
   sweepGates?: boolean;
   /**
@@ -113,8 +122,10 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
   // under a deadline per request.
   const etag: EtagLayer = createEtagLayer(metrics);
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_LIMITS.timeoutMs;
+  // Replicas on PostgreSQL share one write pace per installation; one process has Probot's throttle for that.
+  const pace = options.store?.engine === "postgres" ? new WritePace(options.store.sql) : null;
   const installationClient = (octokit: AppOctokit, id: number): AppOctokit =>
-    withDeadline(etag.wrap(octokit, id), timeoutMs);
+    withDeadline(pace ? withWritePace(etag.wrap(octokit, id), pace, id) : etag.wrap(octokit, id), timeoutMs);
   let draining = false;
   let appId: number | undefined;
   let probot: Probot | undefined;
@@ -152,6 +163,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     concurrency: options.concurrency ?? 4,
     maxQueued: options.maxQueued ?? 500,
     merge: mergeJobs,
+    urgent: urgentJob,
     onChange: ({ queued, running }) => {
       metrics.queueDepth.set(queued);
       metrics.queueRunning.set(running);
@@ -330,6 +342,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         concurrency: options.concurrency ?? 4,
         maxQueued: options.maxQueued ?? 500,
         merge: mergeJobs,
+        urgent: urgentJob,
         onError: (error, key) => instance.log.error({ err: errorForLog(error), job: key }, "job failed"),
         onEvent: (event) => {
           if (event === "retry") metrics.queueRetries.inc();
@@ -367,7 +380,18 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         );
       void sweepLogged(0);
       timers.push(setInterval(() => void sweepLogged(300), (options.gateSweepSeconds ?? 60) * 1000));
-      timers.push(setInterval(() => void store.pruneDeliveries(7).catch(() => {}), 3600_000));
+      // Delivery ids and verdicts past their retention: at start, then hourly (every replica; deletes are idempotent).
+      const prune = async () => {
+        await store.pruneDeliveries(7);
+        const pruned = await store.pruneVerdicts(options.historyRetentionDays ?? 400);
+        if (pruned > 0) instance.log.info({ pruned }, "verdict history pruned");
+      };
+      const pruneLogged = () =>
+        prune().catch((error: unknown) =>
+          instance.log.warn({ err: errorForLog(error) }, "store pruning failed"),
+        );
+      void pruneLogged();
+      timers.push(setInterval(() => void pruneLogged(), 3600_000));
       for (const t of timers) t.unref();
     }
 
@@ -420,6 +444,28 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       databaseProblem: () => runtime.databaseProblem(),
     };
     addHandler(createRoutes(metrics, state, options.metricsAccess));
+    addHandler(
+      options.dashboard
+        ? createDashboardRoutes({
+            ...options.dashboard,
+            appId: () => appId,
+            now,
+            log: instance.log.child({ name: "dashboard" }),
+            installationRepositories: async (installationId) => {
+              const octokit = installationClient(
+                (await instance.auth(installationId)) as AppOctokit,
+                installationId,
+              );
+              const repos = await listRepositories(octokit, ACCESS_LIMITS.maxRepositoryPages);
+              return {
+                repositories: repos.map((r) => `${r.owner}/${r.name}`),
+                installations: [{ id: installationId, account: repos[0]?.owner ?? "" }],
+                truncated: repos.length >= ACCESS_LIMITS.maxRepositoryPages * ACCESS_LIMITS.perPage,
+              };
+            },
+          })
+        : dashboardOff(),
+    );
 
     const sweepMinutes = options.sweepIntervalMinutes;
     if (sweepMinutes && sweepMinutes > 0) {
@@ -475,6 +521,23 @@ const DEADLINE = Symbol.for("readiness.deadline");
  * the evaluation closed instead of holding a queue slot; the caller's own signal (the evidence reader's)
  * still applies. The deadline's error is named AbortError, which Octokit's retry plugin does not retry.
  */
+const PACED = Symbol("paced");
+const WRITES = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+
+/** Each write waits for its installation's slot; a store that does not answer leaves Probot's own pace only. */
+function withWritePace(octokit: AppOctokit, pace: WritePace, installationId: number): AppOctokit {
+  const marked = octokit as AppOctokit & { [PACED]?: boolean };
+  if (marked[PACED]) return octokit;
+  marked[PACED] = true;
+  octokit.hook.before("request", async (options) => {
+    // GraphQL queries are POSTs that write nothing.
+    if (!WRITES.has(options.method) || options.url === "/graphql") return;
+    const wait = await pace.reserve(installationId).catch(() => 0);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  });
+  return octokit;
+}
+
 function withDeadline(octokit: AppOctokit, ms: number): AppOctokit {
   const marked = octokit as AppOctokit & { [DEADLINE]?: boolean };
   if (marked[DEADLINE]) return octokit;

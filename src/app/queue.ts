@@ -13,6 +13,8 @@ export interface QueueOptions<T> {
   maxQueued: number;
   /** Combines a waiting item with a newer one for the same key; default: the newer wins. */
   merge?: (older: T, newer: T) => T;
+  /** Runs before every waiting item that is not urgent (someone is waiting on it). */
+  urgent?: (item: T) => boolean;
   onChange?: (state: { queued: number; running: number }) => void;
   onError?: (error: unknown, key: string, item: T) => void;
 }
@@ -92,12 +94,19 @@ export class WorkQueue<T> {
 
   private pump(): void {
     while (this.running.size < this.options.concurrency && this.queued.size > 0) {
-      const [key, item] = this.queued.entries().next().value as [string, T];
+      const [key, item] = this.nextQueued();
       this.queued.delete(key);
       this.running.add(key);
       this.changed();
       void this.execute(key, item);
     }
+  }
+
+  /** The oldest urgent item, else the oldest. The scan is bounded by maxQueued. */
+  private nextQueued(): [string, T] {
+    const urgent = this.options.urgent;
+    if (urgent) for (const entry of this.queued) if (urgent(entry[1])) return entry;
+    return this.queued.entries().next().value as [string, T];
   }
 
   private async execute(key: string, item: T): Promise<void> {

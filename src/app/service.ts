@@ -112,14 +112,20 @@ export class EvaluationService {
     base: string,
     defaultBranch: string | undefined,
   ): Promise<{ base: PolicyLookup; byDefault: PolicyLookup }> {
-    const byDefault = await this.policyAt(octokit, loc, defaultBranch ?? "HEAD");
-    if (base === defaultBranch) return { base: byDefault, byDefault };
-    return {
-      base: await this.remembered(loc, base, () =>
-        resolveBranchPolicy(octokit, loc, base, this.o.now(), async () => byDefault),
+    const byDefault = this.policyAt(octokit, loc, defaultBranch ?? "HEAD");
+    if (base === defaultBranch) {
+      const lookup = await byDefault;
+      return { base: lookup, byDefault: lookup };
+    }
+    // Both read at once (one round trip, not two): the base's own look-up waits for the default branch's
+    // only where it needs it (the references its policy may extend).
+    const [baseLookup, defaultLookup] = await Promise.all([
+      this.remembered(loc, base, () =>
+        resolveBranchPolicy(octokit, loc, base, this.o.now(), () => byDefault),
       ),
       byDefault,
-    };
+    ]);
+    return { base: baseLookup, byDefault: defaultLookup };
   }
 
   /** A push changed the policy on `ref`: ask GitHub again next time. */

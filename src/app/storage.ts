@@ -10,6 +10,8 @@ export interface StorageSettings {
   schema: string;
   /** How long a job may run before another replica may take it over (JOB_LEASE_SECONDS). */
   leaseSeconds: number;
+  /** Verdicts older than this are pruned (HISTORY_RETENTION_DAYS). */
+  historyRetentionDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -36,8 +38,16 @@ export function readStorageSettings(
       ok: false,
       message: `JOB_LEASE_SECONDS must be a whole number between 10 and 86400, got "${lease}"`,
     };
+  const retention = env.HISTORY_RETENTION_DAYS?.trim();
+  // 400 by default: a year of daily history, compared with the year before, stays.
+  const historyRetentionDays = retention ? Number(retention) : 400;
+  if (!Number.isInteger(historyRetentionDays) || historyRetentionDays < 1 || historyRetentionDays > 36_500)
+    return {
+      ok: false,
+      message: `HISTORY_RETENTION_DAYS must be a whole number of days between 1 and 36500, got "${retention}"`,
+    };
   const dataDir = env.DATA_DIR?.trim() ? resolve(env.DATA_DIR.trim()) : null;
-  return { ok: true, settings: { databaseUrl, dataDir, schema, leaseSeconds } };
+  return { ok: true, settings: { databaseUrl, dataDir, schema, leaseSeconds, historyRetentionDays } };
 }
 
 /** The store these settings name (migrated), or undefined for memory only. */

@@ -31,13 +31,27 @@ export type CompiledPattern = { ok: true; re: RE2JS } | { ok: false; message: st
  * a whole file. Exported so the policy loader reports the same error the check would.
  */
 export function compilePattern(pattern: string): CompiledPattern {
+  // A check asks for its pattern in needs() (twice) and in evaluate(), and the App evaluates the same policy
+  // again and again: each pattern compiles once. Bounded in entries and in the length of what is kept, so
+  // patterns from many policies cannot fill the server's memory.
+  const hit = patterns.get(pattern);
+  if (hit) return hit;
+  let result: CompiledPattern;
   try {
-    return { ok: true, re: RE2JS.compile(pattern, RE2JS.MULTILINE) };
+    result = { ok: true, re: RE2JS.compile(pattern, RE2JS.MULTILINE) };
   } catch (e) {
     const message = e instanceof Error ? e.message.replace(/^error parsing regexp: /, "") : String(e);
-    return { ok: false, message: `invalid regular expression /${pattern}/: ${message}` };
+    result = { ok: false, message: `invalid regular expression /${pattern}/: ${message}` };
   }
+  if (pattern.length > MAX_CACHED_PATTERN) return result;
+  if (patterns.size >= PATTERN_CACHE_SIZE) patterns.delete(patterns.keys().next().value as string);
+  patterns.set(pattern, result);
+  return result;
 }
+
+const PATTERN_CACHE_SIZE = 256;
+const MAX_CACHED_PATTERN = 512;
+const patterns = new Map<string, CompiledPattern>();
 
 /** Glob matcher that sees dot-files, like FileIndex.match, linear in time (RE2); see src/evidence/glob.ts. */
 export { globMatcher } from "../evidence/glob.js";

@@ -22,6 +22,17 @@ export interface CliIo {
   stderr: Writable;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Imports one of the modules that are never bundled (the App's, the GitHub provider: Octokit, Probot), a
+   * path relative to this module in tsc's dist/. bin/load-cli.js passes its own: the bundle runs as a
+   * vm.Script, where import() needs a callback that Node 20 still calls experimental.
+   */
+  importModule?: (specifier: string) => Promise<unknown>;
+}
+
+/** `load()`, or the same module through io.importModule when the loader gives one. */
+function notBundled<T>(io: CliIo, specifier: string, load: () => Promise<T>): Promise<T> {
+  return io.importModule ? (io.importModule(specifier) as Promise<T>) : load();
 }
 
 export const EXIT = { go: 0, noGo: 1, usage: 2, incomplete: 3 } as const;
@@ -100,7 +111,11 @@ async function run(
       return init(command, io, out, (message, code) => new UserError(message, code));
     }
     case "reconcile": {
-      const { reconcileMain } = await import("../app/reconcile-cli.js");
+      const { reconcileMain } = await notBundled(
+        io,
+        "../app/reconcile-cli.js",
+        () => import("../app/reconcile-cli.js"),
+      );
       return reconcileMain(command.args, { stdout: io.stdout, stderr: io.stderr, env: io.env });
     }
   }
@@ -135,7 +150,7 @@ async function check(
   let gh: CliGitHubEvidence | undefined;
   let located: { text: string; path: string } | undefined;
   if (command.github) {
-    gh = await gitHubEvidence(command.github, now, io.env, err);
+    gh = await gitHubEvidence(command.github, now, io, err);
     ({ provider, target } = gh);
     policy = await gitHubPolicy(gh, command, io, now, err);
   } else {
@@ -310,19 +325,28 @@ const warning = (w: PolicyError): string => `${w.file}:${w.line}:${w.column}: wa
 async function gitHubEvidence(
   where: { owner: string; repo: string; ref: string },
   now: Date,
-  env: NodeJS.ProcessEnv,
+  io: CliIo,
   err: (s: string) => void,
 ): Promise<CliGitHubEvidence> {
+  const env = io.env;
   const token = env.GITHUB_TOKEN || undefined;
   if (!token)
     err("readiness: GITHUB_TOKEN is not set: anonymous requests see public repositories only, 60 an hour");
   // The same setting, and the same rules, as the App's (GitHub Actions sets it in every job).
-  const { DEFAULT_API_URL, parseApiUrl } = await import("../app/config.js");
+  const { DEFAULT_API_URL, parseApiUrl } = await notBundled(
+    io,
+    "../app/config.js",
+    () => import("../app/config.js"),
+  );
   const api = env.GITHUB_API_URL?.trim() ? parseApiUrl(env.GITHUB_API_URL) : { url: DEFAULT_API_URL };
   if ("problem" in api) throw new UserError(api.problem, EXIT.usage);
   const baseUrl = api.url;
   // Loaded here, not at the top: a local run must not pay for Octokit.
-  const { createCliGitHubEvidence } = await import("../evidence/github/cli.js");
+  const { createCliGitHubEvidence } = await notBundled(
+    io,
+    "../evidence/github/cli.js",
+    () => import("../evidence/github/cli.js"),
+  );
   try {
     return await createCliGitHubEvidence({ ...where, baseUrl, now, ...(token ? { token } : {}) });
   } catch (e) {

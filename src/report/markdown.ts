@@ -61,6 +61,10 @@ export const byteLength = (s: string): number => Buffer.byteLength(s, "utf8");
 export function escapeMarkdown(s: string, max?: number): string {
   let t = oneLine(s);
   if (max !== undefined) t = clip(t, max);
+  return escapeInline(t);
+}
+
+function escapeInline(t: string): string {
   return t
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
@@ -69,6 +73,17 @@ export function escapeMarkdown(s: string, max?: number): string {
     .replace(/@/g, "@\u200b")
     .replace(/^[-+=]/, "\\$&")
     .replace(/^(\d+)([.)])/, "$1\\$2");
+}
+
+/** A command of ours a note names, kept as a code span; anything else in backticks is escaped like user text. */
+const COMMAND_SPAN = /(`\/?readiness [A-Za-z0-9 ._/=:,-]{1,120}`)/;
+
+/** A note: inert like user text (it may quote a path or a check id), but the commands it names stay code. */
+function note(n: string, max: number): string {
+  return clip(oneLine(n), max)
+    .split(COMMAND_SPAN)
+    .map((part, i) => (i % 2 === 1 ? part : escapeInline(part)))
+    .join("");
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -332,7 +347,7 @@ function renderLevel(report: Report, opts: MarkdownOptions, lv: Level, maxBytes:
     if (waivers.length) out.push("", "### Waivers", "", ...waiverRows(waivers, lv.textMax));
   }
   if (report.notes.length) {
-    out.push("", "### Notes", "", ...report.notes.map((n) => `- ${escapeMarkdown(n, lv.textMax)}`));
+    out.push("", "### Notes", "", ...report.notes.map((n) => `- ${note(n, lv.textMax)}`));
   }
   const foot = footer(report, shown, opts.detailsUrl);
   if (foot.length && !out.push("", ...foot)) return null;
@@ -397,7 +412,7 @@ function renderMinimal(report: Report, opts: MarkdownOptions, maxBytes: number):
   const optional: [string, string[]][] = [
     ["### Categories", categoryTable(report)],
     ["### Waivers", applied.length ? waiverRows(applied, 100) : []],
-    ["### Notes", report.notes.map((n) => `- ${escapeMarkdown(n, 100)}`)],
+    ["### Notes", report.notes.map((n) => `- ${note(n, 100)}`)],
   ];
   for (const [title, lines] of optional) if (lines.length) add(`\n\n${title}\n\n${lines.join("\n")}`);
   return `${body}\n${tail(shown)}`;

@@ -29,6 +29,8 @@ export interface SharedQueueOptions<T> {
   /** Distinct keys waiting; beyond it push is refused. */
   maxQueued: number;
   merge?: (older: T, newer: T) => T;
+  /** Fetched before every job that is not urgent (pg-boss priority). */
+  urgent?: (item: T) => boolean;
   /** How long a run may hold its job before another replica may take it (the lease), in seconds. */
   leaseSeconds?: number;
   retryLimit?: number;
@@ -157,9 +159,17 @@ export class SharedQueue<T> {
     });
     if (existed === null) return "rejected";
     // null: a job for this key already waits, and will read the merged row.
-    const id = await this.boss.send(QUEUE_NAME, { key }, { singletonKey: key });
+    const id = await this.boss.send(
+      QUEUE_NAME,
+      { key },
+      { singletonKey: key, priority: this.priority(item) },
+    );
     await this.refreshDepth();
     return existed || id === null ? "coalesced" : "queued";
+  }
+
+  private priority(item: T): number {
+    return this.o.urgent?.(item) ? 1 : 0;
   }
 
   private async runJob(job: PgBoss.JobWithMetadata<Payload>): Promise<void> {
@@ -184,7 +194,7 @@ export class SharedQueue<T> {
         await this.boss.send(
           QUEUE_NAME,
           { key },
-          { singletonKey: key, startAfter: this.o.busyDelaySeconds ?? 2 },
+          { singletonKey: key, startAfter: this.o.busyDelaySeconds ?? 2, priority: job.priority },
         );
         return;
       }

@@ -129,6 +129,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE verdicts ADD COLUMN sign_offs jsonb NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 4,
+    name: "write pace per installation",
+    sql: `
+      -- The next free write slot of each installation, shared by the replicas (src/store/write-pace.ts).
+      CREATE TABLE write_pace (
+        installation_id bigint PRIMARY KEY,
+        next_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The advisory lock key for migrations (any constant: "rgmi" in ASCII). */

@@ -382,6 +382,24 @@ export class Store {
     await this.sql.query("UPDATE verdicts SET check_run_url = $2 WHERE id = $1", [id, url.slice(0, 500)]);
   }
 
+  /**
+   * Deletes verdicts evaluated more than `days` ago (HISTORY_RETENTION_DAYS), a batch at a time so a first
+   * prune of a long history holds no long lock; returns how many.
+   */
+  async pruneVerdicts(days: number, batch = 5_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.sql.query(
+        `DELETE FROM verdicts WHERE id IN (
+           SELECT id FROM verdicts WHERE evaluated_at < now() - make_interval(days => $1) LIMIT $2)
+         RETURNING id`,
+        [days, batch],
+      );
+      total += rows.length;
+      if (rows.length < batch) return total;
+    }
+  }
+
   /** A repository's verdicts, newest first; `before` (an id) pages on. */
   async listVerdicts(
     o: { repository?: string; limit?: number; before?: number } = {},

@@ -65,6 +65,27 @@ describe("WorkQueue", () => {
     expect(peak).toBe(3);
   });
 
+  it("runs an urgent item (a deployment someone waits on) before the evaluations queued ahead of it", async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const blocker = new Promise<void>((r) => {
+      release = r;
+    });
+    const q = new WorkQueue<string>(
+      async (item) => {
+        order.push(item);
+        if (item === "first") await blocker;
+      },
+      { concurrency: 1, maxQueued: 100, urgent: (item) => item.startsWith("deploy") },
+    );
+    q.push("k0", "first");
+    for (let i = 1; i <= 5; i++) q.push(`k${i}`, `pr ${i}`);
+    q.push("d", "deploy prod");
+    release();
+    await q.idle();
+    expect(order).toEqual(["first", "deploy prod", "pr 1", "pr 2", "pr 3", "pr 4", "pr 5"]);
+  });
+
   it("refuses work beyond maxQueued, and everything once draining", async () => {
     const q = new WorkQueue<number>(() => tick(), { concurrency: 1, maxQueued: 2 });
     expect(q.push("a", 1)).toBe("queued"); // starts running

@@ -11,7 +11,7 @@ import { parse } from "yaml";
 import { cleanup, README, repo, tempDir } from "./helpers.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const built = join(root, "dist/cli/readiness.mjs");
+const built = join(root, "dist/cli/readiness.cjs");
 
 interface Step {
   id?: string;

@@ -1,7 +1,8 @@
 // Globs compile to RE2: the syntax policies were written against (picomatch's, dot-files included), in time
 // linear in the input whatever the glob.
+import { RE2JS } from "re2js";
 import { describe, expect, it } from "vitest";
-import { compileGlob, globMatcher, MAX_GLOB_LENGTH } from "../../src/evidence/glob.js";
+import { compileGlob, globMatcher, globToRegex, MAX_GLOB_LENGTH } from "../../src/evidence/glob.js";
 
 const CASES: [glob: string, matches: string[], not: string[]][] = [
   ["docs/**", ["docs", "docs/a/b", "docs/.hidden/x"], ["docsx", "src/docs"]],
@@ -62,5 +63,52 @@ describe("globs match as policies expect", () => {
     const started = performance.now();
     for (let i = 0; i < 20; i++) expect(test("a".repeat(400))).toBe(false);
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("matches plain globs (literals, *, ?, one **) without RE2 exactly as RE2 does", () => {
+    // Seeded: the same 3,000 globs and paths every run. Pieces include regex syntax a glob treats as text.
+    let seed = 20261203;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pick = <T>(xs: T[]): T => xs[next(xs.length)]!;
+    const globParts = ["a", "b", ".", "-", "$", "+", "^", "|", "*", "?", "\\*", "é", "/"];
+    const pathParts = ["a", "b", ".", "-", "$", "+", "^", "|", "*", "é", "/", "x"];
+    let matched = 0;
+    for (let i = 0; i < 3_000; i++) {
+      const segments = Array.from({ length: 1 + next(3) }, () =>
+        Array.from({ length: 1 + next(4) }, () => pick(globParts.filter((p) => p !== "/"))).join(""),
+      );
+      if (next(3) === 0) segments.splice(next(segments.length + 1), 0, "**");
+      const glob = segments.join("/").replace(/\*{2,}(?!\/|$)/g, "*");
+      if (
+        /\*[^/]*\*/.test(
+          glob
+            .split("/")
+            .filter((s) => s !== "**")
+            .join("/"),
+        )
+      )
+        continue;
+      const re2 = RE2JS.compile(globToRegex(glob.startsWith("./") ? glob.slice(2) : glob));
+      const test = globMatcher(glob);
+      for (let j = 0; j < 6; j++) {
+        // Half of them made from the glob, so that many match.
+        const path =
+          j % 2 === 0
+            ? Array.from({ length: 1 + next(8) }, () => pick(pathParts)).join("")
+            : glob
+                .replace(/\*\*/g, () => ["", "x", "x/y"][next(3)]!)
+                .replace(/\\\*|\*|\?/g, (m) =>
+                  m === "\\*" ? "*" : m === "?" ? pick(pathParts) : pick(["", "a", ".b"]),
+                )
+                .replace(/^\/|\/\/+/g, "/");
+        const expected = re2.matches(path);
+        expect([glob, path, test(path)]).toEqual([glob, path, expected]);
+        if (expected) matched++;
+      }
+    }
+    expect(matched).toBeGreaterThan(1_000);
   });
 });

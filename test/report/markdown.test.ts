@@ -83,6 +83,17 @@ describe("renderMarkdown", () => {
     expect(md).toContain("### Notes\n\n- Some evidence could not be had");
   });
 
+  it("keeps a note's command as code and defuses the rest of it", () => {
+    const md = renderMarkdown(
+      report({
+        notes: ["Run `readiness check --repo OWNER/NAME` (with *GITHUB_TOKEN*) or ask @octo"],
+      }),
+    );
+    expect(md).toContain(
+      "- Run `readiness check --repo OWNER/NAME` (with \\*GITHUB\\_TOKEN\\*) or ask @\u200bocto",
+    );
+  });
+
   it("renders GO, pending and incomplete headlines", () => {
     expect(renderMarkdown(report()).split("\n")[0]).toBe("## ✅ GO · 100.0/100 (needs 80)");
     const pending = report({

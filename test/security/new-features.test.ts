@@ -257,6 +257,50 @@ checks:
     expect(slowest).toBeLessThan(1000);
   }, 300_000);
 
+  /**
+   * Retargets the PR from `nopolicy` into main while GitHub is slow (requests about the repository take 5 s)
+   * and returns the states its latest run went through until main's verdict.
+   */
+  async function retargetIntoMainWhileSlow(
+    name: string,
+    id: number,
+    seed: PullRequestSeed,
+    head: string,
+  ): Promise<string[]> {
+    const latest = () => gh.checkRuns.filter((r) => r.head_sha === head).at(-1);
+    let slowUntil = Date.now() + 60_000;
+    gh.use(async (req) => {
+      if (
+        Date.now() < slowUntil &&
+        req.path.includes(`/repos/${OWNER}/${name}/`) &&
+        !req.path.includes("check-runs") &&
+        req.method === "GET" &&
+        !req.path.includes("/pulls")
+      )
+        await new Promise((r) => setTimeout(r, 5000));
+      return undefined;
+    });
+    seed.base = "main";
+    await sendWebhook(server.url, SECRET, "pull_request", {
+      ...prPayload(name, id, seed),
+      action: "edited",
+      changes: { base: { ref: { from: "nopolicy" }, sha: { from: "7".repeat(40) } } },
+    });
+    const seen: string[] = [];
+    const t0 = Date.now();
+    while (Date.now() - t0 < 40_000) {
+      const l = latest()!;
+      const s = `${l.status}/${l.conclusion}/${l.output?.title}`;
+      if (seen.at(-1) !== s) seen.push(s);
+      if (l.conclusion === "failure") break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    slowUntil = 0;
+    if (process.env.DEBUG_ATTACKS)
+      console.log("while PR into main is evaluated, latest run:", seen, "after", Date.now() - t0, "ms");
+    return seen;
+  }
+
   it("retargeted back into main after 'Not gated': the neutral run is replaced by 'Evaluating…' before main's verdict", async () => {
     const id = nextId++;
     const name = `retarget-${id}`;
@@ -289,37 +333,7 @@ checks:
     await until("Not gated", () => (latest()?.conclusion === "neutral" ? latest() : undefined));
     if (process.env.DEBUG_ATTACKS)
       console.log("after retarget away:", latest()?.conclusion, latest()?.output.title);
-    // Slow evidence from now on (a busy GitHub): requests about the head commit take 5 s.
-    let slowUntil = Date.now() + 60_000;
-    gh.use(async (req) => {
-      if (
-        Date.now() < slowUntil &&
-        req.path.includes(`/repos/${OWNER}/${name}/`) &&
-        !req.path.includes("check-runs") &&
-        req.method === "GET" &&
-        !req.path.includes("/pulls")
-      )
-        await new Promise((r) => setTimeout(r, 5000));
-      return undefined;
-    });
-    seed.base = "main";
-    await sendWebhook(server.url, SECRET, "pull_request", {
-      ...prPayload(name, id, seed),
-      action: "edited",
-      changes: { base: { ref: { from: "nopolicy" }, sha: { from: "7".repeat(40) } } },
-    });
-    const seen: string[] = [];
-    const t0 = Date.now();
-    while (Date.now() - t0 < 40_000) {
-      const l = latest()!;
-      const s = `${l.status}/${l.conclusion}/${l.output?.title}`;
-      if (seen.at(-1) !== s) seen.push(s);
-      if (l.conclusion === "failure") break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    slowUntil = 0;
-    if (process.env.DEBUG_ATTACKS)
-      console.log("while PR into main is evaluated, latest run:", seen, "after", Date.now() - t0, "ms");
+    const seen = await retargetIntoMainWhileSlow(name, id, seed, head);
     // The neutral "Not gated" is replaced by "Evaluating…" before main's verdict, not left standing.
     expect(seen.some((s) => s.startsWith("in_progress"))).toBe(true);
     expect(seen.at(-1)).toMatch(/^completed\/failure/);
@@ -355,37 +369,7 @@ checks:
     await until("GO", () => (latest()?.conclusion === "success" ? latest() : undefined));
     if (process.env.DEBUG_ATTACKS)
       console.log("into the lenient branch:", latest()?.conclusion, latest()?.output.title);
-    // Slow evidence from now on (a busy GitHub): requests about the head commit take 5 s.
-    let slowUntil = Date.now() + 60_000;
-    gh.use(async (req) => {
-      if (
-        Date.now() < slowUntil &&
-        req.path.includes(`/repos/${OWNER}/${name}/`) &&
-        !req.path.includes("check-runs") &&
-        req.method === "GET" &&
-        !req.path.includes("/pulls")
-      )
-        await new Promise((r) => setTimeout(r, 5000));
-      return undefined;
-    });
-    seed.base = "main";
-    await sendWebhook(server.url, SECRET, "pull_request", {
-      ...prPayload(name, id, seed),
-      action: "edited",
-      changes: { base: { ref: { from: "nopolicy" }, sha: { from: "7".repeat(40) } } },
-    });
-    const seen: string[] = [];
-    const t0 = Date.now();
-    while (Date.now() - t0 < 40_000) {
-      const l = latest()!;
-      const s = `${l.status}/${l.conclusion}/${l.output?.title}`;
-      if (seen.at(-1) !== s) seen.push(s);
-      if (l.conclusion === "failure") break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    slowUntil = 0;
-    if (process.env.DEBUG_ATTACKS)
-      console.log("while PR into main is evaluated, latest run:", seen, "after", Date.now() - t0, "ms");
+    const seen = await retargetIntoMainWhileSlow(name, id, seed, head);
     // The lenient branch's GO is replaced by "Evaluating…" before main's verdict, not left standing.
     expect(seen.some((s) => s.startsWith("in_progress"))).toBe(true);
     expect(seen.at(-1)).toMatch(/^completed\/failure/);

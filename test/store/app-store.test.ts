@@ -21,6 +21,7 @@ import {
   token,
   tree,
 } from "../app/harness.js";
+import { report } from "../report/fixtures.js";
 import {
   dropSchema,
   type Engine,
@@ -172,6 +173,28 @@ describe.each(engines.map((e) => [e.name, e] as const))(
         checkRunUrl: `https://github.com/${REPO}/runs/77`,
       });
     }, 60_000);
+
+    it("an App starting on its store prunes the history past HISTORY_RETENTION_DAYS (400 by default)", async () => {
+      const store = await freshStore();
+      const DAY = 86_400_000;
+      for (const [i, days] of [500, 401, 380, 2].entries())
+        await store.recordVerdict({
+          repository: REPO,
+          targetKind: "pull_request",
+          targetNumber: i + 1,
+          sha: SHA,
+          report: { ...report(), evaluatedAt: new Date(Date.now() - days * DAY).toISOString() },
+        });
+      h = await setup({ store });
+      await waitFor(async () => (await store.listVerdicts()).length === 2);
+      expect((await store.listVerdicts()).map((v) => v.targetNumber)).toEqual([4, 3]);
+      await h.runtime.drain(1_000);
+      teardown(h);
+      // A shorter retention set by the operator: the next start prunes to it.
+      h = await setup({ store, historyRetentionDays: 30 });
+      await waitFor(async () => (await store.listVerdicts()).length === 1);
+      expect((await store.listVerdicts()).map((v) => v.targetNumber)).toEqual([4]);
+    });
 
     it("a delivery id is taken once by instances sharing the store", async () => {
       const store = await freshStore();

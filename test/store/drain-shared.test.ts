@@ -1,25 +1,13 @@
 // SIGTERM on one of two servers sharing a PostgreSQL queue: the server stops taking webhooks (503) and jobs,
 // finishes the evaluation it is running within DRAIN_TIMEOUT_SECONDS, exits 0; what was still queued stays in
 // PostgreSQL and the other server runs it. Every pull request ends with its completed result, none in_progress.
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  APP_ID,
-  buildIfNeeded,
-  INSTALLATION,
-  KEYS,
-  pullRequestPayload,
-  type Spawned,
-  sendWebhook,
-  sleep,
-  spawnServer,
-  until,
-} from "../reliability/support.js";
-import { dropSchema, postgresForTests, TEST_DATABASE_URL, uniqueSchema } from "../support/database.js";
-import { GitHubStandIn } from "../support/github-stand-in.js";
+import { pullRequestPayload, type Spawned, sendWebhook, sleep, until } from "../reliability/support.js";
+import { postgresForTests } from "../support/database.js";
+import type { GitHubStandIn } from "../support/github-stand-in.js";
+import { Replicas, replicaStandIn } from "../support/replicas.js";
 
 const onPostgres = await postgresForTests("drain shared");
-const SECRET = `drain-${randomUUID()}`;
 const OWNER = "octo";
 const NAME = "drain";
 const REPO = { owner: OWNER, name: NAME, id: 406 };
@@ -39,17 +27,11 @@ const head = (pr: number) => `${pr}`.padStart(2, "0").padEnd(40, "e");
 
 describe.runIf(onPostgres)("SIGTERM on one of two servers sharing the queue", () => {
   let gh: GitHubStandIn;
-  const servers: Spawned[] = [];
-  const schema = uniqueSchema("drain");
+  let replicas: Replicas;
   let treeReads = 0;
 
   beforeAll(async () => {
-    buildIfNeeded();
-    gh = await new GitHubStandIn({
-      appId: APP_ID,
-      publicKey: KEYS.publicKey,
-      installations: [{ id: INSTALLATION, account: OWNER }],
-    }).start();
+    gh = await replicaStandIn([{ id: 1, account: OWNER }]);
     gh.use(async (req) => {
       // Every evaluation reads its head's tree slowly: SIGTERM lands while the servers are busy.
       if (req.path.includes("/git/trees/")) {
@@ -69,26 +51,20 @@ describe.runIf(onPostgres)("SIGTERM on one of two servers sharing the queue", ()
       files,
       pulls: PRS.map((number) => ({ number, base: BASE, head: `rel-${number}`, headSha: head(number) })),
     });
-    const env = {
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      QUEUE_CONCURRENCY: "1",
-      DRAIN_TIMEOUT_SECONDS: "20",
-    };
-    servers.push(...(await Promise.all([spawnServer(gh, SECRET, env), spawnServer(gh, SECRET, env)])));
+    replicas = await Replicas.start({
+      gh,
+      count: 2,
+      env: { QUEUE_CONCURRENCY: "1", DRAIN_TIMEOUT_SECONDS: "20" },
+    });
   }, 240_000);
 
   afterAll(async () => {
-    for (const s of servers) await s.kill();
+    await replicas?.stop();
     await gh?.stop();
-    if (onPostgres) {
-      await dropSchema(schema);
-      await dropSchema(`${schema}_boss`);
-    }
   });
 
   it("the stopped server finishes its run and exits 0; the other runs what was queued", async () => {
-    const [leaving, staying] = [servers[0]!, servers[1]!];
+    const [leaving, staying] = replicas.alive() as [Spawned, Spawned];
     let sent = 0;
     const send = (server: Spawned, number: number) => {
       const payload = pullRequestPayload(REPO, {
@@ -99,7 +75,8 @@ describe.runIf(onPostgres)("SIGTERM on one of two servers sharing the queue", ()
       });
       // A distinct body each time: the intake answers a replayed signed body 200 without looking further.
       payload.pull_request.updated_at = new Date(Date.UTC(2026, 10, 20, 12, 0, sent++)).toISOString();
-      return sendWebhook(server.url, SECRET, "pull_request", payload);
+      // Straight to `server` (no retry elsewhere): the answer of the one draining is what is asserted.
+      return sendWebhook(server.url, replicas.secret, "pull_request", payload);
     };
     for (const pr of PRS) expect((await send(leaving, pr)).status).toBe(200);
     // Both servers are in an evaluation (one job each); three wait in PostgreSQL.

@@ -1,28 +1,17 @@
 // The built server, restarted (SIGKILL) while a deployment gate waits for a workflow: the next server answers
 // it at start, exactly once, in both modes: PostgreSQL (DATABASE_URL) and the embedded store (DATA_DIR).
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
-import {
-  APP_ID,
-  buildIfNeeded,
-  INSTALLATION,
-  KEYS,
-  type Spawned,
-  sendWebhook,
-  sleep,
-  spawnServer,
-  until,
-} from "../reliability/support.js";
-import { dropSchema, postgresForTests, TEST_DATABASE_URL, uniqueSchema } from "../support/database.js";
-import { GitHubStandIn } from "../support/github-stand-in.js";
+import { sleep, until } from "../reliability/support.js";
+import { postgresForTests } from "../support/database.js";
+import type { GitHubStandIn } from "../support/github-stand-in.js";
 import { deploymentGatePayload, repositoryPayload } from "../support/payloads.js";
+import { Replicas, replicaStandIn } from "../support/replicas.js";
 
 const onPostgres = await postgresForTests("gate restart");
-const SECRET = `gates-${randomUUID()}`;
 const OWNER = "octo";
 const POLICY = `version: 1
 applies:
@@ -42,26 +31,16 @@ const modes = [...(onPostgres ? [{ mode: "postgres", id: 701 }] : []), { mode: "
 
 describe.each(modes)("a deployment gate across a restart ($mode)", ({ mode, id }) => {
   let gh: GitHubStandIn;
-  let server: Spawned | undefined;
-  const schema = uniqueSchema("gates");
+  let replicas: Replicas | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), "readiness-gates-"));
   const name = `deploy-${mode}`;
   const sha = `${id}`.padEnd(40, "c");
-  const env: Record<string, string> =
-    mode === "postgres"
-      ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema }
-      : { DATA_DIR: dataDir };
 
   beforeAll(async () => {
-    buildIfNeeded();
     // PGlite's first start in a new directory runs initdb (seconds, more on a busy machine: docs/operations.md);
     // done here so the server's start stays within the harness's bound. Restarts are what this test is about.
     if (mode === "embedded") await (await Store.open({ dataDir })).close();
-    gh = await new GitHubStandIn({
-      appId: APP_ID,
-      publicKey: KEYS.publicKey,
-      installations: [{ id: INSTALLATION, account: OWNER }],
-    }).start();
+    gh = await replicaStandIn([{ id: 1, account: OWNER }]);
     gh.addRepo({
       owner: OWNER,
       name,
@@ -86,27 +65,27 @@ describe.each(modes)("a deployment gate across a restart ($mode)", ({ mode, id }
   }, 240_000);
 
   afterAll(async () => {
-    await server?.kill();
+    await replicas?.stop();
     await gh?.stop();
     rmSync(dataDir, { recursive: true, force: true });
-    if (mode === "postgres") await dropSchema(schema);
   });
 
   it("pending, the server is killed, CI passes meanwhile: the next server approves it once", async () => {
-    server = await spawnServer(gh, SECRET, env);
+    replicas = await Replicas.start({ gh, count: 1, store: mode === "postgres" ? "postgres" : { dataDir } });
+    let server = replicas.servers[0]!;
     const payload = deploymentGatePayload(gh.baseUrl, repositoryPayload(OWNER, name, id), {
       environment: "production",
       sha,
       runId: 9000 + id,
     });
-    expect((await sendWebhook(server.url, SECRET, "deployment_protection_rule", payload)).status).toBe(200);
+    expect(await replicas.send("deployment_protection_rule", payload)).toBe(200);
     const status = await until(
       "a status comment",
       () => gh.gateAnswers.find((a) => a.runId === 9000 + id),
       30_000,
     );
     expect(status.state).toBeUndefined();
-    await server.kill();
+    await replicas.kill(0);
 
     // The workflow completes while no server listens: its webhook is lost.
     const run = gh.repo(OWNER, name)!.runs[0]!;
@@ -114,15 +93,15 @@ describe.each(modes)("a deployment gate across a restart ($mode)", ({ mode, id }
     run.conclusion = "success";
 
     const restartedAt = Date.now();
-    server = await spawnServer(gh, SECRET, env);
+    server = await replicas.restart(0);
     const decided = () => gh.gateAnswers.filter((a) => a.runId === 9000 + id && a.state !== undefined);
     await until("the decision", () => decided().length > 0, 60_000).catch((e) => {
-      console.log(server?.output().slice(-4000));
+      console.log(server.output().slice(-4000));
       throw e;
     });
     console.log(`gate restart (${mode}): answered ${Date.now() - restartedAt} ms after the restart`);
     // GitHub asks again for the same run (a redelivery under a new id): no second decision.
-    expect((await sendWebhook(server.url, SECRET, "deployment_protection_rule", payload)).status).toBe(200);
+    expect(await replicas.send("deployment_protection_rule", payload)).toBe(200);
     await sleep(3_000);
     expect(decided()).toEqual([
       expect.objectContaining({ state: "approved", environment_name: "production" }),

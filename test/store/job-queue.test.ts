@@ -135,6 +135,30 @@ describe.runIf(onPostgres)("shared queue on PostgreSQL (pg-boss)", () => {
     expect(await stuck[0]!.push("a", "2")).toBe("coalesced");
   }, 30_000);
 
+  it("an urgent job (a deployment someone waits on) is fetched before the evaluations queued ahead of it", async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const blocker = new Promise<void>((r) => {
+      release = r;
+    });
+    const [q] = await replicas<string>(
+      1,
+      await schemaFor(),
+      async (item) => {
+        order.push(item);
+        if (item === "first") await blocker;
+      },
+      { concurrency: 1, urgent: (item) => item.startsWith("deploy") },
+    );
+    await q!.push("k0", "first");
+    while (order.length === 0) await sleep(50);
+    for (let i = 1; i <= 5; i++) await q!.push(`k${i}`, `pr ${i}`);
+    await q!.push("d", "deploy prod");
+    release();
+    while (order.length < 7) await sleep(100);
+    expect(order).toEqual(["first", "deploy prod", "pr 1", "pr 2", "pr 3", "pr 4", "pr 5"]);
+  }, 30_000);
+
   it("a replica killed with SIGKILL mid-run: after the lease another replica runs the job", async () => {
     const schema = await schemaFor();
     await Store.open({ databaseUrl: TEST_DATABASE_URL, schema }).then((s) => s.close());

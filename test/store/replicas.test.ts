@@ -2,25 +2,13 @@
 // either at random. A 50-event burst for one pull request costs at most two evaluations in total; a server
 // SIGKILLed in the middle of an evaluation leaves no check run in progress: the other finishes its job after
 // the lease (JOB_LEASE_SECONDS=10).
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  APP_ID,
-  buildIfNeeded,
-  INSTALLATION,
-  KEYS,
-  pullRequestPayload,
-  type Spawned,
-  sendWebhook,
-  sleep,
-  spawnServer,
-  until,
-} from "../reliability/support.js";
-import { dropSchema, postgresForTests, TEST_DATABASE_URL, uniqueSchema } from "../support/database.js";
-import { GitHubStandIn } from "../support/github-stand-in.js";
+import { pullRequestPayload, type Spawned, sleep, until } from "../reliability/support.js";
+import { postgresForTests } from "../support/database.js";
+import type { GitHubStandIn } from "../support/github-stand-in.js";
+import { REPLICA_APP_ID as APP_ID, Replicas, replicaStandIn } from "../support/replicas.js";
 
 const onPostgres = await postgresForTests("replicas");
-const SECRET = `replicas-${randomUUID()}`;
 const OWNER = "octo";
 const NAME = "replicas";
 const REPO = { owner: OWNER, name: NAME, id: 404 };
@@ -37,32 +25,13 @@ checks:
 `;
 const head = (pr: number) => `${pr}`.padStart(2, "0").padEnd(40, "d");
 
-/** Sum of readiness_evaluations_total{context="pull_request"} on a server (0 when it is gone). */
-async function evaluations(server: Spawned): Promise<number> {
-  const text = await fetch(`${server.url}/metrics`).then(
-    (r) => r.text(),
-    () => "",
-  );
-  let n = 0;
-  for (const line of text.split("\n"))
-    if (line.startsWith("readiness_evaluations_total{") && line.includes('context="pull_request"'))
-      n += Number(line.split(" ").at(-1));
-  return n;
-}
-
 describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
   let gh: GitHubStandIn;
-  const servers: Spawned[] = [];
-  const schema = uniqueSchema("replicas");
+  let replicas: Replicas;
   let slowTreeFor: string | null = null;
 
   beforeAll(async () => {
-    buildIfNeeded();
-    gh = await new GitHubStandIn({
-      appId: APP_ID,
-      publicKey: KEYS.publicKey,
-      installations: [{ id: INSTALLATION, account: OWNER }],
-    }).start();
+    gh = await replicaStandIn([{ id: 1, account: OWNER }]);
     gh.use(async (req) => {
       // The evaluation of one head hangs on its tree long enough for its server to be killed mid-job.
       if (slowTreeFor && req.path.includes(`/git/trees/${slowTreeFor}`)) {
@@ -82,23 +51,16 @@ describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
       files,
       pulls: [1, 2].map((number) => ({ number, base: BASE, head: `rel-${number}`, headSha: head(number) })),
     });
-    const env = {
-      DATABASE_URL: TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      JOB_LEASE_SECONDS: "10",
-      QUEUE_CONCURRENCY: "2",
-    };
-    // Started one after the other (migrations under the lock either way), then both serve.
-    servers.push(...(await Promise.all([spawnServer(gh, SECRET, env), spawnServer(gh, SECRET, env)])));
+    replicas = await Replicas.start({
+      gh,
+      count: 2,
+      env: { JOB_LEASE_SECONDS: "10", QUEUE_CONCURRENCY: "2" },
+    });
   }, 240_000);
 
   afterAll(async () => {
-    for (const s of servers) await s.kill();
+    await replicas?.stop();
     await gh?.stop();
-    if (onPostgres) {
-      await dropSchema(schema);
-      await dropSchema(`${schema}_boss`);
-    }
   });
 
   it("50 webhooks for one pull request spread over both servers: at most 2 evaluations in total", async () => {
@@ -108,13 +70,7 @@ describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
         // Fifty distinct deliveries (a body signed twice would be dropped as a replay by the intake).
         const payload = pullRequestPayload(REPO, { number: 1, base: BASE, headSha: head(1), head: "rel-1" });
         payload.pull_request.updated_at = new Date(Date.UTC(2026, 10, 20, 12, 0, i)).toISOString();
-        const res = await sendWebhook(
-          servers[Math.floor(Math.random() * 2)]!.url,
-          SECRET,
-          "pull_request",
-          payload,
-        );
-        return res.status;
+        return replicas.send("pull_request", payload);
       }),
     );
     expect(answers.filter((s) => s !== 200)).toEqual([]);
@@ -124,10 +80,8 @@ describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
       30_000,
     );
     await sleep(4_000); // a re-run, if any, has time to show
-    const counted = (await evaluations(servers[0]!)) + (await evaluations(servers[1]!));
-    console.log(
-      `replicas: 50 webhooks for one PR over 2 servers → ${counted} evaluations; per server ${await evaluations(servers[0]!)} + ${await evaluations(servers[1]!)}`,
-    );
+    const counted = await replicas.metric("readiness_evaluations_total", 'context="pull_request"');
+    console.log(`replicas: 50 webhooks for one PR over 2 servers → ${counted} evaluations`);
     expect(counted).toBeGreaterThanOrEqual(1);
     expect(counted).toBeLessThanOrEqual(2);
     const runs = gh.checkRuns.filter((r) => r.head_sha === head(1));
@@ -136,10 +90,10 @@ describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
   }, 90_000);
 
   it("a server SIGKILLed mid-evaluation: the other finishes the job, no check run stays in_progress", async () => {
-    const victim = servers[0]!;
+    const [first, second] = replicas.alive() as [Spawned, Spawned];
     slowTreeFor = head(2);
     const payload = pullRequestPayload(REPO, { number: 2, base: BASE, headSha: head(2), head: "rel-2" });
-    expect((await sendWebhook(victim.url, SECRET, "pull_request", payload)).status).toBe(200);
+    expect(await replicas.send("pull_request", payload, first)).toBe(200);
     // The job runs somewhere: whichever server took it is the one killed.
     await until("the evaluation began", () => slowTreeFor === null, 20_000);
     await until(
@@ -147,12 +101,11 @@ describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
       () => gh.checkRuns.find((r) => r.head_sha === head(2) && r.status === "in_progress"),
       20_000,
     ).catch(() => undefined);
-    const taken = [servers[0]!, servers[1]!];
-    // Kill both? No: kill the one whose log shows the job; the other must finish it.
-    const holder = taken.find((s) => s.output().includes(head(2))) ?? victim;
-    const survivor = taken.find((s) => s !== holder)!;
+    // Whichever server took the job (its log shows the commit) is killed; the other must finish it.
+    const holder = second.output().includes(head(2)) ? second : first;
+    const survivor = holder === first ? second : first;
     const killedAt = Date.now();
-    await holder.kill();
+    await replicas.kill(replicas.servers.indexOf(holder));
     await until(
       "the survivor completed the run",
       () => gh.checkRuns.find((r) => r.head_sha === head(2) && r.status === "completed"),

@@ -174,6 +174,26 @@ describe.each(engines.map((e) => [e.name, e] as const))("store on %s", (_name, e
       );
       expect((await store.listVerdicts()).length).toBe(5);
     }));
+
+  it("prunes verdicts older than the retention, in batches, and keeps the rest", () =>
+    withStore(async (store) => {
+      const DAY = 86_400_000;
+      const ages = [800, 401, 399, 30, 0];
+      for (const [i, days] of ages.entries())
+        await store.recordVerdict({
+          repository: "acme/api",
+          targetKind: "pull_request",
+          targetNumber: i + 1,
+          sha: String(i).repeat(40),
+          report: { ...report(), evaluatedAt: new Date(Date.now() - days * DAY).toISOString() },
+        });
+      // A batch of one: the loop must go on until nothing is left to delete.
+      expect(await store.pruneVerdicts(400, 1)).toBe(2);
+      expect((await store.listVerdicts()).map((v) => v.targetNumber)).toEqual([5, 4, 3]);
+      expect(await store.pruneVerdicts(400)).toBe(0);
+      expect(await store.pruneVerdicts(7)).toBe(2);
+      expect((await store.listVerdicts()).map((v) => v.targetNumber)).toEqual([5]);
+    }));
 });
 
 describe("embedded store under a data directory", () => {

@@ -270,6 +270,13 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
     (marked as { [ACCESS]?: CacheAccess })[ACCESS] = access;
   }
 
+  let running = inFlight.get(cache);
+  if (!running) {
+    running = new Map();
+    inFlight.set(cache, running);
+  }
+  const shared = running;
+
   octokit.hook.wrap("request", async (request, requestOptions) => {
     const send = request as unknown as (options: RequestOptions) => Promise<CachedResponse>;
     const opts = requestOptions as unknown as RequestOptions;
@@ -290,19 +297,38 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
       if (stats) stats.cacheHits++;
       return entry.response as Awaited<ReturnType<typeof request>>;
     }
+    const immutable = isImmutableUrl(parsed.url);
+    // The same content-addressed GET already on its way (the App's policy look-up and the evidence both read
+    // the commit's tree): its answer serves this one too. Were it to fail, this one asks for itself.
+    const pending = trustImmutable && immutable ? shared.get(key) : undefined;
+    if (pending) {
+      const answer = await pending.catch(() => undefined);
+      if (answer) {
+        bump(stats, "cache-hit");
+        if (stats) stats.cacheHits++;
+        return answer as Awaited<ReturnType<typeof request>>;
+      }
+    }
     // before-after-hook binds the original options object into every inner hook: a header is added by
     // changing that object, never by passing a new one.
     opts.headers ??= {};
     const conditional = entry?.etag !== undefined && opts.headers["if-none-match"] === undefined;
     if (conditional) opts.headers["if-none-match"] = entry.etag;
 
+    const sent = send(opts);
+    if (trustImmutable && immutable && !shared.has(key)) {
+      shared.set(key, sent);
+      const done = () => {
+        if (shared.get(key) === sent) shared.delete(key);
+      };
+      sent.then(done, done);
+    }
     try {
-      const response = await send(opts);
+      const response = await sent;
       bump(stats, String(response.status));
       if (stats) stats.misses++;
       noteRateLimit(stats, response.headers);
       const etag = response.headers.etag === undefined ? undefined : String(response.headers.etag);
-      const immutable = isImmutableUrl(parsed.url);
       // A tree GitHub cut short (`truncated: true`) is not the commit's tree: kept, it would answer every
       // later evaluation of that commit with the same gaps, however GitHub answers by then.
       const partial = (response.data as { truncated?: unknown } | null)?.truncated === true;
@@ -339,6 +365,9 @@ function copyOf(response: CachedResponse): CachedResponse {
 }
 
 const INSTALLED = Symbol.for("readiness.etagCache");
+
+/** Content-addressed GETs under way, per cache (every Octokit sharing a cache shares them), by cache key. */
+const inFlight = new WeakMap<EtagCache, Map<string, Promise<CachedResponse>>>();
 
 async function passThrough(
   request: (options: RequestOptions) => Promise<CachedResponse>,
