@@ -90,12 +90,15 @@ describe.runIf(onPostgres)("SIGTERM on one of two servers sharing the queue", ()
     );
     const code = await leaving.exited;
     const took = Date.now() - signalled;
+    const evaluatedBy = (s: Spawned) => s.output().split('"pull request evaluated"').length - 1;
+    // An evaluation is logged once its sticky comment, paced behind the run, is written too.
     await until(
-      "every pull request's run completed",
-      () => PRS.every((pr) => gh.checkRuns.some((r) => r.head_sha === head(pr) && r.status === "completed")),
+      "every pull request's run completed and its evaluation logged",
+      () =>
+        PRS.every((pr) => gh.checkRuns.some((r) => r.head_sha === head(pr) && r.status === "completed")) &&
+        evaluatedBy(leaving) + evaluatedBy(staying) >= PRS.length,
       60_000,
     );
-    const evaluatedBy = (s: Spawned) => s.output().split('"pull request evaluated"').length - 1;
     console.log(
       `drain shared: SIGTERM → exit ${code} after ${took} ms; webhook while draining → ${refused}; evaluations: leaving ${evaluatedBy(leaving)}, staying ${evaluatedBy(staying)}`,
     );

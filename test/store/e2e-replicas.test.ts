@@ -93,9 +93,14 @@ describe.runIf(onPostgres)("three replicas on one PostgreSQL, one SIGKILLed mid-
   };
   const latest = (sha: string) => gh.checkRuns.filter((r) => r.head_sha === sha).at(-1);
   const expected = (pr: Pr) => (pr.go || pr.waived ? "success" : "failure");
+  // Its verdict on the run and the sticky comment, which is written after the run (a paced write later).
   const settled = (pr: Pr) => {
     const run = latest(pr.sha);
-    return run?.status === "completed" && run.conclusion === expected(pr);
+    return (
+      run?.status === "completed" &&
+      run.conclusion === expected(pr) &&
+      stickies(pr.owner, pr.repo.name, pr.number).length > 0
+    );
   };
   const stickies = (owner: string, repo: string, issue: number) =>
     gh.comments.filter(

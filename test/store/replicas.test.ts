@@ -122,6 +122,11 @@ describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
     expect(gh.checkRuns.filter((r) => r.head_sha === head(2)).at(-1)).toMatchObject({
       conclusion: "success",
     });
-    expect(survivor.output(), "the survivor's log names the commit it evaluated").toContain(head(2));
+    // It logs the evaluation once the sticky comment, paced behind the run, is written too.
+    await until(
+      "the survivor's log names the commit it evaluated",
+      () => survivor.output().includes(head(2)),
+      15_000,
+    );
   }, 90_000);
 });
