@@ -2,19 +2,22 @@
 // and webhook → completed check run latency (p50, p95), the built App against the stand-in answering every
 // request after 50 ms.
 //
-//   npx tsx bench/replicas.ts [--pulls 10] [--rounds 3] [--latency 50] [--concurrency 4]
+//   npx tsx bench/replicas.ts [--pulls 10] [--installations 10] [--rounds 3] [--latency 50] [--concurrency 4]
 //                             [--database postgres://postgres@127.0.0.1:5432/test] [--wait-quiet]
 //
 // For each configuration (1 replica, then 3): `node dist/app/main.js` × N with DATABASE_URL in a schema of
 // their own (dropped afterwards), the same world (bench/support/world.ts: the largest policy in examples/ on
-// `--pulls` release PRs of one installation). `--rounds` rounds: every PR gets a new head and a
-// pull_request.synchronize for it, sent at once to replicas chosen at random; the round ends when every new
-// head's check run is completed. The first round warms the processes (token, JIT, ETag caches) and is not
+// `--pulls` release PRs spread in turn over `--installations` installations, each an account with a repository
+// of its own; at most one per PR). `--rounds` rounds: every PR gets a new head and a pull_request.synchronize
+// for it, sent at once to replicas chosen at random; the round ends when every new head's check run is
+// completed. The first round warms the processes (token, JIT, ETag caches) and is not
 // counted. Per counted round, throughput = PRs ÷ (last completion − first send); latency per head = its
 // completion − its send. Prints only: docs/scaling.md quotes the output.
 //
-// All PRs are in ONE installation: each process paces its writes to one a second per installation (Probot's
-// throttling plugin), so this shows what replicas add for one busy installation (docs/scaling.md).
+// The replicas share one write pace per installation through PostgreSQL (src/store/write-pace.ts): a slot a
+// second, whatever the replica count. With `--installations 1` every PR waits on that one pace, so replicas
+// cannot finish sooner; with many, each installation has its own pace and replicas add what CPU and the
+// database allow (docs/scaling.md).
 import { randomUUID } from "node:crypto";
 import {
   args,
@@ -42,6 +45,7 @@ import { createWorld } from "./support/world.js";
 
 const a = args();
 const PULLS = a.num("--pulls", 10);
+const INSTALLATIONS = Math.max(1, Math.min(PULLS, Math.floor(a.num("--installations", 10))));
 const ROUNDS = Math.max(2, a.num("--rounds", 3));
 const LATENCY = a.num("--latency", 50);
 const CONCURRENCY = a.num("--concurrency", 4);
@@ -52,10 +56,16 @@ const notes: string[] = [];
 ensureBuilt(notes);
 const loadBefore = a.has("--wait-quiet") ? await waitForQuiet(1.5, 600) : load();
 const m = machine();
-const world = await createWorld({ latencyMs: LATENCY, pulls: PULLS, publicKey: KEYS.publicKey });
+const world = await createWorld({
+  latencyMs: LATENCY,
+  pulls: PULLS,
+  installations: INSTALLATIONS,
+  publicKey: KEYS.publicKey,
+});
 
 interface Figures {
   replicas: number;
+  installations: number;
   throughput: number[];
   latencies: number[];
   evaluations: number[];
@@ -68,7 +78,13 @@ async function measure(count: number): Promise<Figures> {
     const env = { DATABASE_URL: DATABASE, DATABASE_SCHEMA: schema, QUEUE_CONCURRENCY: String(CONCURRENCY) };
     // One at a time: pg-boss's set-up runs under a lock anyway, and a start is not what is measured.
     for (let i = 0; i < count; i++) apps.push(await startApp(world.gh.host, { env }));
-    const out: Figures = { replicas: count, throughput: [], latencies: [], evaluations: [] };
+    const out: Figures = {
+      replicas: count,
+      installations: INSTALLATIONS,
+      throughput: [],
+      latencies: [],
+      evaluations: [],
+    };
     for (let round = 0; round < ROUNDS; round++) {
       const sent = new Map<string, number>();
       const bodies = [];
@@ -112,7 +128,7 @@ console.log(
   `Replicas: node dist/app/main.js × 1 and × 3 on PostgreSQL ${new URL(DATABASE).host}; stand-in answers after ${LATENCY} ms`,
 );
 console.log(
-  `policy: ${world.policyFile}; ${PULLS} release PRs in one installation; ${ROUNDS - 1} counted rounds of ${PULLS} new heads after one warm-up round; QUEUE_CONCURRENCY=${CONCURRENCY}`,
+  `policy: ${world.policyFile}; ${PULLS} release PRs over ${INSTALLATIONS} installation(s); ${ROUNDS - 1} counted rounds of ${PULLS} new heads after one warm-up round; QUEUE_CONCURRENCY=${CONCURRENCY}`,
 );
 try {
   const results: Figures[] = [];
@@ -122,6 +138,7 @@ try {
     const tp = median(f.throughput);
     return {
       replicas: f.replicas,
+      installations: f.installations,
       tp,
       p50: median(f.latencies),
       p95: percentile(f.latencies, 95),
@@ -130,11 +147,13 @@ try {
   };
   const [one, three] = results.map(row) as [ReturnType<typeof row>, ReturnType<typeof row>];
   console.log(
-    "\n| Replicas | Evaluations/s (median of rounds) | Webhook → completed p50 | p95 | Heads measured |",
+    "\n| Replicas | Installations | Evaluations/s (median of rounds) | Webhook → completed p50 | p95 | Heads measured |",
   );
-  console.log("| ---: | ---: | ---: | ---: | ---: |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of [one, three])
-    console.log(`| ${r.replicas} | ${r.tp.toFixed(2)} | ${ms(r.p50, 0)} | ${ms(r.p95, 0)} | ${r.n} |`);
+    console.log(
+      `| ${r.replicas} | ${r.installations} | ${r.tp.toFixed(2)} | ${ms(r.p50, 0)} | ${ms(r.p95, 0)} | ${r.n} |`,
+    );
   console.log(
     `\n3 replicas ÷ 1: throughput ×${(three.tp / one.tp).toFixed(2)}, p50 latency ×${(three.p50 / one.p50).toFixed(2)}`,
   );

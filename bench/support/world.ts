@@ -1,6 +1,6 @@
-// The GitHub the server benches run against: test/support/github-stand-in.ts, seeded with one repository
-// whose release branch carries the largest policy in examples/ (telemetry-pipeline-000, 68 checks), and
-// extended (routes and one middleware, as the stand-in is built to be) with what that policy reads:
+// The GitHub the server benches run against: test/support/github-stand-in.ts, seeded with one repository per
+// installation (one by default) whose release branch carries the largest policy in examples/
+// (telemetry-pipeline-000, 68 checks), and extended (routes and one middleware, as the stand-in is built to be) with what that policy reads:
 // workflow runs with artifacts (zip downloads behind a 302, as GitHub does), Dependabot / code scanning /
 // secret scanning alerts, per-path history, a sign-off comment by a team member, and ETags with 304
 // answers, so the App's conditional requests behave as they do against GitHub. Every answer can be delayed
@@ -150,7 +150,17 @@ export interface PullRequest {
   number: number;
   head: string;
   sha: string;
+  /** The account its repository (named NAME) belongs to, and the App's installation on it. */
+  owner: string;
+  installation: number;
 }
+
+/** Installation k (0-based): OWNER's for the first, then an account (and a repository) of its own each. */
+export const installationOf = (k: number) => ({
+  id: INSTALLATION + k,
+  owner: k === 0 ? OWNER : `${OWNER}-${k + 1}`,
+  repoId: REPO_ID + k,
+});
 
 export type CiState = "in_progress" | "success";
 
@@ -162,6 +172,8 @@ export interface WorldOptions {
   publicKey: string;
   /** Entries in the commit's tree. */
   files?: number;
+  /** Installations the pull requests are spread over in turn (1 by default: all in OWNER/NAME). */
+  installations?: number;
 }
 
 export interface World {
@@ -221,17 +233,26 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   await new Promise<void>((r) => storage.listen(0, "127.0.0.1", r));
   const storageUrl = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
 
+  const installs = Array.from({ length: Math.max(1, options.installations ?? 1) }, (_, k) =>
+    installationOf(k),
+  );
   const gh = await new GitHubStandIn({
     appId: APP_ID,
     publicKey: options.publicKey,
-    installations: [{ id: INSTALLATION, account: OWNER }],
+    installations: installs.map((i) => ({ id: i.id, account: i.owner })),
   }).start();
 
-  const pulls: PullRequest[] = Array.from({ length: options.pulls }, (_, i) => ({
-    number: 101 + i,
-    head: `prepare-1.4-part-${i + 1}`,
-    sha: shaOf(`pr-${101 + i}-0`),
-  }));
+  // Numbers stay unique across installations, so a PR's number alone finds its comments and records.
+  const pulls: PullRequest[] = Array.from({ length: options.pulls }, (_, i) => {
+    const inst = installs[i % installs.length]!;
+    return {
+      number: 101 + i,
+      head: `prepare-1.4-part-${i + 1}`,
+      sha: shaOf(`pr-${101 + i}-0`),
+      owner: inst.owner,
+      installation: inst.id,
+    };
+  });
   // The branches hold the heads' workflow files: the pull requests do not change them, so their runs count.
   const workflows = Object.fromEntries(
     Object.entries(files).filter(([p]) => p.startsWith(".github/workflows/")),
@@ -241,20 +262,24 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     [BASE]: { ".readiness.yml": policy, ...workflows },
   };
   for (const pr of pulls) byRef[pr.sha] = files;
-  gh.addRepo({
-    owner: OWNER,
-    name: NAME,
-    id: REPO_ID,
-    defaultBranch: DEFAULT_BRANCH,
-    files: byRef,
-    refs: { [BASE]: shaOf("base"), [DEFAULT_BRANCH]: shaOf("main") },
-    pulls: pulls.map((p) => ({ number: p.number, base: BASE, head: p.head, headSha: p.sha })),
-  });
+  // Every installation's repository holds the same refs (one object): the routes below read any of them.
+  for (const inst of installs)
+    gh.addRepo({
+      owner: inst.owner,
+      name: NAME,
+      id: inst.repoId,
+      defaultBranch: DEFAULT_BRANCH,
+      files: byRef,
+      refs: { [BASE]: shaOf("base"), [DEFAULT_BRANCH]: shaOf("main") },
+      pulls: pulls
+        .filter((p) => p.owner === inst.owner)
+        .map((p) => ({ number: p.number, base: BASE, head: p.head, headSha: p.sha })),
+    });
   const repo = gh.repo(OWNER, NAME)!;
   for (const pr of pulls) {
     gh.comments.push({
       id: 500 + pr.number,
-      owner: OWNER,
+      owner: pr.owner,
       repo: NAME,
       issue: pr.number,
       body: "Reviewed the threat model and the secrets handling.\n\n/readiness signoff security-review\n",
@@ -265,7 +290,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     // The App's record of the sign-off it accepted: the ledger reads records, not requests.
     gh.comments.push({
       id: 600 + pr.number,
-      owner: OWNER,
+      owner: pr.owner,
       repo: NAME,
       issue: pr.number,
       body: `${recordMarker(500 + pr.number)}\n${encodeRecord({
@@ -305,6 +330,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     }
     return a;
   };
+  const ownerOf = (sha: string) => pulls.find((p) => p.sha === sha)?.owner ?? OWNER;
   const runsOf = (sha: string) => {
     const state = ci.get(sha) ?? "success";
     const run = (wf: "ci" | "load", name: string, status: string, conclusion: string | null) => ({
@@ -319,7 +345,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       created_at: T_RUN,
       updated_at: T_RUN,
       run_started_at: T_RUN,
-      html_url: `${gh.origin}/${OWNER}/${NAME}/actions/runs/${runId(sha, wf)}`,
+      html_url: `${gh.origin}/${ownerOf(sha)}/${NAME}/actions/runs/${runId(sha, wf)}`,
       pull_requests: [],
     });
     return [
@@ -354,7 +380,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     expired: false,
     created_at: T_RUN,
     workflow_run: { id: run },
-    archive_download_url: `${gh.baseUrl}/repos/${OWNER}/${NAME}/actions/artifacts/${x.id}/zip`,
+    archive_download_url: `${gh.baseUrl}/repos/${ownerOf(runById.get(run)?.sha ?? "")}/${NAME}/actions/artifacts/${x.id}/zip`,
   });
   gh.route("GET", "/repos/:owner/:repo/actions/artifacts", () => {
     const list = [];
@@ -454,7 +480,12 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   gh.route("GET", "/repos/:owner/:repo/issues/:number/comments", (req) =>
     json(
       gh.comments
-        .filter((c) => c.repo === req.params.repo && String(c.issue) === req.params.number)
+        .filter(
+          (c) =>
+            c.owner === req.params.owner &&
+            c.repo === req.params.repo &&
+            String(c.issue) === req.params.number,
+        )
         .map(commentJson),
     ),
   );
@@ -504,18 +535,22 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   });
 
   // ---- payloads: real examples from @octokit/webhooks-examples, pointed at this repository
-  const repository = () => {
+  const repository = (inst: ReturnType<typeof installationOf>) => {
     const r = example("pull_request", "synchronize").repository;
     return {
       ...r,
-      id: REPO_ID,
+      id: inst.repoId,
       name: NAME,
-      full_name: `${OWNER}/${NAME}`,
+      full_name: `${inst.owner}/${NAME}`,
       default_branch: DEFAULT_BRANCH,
-      owner: { ...r.owner, login: OWNER },
+      owner: { ...r.owner, login: inst.owner },
     };
   };
-  const repoJson = repository();
+  const repoJsons = new Map(installs.map((i) => [i.id, repository(i)]));
+  const installationJson = (id: number) => ({
+    id,
+    node_id: Buffer.from(`023:IntegrationInstallation${id}`).toString("base64"),
+  });
 
   return {
     gh,
@@ -528,7 +563,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       const sha = shaOf(`${pr.number}:${randomUUID()}`);
       repo.files[sha] = files;
       pr.sha = sha;
-      const seed = repo.pulls.find((p) => p.number === pr.number);
+      const seed = gh.repo(pr.owner, NAME)?.pulls.find((p) => p.number === pr.number);
       if (seed) seed.headSha = sha;
       return sha;
     },
@@ -539,14 +574,15 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       const p = example("pull_request", "synchronize");
       p.action = action;
       p.number = pr.number;
+      const repoJson = repoJsons.get(pr.installation)!;
       p.repository = repoJson;
-      p.installation = { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
+      p.installation = installationJson(pr.installation);
       Object.assign(p.pull_request, {
         number: pr.number,
         state: "open",
         draft: false,
         labels: [],
-        html_url: `${gh.origin}/${OWNER}/${NAME}/pull/${pr.number}`,
+        html_url: `${gh.origin}/${pr.owner}/${NAME}/pull/${pr.number}`,
       });
       p.pull_request.base = { ...p.pull_request.base, ref: BASE, repo: repoJson };
       p.pull_request.head = { ...p.pull_request.head, ref: pr.head, sha: pr.sha, repo: repoJson };
@@ -555,8 +591,9 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     },
     workflowRunEvent(pr, workflow = "ci") {
       const p = example("workflow_run", "completed");
+      const repoJson = repoJsons.get(pr.installation)!;
       p.repository = repoJson;
-      p.installation = { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" };
+      p.installation = installationJson(pr.installation);
       Object.assign(p.workflow_run, {
         id: runId(pr.sha, workflow),
         name: workflow === "ci" ? "CI" : "Load test",
@@ -572,9 +609,9 @@ export async function createWorld(options: WorldOptions): Promise<World> {
           {
             id: pr.number * 1000,
             number: pr.number,
-            url: `${gh.baseUrl}/repos/${OWNER}/${NAME}/pulls/${pr.number}`,
-            head: { ref: pr.head, sha: pr.sha, repo: { id: REPO_ID, name: NAME, url: "" } },
-            base: { ref: BASE, sha: shaOf("base"), repo: { id: REPO_ID, name: NAME, url: "" } },
+            url: `${gh.baseUrl}/repos/${pr.owner}/${NAME}/pulls/${pr.number}`,
+            head: { ref: pr.head, sha: pr.sha, repo: { id: repoJson.id, name: NAME, url: "" } },
+            base: { ref: BASE, sha: shaOf("base"), repo: { id: repoJson.id, name: NAME, url: "" } },
           },
         ],
       });

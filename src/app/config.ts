@@ -27,6 +27,10 @@ export interface Settings {
   privateKeySetting: "PRIVATE_KEY" | "PRIVATE_KEY_PATH";
   /** Re-evaluate time-sensitive release PRs every N minutes; null: off. */
   reconcileIntervalMinutes: number | null;
+  /** Evaluate every repository's default branch for the dashboard every N minutes; null: off. */
+  sweepIntervalMinutes: number | null;
+  /** Requests per installation per sweep, before the hourly ceiling (src/app/sweep.ts). */
+  sweepRequestBudget: number;
   queueConcurrency: number;
   queueMaxQueued: number;
   /** How long SIGTERM waits for queued and running evaluations. */
@@ -52,6 +56,9 @@ export interface ReadOptions {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** SWEEP_REQUEST_BUDGET's default: requests per installation per sweep (src/app/sweep.ts). */
+export const DEFAULT_SWEEP_BUDGET = 250;
 
 const DEV_SECRET = "development";
 
@@ -170,6 +177,10 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
   if (env.RECONCILE_INTERVAL_MINUTES?.trim())
     reconcileIntervalMinutes = positiveInt(env, "RECONCILE_INTERVAL_MINUTES", 60, problems, 7 * 24 * 60);
 
+  let sweepIntervalMinutes: number | null = null;
+  if (env.SWEEP_INTERVAL_MINUTES?.trim())
+    sweepIntervalMinutes = positiveInt(env, "SWEEP_INTERVAL_MINUTES", 60, problems, 7 * 24 * 60);
+
   const webhookPath = env.WEBHOOK_PATH?.trim() || "/api/github/webhooks";
   if (!webhookPath.startsWith("/")) problems.push("WEBHOOK_PATH must start with /");
 
@@ -191,6 +202,8 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
     baseUrlSetting: api.setting,
     privateKeySetting: env.PRIVATE_KEY?.trim() ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH",
     reconcileIntervalMinutes,
+    sweepIntervalMinutes,
+    sweepRequestBudget: positiveInt(env, "SWEEP_REQUEST_BUDGET", DEFAULT_SWEEP_BUDGET, problems, 5_000),
     queueConcurrency: positiveInt(env, "QUEUE_CONCURRENCY", 4, problems, 64),
     queueMaxQueued: positiveInt(env, "QUEUE_MAX", 500, problems, 100_000),
     drainTimeoutMs: positiveInt(env, "DRAIN_TIMEOUT_SECONDS", 25, problems, 3600) * 1000,

@@ -2,6 +2,7 @@
 // the service evaluates and publishes (./service, ./targets), routes answer health and metrics (./routes).
 import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import type { ApplicationFunction, ApplicationFunctionOptions, Logger, Probot } from "probot";
+import type { Report } from "../engine/types.js";
 import { errorForLog } from "../evidence/github/failure.js";
 import { HistoryMemory } from "../evidence/github/history.js";
 import { DEFAULT_LIMITS, GitHubEvidence } from "../evidence/github/provider.js";
@@ -12,17 +13,22 @@ import { type Job, jobKey, jobSha, mergeJobs, repoName, urgentJob } from "./jobs
 import { createMetrics, type Metrics } from "./metrics.js";
 import type { AppOctokit } from "./octokit.js";
 import { type PushResult, RecentIds, WorkQueue } from "./queue.js";
-import { type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
+import { listRepositories, type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
 import { EvaluationService, type EvidenceFactoryArgs } from "./service.js";
+import { DEFAULT_SWEEP_BUDGET, SWEEP_LOCK, type SweepSummary, sweep, sweepBudget } from "./sweep.js";
 import { Waiters } from "./waiters.js";
 
 export type ReconcileScope = Partial<Pick<ReconcileOptions, "installationId" | "repository" | "dryRun">>;
 
 import { type CommitLocksOptions, SharedCommitLocks } from "../store/commit-locks.js";
+import type { DashboardQueries } from "../store/dashboard-types.js";
 import { StoreGates } from "../store/gates.js";
 import { SharedQueue, type SharedQueueOptions } from "../store/job-queue.js";
 import type { Store } from "../store/store.js";
 import { WritePace } from "../store/write-pace.js";
+import { ACCESS_LIMITS } from "./dashboard/github.js";
+import { createDashboardRoutes, dashboardOff } from "./dashboard/routes.js";
+import type { DashboardSettings } from "./dashboard/settings.js";
 import { createEtagLayer, type EtagLayer } from "./etag.js";
 import { createRoutes, type MetricsAccess } from "./routes.js";
 
@@ -58,8 +64,17 @@ export interface ReadinessAppOptions {
   gateSweepSeconds?: number;
   /** Verdicts older than this many days are pruned from the store's history (HISTORY_RETENTION_DAYS); 400. */
   historyRetentionDays?: number;
+  /** The dashboard and its API (docs/dashboard.md): sign-in settings and the queries over the verdict history. */
+  dashboard?: { settings: DashboardSettings; queries: DashboardQueries };
   /** false: no sweep of the store's gates and no pruning (`readiness reconcile`, which looks at GitHub's list). */
   sweepGates?: boolean;
+  /**
+   * Every N minutes, every repository's default branch is evaluated for the dashboard (./sweep.ts; store only,
+   * one replica at a time); null or absent: off.
+   */
+  sweepIntervalMinutes?: number | null;
+  /** Requests per installation per sweep (SWEEP_REQUEST_BUDGET); cut by sweepBudget to the hourly ceiling. */
+  sweepRequestBudget?: number;
 }
 
 /** What the App's queue offers, in the process (./queue.ts) or shared (src/store/job-queue.ts). */
@@ -87,6 +102,8 @@ export interface AppRuntime {
   drain(timeoutMs: number): Promise<boolean>;
   /** One reconcile pass through every installation (or those `only` names), queueing what it finds. */
   reconcileNow(only?: ReconcileScope): Promise<ReconcileSummary>;
+  /** One sweep (./sweep.ts) of every installation, or `only` one; null when another replica is sweeping. */
+  sweepNow(only?: { installationId?: number }): Promise<SweepSummary | null>;
 }
 
 class Unavailable extends Error {
@@ -228,6 +245,29 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         },
       });
     },
+    async sweepNow(only = {}) {
+      if (!probot || appId === undefined) throw new Error("the app is not loaded");
+      if (!store) throw new Error("the sweep records into the store: set DATABASE_URL or DATA_DIR");
+      const p = probot;
+      const s = store;
+      const budget = sweepBudget(
+        options.sweepRequestBudget ?? DEFAULT_SWEEP_BUDGET,
+        options.sweepIntervalMinutes ?? 60,
+      );
+      const done = await s.sql.whileLocked(SWEEP_LOCK, async () =>
+        sweep({
+          ...only,
+          appOctokit: (await p.auth()) as AppOctokit,
+          installationOctokit: async (id) => installationClient((await p.auth(id)) as AppOctokit, id),
+          store: s,
+          evidence,
+          now,
+          log: p.log.child({ name: "sweep" }),
+          budget,
+        }),
+      );
+      return done.ran ? done.value : null;
+    },
   };
 
   const app: ApplicationFunction = async (instance: Probot, { addHandler }: ApplicationFunctionOptions) => {
@@ -236,6 +276,8 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     const appAuth = (await (await instance.auth()).auth({ type: "app" })) as { appId: number };
     appId = Number(appAuth.appId);
     const id = appId;
+    // A recorded report's row id, until its check run is written (reports are dropped with their evaluation).
+    const recording = new WeakMap<Report, Promise<number | null>>();
     const locks =
       options.commitLocks && store
         ? new SharedCommitLocks({ ...options.commitLocks, concurrency: options.concurrency ?? 4 })
@@ -250,10 +292,10 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       ...(store
         ? {
             gates: new StoreGates(store),
-            evaluated: (report) => {
+            evaluated: (report, at) => {
               const t = report.target;
               if (!t.repository || !t.sha || t.context === "local") return;
-              store
+              const id = store
                 .recordVerdict({
                   repository: t.repository,
                   targetKind: t.context,
@@ -261,9 +303,21 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
                   ...(t.environment ? { environment: t.environment } : {}),
                   sha: t.sha,
                   report,
+                  ...at,
                 })
+                .catch((error: unknown) => {
+                  instance.log.warn({ err: errorForLog(error) }, "verdict not written to the history");
+                  return null;
+                });
+              recording.set(report, id);
+            },
+            // The run is written after the evaluation was recorded: its link follows.
+            published: (report, url) => {
+              void recording
+                .get(report)
+                ?.then((id) => (id === null ? undefined : store.linkCheckRun(id, url)))
                 .catch((error: unknown) =>
-                  instance.log.warn({ err: errorForLog(error) }, "verdict not written to the history"),
+                  instance.log.warn({ err: errorForLog(error) }, "check run link not written to the history"),
                 );
             },
           }
@@ -390,6 +444,43 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       databaseProblem: () => runtime.databaseProblem(),
     };
     addHandler(createRoutes(metrics, state, options.metricsAccess));
+    addHandler(
+      options.dashboard
+        ? createDashboardRoutes({
+            ...options.dashboard,
+            appId: () => appId,
+            now,
+            log: instance.log.child({ name: "dashboard" }),
+            installationRepositories: async (installationId) => {
+              const octokit = installationClient(
+                (await instance.auth(installationId)) as AppOctokit,
+                installationId,
+              );
+              const repos = await listRepositories(octokit, ACCESS_LIMITS.maxRepositoryPages);
+              return {
+                repositories: repos.map((r) => `${r.owner}/${r.name}`),
+                installations: [{ id: installationId, account: repos[0]?.owner ?? "" }],
+                truncated: repos.length >= ACCESS_LIMITS.maxRepositoryPages * ACCESS_LIMITS.perPage,
+              };
+            },
+          })
+        : dashboardOff(),
+    );
+
+    const sweepMinutes = options.sweepIntervalMinutes;
+    if (sweepMinutes && sweepMinutes > 0) {
+      if (!store) instance.log.warn("SWEEP_INTERVAL_MINUTES is set but there is no store: no sweep");
+      else {
+        const t = setInterval(() => {
+          if (draining) return;
+          runtime.sweepNow().catch((error) => {
+            instance.log.error({ err: errorForLog(error) }, "sweep failed");
+          });
+        }, sweepMinutes * 60_000);
+        t.unref();
+        timers.push(t);
+      }
+    }
 
     const minutes = options.reconcileIntervalMinutes;
     if (minutes && minutes > 0) {

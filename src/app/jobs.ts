@@ -208,6 +208,11 @@ export interface RunTag {
   incomplete?: boolean;
   /** Fingerprint of the result written (conclusion, title, summary without its timestamp, annotations). */
   fingerprint?: string;
+  /**
+   * `cm`: the sticky comment written after the run, on pull request `pr`, and its text's hash
+   * (publish/comment.ts commentHash). The run goes first; reconcile heals a comment missing or not this one.
+   */
+  comment?: { pr: number; hash: string };
 }
 
 /** Pull request numbers kept in a run's external_id; more is rare and only costs a listing. */
@@ -224,6 +229,7 @@ export function formatRunTag(tag: RunTag): string {
   if (tag.timeSensitive) parts.push("ts=1");
   if (tag.incomplete) parts.push("inc=1");
   if (tag.fingerprint) parts.push(`fp=${tag.fingerprint}`);
+  if (tag.comment) parts.push(`cm=${tag.comment.pr}:${tag.comment.hash}`);
   return `readiness;${parts.join(";")}`;
 }
 
@@ -279,6 +285,8 @@ export function parseRunTag(text: string | null | undefined): RunTag | null {
   if (fields.get("inc") === "1") tag.incomplete = true;
   const fp = fields.get("fp");
   if (fp && /^[0-9a-f]{6,64}$/.test(fp)) tag.fingerprint = fp;
+  const cm = /^(\d+):([0-9a-f]{6,64})$/.exec(fields.get("cm") ?? "");
+  if (cm && Number(cm[1]) > 0) tag.comment = { pr: Number(cm[1]), hash: cm[2]! };
   return tag;
 }
 

@@ -4,8 +4,10 @@
 import { createServer } from "node:http";
 import { Probot, Server } from "probot";
 import { errorForLog } from "../evidence/github/failure.js";
+import { dashboardQueries } from "../store/dashboard.js";
 import { webhookIntake } from "./body-limit.js";
 import { readSettings } from "./config.js";
+import { readDashboardSettings } from "./dashboard/settings.js";
 import { createReadinessApp } from "./index.js";
 import { createLogger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
@@ -25,8 +27,21 @@ if (!storage.ok) {
   process.stderr.write(`readiness-gate: ${storage.message}\n`);
   process.exit(1);
 }
+const dashboardSettings = readDashboardSettings(process.env, settings.baseUrl);
+if (!dashboardSettings.ok) {
+  process.stderr.write(`readiness-gate: ${dashboardSettings.message}\n`);
+  process.exit(1);
+}
+const dashboard = dashboardSettings.settings;
+if (dashboard && !storage.settings.databaseUrl && !storage.settings.dataDir) {
+  process.stderr.write(
+    "readiness-gate: cannot start: the dashboard (GITHUB_CLIENT_ID) shows the verdict history, which needs a store: set DATABASE_URL or DATA_DIR\n",
+  );
+  process.exit(1);
+}
 const log = await createLogger(settings);
 for (const warning of result.warnings) log.warn({ deprecated: true }, warning);
+for (const warning of dashboardSettings.warnings) log.warn(warning);
 // /readyz stays 503 until GitHub accepts the App's credentials (one line per problem, retried with backoff).
 const credentials = startupCheck(settings, log);
 // Opened (and migrated, under a lock) before anything listens: a database that cannot be reached stops the start.
@@ -53,9 +68,12 @@ const { app, runtime } = createReadinessApp({
   concurrency: settings.queueConcurrency,
   maxQueued: settings.queueMaxQueued,
   reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+  sweepIntervalMinutes: settings.sweepIntervalMinutes,
+  sweepRequestBudget: settings.sweepRequestBudget,
   requestTimeoutMs: settings.githubTimeoutMs,
   notReady: () => credentials.problem,
   ...(store ? { store, historyRetentionDays: storage.settings.historyRetentionDays } : {}),
+  ...(store && dashboard ? { dashboard: { settings: dashboard, queries: dashboardQueries(store.sql) } } : {}),
   ...(store && storage.settings.databaseUrl
     ? {
         sharedQueue: {
@@ -145,7 +163,9 @@ log.info(
     baseUrl: settings.baseUrl,
     webhookPath: settings.webhookPath,
     reconcileIntervalMinutes: settings.reconcileIntervalMinutes,
+    sweepIntervalMinutes: settings.sweepIntervalMinutes,
     github: credentials.problem === null ? "credentials verified" : "not verified: /readyz is 503",
+    dashboard: dashboard ? { webUrl: dashboard.webUrl, publicUrl: dashboard.publicUrl } : "off",
     store: storage.settings.databaseUrl
       ? `postgres ${redactUrl(storage.settings.databaseUrl)}`
       : storage.settings.dataDir

@@ -1,7 +1,7 @@
 // Which policy applies: found at a ref (repository root, .github/, then the organisation's .github repository),
 // loaded and validated. A pull request always asks with its BASE ref, releases and deployments with the
 // default branch, so no change under evaluation can loosen its own gate.
-import { findPolicy, remoteFetcher } from "../evidence/github/policy-source.js";
+import { findChangedPolicy, findPolicy, remoteFetcher } from "../evidence/github/policy-source.js";
 import { formatPolicyError, type PolicyError } from "../policy/errors.js";
 import { loadPolicy, type References, remoteReferences, validatePolicy } from "../policy/load.js";
 import type { Policy } from "../policy/schema.js";
@@ -54,6 +54,21 @@ export async function findSource(
     ref,
     localOnly,
   });
+  return found ? sourceOf(found, loc) : null;
+}
+
+/** The policy file commit `sha` carries in the repository, when it is not `same` (see findChangedPolicy). */
+export async function changedSource(
+  octokit: AppOctokit,
+  loc: RepoRef,
+  sha: string,
+  same?: PolicySource,
+): Promise<PolicySource | null> {
+  const found = await findChangedPolicy(
+    octokit as unknown as Gh,
+    { owner: loc.owner, repo: loc.repo, sha },
+    same ? { path: same.path, text: same.text } : undefined,
+  );
   return found ? sourceOf(found, loc) : null;
 }
 

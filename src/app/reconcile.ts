@@ -1,16 +1,18 @@
 // How missed webhooks heal, and how results that change with time alone (a waiver expires, a file ages past
 // maxAgeDays) get written: for every installation and repository, revisit the open release PRs whose result
-// can have changed without an event, or whose check run was left in_progress or never written; and answer the
-// deployments waiting on this App's protection rule (a missed deployment_protection_rule webhook would
-// otherwise hold them for GitHub's 30 days).
+// can have changed without an event, whose check run was left in_progress or never written, or whose sticky
+// comment is missing or not the one its run records; and answer the deployments waiting on this App's
+// protection rule (a missed deployment_protection_rule webhook would otherwise hold them for GitHub's 30 days).
 
 import { errorForLog, explain, toFailure } from "../evidence/github/failure.js";
+import { COMMENT_MARKER } from "../report/markdown.js";
 import { gatesPullRequest, isTimeSensitive } from "./applies.js";
 import { formatRunTag, type Job, type PullRequestData, parseRunTag } from "./jobs.js";
 import { listOpenPullRequests } from "./lookup.js";
 import type { AppOctokit } from "./octokit.js";
 import { type PolicyLookup, resolveBranchPolicy, resolvePolicy } from "./policy.js";
 import { cancelCheckRun, findCheckRun } from "./publish/check-run.js";
+import { commentHash, findSticky } from "./publish/comment.js";
 import { gateName } from "./targets/types.js";
 
 export interface ReconcileLog {
@@ -59,14 +61,18 @@ export interface ReconcileSummary {
   decisions: string[];
 }
 
-interface RepoInfo {
+export interface RepoInfo {
   owner: string;
   name: string;
   defaultBranch?: string;
   archived?: boolean;
+  /** For the sweep (src/app/sweep.ts), from the same listing. */
+  id?: number;
+  topics?: string[];
+  pushedAt?: string;
 }
 
-async function listInstallations(octokit: AppOctokit): Promise<number[]> {
+export async function listInstallations(octokit: AppOctokit): Promise<number[]> {
   const ids: number[] = [];
   for await (const page of octokit.paginate.iterator("GET /app/installations", { per_page: 100 })) {
     for (const inst of page.data) ids.push(inst.id);
@@ -74,17 +80,26 @@ async function listInstallations(octokit: AppOctokit): Promise<number[]> {
   return ids;
 }
 
-async function listRepositories(octokit: AppOctokit): Promise<RepoInfo[]> {
+/** The installation's repositories, 100 a page, at most `maxPages` pages. */
+export async function listRepositories(
+  octokit: AppOctokit,
+  maxPages = Number.POSITIVE_INFINITY,
+): Promise<RepoInfo[]> {
   const repos: RepoInfo[] = [];
+  let pages = 0;
   for await (const page of octokit.paginate.iterator("GET /installation/repositories", { per_page: 100 })) {
+    if (++pages > maxPages) break;
     // paginate unwraps { repositories: [...] } into the list itself.
     const list = (
       Array.isArray(page.data) ? page.data : (page.data as { repositories: unknown[] }).repositories
     ) as {
+      id?: number;
       name: string;
       owner: { login: string };
       default_branch?: string;
       archived?: boolean;
+      topics?: string[];
+      pushed_at?: string | null;
     }[];
     for (const r of list)
       repos.push({
@@ -92,6 +107,9 @@ async function listRepositories(octokit: AppOctokit): Promise<RepoInfo[]> {
         name: r.name,
         ...(r.default_branch ? { defaultBranch: r.default_branch } : {}),
         ...(r.archived ? { archived: true } : {}),
+        ...(typeof r.id === "number" ? { id: r.id } : {}),
+        ...(Array.isArray(r.topics) ? { topics: r.topics.slice(0, 50) } : {}),
+        ...(r.pushed_at ? { pushedAt: r.pushed_at } : {}),
       });
   }
   return repos;
@@ -123,6 +141,18 @@ async function staleReason(
   const stale = (why: string) => ({ why, unfinished: false });
   if (tag?.incomplete) return stale("its last evaluation could not read everything from GitHub");
   if (tag?.timeSensitive) return stale("its last result depended on waivers that expire");
+  // The run is written before the sticky comment it records: a failed comment write leaves this.
+  if (tag?.comment?.pr === pr.number) {
+    const found = await findSticky(octokit, {
+      owner: repo.owner,
+      repo: repo.name,
+      number: pr.number,
+      appId,
+      marker: COMMENT_MARKER,
+    });
+    if (!found) return stale("its sticky comment is missing");
+    if (commentHash(found.body ?? "") !== tag.comment.hash) return stale("its sticky comment is out of date");
+  }
   return null;
 }
 
@@ -176,7 +206,7 @@ async function cancelEarlierRuns(
 }
 
 /** A failed GitHub request as a sentence (credentials, permission, rate limit, network); anything else as is. */
-function failed(subject: string, error: unknown): string {
+export function failed(subject: string, error: unknown): string {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === "number"
     ? explain(toFailure(error), subject)

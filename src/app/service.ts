@@ -32,10 +32,20 @@ export interface ServiceOptions {
   evidence: TargetDeps["evidence"];
   /** Deployment gates (default: in the process, beside the other waiters). */
   gates?: GateBook;
-  /** Called with every completed evaluation's report (the verdict history); must not throw. */
-  evaluated?: (report: Report) => void;
+  /**
+   * Called with every completed evaluation's report (the verdict history) and the installation and default
+   * branch of the job it was made for; must not throw.
+   */
+  evaluated?: (report: Report, at: EvaluatedFor) => void;
+  /** Called when a report given to `evaluated` was published on a check run; must not throw. */
+  published?: (report: Report, checkRunUrl: string) => void;
   /** The per-commit lock; in this process by default (src/store/commit-locks.ts holds it across replicas). */
   locks?: Pick<KeyedLocks, "run">;
+}
+
+export interface EvaluatedFor {
+  installationId: number;
+  defaultBranch?: string;
 }
 
 /** How long "no policy here" is believed before asking GitHub again (a push changing the policy forgets it). */
@@ -61,12 +71,10 @@ export class EvaluationService {
       defaultPolicy: (octokit, loc, branch) => resolvePolicy(octokit, loc, branch ?? "HEAD", o.now()),
       waiters: o.waiters,
       gates: countAnswers(o.gates ?? new MemoryGates(o.waiters), o.metrics),
-      evaluate: async (options) => {
-        const report = await runEvaluation(options);
-        o.evaluated?.(report);
-        return report;
-      },
-      recorded: (report) => o.evaluated?.(report),
+      // Per job (see forJob): the history needs the job's installation.
+      evaluate: (options) => runEvaluation(options),
+      recorded: () => {},
+      ...(o.published ? { published: o.published } : {}),
       exclusive: (key, work) => this.locks.run(key, work),
       count: (context, verdict, started) => this.count(context, verdict, started),
     };
@@ -104,14 +112,20 @@ export class EvaluationService {
     base: string,
     defaultBranch: string | undefined,
   ): Promise<{ base: PolicyLookup; byDefault: PolicyLookup }> {
-    const byDefault = await this.policyAt(octokit, loc, defaultBranch ?? "HEAD");
-    if (base === defaultBranch) return { base: byDefault, byDefault };
-    return {
-      base: await this.remembered(loc, base, () =>
-        resolveBranchPolicy(octokit, loc, base, this.o.now(), async () => byDefault),
+    const byDefault = this.policyAt(octokit, loc, defaultBranch ?? "HEAD");
+    if (base === defaultBranch) {
+      const lookup = await byDefault;
+      return { base: lookup, byDefault: lookup };
+    }
+    // Both read at once (one round trip, not two): the base's own look-up waits for the default branch's
+    // only where it needs it (the references its policy may extend).
+    const [baseLookup, defaultLookup] = await Promise.all([
+      this.remembered(loc, base, () =>
+        resolveBranchPolicy(octokit, loc, base, this.o.now(), () => byDefault),
       ),
       byDefault,
-    };
+    ]);
+    return { base: baseLookup, byDefault: defaultLookup };
   }
 
   /** A push changed the policy on `ref`: ask GitHub again next time. */
@@ -119,16 +133,35 @@ export class EvaluationService {
     this.absent.delete(absenceKey(loc, ref));
   }
 
+  /** The targets' dependencies, recording each evaluation with the job's installation. */
+  private forJob(job: Job): TargetDeps {
+    const record = this.o.evaluated;
+    if (!record) return this.deps;
+    const at: EvaluatedFor = {
+      installationId: job.installationId,
+      ...(job.defaultBranch ? { defaultBranch: job.defaultBranch } : {}),
+    };
+    return {
+      ...this.deps,
+      evaluate: async (options) => {
+        const report = await runEvaluation(options);
+        record(report, at);
+        return report;
+      },
+      recorded: (report) => record(report, at),
+    };
+  }
+
   async run(job: Job, octokit: AppOctokit, log: Logger): Promise<void> {
     switch (job.type) {
       case "pull_request":
-        return pullRequestJob(this.deps, job, octokit, log);
+        return pullRequestJob(this.forJob(job), job, octokit, log);
       case "release":
-        return releaseJob(this.deps, job, octokit, log);
+        return releaseJob(this.forJob(job), job, octokit, log);
       case "deployment":
-        return deploymentJob(this.deps, job, octokit, log);
+        return deploymentJob(this.forJob(job), job, octokit, log);
       case "merge_group":
-        return mergeGroupJob(this.deps, job, octokit, log);
+        return mergeGroupJob(this.forJob(job), job, octokit, log);
       case "commit":
         return this.commitJob(job, octokit, log);
       case "release_prs":

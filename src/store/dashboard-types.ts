@@ -9,10 +9,12 @@ export type DashboardVerdict = "go" | "no-go" | "pending";
 export interface RepositoryInfo {
   /** owner/name as GitHub spells it. */
   repository: string;
-  repositoryId: number;
+  /** null until the sweep has listed it (a repository known only from a webhook's verdict). */
+  repositoryId: number | null;
   installationId: number;
   owner: string;
-  defaultBranch: string;
+  /** null until the sweep has listed it, unless a webhook's job named it. */
+  defaultBranch: string | null;
   /** Teams owning it: `@org/team` owners of CODEOWNERS' catch-all rule, else topics `team-<slug>`. */
   teams: string[];
   /** The default branch has a readiness policy. */

@@ -92,6 +92,44 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: "repositories for the dashboard, verdict links and sign-offs",
+    sql: `
+      -- Every repository the dashboard lists: written by the sweep (src/app/sweep.ts) for each repository of an
+      -- installation, and by each recorded verdict. The evaluation the list page shows (the default branch's
+      -- newest, else the newest of any kind) is copied into latest_*: the list filters and sorts one row per
+      -- repository and never searches the history for it.
+      CREATE TABLE repositories (
+        repository text NOT NULL,
+        repository_id bigint,
+        installation_id bigint NOT NULL,
+        owner text NOT NULL,
+        default_branch text,
+        teams text[] NOT NULL DEFAULT '{}',
+        has_policy boolean NOT NULL DEFAULT false,
+        swept_sha text,
+        swept_at timestamptz,
+        latest_id bigint,
+        latest_kind text,
+        latest_verdict text,
+        latest_score numeric(4,1),
+        latest_blocking integer,
+        latest_at timestamptz,
+        latest_weak text[] NOT NULL DEFAULT '{}',
+        latest_expiries date[] NOT NULL DEFAULT '{}',
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX repositories_name ON repositories (lower(repository));
+      CREATE INDEX repositories_installation ON repositories (installation_id);
+      CREATE INDEX repositories_owner ON repositories (lower(owner));
+
+      ALTER TABLE verdicts ADD COLUMN installation_id bigint;
+      ALTER TABLE verdicts ADD COLUMN check_run_url text;
+      ALTER TABLE verdicts ADD COLUMN blocking integer;
+      ALTER TABLE verdicts ADD COLUMN sign_offs jsonb NOT NULL DEFAULT '[]';
+    `,
+  },
+  {
     version: 4,
     name: "write pace per installation",
     sql: `

@@ -11,6 +11,11 @@ export interface Sql {
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
   /** Runs `work` holding a session-level advisory lock (one holder across every connection to the database). */
   withAdvisoryLock<T>(key: number, work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` (on the ordinary connections) while holding a session-level advisory lock, if no one else holds
+   * it; resolves `{ ran: false }` at once otherwise. For work only one replica should do at a time.
+   */
+  whileLocked<T>(key: number, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
   close(): Promise<void>;
   readonly engine: "postgres" | "pglite";
 }
@@ -60,6 +65,7 @@ export async function postgresSql(o: PostgresOptions): Promise<Sql> {
     query: async <R>(text: string, params?: unknown[]) => (await c.query(text, params)).rows as R[],
     transaction: (work) => (inTx ? work(on(c, true)) : transactionOn(c, work)),
     withAdvisoryLock: (_key, work) => work(on(c, inTx)),
+    whileLocked: async (_key, work) => ({ ran: true, value: await work() }),
     close: async () => {},
   });
   const transactionOn = async <T>(c: pg.PoolClient, work: (tx: Sql) => Promise<T>): Promise<T> => {
@@ -101,6 +107,24 @@ export async function postgresSql(o: PostgresOptions): Promise<Sql> {
         c.release(broken);
       }
     },
+    async whileLocked(key, work) {
+      // One connection of the pool holds the lock for the whole work; the work's statements use the others.
+      const c = await pool.connect();
+      let broken = false;
+      try {
+        const got = await c.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [key]);
+        if (!got.rows[0]?.ok) return { ran: false };
+        try {
+          return { ran: true, value: await work() };
+        } finally {
+          await c.query("SELECT pg_advisory_unlock($1)", [key]).catch(() => {
+            broken = true;
+          });
+        }
+      } finally {
+        c.release(broken);
+      }
+    },
     close: () => pool.end(),
   };
   return sql;
@@ -123,11 +147,13 @@ export async function pgliteSql(o: PgliteOptions): Promise<Sql> {
   const schema = quoteIdent(o.schema ?? "readiness");
   await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
   type Q = Pick<PGlite, "query">;
+  const held = new Set<number>();
   const on = (q: Q, inTx: boolean): Sql => ({
     engine: "pglite",
     query: async <R>(text: string, params?: unknown[]) => (await q.query<R>(text, params)).rows,
     transaction: (work) => (inTx ? work(on(q, true)) : db.transaction((tx) => work(on(tx, true)))),
     withAdvisoryLock: (_key, work) => work(on(q, inTx)),
+    whileLocked: async (_key, work) => ({ ran: true, value: await work() }),
     close: async () => {},
   });
   // One connection in this process: PGlite runs one statement at a time and a transaction holds it until it
@@ -142,6 +168,16 @@ export async function pgliteSql(o: PgliteOptions): Promise<Sql> {
         return await work(on(db, false));
       } finally {
         await db.query("SELECT pg_advisory_unlock($1)", [key]);
+      }
+    },
+    // One process holds PGlite: a flag stands for the lock (its session locks are re-entrant).
+    async whileLocked(key, work) {
+      if (held.has(key)) return { ran: false };
+      held.add(key);
+      try {
+        return { ran: true, value: await work() };
+      } finally {
+        held.delete(key);
       }
     },
     close: async () => {

@@ -2,6 +2,8 @@
 // On PostgreSQL (DATABASE_URL) every replica shares it; without it an embedded PGlite keeps it under DATA_DIR.
 import type { Report } from "../engine/types.js";
 import { migrate } from "./migrations.js";
+import { appliedWaivers, signOffs, weakCategories } from "./report-facts.js";
+import { noteVerdict } from "./repositories.js";
 import { type PgliteOptions, pgliteSql, postgresSql, type Sql } from "./sql.js";
 
 export interface StoreOptions {
@@ -40,12 +42,17 @@ export interface Gate extends GateInput {
 
 export interface VerdictRecord {
   repository: string;
-  targetKind: "pull_request" | "release" | "deployment" | "merge_group";
+  /** branch: the sweep's evaluation of the default branch's head. */
+  targetKind: "pull_request" | "release" | "deployment" | "merge_group" | "branch";
   /** Pull request number, release id. */
   targetNumber?: number;
   environment?: string;
   sha: string;
   report: Report;
+  /** The installation it was evaluated for: the repository is then listed on the dashboard. */
+  installationId?: number;
+  defaultBranch?: string;
+  checkRunUrl?: string;
 }
 
 export interface VerdictRow {
@@ -64,7 +71,15 @@ export interface VerdictRow {
   incomplete: boolean;
   categories: { id: string; score: number | null; weight: number }[];
   checks: { id: string; category: string; status: string; credit: number; required: boolean }[];
-  waivers: { check: string; source: string; expires: string; approvedBy?: string; state: string }[];
+  waivers: {
+    check: string;
+    source: string;
+    expires: string;
+    approvedBy?: string;
+    reason?: string;
+    url?: string;
+    state: string;
+  }[];
   evaluatedAt: Date;
 }
 
@@ -288,13 +303,21 @@ export class Store {
 
   // ---------------------------------------------------------------- verdict history
 
+  /** Records one evaluation; with an installation, its repository's row on the dashboard follows it. */
   async recordVerdict(v: VerdictRecord): Promise<number> {
+    return this.sql.transaction((tx) => this.insertVerdict(tx, v));
+  }
+
+  private async insertVerdict(sql: Sql, v: VerdictRecord): Promise<number> {
     const r = v.report;
     const level = (r as { level?: unknown }).level;
-    const rows = await this.sql.query<{ id: string }>(
+    const waivers = appliedWaivers(r);
+    const rows = await sql.query<{ id: string }>(
       `INSERT INTO verdicts (repository, target_kind, target_number, environment, commit_sha, context, verdict,
-         score, min_score, mode, level, incomplete, categories, checks, waivers, evaluated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+         score, min_score, mode, level, incomplete, categories, checks, waivers, evaluated_at,
+         installation_id, check_run_url, blocking, sign_offs)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+       RETURNING id`,
       [
         v.repository,
         v.targetKind,
@@ -319,20 +342,44 @@ export class Store {
           })),
         ),
         JSON.stringify(
-          r.waivers
-            .filter((w) => w.state === "applied")
-            .map((w) => ({
-              check: w.check,
-              source: w.source,
-              expires: w.expires,
-              ...(w.approvedBy ? { approvedBy: w.approvedBy } : {}),
-              state: w.state,
-            })),
+          waivers.map((w) => ({
+            check: w.check,
+            source: w.source,
+            expires: w.expires,
+            ...(w.approvedBy ? { approvedBy: w.approvedBy } : {}),
+            reason: w.reason,
+            ...(w.url ? { url: w.url } : {}),
+            state: "applied",
+          })),
         ),
         r.evaluatedAt,
+        v.installationId ?? null,
+        v.checkRunUrl ?? null,
+        r.blocking.length,
+        JSON.stringify(signOffs(r)),
       ],
     );
-    return Number(rows[0]!.id);
+    const id = Number(rows[0]!.id);
+    if (v.installationId !== undefined)
+      await noteVerdict(sql, {
+        repository: v.repository,
+        installationId: v.installationId,
+        ...(v.defaultBranch ? { defaultBranch: v.defaultBranch } : {}),
+        id,
+        kind: v.targetKind,
+        verdict: r.verdict,
+        score: r.score,
+        blocking: r.blocking.length,
+        evaluatedAt: r.evaluatedAt,
+        weak: weakCategories(r),
+        expiries: waivers.map((w) => w.expires),
+      });
+    return id;
+  }
+
+  /** The check run an evaluation wrote, once it is written (after the evaluation was recorded). */
+  async linkCheckRun(id: number, url: string): Promise<void> {
+    await this.sql.query("UPDATE verdicts SET check_run_url = $2 WHERE id = $1", [id, url.slice(0, 500)]);
   }
 
   /**

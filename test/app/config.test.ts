@@ -110,6 +110,22 @@ describe("readSettings", () => {
     });
   });
 
+  it("the sweep is off unless SWEEP_INTERVAL_MINUTES is set; its budget is validated", () => {
+    expect(readSettings(ok)).toMatchObject({
+      ok: true,
+      settings: { sweepIntervalMinutes: null, sweepRequestBudget: 250 },
+    });
+    expect(readSettings({ ...ok, SWEEP_INTERVAL_MINUTES: "30", SWEEP_REQUEST_BUDGET: "100" })).toMatchObject({
+      ok: true,
+      settings: { sweepIntervalMinutes: 30, sweepRequestBudget: 100 },
+    });
+    const bad = readSettings({ ...ok, SWEEP_INTERVAL_MINUTES: "soon", SWEEP_REQUEST_BUDGET: "9000" });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.message).toMatch(
+      /SWEEP_INTERVAL_MINUTES must be a whole number.*SWEEP_REQUEST_BUDGET must be a whole number between 1 and 5000/,
+    );
+  });
+
   it("the reconcile command needs no webhook secret", () => {
     expect(readSettings({ APP_ID: "1", PRIVATE_KEY: privateKey }, { requireWebhookSecret: false }).ok).toBe(
       true,

@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commentHash } from "../../src/app/publish/comment.js";
 import {
   buildIfNeeded,
   ROOT,
@@ -124,7 +125,9 @@ describe("end to end: the built server against a GitHub stand-in", () => {
     expect(run).toMatchObject({
       name: "Production readiness",
       conclusion: "success",
-      external_id: expect.stringMatching(/^readiness;ctx=pull_request;pr=7;b=release%2F1.0;fp=[0-9a-f]{16}$/),
+      external_id: expect.stringMatching(
+        /^readiness;ctx=pull_request;pr=7;b=release%2F1.0;fp=[0-9a-f]{16};cm=7:[0-9a-f]{12}$/,
+      ),
     });
     expect(run.output.title).toBe("GO · 100/100");
     // Quick, and nothing to hide on the commit: one write creates the run with its result.
@@ -132,6 +135,17 @@ describe("end to end: the built server against a GitHub stand-in", () => {
     expect(run.writes[0]).toMatchObject({ status: "completed", conclusion: "success" });
     const comment = await until("the sticky comment", () => gh.comments.find((c) => c.issue === 7));
     expect(comment.body).toContain("<!-- readiness-gate:status -->");
+    // The run went first and records the comment written after it (reconcile heals any other).
+    expect(run.external_id).toContain(`;cm=7:${commentHash(comment.body)}`);
+    const order = gh
+      .writes()
+      .filter((w) => w.path.endsWith("/check-runs") || w.path.endsWith("/issues/7/comments"));
+    expect(order.map((w) => w.path.replace(/^.*\//, ""))).toEqual(["check-runs", "comments"]);
+    // The head's policy file is the base's (the commit's tree says so): not read. The tree is read once, for
+    // that look and the file checks both.
+    const gets = gh.requests.filter((r) => r.method === "GET").map((r) => r.path);
+    expect(gets.filter((p) => p.includes(".readiness.yml") && p.includes(HEAD))).toEqual([]);
+    expect(gets.filter((p) => p.includes(`/git/trees/${HEAD}`))).toHaveLength(1);
 
     // The same commit again (a synchronize), same evidence: the completed run already says it and the comment
     // is unchanged, so nothing is written (GitHub would refuse to reopen a completed run anyway).

@@ -145,14 +145,19 @@ export function policy(api: nock.Scope, repo: string, ref: string, text: string 
 }
 
 /** A recursive tree of the commit with these files. */
+/**
+ * The commit's tree. It holds a `.readiness.yml` too (the policy file the tests serve with `policy()`), under
+ * a made-up blob SHA: the App's look at the head's policy then reads the file, as the tests expect.
+ */
 export function tree(api: nock.Scope, repo: string, sha: string, files: string[]): nock.Scope {
+  const all = files.includes(".readiness.yml") ? files : [...files, ".readiness.yml"];
   return api
     .get(`/repos/${repo}/git/trees/${sha}`)
     .query({ recursive: "1" })
     .reply(200, {
       sha,
       truncated: false,
-      tree: files.map((path, i) => ({
+      tree: all.map((path, i) => ({
         path,
         mode: "100644",
         type: "blob",
@@ -229,11 +234,14 @@ export function appRuns(
 export type Body = Record<string, any>;
 
 /** Captures the bodies of the App's check-run writes: creation, then updates. */
+/** Order of the writes recorded by checkRunWrites and commentWrites (`_seq`, `seq`), across both. */
+let writeSeq = 0;
+
 export function checkRunWrites(api: nock.Scope, repo: string, id = 77): Body[] {
   const bodies: Body[] = [];
   api
     .post(`/repos/${repo}/check-runs`, (b) => {
-      bodies.push({ ...b, _method: "POST" });
+      bodies.push({ ...b, _method: "POST", _seq: ++writeSeq });
       return true;
     })
     .optionally()
@@ -245,7 +253,7 @@ export function checkRunWrites(api: nock.Scope, repo: string, id = 77): Body[] {
     }));
   api
     .patch(`/repos/${repo}/check-runs/${id}`, (b) => {
-      bodies.push({ ...b, _method: "PATCH" });
+      bodies.push({ ...b, _method: "PATCH", _seq: ++writeSeq });
       return true;
     })
     .optionally()
@@ -272,11 +280,11 @@ export function commentWrites(
   api: nock.Scope,
   repo: string,
   number: number,
-): { method: string; body: string }[] {
-  const writes: { method: string; body: string }[] = [];
+): { method: string; body: string; seq: number }[] {
+  const writes: { method: string; body: string; seq: number }[] = [];
   api
     .post(`/repos/${repo}/issues/${number}/comments`, (b) => {
-      writes.push({ method: "POST", body: b.body });
+      writes.push({ method: "POST", body: b.body, seq: ++writeSeq });
       return true;
     })
     .optionally()
@@ -285,7 +293,7 @@ export function commentWrites(
     .reply(201, { id: 9001 });
   api
     .patch(/\/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+/, (b) => {
-      writes.push({ method: "PATCH", body: b.body });
+      writes.push({ method: "PATCH", body: b.body, seq: ++writeSeq });
       return true;
     })
     .optionally()

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { commentHash } from "../../src/app/publish/comment.js";
 import { COMMENT_MARKER } from "../../src/report/markdown.js";
 import {
   appRuns,
@@ -58,7 +59,10 @@ describe("pull_request", () => {
       conclusion: "success",
       actions: [{ label: "Re-evaluate", identifier: "reevaluate" }],
     });
-    expect(done.external_id).toMatch(/^readiness;ctx=pull_request;pr=2;b=master;fp=[0-9a-f]+$/);
+    // The run records the comment it goes with, so reconcile can heal a comment whose write failed.
+    expect(done.external_id).toMatch(
+      /^readiness;ctx=pull_request;pr=2;b=master;fp=[0-9a-f]+;cm=2:[0-9a-f]{12}$/,
+    );
     expect(done.output.title).toBe("GO · 100/100");
     expect(Buffer.byteLength(done.output.summary)).toBeLessThan(65_535);
     expect(done.output.summary).toContain("README");
@@ -68,6 +72,9 @@ describe("pull_request", () => {
     expect(posted[0]!.body).toMatch(/GO/);
     // The comment links the PR's checks (the run did not exist yet when it was written).
     expect(posted[0]!.body).toMatch(/\[Full report\]\(https:\/\/github\.com\/[^)]+\/pull\/2\/checks\)/);
+    expect(done.external_id).toContain(`;cm=2:${commentHash(posted[0]!.body)}`);
+    // The run first: it completes without waiting a write-throttle slot behind the comment.
+    expect(done._seq).toBeLessThan(posted[0]!.seq);
     expect(h.api.isDone()).toBe(true);
   });
 
@@ -177,7 +184,9 @@ describe("pull_request", () => {
     commentWrites(h.api, REPO, 2);
     await h.deliver("pull_request", releasePr("opened", 1));
     const written = runs[runs.length - 1]!;
-    expect(written.external_id).toMatch(/^readiness;ctx=pull_request;pr=2;b=master;fp=[0-9a-f]{16}$/);
+    expect(written.external_id).toMatch(
+      /^readiness;ctx=pull_request;pr=2;b=master;fp=[0-9a-f]{16};cm=2:[0-9a-f]{12}$/,
+    );
 
     // GitHub now lists the completed run with the external_id the App wrote; a later evaluation (another
     // clock time, same evidence) recognises its result and leaves the run alone.

@@ -1,6 +1,8 @@
 // Reconcile: how missed webhooks heal and time-dependent results get rewritten.
 import { afterEach, describe, expect, it } from "vitest";
+import { commentHash } from "../../src/app/publish/comment.js";
 import { reconcileMain } from "../../src/app/reconcile-cli.js";
+import { COMMENT_MARKER } from "../../src/report/markdown.js";
 import {
   APP_ID,
   checkRunWrites,
@@ -116,6 +118,72 @@ describe("reconcile", () => {
       "octo/app#4: no check run on its head commit (a missed webhook?)",
     ]);
     expect(runs.filter((r) => r.status === "completed")).toHaveLength(2);
+  });
+
+  it("heals a sticky comment that is missing or not the one its completed run records; a matching one is left alone", async () => {
+    h = await setup();
+    installation(h, [pull(1, "release/1", A), pull(2, "release/1", B), pull(3, "release/1", C)]);
+    policy(h.api, REPO, "release/1", RELEASE_POLICY);
+    policy(h.api, REPO, "main", RELEASE_POLICY);
+    const written = `${COMMENT_MARKER}\n### GO\n`;
+    const ours = (id: number, body: string) => ({
+      id,
+      body,
+      user: { type: "Bot", login: "readiness-gate[bot]" },
+      performed_via_github_app: { id: APP_ID },
+    });
+    const settled = (n: number, sha: string, id: number) =>
+      existingCheckRun(h!.api, REPO, sha, {
+        id,
+        status: "completed",
+        conclusion: "success",
+        external_id: `readiness;ctx=pull_request;pr=${n};fp=0123456789abcdef;cm=${n}:${commentHash(written)}`,
+      });
+    settled(1, A, 71);
+    settled(2, B, 72);
+    settled(3, C, 73);
+    // GitHub gives the body back with CRLF line ends: still the comment the run records.
+    comments(h.api, REPO, 1, [ours(11, written.replace(/\n/g, "\r\n"))]);
+    // PR 2's comment write failed after its run was written; PR 3's still says what an earlier head got.
+    comments(h.api, REPO, 2, []);
+    comments(h.api, REPO, 3, [ours(13, `${COMMENT_MARKER}\n### NO-GO\n`)]);
+    const healed: Record<number, ReturnType<typeof commentWrites>> = {};
+    for (const [n, sha, id] of [
+      [2, B, 72],
+      [3, C, 73],
+    ] as const) {
+      // The evaluation reads the base's policy and, for the run's name, the default branch's.
+      policy(h.api, REPO, "release/1", RELEASE_POLICY);
+      policy(h.api, REPO, "main", RELEASE_POLICY);
+      policy(h.api, REPO, sha, RELEASE_POLICY);
+      settled(n, sha, id);
+      tree(h.api, REPO, sha, ["README.md", "CHANGELOG.md"]);
+      healed[n] = commentWrites(h.api, REPO, n);
+    }
+    const runs = checkRunWrites(h.api, REPO);
+
+    const summary = await h.runtime.reconcileNow();
+    await h.runtime.idle();
+
+    expect(summary.decisions).toEqual([
+      "octo/app#2: its sticky comment is missing",
+      "octo/app#3: its sticky comment is out of date",
+    ]);
+    expect(summary).toMatchObject({ gated: 3, reevaluated: 2, upToDate: 1 });
+    // PR 1: one listing, no write.
+    const pr1 = h.recorder.requests.filter((r) => /\/issues\/(1\/|comments\/11$)/.test(r.path));
+    expect(pr1.map((r) => r.method)).toEqual(["GET"]);
+    // PR 2's comment created, PR 3's edited (the stand-in's PATCH route is one for every comment id).
+    const writes = [...healed[2]!, ...healed[3]!].sort((x, y) => x.seq - y.seq);
+    expect(writes.map((w) => [w.method, /pull request \\#(\d+)/.exec(w.body)?.[1]])).toEqual([
+      ["POST", "2"],
+      ["PATCH", "3"],
+    ]);
+    // Each new run records the comment written after it (the runs here had a made-up fingerprint).
+    expect(runs.map((r) => String(r.external_id).replace(/^.*;cm=/, ""))).toEqual([
+      `2:${commentHash(writes[0]!.body)}`,
+      `3:${commentHash(writes[1]!.body)}`,
+    ]);
   });
 
   it("a policy whose result changes with time (maxAgeDays, waivers): its gated PRs are re-evaluated every pass", async () => {

@@ -8,6 +8,8 @@
 // Deterministic: which request gets which fault is a function of a fixed seed and the request, and which
 // scenario each pull request gets comes from a seeded PRNG.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRunTag } from "../../src/app/jobs.js";
+import { commentHash } from "../../src/app/publish/comment.js";
 import { type FaultInjector, faultInjector, prng } from "../support/faults.js";
 import { type CheckRunState, GitHubStandIn } from "../support/github-stand-in.js";
 import {
@@ -367,6 +369,16 @@ describe("faults: 20% of GitHub's answers fail, the gate never says GO when it c
       );
       const requests = faults.stats.requests - before.requests;
 
+      // ---- the verdict right, the comment not: the run is written first, then the comment it records
+      const commentBehind: string[] = [];
+      for (const r of repos)
+        for (const c of r.commits) {
+          const want = expected.get(c.scenario.name)!;
+          const got = outcomeOf(latestRun(gh, r.name, c.sha));
+          if (got?.title === want.title && headline(r.name, c.pr) !== expectedHeadline.get(c.scenario.name))
+            commentBehind.push(`${r.name}#${c.pr} (${c.scenario.name})`);
+        }
+
       // ---- one fault-free reconcile, then every PR's head must carry its fault-free result
       const reconcileStarted = Date.now();
       const summary = await app.runtime.reconcileNow();
@@ -377,12 +389,18 @@ describe("faults: 20% of GitHub's answers fail, the gate never says GO when it c
           const want = expected.get(c.scenario.name)!;
           const got = outcomeOf(latestRun(gh, r.name, c.sha));
           const comment = headline(r.name, c.pr);
+          // The comment is the very one the run records (src/app/reconcile.ts heals any other).
+          const recorded = parseRunTag(latestRun(gh, r.name, c.sha)?.external_id)?.comment;
+          const body = gh.comments
+            .filter((x) => x.repo === r.name && x.issue === c.pr && x.app_id === APP_ID)
+            .at(-1)?.body;
           if (
             got &&
             got.status === want.status &&
             got.conclusion === want.conclusion &&
             got.title === want.title &&
-            comment === expectedHeadline.get(c.scenario.name)
+            comment === expectedHeadline.get(c.scenario.name) &&
+            (comment === undefined || (recorded?.pr === c.pr && recorded.hash === commentHash(body ?? "")))
           )
             healed.correct++;
           else
@@ -395,6 +413,7 @@ describe("faults: 20% of GitHub's answers fail, the gate never says GO when it c
       figures.push(
         `faults [${phase.retries}]: ${EVALUATIONS} evaluations, ${requests} requests to the stand-in, faults injected ${JSON.stringify(injected)}`,
         `faults [${phase.retries}]: outcomes under faults ${JSON.stringify(counts)} (unfinished: ${JSON.stringify(unfinishedKinds)}; ${orphans} of them a run GitHub created from a request the App had timed out, the others after GitHub refused the write reporting the failure); false GO ${falseGo.length}; ${faulted} ms`,
+        `faults [${phase.retries}]: ${commentBehind.length} pull requests had their verdict but not its sticky comment before reconcile`,
         `faults [${phase.retries}]: reconcile re-evaluated ${summary.reevaluated} of ${summary.gated} gated PRs; afterwards ${healed.correct}/${EVALUATIONS} carry the fault-free result; ${Date.now() - reconcileStarted} ms`,
       );
       expect(falseGo).toEqual([]);
@@ -402,6 +421,8 @@ describe("faults: 20% of GitHub's answers fail, the gate never says GO when it c
       expect(unexplained).toEqual([]);
       expect(counts.correct + counts.couldNotTell + counts.unfinished).toBe(EVALUATIONS);
       expect(healed.other).toEqual([]);
+      // Faults left comments behind their runs, and reconcile healed them (healed.other is empty).
+      expect(commentBehind.length).toBeGreaterThan(0);
       // Faults were injected, and of every kind.
       for (const n of Object.values(injected)) expect(n).toBeGreaterThan(0);
     }, 120_000);

@@ -6,6 +6,7 @@ import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SqlDashboard } from "../../src/store/dashboard.js";
 import { Store } from "../../src/store/store.js";
 import {
   type Body,
@@ -142,6 +143,8 @@ describe.each(engines.map((e) => [e.name, e] as const))(
       await h.deliver("deployment_protection_rule", gateRequest());
       expect(answers).toHaveLength(2);
 
+      // The history is written beside the answer, not before it.
+      await waitFor(async () => (await store.listVerdicts({ repository: REPO })).length === 3);
       const history = await store.listVerdicts({ repository: REPO });
       expect(history.map((v) => [v.targetKind, v.verdict, v.sha])).toEqual([
         ["deployment", "go", SHA],
@@ -154,6 +157,21 @@ describe.each(engines.map((e) => [e.name, e] as const))(
         ["changelog", "pass"],
         ["ci", "pass"],
       ]);
+      // The dashboard lists the repository under the webhook's installation, its newest evaluation linked to
+      // the check run the App wrote after recording it.
+      const installationId = gateRequest().installation!.id;
+      const list = () =>
+        new SqlDashboard(store.sql).listRepositories({ readable: [REPO] }, new Date()).then((p) => p.items);
+      await waitFor(async () => Boolean((await list())[0]?.latest?.checkRunUrl));
+      const listed = await list();
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({ repository: REPO, installationId, hasPolicy: true });
+      expect(listed[0]!.latest).toMatchObject({
+        id: history[0]!.id,
+        targetKind: "deployment",
+        verdict: "go",
+        checkRunUrl: `https://github.com/${REPO}/runs/77`,
+      });
     }, 60_000);
 
     it("an App starting on its store prunes the history past HISTORY_RETENTION_DAYS (400 by default)", async () => {

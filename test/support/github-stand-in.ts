@@ -77,6 +77,11 @@ export interface RepoSeed {
   collaborators?: Record<string, string>;
   /** Environment name → ids of the Apps whose custom protection rule it has enabled. */
   environments?: Record<string, number[]>;
+  /** Listed only for this installation's tokens; absent: for every installation. */
+  installationId?: number;
+  topics?: string[];
+  /** `pushed_at` in the installation's listing (absent: not given). */
+  pushedAt?: string;
 }
 
 export interface CheckRunState {
@@ -133,7 +138,22 @@ export interface StandInOptions {
   appId: number;
   /** PEM of the App's public key: installation token requests must carry a JWT it verifies. */
   publicKey?: string;
-  installations?: { id: number; account: string }[];
+  /** Installations; `appId` (default: this App's) lets a test add another App's installation. */
+  installations?: { id: number; account: string; appId?: number }[];
+  /** The App's OAuth client, for signing in to the dashboard (the web flow under /login/oauth). */
+  oauth?: { clientId: string; clientSecret: string; callbackUrl?: string };
+  /**
+   * Answer GETs with an ETag and a matching If-None-Match with 304, as GitHub does (off by default: the
+   * request counts of other suites assume full answers).
+   */
+  etags?: boolean;
+}
+
+/** A person who signs in with GitHub, and the repositories (owner/name) they can read. */
+export interface UserSeed {
+  login: string;
+  id?: number;
+  repositories: string[];
 }
 
 const API = "/api/v3";
@@ -144,6 +164,8 @@ interface Route {
   pattern: RegExp;
   names: string[];
   handler: RouteHandler;
+  /** Answered without a token (GitHub's web pages and the OAuth endpoints). */
+  open?: boolean;
 }
 
 function compile(path: string): { pattern: RegExp; names: string[] } {
@@ -185,7 +207,16 @@ function verifyJwt(token: string, key: KeyObject, appId: number): boolean {
 
 export class GitHubStandIn {
   readonly requests: StandInRequest[] = [];
-  readonly repos = new Map<string, Required<Omit<RepoSeed, "id">> & { id: number }>();
+  readonly repos = new Map<
+    string,
+    Required<Omit<RepoSeed, "id" | "installationId" | "pushedAt">> & {
+      id: number;
+      installationId?: number;
+      pushedAt?: string;
+    }
+  >();
+  /** Installation token → the installation it was made for. */
+  readonly tokenInstallations = new Map<string, number>();
   readonly checkRuns: CheckRunState[] = [];
   readonly comments: CommentState[] = [];
   readonly reactions: ReactionState[] = [];
@@ -194,6 +225,12 @@ export class GitHubStandIn {
   readonly releasePatches: { owner: string; repo: string; id: number; body: unknown }[] = [];
   /** Installation tokens handed out; a test can assert none of them reached a log. */
   readonly tokens: string[] = [];
+  /** People who can sign in, by login (lower case). */
+  readonly users = new Map<string, { login: string; id: number; repositories: Set<string> }>();
+  /** User-to-server tokens handed out by the OAuth flow → login; delete one to revoke it. */
+  readonly userTokens = new Map<string, string>();
+  /** OAuth codes not yet exchanged → who authorised and until when. */
+  private readonly codes = new Map<string, { login: string; until: number }>();
   private readonly routes: Route[] = [];
   private readonly middleware: Middleware[] = [];
   private readonly publicKey: KeyObject | undefined;
@@ -237,10 +274,41 @@ export class GitHubStandIn {
   }
 
   /** Routes added later win over earlier ones (and over the defaults). */
-  route(method: string, path: string, handler: RouteHandler): this {
+  route(method: string, path: string, handler: RouteHandler, o: { open?: boolean } = {}): this {
     const { pattern, names } = compile(path);
-    this.routes.unshift({ method: method.toUpperCase(), pattern, names, handler });
+    this.routes.unshift({ method: method.toUpperCase(), pattern, names, handler, ...o });
     return this;
+  }
+
+  /** Someone who can sign in with GitHub and read `repositories` (owner/name). */
+  addUser(seed: UserSeed): this {
+    this.users.set(seed.login.toLowerCase(), {
+      login: seed.login,
+      id: seed.id ?? this.nextId++,
+      repositories: new Set(seed.repositories.map((r) => r.toLowerCase())),
+    });
+    return this;
+  }
+
+  /** The user a request's user-to-server token belongs to. */
+  private userOf(req: StandInRequest) {
+    const token = String(req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, "");
+    const login = this.userTokens.get(token);
+    return login ? this.users.get(login.toLowerCase()) : undefined;
+  }
+
+  /** Installations of this App (or another) with the repositories this user can read in each. */
+  private userInstallations(user: { repositories: Set<string> }) {
+    return (this.options.installations ?? [{ id: 1, account: "octo" }])
+      .map((i) => ({
+        ...i,
+        repos: [...this.repos.values()].filter(
+          (r) =>
+            r.owner.toLowerCase() === i.account.toLowerCase() &&
+            user.repositories.has(`${r.owner}/${r.name}`.toLowerCase()),
+        ),
+      }))
+      .filter((i) => i.repos.length > 0);
   }
 
   addRepo(seed: RepoSeed): this {
@@ -256,6 +324,9 @@ export class GitHubStandIn {
       releases: seed.releases ?? [],
       collaborators: seed.collaborators ?? {},
       environments: seed.environments ?? {},
+      topics: seed.topics ?? [],
+      ...(seed.installationId !== undefined ? { installationId: seed.installationId } : {}),
+      ...(seed.pushedAt ? { pushedAt: seed.pushedAt } : {}),
     };
     this.repos.set(`${seed.owner}/${seed.name}`.toLowerCase(), repo);
     return this;
@@ -285,6 +356,39 @@ export class GitHubStandIn {
     };
     this.comments.push(comment);
     return comment;
+  }
+
+  /** A completed check run of this App, as if written earlier (a seeded history links to it). */
+  addCheckRun(r: {
+    owner: string;
+    repo: string;
+    name: string;
+    sha: string;
+    conclusion: string;
+  }): CheckRunState {
+    const run: CheckRunState = {
+      id: this.nextId++,
+      owner: r.owner,
+      repo: r.repo,
+      name: r.name,
+      head_sha: r.sha,
+      status: "completed",
+      conclusion: r.conclusion,
+      external_id: null,
+      output: { title: r.conclusion },
+      annotations: [],
+      actions: [],
+      app_id: this.options.appId,
+      writes: [],
+      rejectedWrites: [],
+    };
+    this.checkRuns.push(run);
+    return run;
+  }
+
+  /** A check run's page on GitHub (its html_url). */
+  checkRunUrl(r: CheckRunState): string {
+    return `${this.origin}/${r.owner}/${r.repo}/runs/${r.id}`;
   }
 
   /** The comment as the issue_comment webhook and the REST API show it. */
@@ -348,6 +452,15 @@ export class GitHubStandIn {
       "x-github-request-id": randomUUID(),
       ...(reply.headers ?? {}),
     };
+    if (this.options.etags && request.method === "GET" && reply.status === 200 && reply.body !== undefined) {
+      const bytes = reply.body instanceof Uint8Array ? reply.body : JSON.stringify(reply.body);
+      const etag = `W/"${createHash("sha1").update(bytes).digest("hex")}"`;
+      headers.etag = etag;
+      if (request.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
+    }
     if (reply.body === undefined) {
       res.writeHead(reply.status, headers).end();
     } else if (reply.body instanceof Uint8Array) {
@@ -370,7 +483,9 @@ export class GitHubStandIn {
       const m = route.pattern.exec(req.path);
       if (!m) continue;
       req.params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? "")]));
-      if (req.path !== "/app" && !req.path.startsWith("/app/") && !this.installationAuthorized(req)) {
+      const app = req.path === "/app" || req.path.startsWith("/app/");
+      const user = req.path === "/user" || req.path.startsWith("/user/");
+      if (!route.open && !app && !(user ? this.userOf(req) : this.installationAuthorized(req))) {
         return json(401, { message: "Bad credentials" });
       }
       return route.handler(req, this);
@@ -454,6 +569,7 @@ export class GitHubStandIn {
       if (!this.appAuthorized(req)) return json(401, { message: "A JSON web token could not be decoded" });
       const token = `ghs_standin${randomUUID().replace(/-/g, "")}`;
       this.tokens.push(token);
+      this.tokenInstallations.set(token, Number(req.params.id));
       return json(201, {
         token,
         expires_at: new Date(Date.now() + 3600_000).toISOString(),
@@ -471,17 +587,46 @@ export class GitHubStandIn {
         })),
       );
     });
-    this.route("GET", "/installation/repositories", () => {
-      const repositories = [...this.repos.values()].map((r) => ({
-        id: r.id,
-        name: r.name,
-        full_name: `${r.owner}/${r.name}`,
-        owner: { login: r.owner },
-        default_branch: r.defaultBranch,
-        archived: false,
-      }));
-      return json(200, { total_count: repositories.length, repositories });
+    this.route("GET", "/installation/repositories", (req) => {
+      const installation = this.tokenInstallations.get(
+        String(req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, ""),
+      );
+      const all = [...this.repos.values()]
+        .filter((r) => r.installationId === undefined || r.installationId === installation)
+        .map((r) => ({
+          id: r.id,
+          name: r.name,
+          full_name: `${r.owner}/${r.name}`,
+          owner: { login: r.owner },
+          default_branch: r.defaultBranch,
+          archived: false,
+          topics: r.topics,
+          ...(r.pushedAt ? { pushed_at: r.pushedAt } : {}),
+        }));
+      // Pages as GitHub gives them: per_page (30 by default, at most 100), a Link to the next one.
+      const perPage = Math.min(100, Number(req.query.get("per_page") ?? 30) || 30);
+      const page = Math.max(1, Number(req.query.get("page") ?? 1) || 1);
+      const repositories = all.slice((page - 1) * perPage, page * perPage);
+      const more = page * perPage < all.length;
+      const next = `${this.baseUrl}/installation/repositories?per_page=${perPage}&page=${page + 1}`;
+      return json(
+        200,
+        { total_count: all.length, repositories },
+        more ? { link: `<${next}>; rel="next"` } : {},
+      );
     });
+    // A ref's commit; with the `sha` media type, the bare SHA.
+    this.route("GET", "/repos/:owner/:repo/commits/:ref", (req) => {
+      const repo = repoOf(req);
+      if (!repo) return notFound();
+      const sha = this.resolveRef(repo, req.params.ref ?? null);
+      if (!/^[0-9a-f]{40}$/.test(sha))
+        return json(422, { message: `No commit found for SHA: ${req.params.ref}` });
+      if (String(req.headers.accept ?? "").includes("sha")) return { status: 200, body: sha };
+      return json(200, { sha, commit: { message: "stand-in" }, files: [] });
+    });
+
+    this.oauthRoutes();
 
     this.route("GET", "/repos/:owner/:repo/contents/*path", (req) => {
       const repo = repoOf(req);
@@ -848,6 +993,119 @@ export class GitHubStandIn {
     });
   }
 
+  /**
+   * Signing in with GitHub: the OAuth web flow of a GitHub App (authorize → code → user-to-server token) and
+   * the user endpoints the dashboard reads. GET /login/oauth/authorize without `login` is a form asking who
+   * signs in (what GitHub's consent page stands for); with `login` it sends the browser back with a code.
+   */
+  private oauthRoutes(): void {
+    const page = (status: number, body: string): StandInReply => ({
+      status,
+      body: `<!doctype html><html><head><meta charset="utf-8"><title>GitHub stand-in</title></head><body>${body}</body></html>`,
+      headers: { "content-type": "text/html; charset=utf-8" },
+    });
+    const esc = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    this.route(
+      "GET",
+      "/login/oauth/authorize",
+      (req) => {
+        const oauth = this.options.oauth;
+        const q = req.query;
+        if (!oauth || q.get("client_id") !== oauth.clientId) return page(404, "<h1>Unknown application</h1>");
+        const login = q.get("login");
+        if (!login) {
+          const hidden = ["client_id", "state", "redirect_uri"]
+            .filter((k) => q.has(k))
+            .map((k) => `<input type="hidden" name="${k}" value="${esc(q.get(k)!)}">`)
+            .join("");
+          return page(
+            200,
+            `<h1>Authorize Readiness Gate</h1><form method="get" action="/login/oauth/authorize">${hidden}<label>Sign in as <input name="login" id="login"></label> <button type="submit" id="authorize">Authorize</button></form>`,
+          );
+        }
+        const user = this.users.get(login.toLowerCase());
+        if (!user) return page(404, `<h1>No user ${esc(login)}</h1>`);
+        const code = randomUUID().replace(/-/g, "").slice(0, 20);
+        this.codes.set(code, { login: user.login, until: Date.now() + 600_000 });
+        const back = new URL(q.get("redirect_uri") ?? oauth.callbackUrl ?? "");
+        back.searchParams.set("code", code);
+        if (q.has("state")) back.searchParams.set("state", q.get("state")!);
+        return { status: 302, headers: { location: back.toString() } };
+      },
+      { open: true },
+    );
+    this.route(
+      "POST",
+      "/login/oauth/access_token",
+      (req) => {
+        const b = (typeof req.body === "object" && req.body ? req.body : {}) as Record<string, string>;
+        const oauth = this.options.oauth;
+        if (!oauth || b.client_id !== oauth.clientId || b.client_secret !== oauth.clientSecret)
+          return json(200, {
+            error: "incorrect_client_credentials",
+            error_description: "The client_id and/or client_secret passed are incorrect.",
+          });
+        const grant = this.codes.get(b.code ?? "");
+        this.codes.delete(b.code ?? "");
+        if (!grant || grant.until < Date.now())
+          return json(200, {
+            error: "bad_verification_code",
+            error_description: "The code passed is incorrect or expired.",
+          });
+        const token = `ghu_standin${randomUUID().replace(/-/g, "")}`;
+        this.userTokens.set(token, grant.login);
+        return json(200, { access_token: token, token_type: "bearer", scope: "", expires_in: 28_800 });
+      },
+      { open: true },
+    );
+    this.route("GET", "/user", (req) => {
+      const user = this.userOf(req)!;
+      return json(200, { login: user.login, id: user.id, type: "User" });
+    });
+    this.route("GET", "/user/installations", (req) => {
+      const installations = this.userInstallations(this.userOf(req)!).map((i) => ({
+        id: i.id,
+        app_id: i.appId ?? this.options.appId,
+        app_slug: "readiness-gate",
+        target_type: "Organization",
+        account: { login: i.account, type: "Organization" },
+        repository_selection: "all",
+      }));
+      return json(200, { total_count: installations.length, installations });
+    });
+    this.route("GET", "/user/installations/:id/repositories", (req) => {
+      const installation = this.userInstallations(this.userOf(req)!).find(
+        (i) => String(i.id) === req.params.id,
+      );
+      if (!installation) return notFound();
+      const perPage = Math.min(100, Number(req.query.get("per_page") ?? 30) || 30);
+      const page = Math.max(1, Number(req.query.get("page") ?? 1) || 1);
+      const repositories = installation.repos.slice((page - 1) * perPage, page * perPage).map((r) => ({
+        id: r.id,
+        name: r.name,
+        full_name: `${r.owner}/${r.name}`,
+        owner: { login: r.owner },
+        private: true,
+        default_branch: r.defaultBranch,
+      }));
+      return json(200, { total_count: installation.repos.length, repositories });
+    });
+    // A check run's page on GitHub, where the dashboard's timeline links.
+    this.route(
+      "GET",
+      "/:owner/:repo/runs/:id",
+      (req) => {
+        const run = this.checkRuns.find((r) => String(r.id) === req.params.id);
+        const name = run?.name ?? `check run ${req.params.id}`;
+        return page(
+          200,
+          `<h1 id="check-run">${esc(name)}</h1><p>${esc(`${req.params.owner}/${req.params.repo}`)} · run ${esc(req.params.id ?? "")}</p>`,
+        );
+      },
+      { open: true },
+    );
+  }
+
   private runJson(repo: NonNullable<ReturnType<GitHubStandIn["repo"]>>, r: WorkflowRunSeed & { id: number }) {
     return {
       id: r.id,
@@ -874,7 +1132,7 @@ export class GitHubStandIn {
       status: r.status,
       conclusion: r.conclusion,
       external_id: r.external_id,
-      html_url: `${this.origin}/${r.owner}/${r.repo}/runs/${r.id}`,
+      html_url: this.checkRunUrl(r),
       output: {
         title: r.output.title ?? null,
         summary: r.output.summary ?? null,

@@ -33,7 +33,7 @@ import {
   withEtagCache,
 } from "../../src/evidence/github/etag-cache.js";
 import { HistoryMemory } from "../../src/evidence/github/history.js";
-import { findPolicy, remoteFetcher } from "../../src/evidence/github/policy-source.js";
+import { findChangedPolicy, findPolicy, remoteFetcher } from "../../src/evidence/github/policy-source.js";
 import { GitHubEvidence, type GitHubEvidenceOptions } from "../../src/evidence/github/provider.js";
 import { encodeRecord, recordMarker } from "../../src/evidence/ledger-record.js";
 import type { Target } from "../../src/evidence/types.js";
@@ -832,8 +832,9 @@ export async function measureRequestCost(options: MeasureOptions = {}): Promise<
       if (!source) throw new Error("the policy was not found on the base branch");
       const loaded = await loadPolicy(source.text, source.path, { now, fetchRemote: remoteFetcher(octokit) });
       if (!loaded.ok) throw new Error(`the example policy does not load: ${JSON.stringify(loaded.errors)}`);
-      // The App reads the head's policy too, to validate a change to it.
-      await findPolicy(octokit, { owner: OWNER, repo: REPO, ref: sha });
+      // The App looks at the head's policy too, to validate a change to it: in the commit's tree (the same
+      // answer the evidence's file checks read next), and reads the file only when the PR changed it.
+      await findChangedPolicy(octokit, { owner: OWNER, repo: REPO, sha }, source);
       return loaded.policy;
     });
     const target: Target = {

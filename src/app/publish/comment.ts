@@ -1,5 +1,6 @@
 // One sticky comment per pull request: found again by its hidden marker and this App's identity, created
 // once, edited only when its text changes (an edit notifies nobody, but an unchanged one costs a request).
+import { createHash } from "node:crypto";
 import type { AppOctokit } from "../octokit.js";
 
 export interface StickyLocation {
@@ -47,13 +48,28 @@ export async function findSticky(octokit: AppOctokit, loc: StickyLocation): Prom
   return null;
 }
 
+/** The text a sticky comment is written with: the marker first, cut to GitHub's limit. */
+export function stickyText(marker: string, body: string): string {
+  const text = body.startsWith(marker) ? body : `${marker}\n${body}`;
+  return text.length > COMMENT_MAX_CHARS ? `${text.slice(0, COMMENT_MAX_CHARS - 1)}…` : text;
+}
+
+/**
+ * Identifies a sticky comment's text as GitHub gives it back (line ends may come back as CRLF, trailing
+ * blanks trimmed): the check run records the hash of the comment it goes with, so reconcile can tell a
+ * comment never written, or out of date, from the one the run went with (see ../reconcile.ts).
+ */
+export function commentHash(text: string): string {
+  const normal = text.replace(/\r\n/g, "\n").trimEnd();
+  return createHash("sha256").update(normal).digest("hex").slice(0, 12);
+}
+
 export async function upsertSticky(
   octokit: AppOctokit,
   loc: StickyLocation,
   body: string,
 ): Promise<StickyResult> {
-  const text = body.startsWith(loc.marker) ? body : `${loc.marker}\n${body}`;
-  const clipped = text.length > COMMENT_MAX_CHARS ? `${text.slice(0, COMMENT_MAX_CHARS - 1)}…` : text;
+  const clipped = stickyText(loc.marker, body);
   const existing = await findSticky(octokit, loc);
   if (existing) {
     if ((existing.body ?? "").replace(/\r\n/g, "\n") === clipped.replace(/\r\n/g, "\n")) return "unchanged";

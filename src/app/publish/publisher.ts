@@ -40,6 +40,14 @@ interface PendingStart {
   write?: Promise<void>;
 }
 
+/**
+ * What makes a run unchanged: its result's fingerprint, and the sticky comment it records (a new comment is a
+ * new run, or reconcile would find the run pointing at a comment that is not there).
+ */
+const writtenKey = (tag: RunTag | null): string | undefined =>
+  tag?.fingerprint &&
+  (tag.comment ? `${tag.fingerprint};${tag.comment.pr}:${tag.comment.hash}` : tag.fingerprint);
+
 /** See PublisherOptions.showPendingAfterMs. */
 export const SHOW_PENDING_AFTER_MS = 3000;
 
@@ -156,8 +164,13 @@ export class RunPublisher {
       this.o.octokit,
       this.where,
       current,
-      { conclusion: result.conclusion, output: result.output, externalId: formatRunTag(full), fingerprint },
-      (run) => parseRunTag(run.externalId)?.fingerprint,
+      {
+        conclusion: result.conclusion,
+        output: result.output,
+        externalId: formatRunTag(full),
+        fingerprint: writtenKey(full) ?? fingerprint,
+      },
+      (run) => writtenKey(parseRunTag(run.externalId)),
       this.o.now(),
     );
     this.run = written.run;

@@ -21,10 +21,10 @@ import { gatesPullRequest, isTimeSensitive } from "../applies.js";
 import type { Job, PullRequestData, RunTag } from "../jobs.js";
 import { getPullRequest } from "../lookup.js";
 import type { AppOctokit } from "../octokit.js";
-import { findSource, isLocal, type PolicyLookup, type PolicySource, validate } from "../policy.js";
+import { changedSource, isLocal, type PolicyLookup, type PolicySource, validate } from "../policy.js";
 import { evaluatePullRequest } from "../projects.js";
 import { baseBranchScore } from "../publish/baseline.js";
-import { upsertSticky } from "../publish/comment.js";
+import { commentHash, type StickyResult, stickyText, upsertSticky } from "../publish/comment.js";
 import { RunPublisher } from "../publish/publisher.js";
 import {
   DEFAULT_CHECK_NAME,
@@ -200,28 +200,38 @@ export async function evaluateHead(
       // One base for every claim: the run is that branch's score (the delta of PRs into it reads it).
       ...(new Set(claims.map((c) => c.baseRef)).size === 1 ? { base: claims[0]!.baseRef } : {}),
     };
-    // The comment before the result: a failure or a shutdown between the two writes leaves the run
-    // in_progress or "could not evaluate", which reconcile revisits; a finished run it would not.
-    let linked: string | undefined;
-    let comment: string | undefined;
+    // The run first, then the comment: the run is what branch protection waits for, and Probot lets one write
+    // a second through, so the second write waits a throttle slot. The run records the comment it goes with
+    // (its hash); a comment that then fails to be written, or a shutdown between the two, leaves a run whose
+    // comment is missing or out of date, which reconcile evaluates again (test/reliability/faults.test.ts).
+    // The comment links the pull request's checks page rather than one run: a new head or a changed result
+    // is a new run, whose link would cost the comment an edit. No evaluation time in it either, so an
+    // unchanged result costs the comment no write.
     const report = own.queue ? undefined : ownJudged?.report;
     const baseline = ownJudged?.baseline ?? null;
-    // The comment links the pull request's checks, where the run is, rather than the run itself: the run is
-    // written once, with the result (there may be none yet), and a new head or a changed result is a new
-    // run, whose link would cost the comment an edit. Writing the run first would complete it a throttle slot
-    // (a second) sooner, but a failed comment write after a completed run is healed by nothing: reconcile
-    // revisits runs left in_progress or "could not evaluate" (test/reliability/faults.test.ts), not comments.
-    const checksPage = pr.url ? `${pr.url}/checks` : undefined;
-    if (report) {
-      linked = checksPage ?? (await publisher.active())?.htmlUrl;
-      comment = await sticky(deps, octokit, loc, pr, report, linked, publisher.name, baseline);
-    }
+    const stickyLoc = { ...loc, number: pr.number, appId: deps.appId, marker: COMMENT_MARKER };
+    const commentText = report
+      ? stickyText(
+          COMMENT_MARKER,
+          commentBody(report, pr.url ? `${pr.url}/checks` : undefined, publisher.name, baseline),
+        )
+      : undefined;
+    if (commentText) runTag.comment = { pr: pr.number, hash: commentHash(commentText) };
     const run = result.verdictless
       ? await publisher.fail(result, runTag)
       : (await publisher.publish(result, runTag)).run;
-    // Without the pull request's address, the comment links the run: a new run is linked instead.
-    if (report && !checksPage && run.htmlUrl !== linked)
-      comment = await sticky(deps, octokit, loc, pr, report, run.htmlUrl, publisher.name, baseline);
+    if (run.htmlUrl)
+      for (const j of [ownJudged, ...rest]) if (j?.report) deps.published?.(j.report, run.htmlUrl);
+    let comment: StickyResult | "failed" | undefined;
+    if (commentText) {
+      try {
+        comment = await upsertSticky(octokit, stickyLoc, commentText);
+      } catch (error) {
+        // The verdict stands on the run; reconcile writes the comment it records.
+        comment = "failed";
+        log.warn({ err: errorForLog(error), pr: pr.number }, "sticky comment not written; reconcile will");
+      }
+    }
     const verdict = ownJudged?.report?.verdict ?? (base.state === "invalid" ? "invalid-policy" : "error");
     log.info(
       {
@@ -279,8 +289,20 @@ async function judge(
     return { pr, claim: claimOf(invalidResult(lookup, loc, `the \`${pr.baseRef}\` branch`)) };
   const policy = lookup.policy;
   if (!gatesPullRequest(policy, pr)) return { pr, claim: null };
+  // The head's policy file and the base branch's run are read while the evidence is collected (at 50 ms a
+  // request, two round trips fewer before the run is written).
+  const headErrors = headPolicyErrors(deps, octokit, loc, sha, lookup.source);
+  // "+5.4 vs main": this App's own run on the base branch's head, one request (see publish/baseline.ts).
+  const baselineRead = baseBranchScore(octokit, {
+    ...loc,
+    name: checkName,
+    appId: deps.appId,
+    ref: pr.baseRef,
+  });
+  // Awaited below; a failure meanwhile is not an unhandled rejection.
+  headErrors.catch(() => undefined);
+  baselineRead.catch(() => undefined);
   try {
-    const head = await headPolicyErrors(deps, octokit, loc, sha, lookup.source);
     const repository = { owner: loc.owner, name: loc.repo };
     // The commit evaluated is `sha` (a merge queue's commit, or the head); sign-offs stay bound to the head.
     const target = { ...pullRequestTarget(repository, pr).target, sha };
@@ -289,13 +311,8 @@ async function judge(
     const at = { octokit, loc, number: pr.number, baseRef: pr.baseRef, log };
     const engine = { evaluate: deps.evaluate, recorded: deps.recorded };
     const report = await evaluatePullRequest({ ...at, ...engine, policy, provider, target, now: deps.now() });
-    // "+5.4 vs main": this App's own run on the base branch's head, one request (see publish/baseline.ts).
-    const baseline = await baseBranchScore(octokit, {
-      ...loc,
-      name: checkName,
-      appId: deps.appId,
-      ref: pr.baseRef,
-    });
+    const head = await headErrors;
+    const baseline = await baselineRead;
     const result = reportResult(report, {
       checkName,
       headPolicy: head,
@@ -319,9 +336,8 @@ async function headPolicyErrors(
   base: PolicySource,
 ): Promise<{ path: string; errors: PolicyError[] } | null> {
   // Only a policy file in the PR's own tree can be changed by the PR: the organisation's is not looked up again.
-  const head = await findSource(octokit, loc, sha, true);
-  if (!head || !isLocal(head, loc)) return null;
-  if (isLocal(base, loc) && base.path === head.path && base.text === head.text) return null;
+  const head = await changedSource(octokit, loc, sha, isLocal(base, loc) ? base : undefined);
+  if (!head) return null;
   // Validated without following references beyond presets and this same commit (docs/security.md §2).
   const lookup = await validate(octokit, head, deps.now(), true, "presets-and-same-commit");
   return lookup.state === "invalid" ? { path: head.path, errors: lookup.errors } : null;
@@ -347,24 +363,15 @@ async function currentPullRequest(
   }
 }
 
-function sticky(
-  deps: TargetDeps,
-  octokit: AppOctokit,
-  loc: Loc,
-  pr: PullRequestData,
+function commentBody(
   report: Report,
   detailsUrl: string | undefined,
   title: string,
   baseline: Baseline | null,
 ) {
-  const body = renderComment(report, {
+  return renderComment(report, {
     ...(detailsUrl ? { detailsUrl } : {}),
     title,
     ...(baseline ? { baseline } : {}),
   });
-  return upsertSticky(
-    octokit,
-    { ...loc, number: pr.number, appId: deps.appId, marker: COMMENT_MARKER },
-    body,
-  );
 }

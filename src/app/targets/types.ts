@@ -51,6 +51,8 @@ export interface TargetDeps {
   evaluate(options: RunOptions): Promise<Report>;
   /** The verdict history alone, for a report assembled from several evaluations (a monorepo's projects). */
   recorded(report: Report): void;
+  /** The check run a recorded report was published on (the dashboard links it). */
+  published?(report: Report, checkRunUrl: string): void;
   /** Serialises the evaluations of one commit (see ../locks.ts). */
   exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
   count(context: string, verdict: string, started: number): void;
@@ -111,5 +113,6 @@ export async function evaluateOnRun(
     timeSensitive: isTimeSensitive(policy, report),
   });
   const { run } = await publisher.publish(result, tag);
+  if (run.htmlUrl) deps.published?.(report, run.htmlUrl);
   return { report, run };
 }

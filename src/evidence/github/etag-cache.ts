@@ -270,6 +270,13 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
     (marked as { [ACCESS]?: CacheAccess })[ACCESS] = access;
   }
 
+  let running = inFlight.get(cache);
+  if (!running) {
+    running = new Map();
+    inFlight.set(cache, running);
+  }
+  const shared = running;
+
   octokit.hook.wrap("request", async (request, requestOptions) => {
     const send = request as unknown as (options: RequestOptions) => Promise<CachedResponse>;
     const opts = requestOptions as unknown as RequestOptions;
@@ -290,24 +297,45 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
       if (stats) stats.cacheHits++;
       return entry.response as Awaited<ReturnType<typeof request>>;
     }
+    const immutable = isImmutableUrl(parsed.url);
+    // The same content-addressed GET already on its way (the App's policy look-up and the evidence both read
+    // the commit's tree): its answer serves this one too. Were it to fail, this one asks for itself.
+    const pending = trustImmutable && immutable ? shared.get(key) : undefined;
+    if (pending) {
+      const answer = await pending.catch(() => undefined);
+      if (answer) {
+        bump(stats, "cache-hit");
+        if (stats) stats.cacheHits++;
+        return answer as Awaited<ReturnType<typeof request>>;
+      }
+    }
     // before-after-hook binds the original options object into every inner hook: a header is added by
     // changing that object, never by passing a new one.
     opts.headers ??= {};
     const conditional = entry?.etag !== undefined && opts.headers["if-none-match"] === undefined;
     if (conditional) opts.headers["if-none-match"] = entry.etag;
 
+    const sent = send(opts);
+    if (trustImmutable && immutable && !shared.has(key)) {
+      shared.set(key, sent);
+      const done = () => {
+        if (shared.get(key) === sent) shared.delete(key);
+      };
+      sent.then(done, done);
+    }
     try {
-      const response = await send(opts);
+      const response = await sent;
       bump(stats, String(response.status));
       if (stats) stats.misses++;
       noteRateLimit(stats, response.headers);
       const etag = response.headers.etag === undefined ? undefined : String(response.headers.etag);
-      const immutable = isImmutableUrl(parsed.url);
       // A tree GitHub cut short (`truncated: true`) is not the commit's tree: kept, it would answer every
       // later evaluation of that commit with the same gaps, however GitHub answers by then.
       const partial = (response.data as { truncated?: unknown } | null)?.truncated === true;
       if (response.status === 200 && (etag !== undefined || immutable) && !partial) {
-        cache.set(key, { etag, response, bytes: estimateBytes(response), immutable });
+        // A copy is kept: the caller may change what it was given (paginate unwraps a listing in place).
+        const kept = immutable ? response : copyOf(response);
+        cache.set(key, { etag, response: kept, bytes: estimateBytes(response), immutable });
       }
       return response as Awaited<ReturnType<typeof request>>;
     } catch (error) {
@@ -316,7 +344,7 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
         bump(stats, "304");
         if (stats) stats.notModified++;
         noteRateLimit(stats, e.response?.headers);
-        return entry.response as Awaited<ReturnType<typeof request>>;
+        return copyOf(entry.response) as Awaited<ReturnType<typeof request>>;
       }
       countError(stats, error, true);
       throw error;
@@ -325,7 +353,21 @@ export function withEtagCache<O extends Pick<GitHubOctokit, "hook" | "request" |
   return octokit;
 }
 
+/**
+ * A response the caller may change without changing the cache's: a listing's pages are unwrapped in place by
+ * Octokit's paginate (`{ total_count, repositories }` becomes the array), which a second 304 would then find.
+ */
+function copyOf(response: CachedResponse): CachedResponse {
+  const { data } = response;
+  const plain =
+    data !== null && typeof data === "object" && !ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer);
+  return { ...response, headers: { ...response.headers }, data: plain ? structuredClone(data) : data };
+}
+
 const INSTALLED = Symbol.for("readiness.etagCache");
+
+/** Content-addressed GETs under way, per cache (every Octokit sharing a cache shares them), by cache key. */
+const inFlight = new WeakMap<EtagCache, Map<string, Promise<CachedResponse>>>();
 
 async function passThrough(
   request: (options: RequestOptions) => Promise<CachedResponse>,

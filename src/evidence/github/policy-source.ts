@@ -10,6 +10,7 @@
 // on selected repositories cannot see `.github`: its 403/404 counts as "no policy there".
 // The caller chooses `ref`: for a pull request the App passes the BASE ref, never the head, so a change
 // cannot loosen the gate it is judged by.
+import { createHash } from "node:crypto";
 import { explain, type Failure, PERMISSIONS, toFailure } from "./failure.js";
 import type { GitHubOctokit } from "./octokit.js";
 
@@ -128,4 +129,52 @@ export function remoteFetcher(octokit: Reader, o: { strict?: boolean } = {}): Fe
     }
     return read.found ? read.text : null;
   };
+}
+
+/** Git's id of a blob with this text (as UTF-8): equal ids, equal bytes. */
+function blobId(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+interface TreeReply {
+  truncated?: boolean;
+  tree?: { path?: string; type?: string; mode?: string; sha?: string }[];
+}
+
+/**
+ * The policy file commit `sha` carries in the repository itself (findPolicy with `localOnly`), or null when it
+ * has none, or the same file as `same` (same path, same bytes). The commit's tree tells both without reading
+ * the file; the evidence reads that same tree for its file checks (content-addressed: the ETag cache, or the
+ * request already under way, answers the second). A tree GitHub cut short, a link, or a failed tree read:
+ * the file is read as before.
+ */
+export async function findChangedPolicy(
+  octokit: Reader,
+  { owner, repo, sha }: { owner: string; repo: string; sha: string },
+  same?: { path: string; text: string },
+): Promise<PolicySource | null> {
+  let tree: TreeReply | undefined;
+  try {
+    const reply = await octokit.request("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
+      owner,
+      repo,
+      tree_sha: sha,
+      recursive: "1",
+    });
+    tree = reply.data as TreeReply;
+  } catch {
+    // Read the file instead: its failure, if any, is the one reported.
+  }
+  if (tree && tree.truncated !== true && Array.isArray(tree.tree)) {
+    const entries = new Map(tree.tree.map((e) => [e.path, e]));
+    const path = POLICY_FILES.find((p) => entries.get(p)?.type === "blob");
+    const entry = path ? entries.get(path) : undefined;
+    if (!entry) return null;
+    const plain = entry.mode === "100644" || entry.mode === "100755";
+    if (plain && same && same.path === path && entry.sha === blobId(same.text)) return null;
+  }
+  const found = await findPolicy(octokit, { owner, repo, ref: sha, localOnly: true });
+  if (!found || (same && same.path === found.path && same.text === found.text)) return null;
+  return found;
 }

@@ -57,6 +57,38 @@ const evaluate = (octokit: ReturnType<typeof makeOctokit>) =>
   new GitHubEvidence({ octokit, owner: OWNER, repo: REPO, sha: SHA }).collect(needs, deployment);
 
 describe("withEtagCache", () => {
+  test("the same content-addressed GET asked twice at once (the App's policy look-up and the evidence): one request", async () => {
+    const gh = fakeGitHub();
+    seed(gh);
+    const cache = new EtagCache({ maxEntries: 100, maxBytes: 1 << 20 });
+    const stats = createRequestStats();
+    // Two Octokits of one installation sharing the App's cache, as the App and its provider do.
+    const [a, b] = [makeOctokit(), makeOctokit()].map((o) =>
+      withEtagCache(o, cache, stats, { identity: "i:1" }),
+    );
+    const ask = (o: typeof a) =>
+      o!.request("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
+        owner: OWNER,
+        repo: REPO,
+        tree_sha: SHA,
+        recursive: "1",
+      });
+    const [x, y] = await Promise.all([ask(a), ask(b)]);
+    expect(y.data).toEqual(x.data);
+    expect(gh.served).toEqual({ "200": 1 });
+    expect(stats.byStatus).toEqual({ "200": 1, "cache-hit": 1 });
+    // A URL that can change is not shared: each asks for itself.
+    const runs = (o: typeof a) =>
+      o!.request("GET /repos/{owner}/{repo}/actions/runs", {
+        owner: OWNER,
+        repo: REPO,
+        head_sha: SHA,
+        per_page: 100,
+      });
+    await Promise.all([runs(a), runs(b)]);
+    expect(gh.served).toEqual({ "200": 3 });
+  });
+
   test("a second evaluation sends If-None-Match, gets 304s, and answers identically", async () => {
     const gh = fakeGitHub();
     seed(gh);
@@ -110,6 +142,24 @@ describe("withEtagCache", () => {
     gh.reset();
     await evaluate(octokit);
     expect(gh.served).toEqual({ "304": 2 });
+  });
+
+  test("a paginated listing reads the same on every 304: the cache hands out copies paginate may unwrap", async () => {
+    const gh = fakeGitHub();
+    const cache = new EtagCache({ maxEntries: 100, maxBytes: 1 << 20 });
+    const octokit = withEtagCache(makeOctokit(), cache, createRequestStats());
+    const listing = {
+      total_count: 1,
+      repository_selection: "all",
+      repositories: [{ id: 7, name: REPO, owner: { login: OWNER } }],
+    };
+    gh.set("/installation/repositories?per_page=100", listing);
+    const names = async () =>
+      (await octokit.paginate("GET /installation/repositories", { per_page: 100 })).map((r) => r.name);
+    expect(await names()).toEqual([REPO]);
+    expect(await names()).toEqual([REPO]);
+    expect(await names()).toEqual([REPO]);
+    expect(gh.served).toEqual({ "200": 1, "304": 2 });
   });
 
   test("two installations never share entries; one installation keeps them across token rotation", async () => {

@@ -33,21 +33,22 @@ test("examples/telemetry-pipeline-000: requests per evaluation, cold, warm and o
     );
     expect(e.verdict).toBe("go");
   }
-  // Cold: the policy (base, and head to validate a change) 2; the tree 1; one GraphQL query for the nine
-  // files' text and the two maxAgeDays paths' last change 1; runs 1; both artifacts from one listing 1 + 2 downloads; three alert sources
-  // 3; the ledger 3 (comments, the signer's permission and team; the push time only when a signoff check
-  // resets on push, which this policy's do not); the base branch's workflow files 1 (the head's come from the
-  // tree). None of the non-file evidence can be batched over REST.
+  // Cold: the policy 2 (the base's file, and the commit's tree, which shows the head's file is the base's
+  // so it is not read; the evidence's file checks then get the tree from the cache); one GraphQL query for the
+  // nine files' text and the two maxAgeDays paths' last change 1; runs 1; both artifacts from one listing 1 +
+  // 2 downloads; three alert sources 3; the ledger 3 (comments, the signer's permission and team; the push
+  // time only when a signoff check resets on push, which this policy's do not); the base branch's workflow
+  // files 1 (the head's come from the tree). None of the non-file evidence can be batched over REST.
   expect(cost.cold.policy.charged).toBe(2);
-  expect(cost.cold.evidence.charged).toBe(13);
-  expect(cost.cold.total.charged).toBe(15);
+  expect(cost.cold.evidence.charged).toBe(12);
+  expect(cost.cold.total.charged).toBe(14);
   expect(cost.cold.total.notModified).toBe(0);
   expect(cost.warm.total.charged).toBeLessThanOrEqual(3);
   expect(cost.warm.total.charged).toBe(1);
-  expect(cost.next.total.charged).toBe(8);
+  expect(cost.next.total.charged).toBe(7);
   // Writes (Probot paces them at one a second per installation): cold, the check run created with its
   // result and the sticky comment; nothing when nothing changed; on the next commit its new run and the
-  // comment's edit (it says when it was evaluated; it links the PR's checks, not a run, so no more than that).
+  // comment's edit (it names the commit; it links the PR's checks, not a run, so no more than that).
   expect(cost.cold.publishing.writes).toBe(2);
   expect(cost.warm.publishing.writes).toBe(0);
   expect(cost.next.publishing.writes).toBe(2);

@@ -1,7 +1,14 @@
 // Which policy applies: the repository at the given ref, then the organisation's .github repository.
+
+import { execFileSync } from "node:child_process";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { findPolicy, PolicySourceError, remoteFetcher } from "../../../src/evidence/github/policy-source.js";
+import {
+  findChangedPolicy,
+  findPolicy,
+  PolicySourceError,
+  remoteFetcher,
+} from "../../../src/evidence/github/policy-source.js";
 import { expectDone, github, makeOctokit } from "./fixtures.js";
 
 beforeEach(() => {
@@ -97,6 +104,66 @@ describe("findPolicy", () => {
       /^reading acme\/shop:\.readiness\.yml@main: GitHub answered 502/,
     );
     expectDone(api, rec);
+  });
+});
+
+describe("findChangedPolicy: the head's policy file, read only when the pull request changed it", () => {
+  const SHA = "e".repeat(40);
+  const base = { path: ".readiness.yml", text: "version: 1\nchecks: {}\n" };
+  // The blob id git itself gives the text (as a GitHub tree lists it).
+  const gitBlob = (text: string) =>
+    execFileSync("git", ["hash-object", "--stdin"], { input: text }).toString().trim();
+  const treeOf = (entries: Record<string, string>, truncated = false) => ({
+    sha: SHA,
+    truncated,
+    tree: Object.entries(entries).map(([path, sha]) => ({ path, mode: "100644", type: "blob", sha })),
+  });
+  const where = { owner: "acme", repo: "shop", sha: SHA };
+
+  test("the same file as the base's: the commit's tree says so, the file is not read", async () => {
+    const { api, rec } = github();
+    api
+      .get(`/repos/acme/shop/git/trees/${SHA}`)
+      .query({ recursive: "1" })
+      .reply(200, treeOf({ "README.md": gitBlob("# shop\n"), ".readiness.yml": gitBlob(base.text) }));
+    expect(await findChangedPolicy(makeOctokit(), where, base)).toBeNull();
+    expect(rec.count()).toBe(1);
+    expectDone(api, rec);
+  });
+
+  test("no policy file in the commit: null, from the tree alone", async () => {
+    const { api, rec } = github();
+    api
+      .get(`/repos/acme/shop/git/trees/${SHA}`)
+      .query({ recursive: "1" })
+      .reply(200, treeOf({ "README.md": gitBlob("# shop\n") }));
+    expect(await findChangedPolicy(makeOctokit(), where, base)).toBeNull();
+    expect(rec.count()).toBe(1);
+    expectDone(api, rec);
+  });
+
+  test("a changed file (or a tree GitHub cut short) is read at the commit", async () => {
+    const changed = `${base.text}# stricter\n`;
+    for (const truncated of [false, true]) {
+      const { api, rec } = github();
+      api
+        .get(`/repos/acme/shop/git/trees/${SHA}`)
+        .query({ recursive: "1" })
+        .reply(200, treeOf({ ".readiness.yml": gitBlob(truncated ? base.text : changed) }, truncated));
+      api
+        .get("/repos/acme/shop/contents/.readiness.yml")
+        .query({ ref: SHA })
+        .reply(200, changed, { "content-type": "application/vnd.github.raw" });
+      expect(await findChangedPolicy(makeOctokit(), where, base)).toEqual({
+        text: changed,
+        path: ".readiness.yml",
+        repo: "acme/shop",
+        ref: SHA,
+      });
+      expect(rec.count()).toBe(2);
+      expectDone(api, rec);
+      nock.cleanAll();
+    }
   });
 });
 
