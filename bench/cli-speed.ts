@@ -1,6 +1,6 @@
 // `readiness check` against repolinter 0.12.0 on the same 20,000-file git checkout, same rules, interleaved runs.
 //
-//   npx tsx bench/cli-speed.ts [--runs 7] [--no-build] [--profile]
+//   npx tsx bench/cli-speed.ts [--runs 7] [--no-build] [--profile [--profile-runs N]]
 //
 // Builds (once, cached under bench/.cache) a repository with a realistic layout and 300 back-dated commits,
 // a .readiness.yml with 30 file checks (10 with maxAgeDays, 7 with contains) and the equivalent repolinter
@@ -34,6 +34,7 @@ const flag = (name: string): string | undefined => {
 const RUNS = Number(flag("--runs") ?? 7);
 const BUILD = !argv.includes("--no-build");
 const PROFILE = argv.includes("--profile");
+const PROFILE_RUNS = Number(flag("--profile-runs") ?? 1);
 
 // ------------------------------------------------------------------ the checks, both ways
 
@@ -517,16 +518,13 @@ function originalUrls(): (frame: CpuProfile["nodes"][number]["callFrame"]) => st
   };
 }
 
-/** Where one CLI run spends its time, from V8's CPU profile (--profile). Sampling adds some overhead. */
-async function profileCli(args: string[]): Promise<void> {
-  const dir = join(CACHE, "cli-speed-profile");
-  rmSync(dir, { recursive: true, force: true });
-  await measure("--cpu-prof", ["--cpu-prof-dir", dir, CLI, ...args]);
-  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-  if (!file) return void console.log("\nprofile: no .cpuprofile written");
-  const p = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
+const ZOD = "/node_modules/zod/";
+const ZOD_PARSE = /^(safeParse|parse|_safeParse|_parse|safeParseAsync)$/;
+const SCHEMAS_BUILT = "zod schemas built (zod called from src/, not within a parse; inside the areas above)";
+
+/** One profile's sampled milliseconds by area, its total, and the time building zod schemas. */
+function profileAreas(p: CpuProfile, urlOf: ReturnType<typeof originalUrls>): Map<string, number> {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const urlOf = originalUrls();
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const rules: [string, (url: string, fn: string) => boolean][] = [
@@ -540,11 +538,11 @@ async function profileCli(args: string[]): Promise<void> {
       (u, f) => u.startsWith("node:internal/modules") || /^compileFunction/.test(f),
     ],
   ];
-  const sum = new Map<string, number>();
-  let total = 0;
+  const sum = new Map<string, number>([["total", 0]]);
+  const add = (label: string, dt: number) => sum.set(label, (sum.get(label) ?? 0) + dt);
   p.samples.forEach((id, i) => {
     const dt = (p.timeDeltas[i] ?? 0) / 1000;
-    total += dt;
+    add("total", dt);
     const leaf = byId.get(id)!.callFrame.functionName;
     let label =
       leaf === "(idle)"
@@ -552,16 +550,49 @@ async function profileCli(args: string[]): Promise<void> {
         : leaf === "(garbage collector)"
           ? "garbage collection"
           : "";
-    for (let cur: number | undefined = id; !label && cur !== undefined; cur = parent.get(cur)) {
+    // building a schema: zod's code called from ours (a kind's schema, the policy's), with no parse under way
+    let caller: string | undefined;
+    let inZod = false;
+    let parsing = false;
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const f = byId.get(cur)!.callFrame;
-      label = rules.find(([, test]) => test(urlOf(f), f.functionName))?.[0] ?? "";
+      const url = urlOf(f);
+      if (!label) label = rules.find(([, test]) => test(url, f.functionName))?.[0] ?? "";
+      if (url.includes(ZOD)) {
+        inZod = true;
+        parsing ||= ZOD_PARSE.test(f.functionName);
+      } else if (inZod && caller === undefined) caller = url;
     }
-    label ||= "other (startup, CLI, Node internals)";
-    sum.set(label, (sum.get(label) ?? 0) + dt);
+    add(label || "other (startup, CLI, Node internals)", dt);
+    if (caller?.includes("/src/") && !parsing) add(SCHEMAS_BUILT, dt);
   });
-  console.log(`\nOne readiness run under the V8 profiler (--profile): ${ms(total)} sampled`);
-  for (const [label, t] of [...sum].sort((x, y) => y[1] - x[1]))
-    console.log(`  ${ms(t).padStart(7)}  ${label}`);
+  return sum;
+}
+
+/**
+ * Where a CLI run spends its time, from V8's CPU profile (--profile): the median of --profile-runs profiled
+ * runs (default 1), area by area. Sampling adds some overhead.
+ */
+async function profileCli(tree: string, args: string[]): Promise<void> {
+  const dir = join(CACHE, "cli-speed-profile");
+  const urlOf = originalUrls();
+  const runs: Map<string, number>[] = [];
+  for (let i = 0; i < PROFILE_RUNS; i++) {
+    rmSync(dir, { recursive: true, force: true });
+    await measure("--cpu-prof", ["--cpu-prof-dir", dir, CLI, ...args]);
+    const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    if (!file) return void console.log("\nprofile: no .cpuprofile written");
+    runs.push(profileAreas(JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile, urlOf));
+  }
+  const at = (label: string) => median(runs.map((r) => r.get(label) ?? 0));
+  const labels = new Set(runs.flatMap((r) => [...r.keys()]));
+  labels.delete("total");
+  labels.delete(SCHEMAS_BUILT);
+  const what = PROFILE_RUNS === 1 ? "One readiness run" : `Medians of ${PROFILE_RUNS} readiness runs`;
+  console.log(`\n${tree}: ${what} under the V8 profiler (--profile): ${ms(at("total"))} sampled`);
+  for (const label of [...labels].sort((x, y) => at(y) - at(x)))
+    console.log(`  ${ms(at(label)).padStart(7)}  ${label}`);
+  console.log(`  ${ms(at(SCHEMAS_BUILT)).padStart(7)}  ${SCHEMAS_BUILT}`);
 }
 
 /** Checks for the real trees: what a readiness policy of an open-source repository asks, 16 checks, 4 with maxAgeDays. */
@@ -825,11 +856,10 @@ async function main(): Promise<void> {
   }
 
   if (argv.includes("--phases")) for (const tree of trees()) await providerPhases(tree);
-  if (!argv.includes("--no-synthetic")) {
-    const dir = ensureRepo();
-    if (PROFILE && !cliProblem) {
-      const { policy } = writeRules({ name: "synthetic", dir, rules: RULES });
-      await profileCli(["check", dir, "--policy", policy, "--format", "json"]);
+  if (PROFILE && !cliProblem) {
+    for (const tree of trees()) {
+      const { policy } = writeRules(tree);
+      await profileCli(tree.name, ["check", tree.dir, "--policy", policy, "--format", "json"]);
     }
   }
 }

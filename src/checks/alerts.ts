@@ -28,16 +28,17 @@ export const alertsKind = defineKind({
   name: "alerts",
   description:
     "No open security alert above a severity from Dependabot, code scanning or secret scanning (secret-scanning alerts count as critical).",
-  schema: z.strictObject({
-    sources: z
-      .array(z.enum(["dependabot", "code-scanning", "secret-scanning"]))
-      .min(1)
-      .default(["dependabot", "code-scanning", "secret-scanning"]),
-    maxSeverity: z
-      .enum(["none", "low", "medium", "high"])
-      .default("medium")
-      .describe("Highest severity allowed to stay open; none allows no open alert."),
-  }),
+  schema: () =>
+    z.strictObject({
+      sources: z
+        .array(z.enum(["dependabot", "code-scanning", "secret-scanning"]))
+        .min(1)
+        .default(["dependabot", "code-scanning", "secret-scanning"]),
+      maxSeverity: z
+        .enum(["none", "low", "medium", "high"])
+        .default("medium")
+        .describe("Highest severity allowed to stay open; none allows no open alert."),
+    }),
   appliesTo: ALL_CONTEXTS,
   needs: (p): Need[] => [...new Set(p.sources)].map((source) => ({ type: "alerts", source })),
   evaluate: (p, { facts }) => {

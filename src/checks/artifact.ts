@@ -14,13 +14,14 @@ import {
 } from "./common.js";
 import { ALL_CONTEXTS, defineKind, type EvidenceLink, type KindResult } from "./types.js";
 
-const comparisons = {
+/** Built with the kind's schema (see defineKind): nothing here is built when the module loads. */
+const comparisons = () => ({
   below: z.number().optional().describe("The figure must be strictly below this."),
   atMost: z.number().optional().describe("The figure must be at most this."),
   atLeast: z.number().optional().describe("The figure must be at least this."),
   above: z.number().optional().describe("The figure must be strictly above this."),
   equals: z.union([z.string(), z.number(), z.boolean()]).optional().describe("The value must equal this."),
-};
+});
 const COMPARISONS = ["below", "atMost", "atLeast", "above", "equals"] as const;
 const NEEDS_COMPARISON = "a json assertion needs one of below, atMost, atLeast, above, equals";
 const PATH = "Dotted path to the figure, e.g. metrics.p95_ms or results.0.passed.";
@@ -30,61 +31,66 @@ const hasComparison = (a: Partial<Record<(typeof COMPARISONS)[number], unknown>>
   COMPARISONS.some((k) => a[k] !== undefined);
 
 /** One target of a table: `{ path: totals.branches, atLeast: 90, label: branch coverage }`. */
-const target = z
-  .strictObject({
-    path: z.string().min(1).describe(PATH),
-    label: z.string().min(1).optional().describe(LABEL),
-    ...comparisons,
-  })
-  .refine(hasComparison, { message: NEEDS_COMPARISON });
+const target = (c: ReturnType<typeof comparisons>) =>
+  z
+    .strictObject({
+      path: z.string().min(1).describe(PATH),
+      label: z.string().min(1).optional().describe(LABEL),
+      ...c,
+    })
+    .refine(hasComparison, { message: NEEDS_COMPARISON });
 
 // Either one figure (path and comparison beside file, the original form) or a table of them under `assert`.
-const jsonAssertion = z
-  .strictObject({
-    file: z.string().min(1).describe("JSON file inside the artifact."),
-    path: z.string().min(1).optional().describe(`${PATH} One figure; for several, use assert.`),
-    label: z.string().min(1).optional().describe(LABEL),
-    ...comparisons,
-    assert: z
-      .array(target)
+function jsonAssertion() {
+  const c = comparisons();
+  return z
+    .strictObject({
+      file: z.string().min(1).describe("JSON file inside the artifact."),
+      path: z.string().min(1).optional().describe(`${PATH} One figure; for several, use assert.`),
+      label: z.string().min(1).optional().describe(LABEL),
+      ...c,
+      assert: z
+        .array(target(c))
+        .min(1)
+        .optional()
+        .describe(
+          "Several targets read from the same file, each reported; the check's credit is the share that holds.",
+        ),
+    })
+    .superRefine((j, ctx) => {
+      if (j.assert !== undefined) {
+        for (const key of ["path", "label", ...COMPARISONS] as const) {
+          if (j[key] !== undefined)
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: `with assert, ${key} goes inside each entry of the list, not beside file`,
+            });
+        }
+        return;
+      }
+      if (j.path === undefined)
+        ctx.addIssue({
+          code: "custom",
+          message: "a json assertion needs path (one figure) or assert (a list of them)",
+        });
+      else if (!hasComparison(j)) ctx.addIssue({ code: "custom", message: NEEDS_COMPARISON });
+    });
+}
+type Assertion = z.output<ReturnType<typeof target>>;
+
+const schema = () =>
+  z.strictObject({
+    workflow: z.string().min(1).describe("Workflow file (load.yml) or name."),
+    name: z.string().min(1).describe("Artifact name."),
+    branch: z
+      .string()
       .min(1)
       .optional()
-      .describe(
-        "Several targets read from the same file, each reported; the check's credit is the share that holds.",
-      ),
-  })
-  .superRefine((j, ctx) => {
-    if (j.assert !== undefined) {
-      for (const key of ["path", "label", ...COMPARISONS] as const) {
-        if (j[key] !== undefined)
-          ctx.addIssue({
-            code: "custom",
-            path: [key],
-            message: `with assert, ${key} goes inside each entry of the list, not beside file`,
-          });
-      }
-      return;
-    }
-    if (j.path === undefined)
-      ctx.addIssue({
-        code: "custom",
-        message: "a json assertion needs path (one figure) or assert (a list of them)",
-      });
-    else if (!hasComparison(j)) ctx.addIssue({ code: "custom", message: NEEDS_COMPARISON });
+      .describe("Take the latest successful run on this branch instead of the evaluated commit."),
+    json: jsonAssertion().optional(),
   });
-type Assertion = z.output<typeof target>;
-
-const schema = z.strictObject({
-  workflow: z.string().min(1).describe("Workflow file (load.yml) or name."),
-  name: z.string().min(1).describe("Artifact name."),
-  branch: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Take the latest successful run on this branch instead of the evaluated commit."),
-  json: jsonAssertion.optional(),
-});
-type Params = z.output<typeof schema>;
+type Params = z.output<ReturnType<typeof schema>>;
 
 const artifactNeed = (p: Params): NeedOf<"artifactFile"> => ({
   type: "artifactFile",

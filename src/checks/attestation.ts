@@ -21,34 +21,35 @@ import {
 } from "./common.js";
 import { ALL_CONTEXTS, defineKind } from "./types.js";
 
-const schema = z.strictObject({
-  path: z
-    .string()
-    .min(1)
-    .describe(
-      "The attestation file: YAML (.yml/.yaml) or Markdown with YAML front matter, holding statement, by, date and optionally until.",
-    ),
-  by: z
-    .array(
-      z
-        .string()
-        .min(1)
-        .refine((v) => !v.includes("/") || TEAM_NAME.test(v), {
-          message: "teams are written org/team-slug (letters, digits, - and _)",
-        }),
-    )
-    .min(1)
-    .optional()
-    .describe(
-      "Who may attest: GitHub logins, or teams (org/team-slug) whose members may. Team membership is read from GitHub (the App, or --repo); locally an attester named only through a team is unknown.",
-    ),
-  maxAgeDays: z
-    .number()
-    .positive()
-    .optional()
-    .describe("An attestation counts for this many days after its date (and never past its own until)."),
-});
-type Params = z.output<typeof schema>;
+const schema = () =>
+  z.strictObject({
+    path: z
+      .string()
+      .min(1)
+      .describe(
+        "The attestation file: YAML (.yml/.yaml) or Markdown with YAML front matter, holding statement, by, date and optionally until.",
+      ),
+    by: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((v) => !v.includes("/") || TEAM_NAME.test(v), {
+            message: "teams are written org/team-slug (letters, digits, - and _)",
+          }),
+      )
+      .min(1)
+      .optional()
+      .describe(
+        "Who may attest: GitHub logins, or teams (org/team-slug) whose members may. Team membership is read from GitHub (the App, or --repo); locally an attester named only through a team is unknown.",
+      ),
+    maxAgeDays: z
+      .number()
+      .positive()
+      .optional()
+      .describe("An attestation counts for this many days after its date (and never past its own until)."),
+  });
+type Params = z.output<ReturnType<typeof schema>>;
 
 const isDay = (s: string) => s.length === 10;
 // YYYY-MM-DD (a day, UTC) or a full ISO time.
@@ -59,24 +60,28 @@ const realDate = (s: string): boolean => {
   const ms = Date.parse(isDay(s) ? `${s}T00:00:00Z` : s);
   return !Number.isNaN(ms) && (!isDay(s) || new Date(ms).toISOString().startsWith(s));
 };
-const dateField = z
-  .string()
-  .refine(realDate, "write a real date as YYYY-MM-DD or an ISO time such as 2025-05-01T14:00:00Z");
+const dateField = () =>
+  z.string().refine(realDate, "write a real date as YYYY-MM-DD or an ISO time such as 2025-05-01T14:00:00Z");
 
-/** What the file must say, strictly: a typo in a key is an error, not a silently missing field. */
-export const AttestationFile = z
-  .strictObject({
-    statement: z.string().min(1).describe("What is attested, in a sentence."),
-    by: z.string().min(1).describe("The GitHub login of the person attesting."),
-    date: dateField.describe("When it happened (YYYY-MM-DD, UTC, or an ISO time)."),
-    until: dateField.optional().describe("Last day it counts (YYYY-MM-DD counts through that day, UTC)."),
-    evidence: z.string().min(1).optional().describe("Where to read more: minutes, a ticket, a recording."),
-  })
-  .refine((f) => f.until === undefined || untilMs(f.until) >= startMs(f.date), {
-    message: "until lies before date",
-    path: ["until"],
-  });
-type Attestation = z.output<typeof AttestationFile>;
+/**
+ * What the file must say, strictly: a typo in a key is an error, not a silently missing field. Built when a
+ * file is first read, like the kind's own schema (see defineKind).
+ */
+const attestationFile = () =>
+  z
+    .strictObject({
+      statement: z.string().min(1).describe("What is attested, in a sentence."),
+      by: z.string().min(1).describe("The GitHub login of the person attesting."),
+      date: dateField().describe("When it happened (YYYY-MM-DD, UTC, or an ISO time)."),
+      until: dateField().optional().describe("Last day it counts (YYYY-MM-DD counts through that day, UTC)."),
+      evidence: z.string().min(1).optional().describe("Where to read more: minutes, a ticket, a recording."),
+    })
+    .refine((f) => f.until === undefined || untilMs(f.until) >= startMs(f.date), {
+      message: "until lies before date",
+      path: ["until"],
+    });
+type Attestation = z.output<ReturnType<typeof attestationFile>>;
+let attestationFileSchema: ReturnType<typeof attestationFile> | undefined;
 const FIELDS = ["statement", "by", "date", "until", "evidence"];
 
 const startMs = (s: string) => Date.parse(isDay(s) ? `${s}T00:00:00Z` : s);
@@ -109,7 +114,8 @@ export function parseAttestation(text: string, path: string): Parsed {
   const read = readYaml(part.yaml, path);
   if (!read.source) return { ok: false, errors: read.errors };
   const src = read.source;
-  const result = AttestationFile.safeParse(src.data ?? {});
+  attestationFileSchema ??= attestationFile();
+  const result = attestationFileSchema.safeParse(src.data ?? {});
   if (result.success) return { ok: true, value: result.data };
   const located = result.error.issues.map((issue) => {
     const keys = issue.code === "unrecognized_keys" ? issue.keys : [];

@@ -3,24 +3,25 @@ import type { Need, NeedOf, Target } from "../evidence/types.js";
 import { failed, joinAnd, type Part, passed, plural, settle, unknownResult } from "./common.js";
 import { ALL_CONTEXTS, defineKind } from "./types.js";
 
-const schema = z
-  .strictObject({
-    name: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Branch; default: the pull request's base, else the default branch."),
-    requiresChecks: z
-      .array(z.string().min(1))
-      .min(1)
-      .optional()
-      .describe("Status checks that must be required."),
-    minReviews: z.number().int().min(1).optional().describe("Approving reviews that must be required."),
-  })
-  .refine((b) => b.requiresChecks !== undefined || b.minReviews !== undefined, {
-    message: "a branch check needs requiresChecks or minReviews",
-  });
-type Params = z.output<typeof schema>;
+const schema = () =>
+  z
+    .strictObject({
+      name: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Branch; default: the pull request's base, else the default branch."),
+      requiresChecks: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .describe("Status checks that must be required."),
+      minReviews: z.number().int().min(1).optional().describe("Approving reviews that must be required."),
+    })
+    .refine((b) => b.requiresChecks !== undefined || b.minReviews !== undefined, {
+      message: "a branch check needs requiresChecks or minReviews",
+    });
+type Params = z.output<ReturnType<typeof schema>>;
 
 /** The branch whose rules matter: the one named, else where the pull request merges, else the default branch. */
 const branchOf = (p: Params, target: Target): string | undefined =>

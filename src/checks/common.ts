@@ -3,8 +3,8 @@ import { z } from "zod";
 import { CLOCK_SKEW_MS, type Fact, type Target, type WorkflowRef } from "../evidence/types.js";
 import type { EvidenceLink, KindResult } from "./types.js";
 
-export const severity = z.enum(["low", "medium", "high", "critical"]);
-export const globList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+/** A function, like the kinds' schemas that use it (see defineKind): nothing is built when the module loads. */
+export const globList = () => z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 export const toList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
 /**

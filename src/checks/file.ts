@@ -31,61 +31,62 @@ import { ALL_CONTEXTS, defineKind, type EvidenceLink, type FileLocation } from "
  */
 export { DEFAULT_READS as MAX_READS_PER_ENTRY } from "../evidence/file-index.js";
 
-const schema = z
-  .strictObject({
-    path: globList.describe("A path or glob (dot-directories included), or a list of them."),
-    minBytes: z.number().int().min(0).optional().describe("Smallest acceptable size in bytes."),
-    contains: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "Regular expression (RE2 syntax, linear time; ^ and $ match at line boundaries) the file must contain.",
-      ),
-    maxAgeDays: z
-      .number()
-      .positive()
-      .optional()
-      .describe("The last commit touching the file must be at most this many days old."),
-    every: z
-      .boolean()
-      .optional()
-      .describe(
-        "Each file matching the glob must meet the conditions, not just one. No match fails unless `allowNone`.",
-      ),
-    notContains: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "Regular expression (RE2) no matching file may contain: the check fails naming the file and line. No match fails unless `allowNone`.",
-      ),
-    absent: z
-      .boolean()
-      .optional()
-      .describe("The check passes only when no file matches: it fails naming the files that do."),
-    allowNone: z
-      .boolean()
-      .optional()
-      .describe("With `every` or `notContains`: pass when no file matches, instead of failing."),
-  })
-  .refine(
-    (p) =>
-      !p.absent ||
-      [p.contains, p.minBytes, p.maxAgeDays, p.every, p.notContains, p.allowNone].every(
-        (v) => v === undefined,
-      ),
-    {
-      message:
-        "`absent: true` forbids the path outright: it takes no contains, notContains, minBytes, maxAgeDays, every or allowNone",
-      path: ["absent"],
-    },
-  )
-  .refine((p) => p.allowNone === undefined || p.every === true || p.notContains !== undefined, {
-    message: "`allowNone` applies with `every: true` or `notContains` only",
-    path: ["allowNone"],
-  });
-type Params = z.output<typeof schema>;
+const schema = () =>
+  z
+    .strictObject({
+      path: globList().describe("A path or glob (dot-directories included), or a list of them."),
+      minBytes: z.number().int().min(0).optional().describe("Smallest acceptable size in bytes."),
+      contains: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "Regular expression (RE2 syntax, linear time; ^ and $ match at line boundaries) the file must contain.",
+        ),
+      maxAgeDays: z
+        .number()
+        .positive()
+        .optional()
+        .describe("The last commit touching the file must be at most this many days old."),
+      every: z
+        .boolean()
+        .optional()
+        .describe(
+          "Each file matching the glob must meet the conditions, not just one. No match fails unless `allowNone`.",
+        ),
+      notContains: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "Regular expression (RE2) no matching file may contain: the check fails naming the file and line. No match fails unless `allowNone`.",
+        ),
+      absent: z
+        .boolean()
+        .optional()
+        .describe("The check passes only when no file matches: it fails naming the files that do."),
+      allowNone: z
+        .boolean()
+        .optional()
+        .describe("With `every` or `notContains`: pass when no file matches, instead of failing."),
+    })
+    .refine(
+      (p) =>
+        !p.absent ||
+        [p.contains, p.minBytes, p.maxAgeDays, p.every, p.notContains, p.allowNone].every(
+          (v) => v === undefined,
+        ),
+      {
+        message:
+          "`absent: true` forbids the path outright: it takes no contains, notContains, minBytes, maxAgeDays, every or allowNone",
+        path: ["absent"],
+      },
+    )
+    .refine((p) => p.allowNone === undefined || p.every === true || p.notContains !== undefined, {
+      message: "`allowNone` applies with `every: true` or `notContains` only",
+      path: ["allowNone"],
+    });
+type Params = z.output<ReturnType<typeof schema>>;
 
 /** Which facts one path needs beyond the file index. */
 function readsOf(params: Params, files: FileIndex, path: string): { content: boolean; age: boolean } {

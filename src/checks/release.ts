@@ -20,9 +20,10 @@ export const releaseKind = defineKind({
   name: "release",
   description:
     "The release being evaluated has assets matching each glob (SBOM, signatures, provenance); partial credit = share matched.",
-  schema: z.strictObject({
-    assets: globList.describe("Asset name globs, e.g. '*.sig', '*.spdx.json'."),
-  }),
+  schema: () =>
+    z.strictObject({
+      assets: globList().describe("Asset name globs, e.g. '*.sig', '*.spdx.json'."),
+    }),
   appliesTo: ["release", "deployment"],
   needs: (): Need[] => [{ type: "release" }],
   evaluate: (p, { facts }) => {

@@ -15,23 +15,24 @@ import {
 } from "./common.js";
 import { ALL_CONTEXTS, defineKind } from "./types.js";
 
-const schema = z
-  .strictObject({
-    users: z.array(z.string().min(1)).optional().describe("GitHub logins allowed to sign off."),
-    teams: z.array(teamName).optional().describe("Teams (org/team-slug) whose members may sign off."),
-    count: z.number().int().min(1).default(1).describe("Distinct people who must sign off."),
-    maxAgeDays: z.number().positive().optional().describe("A sign-off counts for this many days."),
-    resetOnPush: z
-      .boolean()
-      .default(false)
-      .describe(
-        "A sign-off counts only for the commit that was the pull request's head when it was given: any push voids it.",
-      ),
-  })
-  .refine((s) => (s.users?.length ?? 0) + (s.teams?.length ?? 0) > 0, {
-    message: "a signoff check needs users or teams",
-  });
-type Params = z.output<typeof schema>;
+const schema = () =>
+  z
+    .strictObject({
+      users: z.array(z.string().min(1)).optional().describe("GitHub logins allowed to sign off."),
+      teams: z.array(teamName).optional().describe("Teams (org/team-slug) whose members may sign off."),
+      count: z.number().int().min(1).default(1).describe("Distinct people who must sign off."),
+      maxAgeDays: z.number().positive().optional().describe("A sign-off counts for this many days."),
+      resetOnPush: z
+        .boolean()
+        .default(false)
+        .describe(
+          "A sign-off counts only for the commit that was the pull request's head when it was given: any push voids it.",
+        ),
+    })
+    .refine((s) => (s.users?.length ?? 0) + (s.teams?.length ?? 0) > 0, {
+      message: "a signoff check needs users or teams",
+    });
+type Params = z.output<ReturnType<typeof schema>>;
 
 // GitHub logins and team slugs are case-insensitive.
 const lower = (s: string): string => s.toLowerCase();

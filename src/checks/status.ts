@@ -3,29 +3,30 @@ import type { CheckRunSummary, CommitStatus, Need } from "../evidence/types.js";
 import { failed, link, passed, pendingResult, shortSha, unknownResult } from "./common.js";
 import { ALL_CONTEXTS, defineKind, type EvalInput, type KindResult } from "./types.js";
 
-const schema = z.strictObject({
-  name: z.string().min(1).describe("Check run name or commit status context."),
-  conclusions: z
-    .array(z.string().min(1))
-    .min(1)
-    .default(["success"])
-    .describe("Conclusions (check runs) or states (statuses) that count as success."),
-  app: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "Only check runs posted by this GitHub App (its slug, e.g. github-actions) count. Recommended: unpinned, anyone with write access can post the name.",
-    ),
-  creator: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "Only commit statuses posted by this account (login, e.g. ci-bot or my-app[bot]) count. Recommended, like app.",
-    ),
-});
-type Params = z.output<typeof schema>;
+const schema = () =>
+  z.strictObject({
+    name: z.string().min(1).describe("Check run name or commit status context."),
+    conclusions: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(["success"])
+      .describe("Conclusions (check runs) or states (statuses) that count as success."),
+    app: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Only check runs posted by this GitHub App (its slug, e.g. github-actions) count. Recommended: unpinned, anyone with write access can post the name.",
+      ),
+    creator: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Only commit statuses posted by this account (login, e.g. ci-bot or my-app[bot]) count. Recommended, like app.",
+      ),
+  });
+type Params = z.output<ReturnType<typeof schema>>;
 
 /** A check run or a commit status, reduced to what decides the check. */
 interface Report {

@@ -64,11 +64,26 @@ export interface CheckKind<P = unknown> {
   evaluate(params: P, input: EvalInput): KindResult;
 }
 
-/** Helper so each kind file keeps its parameter type inferred from its schema. */
-export function defineKind<S extends z.ZodType>(
-  kind: CheckKind<z.output<S>> & { schema: S },
-): CheckKind<z.output<S>> {
-  return kind;
+/** A kind as its file writes it: the schema as a function that builds it. */
+export type KindDefinition<S extends z.ZodType> = Omit<CheckKind<z.output<S>>, "schema"> & {
+  schema: () => S;
+};
+
+/**
+ * Helper so each kind file keeps its parameter type inferred from its schema. The schema is built on first
+ * use and kept: building every kind's zod schema when the module loads was a large part of the CLI's start-up,
+ * and a policy uses few kinds (src/policy/schema.ts builds the policy schema from those it names).
+ */
+export function defineKind<S extends z.ZodType>(kind: KindDefinition<S>): CheckKind<z.output<S>> {
+  const { schema: build, ...rest } = kind;
+  let built: S | undefined;
+  return Object.defineProperty(rest, "schema", {
+    get: () => {
+      built ??= build();
+      return built;
+    },
+    enumerable: true,
+  }) as CheckKind<z.output<S>>;
 }
 
 export const ALL_CONTEXTS: readonly ContextKind[] = ["pull_request", "release", "deployment", "local"];

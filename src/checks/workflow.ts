@@ -17,43 +17,44 @@ import {
 } from "./common.js";
 import { ALL_CONTEXTS, defineKind, type EvidenceLink, type KindResult } from "./types.js";
 
-const schema = z
-  .strictObject({
-    name: z.string().min(1).optional().describe("Workflow name, as in its `name:`."),
-    file: z.string().min(1).optional().describe("Workflow file, e.g. ci.yml or .github/workflows/ci.yml."),
-    branch: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Look at the latest runs on this branch instead of the evaluated commit."),
-    maxAgeDays: z
-      .number()
-      .positive()
-      .optional()
-      .describe("With branch: the latest successful run must be at most this many days old."),
-    streak: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe(
-        "With branch: the last N completed runs must all have succeeded (default 1 unless maxAgeDays is set).",
-      ),
-    jobs: z
-      .array(z.string().min(1))
-      .min(1)
-      .optional()
-      .describe("Jobs of the run that must have succeeded; `test` also covers matrix jobs `test (…)`."),
-    conclusions: z
-      .array(z.string().min(1))
-      .min(1)
-      .default(["success"])
-      .describe("Conclusions that count as success, for the run and its jobs."),
-  })
-  .refine((p) => p.name !== undefined || p.file !== undefined, {
-    message: "a workflow check needs a name or a file",
-  });
-type Params = z.output<typeof schema>;
+const schema = () =>
+  z
+    .strictObject({
+      name: z.string().min(1).optional().describe("Workflow name, as in its `name:`."),
+      file: z.string().min(1).optional().describe("Workflow file, e.g. ci.yml or .github/workflows/ci.yml."),
+      branch: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Look at the latest runs on this branch instead of the evaluated commit."),
+      maxAgeDays: z
+        .number()
+        .positive()
+        .optional()
+        .describe("With branch: the latest successful run must be at most this many days old."),
+      streak: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          "With branch: the last N completed runs must all have succeeded (default 1 unless maxAgeDays is set).",
+        ),
+      jobs: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .describe("Jobs of the run that must have succeeded; `test` also covers matrix jobs `test (…)`."),
+      conclusions: z
+        .array(z.string().min(1))
+        .min(1)
+        .default(["success"])
+        .describe("Conclusions that count as success, for the run and its jobs."),
+    })
+    .refine((p) => p.name !== undefined || p.file !== undefined, {
+      message: "a workflow check needs a name or a file",
+    });
+type Params = z.output<ReturnType<typeof schema>>;
 
 /** Below this a branch's history is too short to be worth a request of its own. */
 const MIN_BRANCH_RUNS = 10;

@@ -1,14 +1,18 @@
-// The JSON Schema of .readiness.yml for editors (yaml-language-server), generated from PolicySchema.
+// The JSON Schema of .readiness.yml for editors (yaml-language-server), generated from policySchema().
 // schema/readiness.schema.json is this, committed; `npm run schema` rewrites it and a test fails on drift.
 import { z } from "zod";
-import { PolicySchema } from "./schema.js";
+import { policySchema } from "./schema.js";
 
 export const POLICY_SCHEMA_ID =
   "https://raw.githubusercontent.com/readiness-gate/readiness-gate/main/schema/readiness.schema.json";
 
 export function policyJsonSchema(): Record<string, unknown> {
   // input: what people write (defaults optional, `checks.<id>: null` allowed), not what the loader returns
-  const { $schema, ...generated } = z.toJSONSchema(PolicySchema, { io: "input" }) as Record<string, unknown>;
+  // every kind's schema: policySchema() with no data
+  const { $schema, ...generated } = z.toJSONSchema(policySchema(), { io: "input" }) as Record<
+    string,
+    unknown
+  >;
   return {
     $schema,
     $id: POLICY_SCHEMA_ID,

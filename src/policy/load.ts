@@ -6,7 +6,7 @@ import { at, formatPolicyError, type PolicyError, tidyErrors } from "./errors.js
 import { issuesToErrors, type Origin } from "./issues.js";
 import { type Layer, mergeLayers, removalsOf, sourceLayer } from "./merge.js";
 import { PRESET_NAMES, presetText } from "./presets/index.js";
-import { type Policy, PolicyDocumentSchema, PolicySchema } from "./schema.js";
+import { type Policy, policyDocumentSchema, policySchema } from "./schema.js";
 import { checkValues, crossCheck, escapesRepository } from "./semantics.js";
 import { suggestion } from "./suggest.js";
 import { locate, type Path, readYaml, type Source } from "./yaml-source.js";
@@ -172,7 +172,7 @@ function hide(list: readonly PolicyError[], ctx: Context, noun: string): PolicyE
 function readDocument<S extends z.ZodType>(
   text: unknown,
   file: string,
-  schema: S,
+  schemaFor: (data: unknown) => S,
   ctx: Context,
 ): { src: Source; parsed: z.output<S> | null } | null {
   const read = readYaml(text, file);
@@ -183,6 +183,7 @@ function readDocument<S extends z.ZodType>(
   }
   const src = read.source;
   const before = ctx.errors.length;
+  const schema = schemaFor(src.data);
   const result = schema.safeParse(src.data, PARSE);
   if (!result.success) {
     const origin = (path: Path) => ({ src, path });
@@ -196,7 +197,7 @@ function readDocument<S extends z.ZodType>(
 export function parsePolicy(text: string, file: string, opts?: LoadOptions): LoadResult {
   try {
     const ctx = newContext(opts);
-    const doc = readDocument(text, String(file), PolicySchema, ctx);
+    const doc = readDocument(text, String(file), policySchema, ctx);
     if (!doc) return done(ctx, null);
     const { src, parsed } = doc;
     crossCheck(parsed ?? src.data, (path) => ({ src, path }), ctx.opts, ctx.errors, ctx.warnings);
@@ -249,7 +250,7 @@ export async function validatePolicy(text: string, file: string, opts?: LoadOpti
 
 /** The root file and all it extends, merged and validated; null with errors in `ctx` (or references unread). */
 async function build(text: string, file: string, ctx: Context): Promise<Policy | null> {
-  const root = readDocument(text, file, PolicyDocumentSchema, ctx);
+  const root = readDocument(text, file, policyDocumentSchema, ctx);
   // a file that is not a mapping has said all there is to say about itself
   if (!root || !isRecord(root.src.data)) return null;
   const layer = await resolve(root.src, [file], ctx);
@@ -257,13 +258,11 @@ async function build(text: string, file: string, ctx: Context): Promise<Policy |
   // its own, so `readiness validate` reports everything at once rather than in rounds.
   if (ctx.partial || ctx.unread.length > 0) return null;
   const before = ctx.errors.length;
-  const result = PolicySchema.safeParse(layer.data, PARSE);
+  const schema = policySchema(layer.data);
+  const result = schema.safeParse(layer.data, PARSE);
   if (!result.success) {
     const issues = result.error.issues;
-    append(
-      ctx.errors,
-      issuesToErrors(issues, { schema: PolicySchema, data: layer.data, origin: layer.origin }),
-    );
+    append(ctx.errors, issuesToErrors(issues, { schema, data: layer.data, origin: layer.origin }));
   }
   const shown = (f: string) => !ctx.foreign.has(f);
   const whole = result.success ? result.data : layer.data;
@@ -442,7 +441,7 @@ async function sourceOf(
   if (known !== undefined) return known;
   if (hidden && !ctx.foreign.has(target.id)) ctx.foreign.set(target.id, hidden);
   const text = await fetchTarget(target, ctx, fail);
-  const read = text === null ? null : readDocument(text, target.id, PolicyDocumentSchema, ctx);
+  const read = text === null ? null : readDocument(text, target.id, policyDocumentSchema, ctx);
   // an extended file with errors of its own is not merged: what the whole would be is not known
   const doc = read?.parsed ? read : null;
   if (read && !doc) ctx.partial = true;

@@ -42,11 +42,44 @@ const commonCheckFields = {
     ),
 };
 
-const kindFields = Object.fromEntries(kindNames.map((k) => [k, kinds[k].schema.optional()])) as {
-  [K in KindName]: z.ZodOptional<(typeof kinds)[K]["schema"]>;
-};
+type KindFields = { [K in KindName]: z.ZodOptional<(typeof kinds)[K]["schema"]> };
 
-const CheckFieldsSchema = z.strictObject({ ...commonCheckFields, ...kindFields });
+/**
+ * Stands in for the schema of a kind that no check of the data being parsed names: the key is then absent
+ * from every check and an optional schema never runs, so the result is the same as with the kind's own.
+ * The key stays known, so a misspelt kind is still an unknown key compared with every kind's name.
+ */
+const absentKind = z.never().optional();
+
+/**
+ * The check schemas with the schemas of the kinds `used`; every other kind is absentKind. The kinds' own
+ * schemas are built on first use (defineKind): a policy of `file` checks builds that one.
+ */
+function checkSchemas(used: ReadonlySet<KindName>) {
+  const kindFields = Object.fromEntries(
+    kindNames.map((k) => [k, used.has(k) ? kinds[k].schema.optional() : absentKind]),
+  ) as KindFields;
+  const fields = z.strictObject({ ...commonCheckFields, ...kindFields });
+  return {
+    check: fields.superRefine((check, ctx) => {
+      const present = kindsPresent(check);
+      if (present.length === 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `a check needs exactly one kind: one of ${kindNames.join(", ")}`,
+          params: { noKind: true },
+        });
+      } else if (present.length > 1) {
+        ctx.addIssue(tooManyKinds(present));
+      }
+    }),
+    /** A check as written in a file that extends others: it may omit its kind and inherit it. */
+    override: fields.superRefine((check, ctx) => {
+      const present = kindsPresent(check);
+      if (present.length > 1) ctx.addIssue(tooManyKinds(present));
+    }),
+  };
+}
 
 const kindsPresent = (check: Record<string, unknown>): KindName[] =>
   kindNames.filter((k) => check[k] !== undefined);
@@ -57,25 +90,6 @@ const tooManyKinds = (present: KindName[]) => ({
   path: [present[1]!],
   message: `a check has exactly one kind, found ${present.join(" and ")}`,
   params: { at: "key" },
-});
-
-export const CheckSchema = CheckFieldsSchema.superRefine((check, ctx) => {
-  const present = kindsPresent(check);
-  if (present.length === 0) {
-    ctx.addIssue({
-      code: "custom",
-      message: `a check needs exactly one kind: one of ${kindNames.join(", ")}`,
-      params: { noKind: true },
-    });
-  } else if (present.length > 1) {
-    ctx.addIssue(tooManyKinds(present));
-  }
-});
-
-/** A check as written in a file that extends others: it may omit its kind and inherit it. */
-export const CheckOverrideSchema = CheckFieldsSchema.superRefine((check, ctx) => {
-  const present = kindsPresent(check);
-  if (present.length > 1) ctx.addIssue(tooManyKinds(present));
 });
 
 const checkIdKey = z
@@ -196,63 +210,135 @@ const projectPattern = z
     message: "a project pattern matches one directory level per '*': no '**'",
   });
 
-export const PolicySchema = z.strictObject({
-  $schema: z.string().optional(),
-  version: z.literal(1),
-  extends: z
-    .array(z.string().min(1))
-    .default([])
-    .describe("Presets (readiness:baseline, readiness:service, readiness:supply-chain) or owner/repo:path."),
-  applies: AppliesSchema.prefault({}),
-  gate: GateSchema.prefault({}),
-  categories: z
-    .record(categoryIdKey, CategorySchema)
-    .default({})
-    .transform((categories) => byId(Object.entries(categories))),
-  checks: z
-    .record(checkIdKey, z.union([CheckSchema, ...removal]))
-    .default({})
-    .transform((checks) =>
-      byId(
-        Object.entries(checks).filter((entry): entry is [string, z.output<typeof CheckSchema>] =>
-          Boolean(entry[1]),
-        ),
+/** The policy schema around a `checks` schema: the whole policy, or one file of it (see documentSchema). */
+function policyObject<C extends z.ZodType>(checks: C) {
+  return z.strictObject({
+    $schema: z.string().optional(),
+    version: z.literal(1),
+    extends: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Presets (readiness:baseline, readiness:service, readiness:supply-chain) or owner/repo:path.",
       ),
-    )
-    .describe(CHECKS_DESCRIPTION),
-  levels: z
-    .record(levelIdKey, LevelSchema)
-    .default({})
-    .transform((levels) => byId(Object.entries(levels)))
-    .describe(
-      "Named levels beside the score, e.g. bronze: 60, silver: { minScore: 80, require: [ci] }. The report names the highest one reached (every lower one reached too). They do not change the verdict.",
-    ),
-  waivers: z.array(WaiverSchema).default([]),
-  commands: CommandRulesSchema.prefault({}),
-  projects: z
-    .array(projectPattern)
-    .min(1)
-    .max(MAX_PROJECT_PATTERNS)
-    .optional()
-    .describe(
-      "Monorepo: directories (or globs of directories, e.g. services/*) whose own .readiness.yml also judges the pull requests that change files in them. Read on the base branch, like this file.",
-    ),
-});
+    applies: AppliesSchema.prefault({}),
+    gate: GateSchema.prefault({}),
+    categories: z
+      .record(categoryIdKey, CategorySchema)
+      .default({})
+      .transform((categories) => byId(Object.entries(categories))),
+    checks,
+    levels: z
+      .record(levelIdKey, LevelSchema)
+      .default({})
+      .transform((levels) => byId(Object.entries(levels)))
+      .describe(
+        "Named levels beside the score, e.g. bronze: 60, silver: { minScore: 80, require: [ci] }. The report names the highest one reached (every lower one reached too). They do not change the verdict.",
+      ),
+    waivers: z.array(WaiverSchema).default([]),
+    commands: CommandRulesSchema.prefault({}),
+    projects: z
+      .array(projectPattern)
+      .min(1)
+      .max(MAX_PROJECT_PATTERNS)
+      .optional()
+      .describe(
+        "Monorepo: directories (or globs of directories, e.g. services/*) whose own .readiness.yml also judges the pull requests that change files in them. Read on the base branch, like this file.",
+      ),
+  });
+}
+
+function wholeSchema(used: ReadonlySet<KindName>) {
+  const { check } = checkSchemas(used);
+  return policyObject(
+    z
+      .record(checkIdKey, z.union([check, ...removal]))
+      .default({})
+      .transform((checks) =>
+        byId(
+          Object.entries(checks).filter((entry): entry is [string, z.output<typeof check>] =>
+            Boolean(entry[1]),
+          ),
+        ),
+      )
+      .describe(CHECKS_DESCRIPTION),
+  );
+}
 
 /**
  * One file of a policy that extends others (before merging): its checks may omit their kind. The merged
- * result is validated with PolicySchema.
+ * result is validated with the whole policy's schema.
  */
-export const PolicyDocumentSchema = PolicySchema.extend({
-  checks: z
-    .record(checkIdKey, z.union([CheckOverrideSchema, ...removal]))
-    .default({})
-    .describe(CHECKS_DESCRIPTION),
-});
+function documentSchema(used: ReadonlySet<KindName>) {
+  const { override } = checkSchemas(used);
+  return policyObject(
+    z
+      .record(checkIdKey, z.union([override, ...removal]))
+      .default({})
+      .describe(CHECKS_DESCRIPTION),
+  );
+}
 
-export type Policy = z.output<typeof PolicySchema>;
-export type PolicyInput = z.input<typeof PolicySchema>;
-export type CheckDef = z.output<typeof CheckSchema>;
+const ALL_KINDS: ReadonlySet<KindName> = new Set(kindNames);
+
+/** The kinds the checks of (unvalidated) policy data name. */
+function kindsUsed(data: unknown): Set<KindName> {
+  const used = new Set<KindName>();
+  const checks = isRecord(data) ? data.checks : undefined;
+  if (!isRecord(checks)) return used;
+  for (const check of Object.values(checks)) {
+    if (!isRecord(check)) continue;
+    // read as zod reads a key, so a kind zod would validate always has its own schema
+    for (const k of kindNames) if (check[k] !== undefined) used.add(k);
+    if (used.size === kindNames.length) break;
+  }
+  return used;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Schemas by the kinds they hold, named in kindNames order: at most one per set of kinds (2^10), each
+ * small beside the kinds' own schemas, which all of them share.
+ */
+const wholeByKinds = new Map<string, ReturnType<typeof wholeSchema>>();
+const documentByKinds = new Map<string, ReturnType<typeof documentSchema>>();
+
+function cached<S>(
+  cache: Map<string, S>,
+  used: ReadonlySet<KindName>,
+  build: (used: ReadonlySet<KindName>) => S,
+): S {
+  const key = kindNames.filter((k) => used.has(k)).join(" ");
+  let schema = cache.get(key);
+  if (!schema) {
+    schema = build(used);
+    cache.set(key, schema);
+  }
+  return schema;
+}
+
+/**
+ * The schema of a whole policy, with the schemas of the kinds `data` names (messages and suggestions are
+ * the same as with every kind's: see absentKind). Without data: every kind, for the JSON Schema and callers
+ * that build policies in code.
+ */
+export function policySchema(data?: unknown) {
+  return cached(wholeByKinds, data === undefined ? ALL_KINDS : kindsUsed(data), wholeSchema);
+}
+
+/** The schema of one file of a policy (its checks may omit their kind), likewise. */
+export function policyDocumentSchema(data?: unknown) {
+  return cached(documentByKinds, data === undefined ? ALL_KINDS : kindsUsed(data), documentSchema);
+}
+
+type PolicySchema = ReturnType<typeof wholeSchema>;
+type CheckSchema = ReturnType<typeof checkSchemas>["check"];
+
+export type Policy = z.output<PolicySchema>;
+export type PolicyInput = z.input<PolicySchema>;
+export type CheckDef = z.output<CheckSchema>;
 export type CategoryDef = z.output<typeof CategorySchema>;
 export type WaiverDef = z.output<typeof WaiverSchema>;
 export type LevelDef = z.output<typeof LevelSchema>;

@@ -24,7 +24,7 @@ import {
   unknown,
   type WorkflowRun,
 } from "../../src/evidence/types.js";
-import { type PolicyInput, PolicySchema } from "../../src/policy/schema.js";
+import { type PolicyInput, policySchema } from "../../src/policy/schema.js";
 import { type LedgerInput, ledgerFrom } from "../support/ledger.js";
 
 export const NOW = new Date("2025-06-01T12:00:00Z");
@@ -241,7 +241,7 @@ export function check<P>(
 
 /** A whole policy through the engine, with evidence from the world. */
 export function evaluateWorld(input: PolicyInput, world: World, target: Target, now = NOW): Report {
-  const policy = PolicySchema.parse(input);
+  const policy = policySchema().parse(input);
   const { facts } = gather((files) => collectNeeds(policy, target, files), world, target);
   return evaluatePolicy(policy, facts, { target, now });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { signoffKind } from "../../src/checks/signoff.js";
 import { ledgerNeed } from "../../src/engine/evaluate.js";
 import type { LedgerCommand } from "../../src/evidence/types.js";
-import { PolicySchema } from "../../src/policy/schema.js";
+import { policySchema } from "../../src/policy/schema.js";
 import { check, daysAgo, emptyLedger, evaluateWorld, localTarget, prTarget } from "./helpers.js";
 
 const signoff = (actor: string, days: number, over: Partial<LedgerCommand> = {}): LedgerCommand => ({
@@ -149,7 +149,7 @@ describe("signoff through the engine", () => {
   };
 
   it("the engine's ledger need names the teams and the check reads that ledger", () => {
-    expect(ledgerNeed(PolicySchema.parse(policy)).teams).toEqual(["acme/sre"]);
+    expect(ledgerNeed(policySchema().parse(policy)).teams).toEqual(["acme/sre"]);
     const report = evaluateWorld(policy, world([signoff("bob", 1)]), prTarget);
     expect(report.checks[0]?.status).toBe("pass");
     expect(report.checks[0]?.summary).toBe("signed off by bob (yesterday)");

@@ -3,12 +3,12 @@ import { hasRole, roleRank } from "../../src/commands/authorize.js";
 import { type DecideContext, decideCommand } from "../../src/commands/decide.js";
 import { parseCommands } from "../../src/commands/parse.js";
 import type { ActorFacts } from "../../src/evidence/types.js";
-import { type Policy, type PolicyInput, PolicySchema } from "../../src/policy/schema.js";
+import { type Policy, type PolicyInput, policySchema } from "../../src/policy/schema.js";
 
 const POSTED = new Date("2026-06-15T12:00:00Z");
 
 function policy(commands: PolicyInput["commands"] = {}, extraChecks: Record<string, unknown> = {}): Policy {
-  return PolicySchema.parse({
+  return policySchema().parse({
     version: 1,
     checks: {
       deps: { file: { path: "deps.lock" } },

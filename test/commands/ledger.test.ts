@@ -13,7 +13,7 @@ import {
   needKey,
   type Target,
 } from "../../src/evidence/types.js";
-import { type Policy, type PolicyInput, PolicySchema } from "../../src/policy/schema.js";
+import { type Policy, type PolicyInput, policySchema } from "../../src/policy/schema.js";
 import { ledgerFrom } from "../support/ledger.js";
 
 // `file` checks fail here whatever the evidence (a check id starting with "ok-" passes), so these tests do not
@@ -56,7 +56,7 @@ const releaseTarget: Target = {
 };
 
 function policy(over: Partial<PolicyInput> = {}, checks: Record<string, unknown> = {}): Policy {
-  return PolicySchema.parse({
+  return policySchema().parse({
     version: 1,
     gate: { minScore: 0 },
     checks: {

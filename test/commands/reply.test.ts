@@ -3,9 +3,9 @@ import { auditDecisions, auditEntry } from "../../src/commands/audit.js";
 import { type CommandDecision, decideCommand } from "../../src/commands/decide.js";
 import { HELP_TEXT, parseCommands, renderHelp, renderReply } from "../../src/commands/index.js";
 import { codeSpan } from "../../src/commands/markdown.js";
-import { type Policy, PolicySchema } from "../../src/policy/schema.js";
+import { type Policy, policySchema } from "../../src/policy/schema.js";
 
-const policy: Policy = PolicySchema.parse({
+const policy: Policy = policySchema().parse({
   version: 1,
   checks: {
     deps: { file: { path: "deps.lock" } },

@@ -14,7 +14,7 @@ import {
   situationNeeds,
 } from "../../scripts/generate-check-docs.js";
 import { type KindName, kindNames, kinds } from "../../src/checks/registry.js";
-import { PolicySchema } from "../../src/policy/schema.js";
+import { policySchema } from "../../src/policy/schema.js";
 
 const root = new URL("../../", import.meta.url);
 const doc = readFileSync(DOC_PATH, "utf8");
@@ -104,7 +104,7 @@ describe("docs/checks.md", () => {
 
   it.each(kindNames)("gives an example for %s that is a valid policy using that kind", (name) => {
     const example = parse(KIND_DOCS[name].example) as { checks: Record<string, Record<string, unknown>> };
-    const parsed = PolicySchema.safeParse({ version: 1, ...example });
+    const parsed = policySchema().safeParse({ version: 1, ...example });
     expect(parsed.error?.issues ?? []).toEqual([]);
     for (const [id, check] of Object.entries(example.checks)) {
       expect(check[name], `example check ${id} is not a ${name} check`).toBeDefined();

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import { scoreReport, unknownsCouldChangeVerdict } from "../../src/engine/score.js";
 import type { CheckReport } from "../../src/engine/types.js";
 import { applyWaivers, isWaiverValid } from "../../src/engine/waivers.js";
-import { type Policy, PolicySchema } from "../../src/policy/schema.js";
+import { type Policy, policySchema } from "../../src/policy/schema.js";
 
 const NOW = new Date("2026-06-15T12:00:00Z");
 
 function policy(extra: Record<string, unknown> = {}): Policy {
-  return PolicySchema.parse({
+  return policySchema().parse({
     version: 1,
     categories: { sec: { title: "Security", weight: 3 }, ops: { title: "Operations", weight: 1 } },
     checks: {
@@ -170,7 +170,7 @@ describe("waivers", () => {
   });
 
   it("are refused on checks that are not waivable", () => {
-    const p = PolicySchema.parse({
+    const p = policySchema().parse({
       version: 1,
       checks: { a: { waivable: false, file: { path: "a" } } },
     });
@@ -184,7 +184,7 @@ describe("waivers", () => {
 
 describe("fail-closed edges", () => {
   it("decides on the unrounded score: 79.95 shows as 80 but does not reach minScore 80", () => {
-    const p = PolicySchema.parse({
+    const p = policySchema().parse({
       version: 1,
       gate: { minScore: 80 },
       checks: { a: { weight: 7995, file: { path: "a" } }, b: { weight: 2005, file: { path: "b" } } },

@@ -1,7 +1,7 @@
 // Which projects a change touches and a project's policy made ready to be judged beside the root's.
 import { describe, expect, it } from "vitest";
 import { allProjects, scopePolicy, touchedProjects } from "../../src/policy/projects.js";
-import { PolicySchema } from "../../src/policy/schema.js";
+import { policySchema } from "../../src/policy/schema.js";
 
 describe("projects", () => {
   const patterns = ["services/*", "libs/auth", "services/api/plugins/*"];
@@ -30,7 +30,7 @@ describe("projects", () => {
   });
 
   it("the schema bounds projects and refuses paths that leave the root or span levels", () => {
-    const parse = (projects: unknown) => PolicySchema.safeParse({ version: 1, projects }).success;
+    const parse = (projects: unknown) => policySchema().safeParse({ version: 1, projects }).success;
     expect(parse(["services/*", "libs/auth"])).toBe(true);
     for (const bad of [["/abs"], ["../up"], ["a/../b"], ["services/"], ["services/**"], []])
       expect(parse(bad)).toBe(false);
@@ -38,7 +38,7 @@ describe("projects", () => {
   });
 
   it("scoping: ids carry the project, file and attestation paths become the repository's", () => {
-    const policy = PolicySchema.parse({
+    const policy = policySchema().parse({
       version: 1,
       categories: { ops: { title: "Operations" } },
       checks: {

@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { issuesToErrors } from "../../src/policy/issues.js";
 import {
   formatPolicyError,
   type LoadResult,
@@ -10,6 +11,8 @@ import {
   type RemoteRef,
 } from "../../src/policy/load.js";
 import { PRESET_NAMES, presetText } from "../../src/policy/presets/index.js";
+import { policyDocumentSchema, policySchema } from "../../src/policy/schema.js";
+import { readYaml, type Source } from "../../src/policy/yaml-source.js";
 
 const F = "policy.yml";
 
@@ -452,5 +455,42 @@ describe("the loader never throws", () => {
       const r = parsePolicy(input as unknown as string, F);
       expect(r.ok).toBe(false);
     }
+  });
+});
+
+describe("the schema built for the kinds a document names", () => {
+  /** What the loader makes of a parse: the value, or the errors as shown (keys allowed, did you mean, bounds). */
+  function outcome(
+    schema: ReturnType<typeof policySchema | typeof policyDocumentSchema>,
+    src: Source,
+  ): string {
+    const result = schema.safeParse(src.data, { jitless: true });
+    if (result.success) return JSON.stringify(result.data);
+    const origin = (path: readonly PropertyKey[]) => ({ src, path });
+    return issuesToErrors(result.error.issues, { schema, data: src.data, origin })
+      .map(formatPolicyError)
+      .join("\n");
+  }
+
+  it("reports exactly what the schema of every kind reports, on mutations of valid policies", () => {
+    let differentKinds = 0;
+    fc.assert(
+      fc.property(mutatedPolicy, (text) => {
+        const src = readYaml(text, F).source;
+        if (!src) return;
+        if (policySchema(src.data) !== policySchema()) differentKinds++;
+        for (const [own, every] of [
+          [policySchema(src.data), policySchema()],
+          [policyDocumentSchema(src.data), policyDocumentSchema()],
+        ] as const) {
+          const a = outcome(own, src);
+          const b = outcome(every, src);
+          check(a === b, "a different outcome", { text, own: a, every: b });
+        }
+      }),
+      run(1200, 1006),
+    );
+    // most documents name only some kinds (the bases are sliced to a third of their checks)
+    expect(differentKinds).toBeGreaterThan(1000);
   });
 });

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatesEnvironment } from "../../src/app/applies.js";
 import { bearerMatches } from "../../src/app/routes.js";
-import { PolicySchema } from "../../src/policy/schema.js";
+import { policySchema } from "../../src/policy/schema.js";
 import { example } from "../app/harness.js";
 import {
   buildIfNeeded,
@@ -360,7 +360,7 @@ describe("security: /metrics behind METRICS_TOKEN or METRICS_PORT (issue 8, item
 });
 
 describe("unit: names and tokens", () => {
-  const policy = PolicySchema.parse({ version: 1, applies: { environments: ["production", "staging-*"] } });
+  const policy = policySchema().parse({ version: 1, applies: { environments: ["production", "staging-*"] } });
 
   it("environments match case-insensitively, globs too", () => {
     for (const env of ["production", "Production", "PRODUCTION", "Staging-EU"])

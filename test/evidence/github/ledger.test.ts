@@ -8,7 +8,7 @@ import { GitHubReader } from "../../../src/evidence/github/reader.js";
 import { DEFAULT_LIMITS, type RepoScope } from "../../../src/evidence/github/scope.js";
 import { encodeRecord, type LedgerRecord, recordMarker } from "../../../src/evidence/ledger-record.js";
 import type { Target } from "../../../src/evidence/types.js";
-import { PolicySchema } from "../../../src/policy/schema.js";
+import { policySchema } from "../../../src/policy/schema.js";
 import { expectKnownEndpoint, type RequestRecorder, recordRequests } from "../../support/openapi.js";
 
 const API = "https://api.github.com";
@@ -361,7 +361,7 @@ describe("fetchActorFacts", () => {
 
 describe("fetchLedger → waiversFromLedger", () => {
   it("a maintainer's recorded waiver counts; one whose comment was edited since does not", async () => {
-    const policy = PolicySchema.parse({
+    const policy = policySchema().parse({
       version: 1,
       checks: { deps: { file: { path: "deps.lock" } }, runbook: { file: { path: "docs/runbook.md" } } },
       commands: { waive: { permission: "maintain" } },

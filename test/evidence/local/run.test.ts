@@ -6,12 +6,12 @@ import { runEvaluation } from "../../../src/engine/run.js";
 import type { Report } from "../../../src/engine/types.js";
 import { LocalEvidence, localTarget } from "../../../src/evidence/local/provider.js";
 import type { Need } from "../../../src/evidence/types.js";
-import { PolicySchema } from "../../../src/policy/schema.js";
+import { policySchema } from "../../../src/policy/schema.js";
 import { cleanup, commit, git, initRepo, write } from "./repo.js";
 
 const NOW = new Date("2024-06-01T12:00:00Z");
 
-const policy = PolicySchema.parse({
+const policy = policySchema().parse({
   version: 1,
   gate: { minScore: 50 },
   checks: {
