@@ -8,7 +8,7 @@
 // and the queue retries it. A replica that dies releases its locks with its connections.
 import pg from "pg";
 import { KeyedLocks } from "../app/locks.js";
-import { quoteIdent } from "./sql.js";
+import { checkout, quoteIdent } from "./sql.js";
 
 export interface CommitLocksOptions {
   connectionString: string;
@@ -51,7 +51,7 @@ export class SharedCommitLocks {
 
   private async across<T>(key: string, work: () => Promise<T>): Promise<T> {
     const id = `${this.o.schema}:commit:${key}`;
-    const client = await this.pool.connect();
+    const { client, release } = await checkout(this.pool);
     let broken = false;
     try {
       try {
@@ -75,7 +75,7 @@ export class SharedCommitLocks {
         });
       }
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 

@@ -15,7 +15,7 @@
 import pg from "pg";
 import PgBoss from "pg-boss";
 import type { PushResult } from "../app/queue.js";
-import { quoteIdent, type Sql } from "./sql.js";
+import { checkout, quoteIdent, type Sql } from "./sql.js";
 
 export interface SharedQueueOptions<T> {
   connectionString: string;
@@ -179,7 +179,7 @@ export class SharedQueue<T> {
       const output = job.output as { value?: { message?: string } } | null;
       if (output?.value?.message === EXPIRED) this.o.onEvent?.("lease-expired");
     }
-    const client = await this.pool.connect();
+    const { client, release } = await checkout(this.pool);
     let locked = false;
     this.running++;
     try {
@@ -224,7 +224,7 @@ export class SharedQueue<T> {
           .catch(() => {
             broken = true;
           });
-      client.release(broken);
+      release(broken);
       this.running--;
       await this.refreshDepth().catch(() => {});
       this.wakeIdle();

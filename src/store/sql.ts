@@ -26,6 +26,31 @@ export function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
+/**
+ * A connection of the pool held for a while (a lock, a transaction, a job). While it is checked out pg-pool
+ * takes its own error listener off it, so a server that ends the connection (a restart, a failover, an
+ * administrator) would emit 'error' with no listener and end the process. This one listens while it is held;
+ * a connection that failed is closed on release instead of going back to the pool.
+ */
+export async function checkout(
+  pool: pg.Pool,
+): Promise<{ client: pg.PoolClient; release(broken?: boolean): void }> {
+  const client = await pool.connect();
+  let lost = false;
+  const onError = () => {
+    lost = true;
+  };
+  client.on("error", onError);
+  return {
+    client,
+    release(broken = false) {
+      // A failed connection keeps the listener: it may still report its end after being released.
+      if (!(broken || lost)) client.off("error", onError);
+      client.release(broken || lost);
+    },
+  };
+}
+
 export interface PostgresOptions {
   connectionString: string;
   schema: string;
@@ -49,7 +74,7 @@ export async function postgresSql(o: PostgresOptions): Promise<Sql> {
   });
   // An idle connection the server dropped is an error event on the pool: without a listener it kills the process.
   pool.on("error", () => {});
-  const client = await pool.connect();
+  const { client, release } = await checkout(pool);
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   } catch (error) {
@@ -57,7 +82,7 @@ export async function postgresSql(o: PostgresOptions): Promise<Sql> {
     if ((error as { code?: string }).code !== "23505" && (error as { code?: string }).code !== "42P06")
       throw error;
   } finally {
-    client.release();
+    release();
   }
   // A connection of the pool held for a lock or a transaction; `inTx`: nested transactions join the outer one.
   const on = (c: pg.PoolClient, inTx: boolean): Sql => ({
@@ -83,15 +108,15 @@ export async function postgresSql(o: PostgresOptions): Promise<Sql> {
     engine: "postgres",
     query: async <R>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as R[],
     async transaction(work) {
-      const c = await pool.connect();
+      const { client: c, release } = await checkout(pool);
       try {
         return await transactionOn(c, work);
       } finally {
-        c.release();
+        release();
       }
     },
     async withAdvisoryLock(key, work) {
-      const c = await pool.connect();
+      const { client: c, release } = await checkout(pool);
       let broken = false;
       try {
         await c.query("SELECT pg_advisory_lock($1)", [key]);
@@ -104,12 +129,12 @@ export async function postgresSql(o: PostgresOptions): Promise<Sql> {
         }
       } finally {
         // A connection that could not unlock is closed, which releases the lock.
-        c.release(broken);
+        release(broken);
       }
     },
     async whileLocked(key, work) {
       // One connection of the pool holds the lock for the whole work; the work's statements use the others.
-      const c = await pool.connect();
+      const { client: c, release } = await checkout(pool);
       let broken = false;
       try {
         const got = await c.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [key]);
@@ -122,7 +147,7 @@ export async function postgresSql(o: PostgresOptions): Promise<Sql> {
           });
         }
       } finally {
-        c.release(broken);
+        release(broken);
       }
     },
     close: () => pool.end(),
