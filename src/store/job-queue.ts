@@ -56,6 +56,8 @@ export class SharedQueue<T> {
   private readonly boss: PgBoss;
   private readonly pool: pg.Pool;
   private running = 0;
+  /** Ids of the jobs this replica runs now: a drain that runs out of time hands them back. */
+  private readonly activeJobs = new Set<string>();
   private closed = false;
   private lastDepth = 0;
   private workers: string[] = [];
@@ -182,6 +184,7 @@ export class SharedQueue<T> {
     const { client, release } = await checkout(this.pool);
     let locked = false;
     this.running++;
+    this.activeJobs.add(job.id);
     try {
       const got = await client.query<{ ok: boolean }>(
         "SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS ok",
@@ -226,6 +229,7 @@ export class SharedQueue<T> {
           });
       release(broken);
       this.running--;
+      this.activeJobs.delete(job.id);
       await this.refreshDepth().catch(() => {});
       this.wakeIdle();
     }
@@ -272,16 +276,34 @@ export class SharedQueue<T> {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.closed = true;
-    for (const id of this.workers) await this.boss.offWork({ id }).catch(() => {});
+    // One bound for the whole drain: stopping the workers waits for their runs, and so does ending the pool.
+    const deadline = Date.now() + timeoutMs;
+    const within = <R>(p: Promise<R>, ms: number) =>
+      Promise.race([p, new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)).unref())]);
+    await within(
+      Promise.all(this.workers.map((id) => this.boss.offWork({ id }).catch(() => {}))),
+      deadline - Date.now(),
+    );
     const ended =
       this.running === 0 ||
       (await Promise.race([
         new Promise<true>((resolve) => this.idleWaiters.push(() => resolve(true))),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
+        new Promise<false>((resolve) =>
+          setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())).unref(),
+        ),
       ]));
-    // Runs still going when the bound is reached are failed back to the queue: another replica retries them.
+    // Runs still going when the bound is reached are failed back to the queue, so another replica retries them
+    // now rather than after their lease (it waits for this process's lock on the key, which ends with it).
+    if (this.activeJobs.size > 0)
+      await within(
+        this.boss.fail(QUEUE_NAME, [...this.activeJobs]).catch(() => {}),
+        1_000,
+      );
     await this.boss.stop({ graceful: false, wait: true, timeout: 1_000 }).catch(() => {});
-    await this.pool.end().catch(() => {});
+    await within(
+      this.pool.end().catch(() => {}),
+      1_000,
+    );
     return ended;
   }
 }

@@ -3,6 +3,7 @@
 // in-process queue, tested in test/app/queue.test.ts.)
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { SharedQueue } from "../../src/store/job-queue.js";
 import { Store } from "../../src/store/store.js";
@@ -158,6 +159,36 @@ describe.runIf(onPostgres)("shared queue on PostgreSQL (pg-boss)", () => {
     while (order.length < 7) await sleep(100);
     expect(order).toEqual(["first", "deploy prod", "pr 1", "pr 2", "pr 3", "pr 4", "pr 5"]);
   }, 30_000);
+
+  it("a drain that runs out of time returns within its bound and hands its running job to another replica at once", async () => {
+    const runs: number[] = [];
+    const qs = await replicas<string>(
+      2,
+      await schemaFor(),
+      async (_item, _key, replica) => {
+        runs.push(replica);
+        if (runs.length === 1) await new Promise(() => {}); // outlasts any drain
+      },
+      { concurrency: 1, leaseSeconds: 300 },
+    );
+    await qs[0]!.push("k", "x");
+    while (runs.length === 0) await sleep(100);
+    const t0 = Date.now();
+    expect(await qs[runs[0]!]!.drain(500)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(4_000);
+    // The process would exit now, closing its connections and so its lock on the key.
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
+         AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('queue:k', 7)`,
+    );
+    await admin.end();
+    while (runs.length < 2 && Date.now() - t0 < 20_000) await sleep(200);
+    // Long before the 300 s lease.
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).not.toBe(runs[0]);
+  }, 40_000);
 
   it("a replica killed with SIGKILL mid-run: after the lease another replica runs the job", async () => {
     const schema = await schemaFor();
