@@ -110,6 +110,9 @@ class Unavailable extends Error {
   readonly status = 503;
 }
 
+/** How long after start the first sweep runs (the probes and the first webhooks go first). */
+const FIRST_SWEEP_DELAY_MS = 30_000;
+
 export function createReadinessApp(options: ReadinessAppOptions = {}): {
   app: ApplicationFunction;
   runtime: AppRuntime;
@@ -471,14 +474,18 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     if (sweepMinutes && sweepMinutes > 0) {
       if (!store) instance.log.warn("SWEEP_INTERVAL_MINUTES is set but there is no store: no sweep");
       else {
-        const t = setInterval(() => {
+        const sweepOnce = () => {
           if (draining) return;
           runtime.sweepNow().catch((error) => {
             instance.log.error({ err: errorForLog(error) }, "sweep failed");
           });
-        }, sweepMinutes * 60_000);
+        };
+        // The first soon after start, not a whole interval later: the dashboard has something to show.
+        const first = setTimeout(sweepOnce, FIRST_SWEEP_DELAY_MS);
+        first.unref();
+        const t = setInterval(sweepOnce, sweepMinutes * 60_000);
         t.unref();
-        timers.push(t);
+        timers.push(first, t);
       }
     }
 
@@ -524,16 +531,28 @@ const DEADLINE = Symbol.for("readiness.deadline");
 const PACED = Symbol("paced");
 const WRITES = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 
-/** Each write waits for its installation's slot; a store that does not answer leaves Probot's own pace only. */
+/**
+ * Each write waits for its installation's slot at the moment it is sent: in the fetch, after Probot's own
+ * throttle has let it go (a comment held in Probot's queue would otherwise keep a slot taken long before). The
+ * request's deadline starts after the wait. A store that does not answer leaves Probot's own pace only.
+ */
 function withWritePace(octokit: AppOctokit, pace: WritePace, installationId: number): AppOctokit {
   const marked = octokit as AppOctokit & { [PACED]?: boolean };
   if (marked[PACED]) return octokit;
   marked[PACED] = true;
-  octokit.hook.before("request", async (options) => {
+  octokit.hook.wrap("request", (request, options) => {
     // GraphQL queries are POSTs that write nothing.
-    if (!WRITES.has(options.method) || options.url === "/graphql") return;
-    const wait = await pace.reserve(installationId).catch(() => 0);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (WRITES.has(options.method) && options.url !== "/graphql") {
+      const o = options as { request?: { fetch?: typeof fetch } };
+      const inner = o.request?.fetch ?? globalThis.fetch;
+      const paced: typeof fetch = async (input, init) => {
+        const wait = await pace.reserve(installationId).catch(() => 0);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        return inner(input, init);
+      };
+      o.request = { ...o.request, fetch: paced };
+    }
+    return request(options);
   });
   return octokit;
 }
