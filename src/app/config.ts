@@ -57,6 +57,8 @@ export interface ReadOptions {
 
 type Env = Record<string, string | undefined>;
 
+/** The shortest sweep interval: 5 minutes leave a sweep 83 requests under the hourly ceiling of 1,000. */
+export const MIN_SWEEP_INTERVAL_MINUTES = 5;
 /** SWEEP_REQUEST_BUDGET's default: requests per installation per sweep (src/app/sweep.ts). */
 export const DEFAULT_SWEEP_BUDGET = 250;
 
@@ -180,6 +182,11 @@ export function readSettings(env: Env, options: ReadOptions = {}): SettingsResul
   let sweepIntervalMinutes: number | null = null;
   if (env.SWEEP_INTERVAL_MINUTES?.trim())
     sweepIntervalMinutes = positiveInt(env, "SWEEP_INTERVAL_MINUTES", 60, problems, 7 * 24 * 60);
+  // Under the hourly ceiling a sweep every few minutes would get less than one evaluation's requests.
+  if (sweepIntervalMinutes !== null && sweepIntervalMinutes < MIN_SWEEP_INTERVAL_MINUTES)
+    problems.push(
+      `SWEEP_INTERVAL_MINUTES must be at least ${MIN_SWEEP_INTERVAL_MINUTES}, got ${sweepIntervalMinutes}: a shorter interval leaves each sweep too few requests to evaluate a repository`,
+    );
 
   const webhookPath = env.WEBHOOK_PATH?.trim() || "/api/github/webhooks";
   if (!webhookPath.startsWith("/")) problems.push("WEBHOOK_PATH must start with /");

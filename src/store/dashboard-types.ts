@@ -64,8 +64,10 @@ export interface RepositoryFilter {
   order?: "asc" | "desc";
   /** 1-based. */
   page?: number;
-  /** At most 100. */
+  /** At most 100; at most 1,000 with `export`. */
   perPage?: number;
+  /** For a file export (CSV): larger pages and no sparklines, which the file does not carry. */
+  export?: boolean;
 }
 
 export interface Page<T> {

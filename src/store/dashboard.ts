@@ -22,6 +22,8 @@ import type { Sql } from "./sql.js";
  */
 export const MAX_READABLE = 20_000;
 export const MAX_PER_PAGE = 100;
+/** Rows a page of a file export may hold (RepositoryFilter.export). */
+export const MAX_EXPORT_PAGE = 1_000;
 export const DEFAULT_PER_PAGE = 25;
 /** The detail's history window: 90 days unless asked, at most a year and a day. */
 export const DEFAULT_DAYS = 90;
@@ -109,7 +111,7 @@ export class SqlDashboard implements DashboardQueries {
 
   async listRepositories(filter: RepositoryFilter, now: Date): Promise<Page<RepositorySummary>> {
     const keys = readableKeys(filter.readable);
-    const perPage = int(filter.perPage, DEFAULT_PER_PAGE, 1, MAX_PER_PAGE);
+    const perPage = int(filter.perPage, DEFAULT_PER_PAGE, 1, filter.export ? MAX_EXPORT_PAGE : MAX_PER_PAGE);
     const page = int(filter.page, 1, 1, 1_000_000);
     if (filter.verdict !== undefined && !VERDICTS.includes(filter.verdict))
       throw new DashboardInputError(`verdict is one of ${VERDICTS.join(", ")}`);
@@ -137,7 +139,7 @@ export class SqlDashboard implements DashboardQueries {
         AND ($2::text IS NULL OR latest_verdict = $2)
         AND ($3::text IS NULL OR $3 = ANY(latest_weak))
         AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM unnest(teams) t
-              WHERE lower(t) = lower($4) OR lower(split_part(t, '/', 2)) = lower($4)))
+              WHERE ltrim(lower(t), '@') = ltrim(lower($4), '@') OR lower(split_part(t, '/', 2)) = lower($4)))
         AND ($5::text IS NULL OR lower(owner) = lower($5))
         AND ($6::text IS NULL OR strpos(lower(repository), lower($6)) > 0)`;
     const rows = await this.sql.query(
@@ -158,11 +160,11 @@ export class SqlDashboard implements DashboardQueries {
       );
       total = Number(counted[0]?.n ?? 0);
     }
-    return { items: await this.summaries(rows, now), total, page, perPage };
+    return { items: await this.summaries(rows, now, filter.export !== true), total, page, perPage };
   }
 
   /** The page's rows with their latest evaluation and sparkline: two statements for the whole page. */
-  private async summaries(rows: Row[], now: Date): Promise<RepositorySummary[]> {
+  private async summaries(rows: Row[], now: Date, sparklines = true): Promise<RepositorySummary[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.latest_id).filter((id) => id !== null);
     const latest = new Map<number, Row>();
@@ -174,12 +176,14 @@ export class SqlDashboard implements DashboardQueries {
         latest.set(Number(v.id), v);
     const from = new Date(startOfDay(now).getTime() - (SPARKLINE_DAYS - 1) * DAY_MS);
     const lines = new Map<string, { day: string; score: number }[]>();
-    for (const p of await this.daily(
-      rows.map((r) => String(r.repository).toLowerCase()),
-      from,
-      now,
-      "",
-    )) {
+    for (const p of sparklines
+      ? await this.daily(
+          rows.map((r) => String(r.repository).toLowerCase()),
+          from,
+          now,
+          "",
+        )
+      : []) {
       const key = String(p.key);
       lines.set(key, [...(lines.get(key) ?? []), { day: String(p.day), score: Number(p.score) }]);
     }

@@ -124,6 +124,9 @@ describe("readSettings", () => {
     expect(!bad.ok && bad.message).toMatch(
       /SWEEP_INTERVAL_MINUTES must be a whole number.*SWEEP_REQUEST_BUDGET must be a whole number between 1 and 5000/,
     );
+    // A sweep every 2 minutes would get 33 requests under the hourly ceiling: never one evaluation.
+    const short = readSettings({ ...ok, SWEEP_INTERVAL_MINUTES: "2" });
+    expect(!short.ok && short.message).toMatch(/SWEEP_INTERVAL_MINUTES must be at least 5, got 2/);
   });
 
   it("the reconcile command needs no webhook secret", () => {

@@ -237,6 +237,8 @@ describe.each(engines.map((e) => [e.name, e] as const))(
       expect(await list({ category: "ops" })).toEqual(["acme/web"]);
       expect(await list({ team: "sre" })).toEqual(["acme/api"]);
       expect(await list({ team: "other/platform" })).toEqual(["other/lib"]);
+      // As CODEOWNERS and the page write it.
+      expect(await list({ team: "@other/platform" })).toEqual(["other/lib"]);
       expect(await list({ owner: "OTHER" })).toEqual(["other/lib"]);
       expect(await list({ q: "WE" })).toEqual(["acme/web"]);
       await expect(list({ verdict: "maybe" })).rejects.toThrow(DashboardInputError);

@@ -31,12 +31,12 @@ export const REPOSITORIES: {
   trend: number;
   failing: string[];
 }[] = [
-  { name: "payments", teams: ["@octo/payments"], base: 88, trend: 0.2, failing: [] },
-  { name: "api", teams: ["@octo/platform"], base: 70, trend: -0.3, failing: ["runbook", "alerts"] },
-  { name: "web", teams: ["@octo/frontend"], base: 83, trend: 0.1, failing: ["sbom"] },
-  { name: "search", teams: ["@octo/platform"], base: 95, trend: 0, failing: [] },
-  { name: "billing", teams: ["@octo/payments"], base: 62, trend: 0.5, failing: ["runbook", "signoff"] },
-  { name: "identity", teams: ["@octo/security"], base: 79, trend: 0.1, failing: ["alerts"] },
+  { name: "payments", teams: ["octo/payments"], base: 88, trend: 0.2, failing: [] },
+  { name: "api", teams: ["octo/platform"], base: 70, trend: -0.3, failing: ["runbook", "alerts"] },
+  { name: "web", teams: ["octo/frontend"], base: 83, trend: 0.1, failing: ["sbom"] },
+  { name: "search", teams: ["octo/platform"], base: 95, trend: 0, failing: [] },
+  { name: "billing", teams: ["octo/payments"], base: 62, trend: 0.5, failing: ["runbook", "signoff"] },
+  { name: "identity", teams: ["octo/security"], base: 79, trend: 0.1, failing: ["alerts"] },
 ];
 
 /** Who signs in: a member reads every repository, an outside collaborator one, a non-member none. */

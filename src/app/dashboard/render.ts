@@ -4,6 +4,9 @@ import { h, layout, link, pathWith, type Raw } from "./html.js";
 import { type ListQuery, SORTS, VERDICTS } from "./query.js";
 import { categoryBars, PALETTE, seriesChart, shareBar, sparkline } from "./svg.js";
 
+/** Teams as GitHub writes them in CODEOWNERS: `@org/team` (the store keeps `org/team`). */
+const teamList = (teams: string[]): string => teams.map((t) => (t.startsWith("@") ? t : `@${t}`)).join(" ");
+
 const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -78,7 +81,7 @@ function sortHeader(label: string, sort: (typeof SORTS)[number], q: ListQuery, c
 function row(r: RepositorySummary, now: Date): Raw {
   const l = r.latest;
   return h`<tr data-repository="${r.repository}">
-<td><a href="${repoPath(r.repository)}">${r.repository}</a>${r.teams.length ? h`<div class="muted">${r.teams.join(" ")}</div>` : ""}</td>
+<td><a href="${repoPath(r.repository)}">${r.repository}</a>${r.teams.length ? h`<div class="muted">${teamList(r.teams)}</div>` : ""}</td>
 <td>${badge(l)}</td>
 <td class="num">${l ? h`<b>${fmt(l.score)}</b><span class="muted">/${fmt(l.minScore)}</span>` : "–"}</td>
 <td>${l?.level ?? ""}</td>
@@ -150,7 +153,7 @@ export function repositoryPage(v: DetailView): string {
   const older = d.timeline.length ? d.timeline.at(-1)!.id : null;
   const body = h`<p><a href="/dashboard">← all repositories</a></p>
 <h1>${link(`${v.webUrl}/${s.repository}`, s.repository)} ${badge(l)}</h1>
-<div class="facts"><div><span class="muted">Score</span><b>${l ? h`${fmt(l.score)}<span class="muted">/${fmt(l.minScore)}</span>` : "–"}</b></div><div><span class="muted">Level</span><b>${l?.level ?? "–"}</b></div><div><span class="muted">Blocking</span><b>${l ? l.blocking : "–"}</b></div><div><span class="muted">Waivers expiring ≤7 d</span><b>${s.waiversExpiringSoon}</b></div><div><span class="muted">Teams</span><b>${s.teams.join(" ") || "–"}</b></div><div><span class="muted">Last evaluated</span><b>${l ? ago(l.evaluatedAt, v.now) : "never"}</b></div></div>
+<div class="facts"><div><span class="muted">Score</span><b>${l ? h`${fmt(l.score)}<span class="muted">/${fmt(l.minScore)}</span>` : "–"}</b></div><div><span class="muted">Level</span><b>${l?.level ?? "–"}</b></div><div><span class="muted">Blocking</span><b>${l ? l.blocking : "–"}</b></div><div><span class="muted">Waivers expiring ≤7 d</span><b>${s.waiversExpiringSoon}</b></div><div><span class="muted">Teams</span><b>${teamList(s.teams) || "–"}</b></div><div><span class="muted">Last evaluated</span><b>${l ? ago(l.evaluatedAt, v.now) : "never"}</b></div></div>
 <h2>Score over ${v.days} days, per category</h2>
 ${legend}
 ${seriesChart(d.series, { categories: categoryIds, minScore: l?.minScore ?? null })}

@@ -4,7 +4,7 @@
 // queries, which return nothing outside it. Rendering is in ./render.ts and ./csv.ts, pure.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { DashboardInputError } from "../../store/dashboard.js";
+import { DashboardInputError, MAX_EXPORT_PAGE } from "../../store/dashboard.js";
 import type { DashboardQueries } from "../../store/dashboard-types.js";
 import { type InstallationRepositories, ViewerAccess } from "./access.js";
 import { csvHeader, csvRow } from "./csv.js";
@@ -347,11 +347,15 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
     if (req.method === "HEAD") return void res.end();
     res.write(csvHeader());
     let rows = 0;
+    // Pages of 1,000 without sparklines; between them other requests (webhooks) get their turn, as the
+    // embedded store runs its statements in this process.
+    const size = MAX_EXPORT_PAGE;
     for (let page = 1; rows < CSV_MAX_ROWS; page++) {
-      const got = await list(readable, { ...query, page, perPage: 100 });
+      const got = await list(readable, { ...query, page, perPage: size, export: true });
       for (const item of got.items.slice(0, CSV_MAX_ROWS - rows)) res.write(csvRow(item));
       rows += got.items.length;
-      if (got.items.length < 100 || rows >= got.total) break;
+      if (got.items.length < size || rows >= got.total) break;
+      await new Promise((r) => setImmediate(r));
     }
     res.end();
   }
@@ -379,6 +383,18 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
             {
               allow: "POST",
             },
+          );
+          return true;
+        }
+        // Another site may not sign people out (a form posted cross-site still carries SameSite=Lax cookies
+        // on top-level navigation in some browsers).
+        const origin = req.headers.origin;
+        if (origin && settings.publicUrl && origin !== new URL(settings.publicUrl).origin) {
+          html(
+            req,
+            res,
+            403,
+            messagePage({ title: "Sign out", message: "Sign out from the dashboard itself." }),
           );
           return true;
         }

@@ -183,10 +183,17 @@ describe("the dashboard's access matrix", () => {
 
   it("signing out ends the session in this browser", async () => {
     const cookie = await d.signIn(PEOPLE.collaborator.login);
+    // Another site's form cannot sign anyone out.
+    const crossSite = await fetch(`${d.url}/auth/logout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin: "https://evil.example" },
+    });
+    expect(crossSite.status).toBe(403);
     const out = await fetch(`${d.url}/auth/logout`, {
       method: "POST",
       redirect: "manual",
-      headers: { cookie },
+      headers: { cookie, origin: new URL(d.url).origin },
     });
     expect(out.status).toBe(303);
     expect(out.headers.getSetCookie().join()).toMatch(/rg_session=; .*Max-Age=0/);
