@@ -68,8 +68,13 @@ export function serveGitRepo(
       return null;
     }
   };
+  // Quiet on failure: the GraphQL stand-in asks for a commit's SHA as a blob first (and answers 404 then).
   const textOf = (sha: string) =>
-    execFileSync("git", [...GIT, "cat-file", "blob", sha], { cwd: dir, env: ENV });
+    execFileSync("git", [...GIT, "cat-file", "blob", sha], {
+      cwd: dir,
+      env: ENV,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
 
   gh.route("GET", "/repos/:owner/:repo", (req) =>
     mine(req)
