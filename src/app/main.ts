@@ -193,7 +193,9 @@ async function shutdown(signal: string): Promise<void> {
   const drained = await runtime.drain(settings.drainTimeoutMs);
   log.info(
     { drained, left: runtime.depth },
-    drained ? "drained" : "drain bound reached; unfinished check runs are healed by reconcile",
+    drained
+      ? "drained"
+      : "drain bound reached; unfinished work goes back to the shared queue, or (one process) to reconcile",
   );
   await store?.close().catch((err: unknown) => log.warn({ err: errorForLog(err) }, "store close failed"));
   http.closeIdleConnections();

@@ -12,10 +12,31 @@
 // - a replica killed mid-run releases its lock with its connection; its job's lease (expireInSeconds) runs out
 //   and pg-boss hands it to another replica, which finds the row still there and runs it.
 
+import { createRequire } from "node:module";
 import pg from "pg";
 import PgBoss from "pg-boss";
 import type { PushResult } from "../app/queue.js";
 import { checkout, quoteIdent, type Sql } from "./sql.js";
+
+// pg-boss 10 marks a finished job completed or failed without awaiting it (src/manager.js, the worker's
+// onFetch). With the database stopped at that moment the rejection is unhandled and ends the process; guarded,
+// the job stays active and is run again after its lease, like a replica's that died.
+{
+  const Manager = createRequire(import.meta.url)("pg-boss/src/manager.js") as {
+    prototype: Record<string, (...args: unknown[]) => Promise<unknown>> & { readinessGuarded?: boolean };
+  };
+  if (!Manager.prototype.readinessGuarded) {
+    for (const name of ["complete", "fail"]) {
+      const original = Manager.prototype[name]!;
+      Manager.prototype[name] = function (this: unknown, ...args: unknown[]) {
+        const settled = original.apply(this, args);
+        settled.catch(() => {});
+        return settled;
+      };
+    }
+    Manager.prototype.readinessGuarded = true;
+  }
+}
 
 export interface SharedQueueOptions<T> {
   connectionString: string;

@@ -97,4 +97,44 @@ describe.runIf(onPostgres)("a connection ended by the server", () => {
       process.off("uncaughtException", onCrash);
     }
   }, 30_000);
+
+  it("a job finishing while its queue's tables cannot be reached does not end the process", async () => {
+    const schema = uniqueSchema("lostc");
+    const store = await Store.open({ databaseUrl: TEST_DATABASE_URL, schema });
+    const boss = `"${schema}_boss"`;
+    let ran = 0;
+    const q = await SharedQueue.start<string>({
+      connectionString: TEST_DATABASE_URL,
+      schema,
+      sql: store.sql,
+      concurrency: 1,
+      maxQueued: 10,
+      pollingSeconds: 0.5,
+      worker: async () => {
+        ran++;
+        // pg-boss then marks the job completed, without awaiting it: that statement fails, as with the
+        // database stopped.
+        if (ran === 1) await store.sql.query(`ALTER TABLE ${boss}.job RENAME TO job_away`);
+      },
+    });
+    cleanup.push(
+      () => q.drain(1_000),
+      () => store.close(),
+      () => dropSchema(schema),
+      () => dropSchema(`${schema}_boss`),
+    );
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on("unhandledRejection", onRejection);
+    try {
+      await q.push("k", "item");
+      for (const t0 = Date.now(); ran === 0 && Date.now() - t0 < 20_000; ) await sleep(100);
+      await sleep(1_500);
+      expect(ran).toBe(1);
+      expect(rejections).toEqual([]);
+    } finally {
+      await store.sql.query(`ALTER TABLE IF EXISTS ${boss}.job_away RENAME TO job`).catch(() => {});
+      process.off("unhandledRejection", onRejection);
+    }
+  }, 30_000);
 });
