@@ -28,11 +28,14 @@ import { checkout, quoteIdent, type Sql } from "./sql.js";
   if (!Manager.prototype.readinessGuarded) {
     for (const name of ["complete", "fail"]) {
       const original = Manager.prototype[name]!;
-      Manager.prototype[name] = function (this: unknown, ...args: unknown[]) {
+      const guarded = function (this: unknown, ...args: unknown[]) {
         const settled = original.apply(this, args);
         settled.catch(() => {});
         return settled;
       };
+      // PgBoss offers the manager's functions under their own names (boss.complete, boss.fail).
+      Object.defineProperty(guarded, "name", { value: name });
+      Manager.prototype[name] = guarded;
     }
     Manager.prototype.readinessGuarded = true;
   }
