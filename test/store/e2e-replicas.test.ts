@@ -274,15 +274,32 @@ describe.runIf(onPostgres)("three replicas on one PostgreSQL, one SIGKILLed mid-
     await replicas.kill(replicas.servers.indexOf(holder));
     const killedAt = Date.now();
 
-    // CI completes while its gate's replica is gone; GitHub's workflow_run webhook reaches a survivor, and
-    // GitHub asks about the gate again (a new delivery) on another.
+    // CI completes while its gate's replica is gone; GitHub's workflow_run webhook reaches a survivor, the
+    // only word GitHub sends (it asks about a deployment once). Its fan-out goes ahead of the ~150 queued
+    // evaluations, then the gate does: someone waits on both.
     const run = gh.repo(DEPLOY.owner, DEPLOY.name)!.runs.find((r) => r.headSha === GATE_WAITING.sha)!;
     run.status = "completed";
     run.conclusion = "success";
     const workflow = workflowRunPayload(DEPLOY, { sha: GATE_WAITING.sha, prs: [], branch: "main" });
     expect(await replicas.send("workflow_run", withInstallation(workflow, 1))).toBe(200);
-    expect(await gate(GATE_WAITING)).toBe(200);
-    await until("the waiting gate's decision", () => decisions(GATE_WAITING.runId).length > 0, 60_000);
+    await until("the waiting gate's decision", () => decisions(GATE_WAITING.runId).length > 0, 40_000).catch(
+      (error) => {
+        // What each replica said about the gate and what GitHub saw: the failure names its cause.
+        const said = replicas.started.flatMap((s, k) =>
+          s
+            .output()
+            .split("\n")
+            .filter((l) => l.includes(GATE_WAITING.sha) || l.includes(String(GATE_WAITING.runId)))
+            .map((l) => `replica ${k}: ${l.slice(0, 600)}`),
+        );
+        const seen = gh.requests
+          .filter((r) => r.path.includes(String(GATE_WAITING.runId)) || r.path.includes(GATE_WAITING.sha))
+          .map((r) => `${new Date(r.at).toISOString()} ${r.method} ${r.path}`);
+        throw new Error(
+          `${(error as Error).message} (killed at ${new Date(killedAt).toISOString()})\n${said.join("\n")}\n${seen.join("\n")}`,
+        );
+      },
+    );
     const gateAfter = Date.now() - killedAt;
 
     await until("every PR's run completed with its verdict", () => PRS.every(settled), 150_000).catch(
