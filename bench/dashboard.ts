@@ -1,9 +1,13 @@
-// The dashboard's queries on 10,000 repositories with a year of daily history: medians of the list page (first
-// page, a filtered page, a sorted page) and of a repository's page, on a fresh PostgreSQL schema (and on PGlite
-// with fewer repositories: the WebAssembly engine holds everything in this process's memory).
+// The dashboard on 10,000 repositories with a year of daily history, on a fresh PostgreSQL schema:
+// 1. the queries: medians of the list page (first page, a filtered page, a sorted page) and of a repository's
+//    page (and on PGlite with fewer repositories: the WebAssembly engine holds everything in this process's memory);
+// 2. the pages over HTTP: the built server (`dist/app/main.js`) on that schema, a person signed in through the
+//    GitHub stand-in who may read all the repositories; the first page after sign-in (it lists what the person
+//    may read from GitHub, 100 repositories a request), then medians of each page, the JSON API and the CSV
+//    export, as the browser asks for them.
 //
 //   npx tsx bench/dashboard.ts [--repositories 10000] [--days 365] [--rounds 30] [--pglite-repositories 1000]
-//                              [--database-url postgres://postgres@127.0.0.1:5432/test] [--keep]
+//                              [--database-url postgres://postgres@127.0.0.1:5432/test] [--keep] [--no-http]
 //
 // Seeding: `days - 1` days of history per repository in batch INSERT … SELECT statements (generate_series, one
 // statement per 500 repositories), then today's evaluation of every repository through Store.recordVerdict
@@ -14,6 +18,10 @@ import pg from "pg";
 import { SqlDashboard } from "../src/store/dashboard.js";
 import { Store } from "../src/store/store.js";
 import { emptyLedger, evaluateWorld } from "../test/checks/helpers.js";
+import { buildIfNeeded, freePort, spawnBuiltServer } from "../test/support/build.js";
+import { OAUTH, SESSION_SECRET, signInOverHttp } from "../test/support/dashboard.js";
+import { GitHubStandIn } from "../test/support/github-stand-in.js";
+import { APP_KEYS } from "../test/support/payloads.js";
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -178,6 +186,83 @@ async function measure(store: Store, n: number) {
   return out;
 }
 
+/** The pages over HTTP, as a signed-in person who may read all `n` repositories asks for them. */
+async function overHttp(schema: string, n: number) {
+  const appId = 6262;
+  const gh = await new GitHubStandIn({
+    appId,
+    publicKey: APP_KEYS.publicKey,
+    installations: Array.from({ length: ORGS }, (_, k) => ({ id: 1 + k, account: `org${k}` })),
+    oauth: OAUTH,
+  }).start();
+  const names = Array.from({ length: n }, (_, r) => name(r));
+  for (let r = 0; r < n; r++) {
+    const [owner, repo] = name(r).split("/") as [string, string];
+    gh.addRepo({ owner, name: repo, installationId: 1 + (r % ORGS) });
+  }
+  gh.addUser({ login: "platform", repositories: names });
+  buildIfNeeded();
+  const port = await freePort();
+  const server = await spawnBuiltServer({
+    port,
+    gh,
+    secret: "bench-dashboard",
+    appId,
+    privateKey: APP_KEYS.privateKey,
+    env: {
+      DATABASE_URL: databaseUrl,
+      DATABASE_SCHEMA: schema,
+      GITHUB_CLIENT_ID: OAUTH.clientId,
+      GITHUB_CLIENT_SECRET: OAUTH.clientSecret,
+      SESSION_SECRET,
+      DASHBOARD_URL: `http://127.0.0.1:${port}`,
+    },
+  });
+  try {
+    const cookie = await signInOverHttp(server.url, "platform");
+    const get = async (path: string) => {
+      const res = await fetch(`${server.url}${path}`, { headers: { cookie } });
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${body.slice(0, 300)}`);
+      return body;
+    };
+    const before = gh.requests.length;
+    const t = performance.now();
+    const firstPage = await get("/dashboard");
+    const firstMs = performance.now() - t;
+    const accessRequests = gh.requests.length - before;
+    if (!firstPage.includes(`${n} of the ${n} repositories you can read`))
+      throw new Error("the first page does not show every repository");
+    const middle = name(Math.floor(n / 2));
+    const asks: Record<string, string> = {
+      "/dashboard": "/dashboard",
+      "filtered (no-go, one team)": "/dashboard?verdict=no-go&team=team-7",
+      "sorted (score desc, page 3)": "/dashboard?sort=score&order=desc&page=3",
+      "repository (90 days)": `/dashboard/${middle}`,
+      "repository (365 days)": `/dashboard/${name(Math.floor(n / 3))}?days=365`,
+      "API list (JSON)": "/api/v1/repositories",
+      [`CSV export (all ${n.toLocaleString("en")})`]: "/api/v1/repositories.csv",
+    };
+    const medians: Record<string, number> = {};
+    for (const [label, path] of Object.entries(asks)) {
+      await get(path);
+      const xs: number[] = [];
+      // The export reads every repository: fewer rounds.
+      const times = path.endsWith(".csv") ? Math.max(3, Math.floor(rounds / 6)) : rounds;
+      for (let i = 0; i < times; i++) xs.push(await time(() => get(path)));
+      medians[label] = median(xs);
+    }
+    const csvRows = (await get("/api/v1/repositories.csv")).trim().split("\n").length - 1;
+    if (csvRows !== n) throw new Error(`the CSV export has ${csvRows} of ${n} repositories`);
+    return { firstMs, accessRequests, medians };
+  } finally {
+    await server.kill();
+    await gh.stop();
+  }
+}
+
+let http: Awaited<ReturnType<typeof overHttp>> | undefined;
+
 const results: {
   engine: string;
   n: number;
@@ -204,6 +289,7 @@ try {
   } finally {
     await store.close();
   }
+  if (!argv.includes("--no-http")) http = await overHttp(schema, repositories);
 } finally {
   if (argv.includes("--keep")) {
     console.log(`kept schema ${schema}`);
@@ -248,3 +334,15 @@ for (const r of results)
       .map((l) => r.medians[l]!.toFixed(1))
       .join(" | ")} |`,
   );
+if (http) {
+  console.log(
+    `\ndashboard pages over HTTP: the built server on that PostgreSQL schema (${repositories.toLocaleString("en")} repositories), a person who may read them all; medians in ms over ${rounds} rounds (the CSV export over ${Math.max(3, Math.floor(rounds / 6))})`,
+  );
+  console.log(
+    `first page after sign-in: ${http.firstMs.toFixed(0)} ms, with ${http.accessRequests} requests to GitHub listing what the person may read`,
+  );
+  const labels = Object.keys(http.medians);
+  console.log(`| ${labels.join(" | ")} |`);
+  console.log(`|${labels.map(() => "---|").join("")}`);
+  console.log(`| ${labels.map((l) => http!.medians[l]!.toFixed(1)).join(" | ")} |`);
+}

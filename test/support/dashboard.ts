@@ -244,25 +244,31 @@ export async function startDashboard(
     gh,
     server,
     url,
-    async signIn(login) {
-      const start = await fetch(`${url}/auth/login`, { redirect: "manual" });
-      const stateCookie = cookieOf(start, "rg_oauth");
-      const authorize = new URL(start.headers.get("location")!);
-      authorize.searchParams.set("login", login);
-      const consent = await fetch(authorize, { redirect: "manual" });
-      const back = consent.headers.get("location");
-      if (!back) throw new Error(`the stand-in did not sign ${login} in: HTTP ${consent.status}`);
-      const done = await fetch(back, { redirect: "manual", headers: { cookie: stateCookie } });
-      if (done.status !== 302)
-        throw new Error(`sign-in as ${login} failed: HTTP ${done.status} ${await done.text()}`);
-      return cookieOf(done, "rg_session");
-    },
+    signIn: (login) => signInOverHttp(url, login),
     async stop() {
       await server.kill();
       await gh.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Signs in to the dashboard at `url` over HTTP as `login` of the stand-in, following GitHub's redirects by hand;
+ * returns the Cookie header to send.
+ */
+export async function signInOverHttp(url: string, login: string): Promise<string> {
+  const start = await fetch(`${url}/auth/login`, { redirect: "manual" });
+  const stateCookie = cookieOf(start, "rg_oauth");
+  const authorize = new URL(start.headers.get("location")!);
+  authorize.searchParams.set("login", login);
+  const consent = await fetch(authorize, { redirect: "manual" });
+  const back = consent.headers.get("location");
+  if (!back) throw new Error(`the stand-in did not sign ${login} in: HTTP ${consent.status}`);
+  const done = await fetch(back, { redirect: "manual", headers: { cookie: stateCookie } });
+  if (done.status !== 302)
+    throw new Error(`sign-in as ${login} failed: HTTP ${done.status} ${await done.text()}`);
+  return cookieOf(done, "rg_session");
 }
 
 /** `name=value` of a Set-Cookie the response carries (for a Cookie header). */

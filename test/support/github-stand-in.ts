@@ -1058,6 +1058,27 @@ export class GitHubStandIn {
       },
       { open: true },
     );
+    // The OAuth App's own credentials revoke one of its user tokens (GitHub's "Delete an app token").
+    this.route(
+      "DELETE",
+      "/applications/:client_id/token",
+      (req) => {
+        const oauth = this.options.oauth;
+        const basic = String(req.headers.authorization ?? "").replace(/^basic\s+/i, "");
+        const [id, secret] = Buffer.from(basic, "base64").toString().split(":");
+        if (
+          !oauth ||
+          req.params.client_id !== oauth.clientId ||
+          id !== oauth.clientId ||
+          secret !== oauth.clientSecret
+        )
+          return json(401, { message: "Requires authentication" });
+        const b = (typeof req.body === "object" && req.body ? req.body : {}) as Record<string, string>;
+        if (!this.userTokens.delete(b.access_token ?? "")) return json(404, { message: "Not Found" });
+        return { status: 204 };
+      },
+      { open: true },
+    );
     this.route("GET", "/user", (req) => {
       const user = this.userOf(req)!;
       return json(200, { login: user.login, id: user.id, type: "User" });

@@ -100,6 +100,32 @@ export async function exchangeCode(s: Settings, code: string): Promise<UserToken
   };
 }
 
+/**
+ * Revokes the viewer's token at GitHub (DELETE /applications/{client_id}/token, the App's own credentials), so
+ * a copy of the session cookie is worth nothing once its owner signed out. True when GitHub took it.
+ */
+export async function revokeToken(s: Settings, token: string): Promise<boolean> {
+  const basic = Buffer.from(`${s.clientId}:${s.clientSecret}`).toString("base64");
+  const res = await call(
+    `${s.apiUrl}/applications/${encodeURIComponent(s.clientId)}/token`,
+    {
+      method: "DELETE",
+      headers: {
+        accept: "application/vnd.github+json",
+        authorization: `Basic ${basic}`,
+        "content-type": "application/json",
+        "x-github-api-version": "2022-11-28",
+        "user-agent": "readiness-gate-dashboard",
+      },
+      body: JSON.stringify({ access_token: token }),
+    },
+    "the sign-out",
+  );
+  await res.body?.cancel();
+  // 404: GitHub no longer knows the token (expired, revoked already): nothing left to revoke.
+  return res.status === 204 || res.status === 404;
+}
+
 async function userGet(s: Settings, token: string, path: string): Promise<unknown> {
   const res = await call(
     `${s.apiUrl}${path}`,

@@ -8,7 +8,14 @@ import { DashboardInputError, MAX_EXPORT_PAGE } from "../../store/dashboard.js";
 import type { DashboardQueries } from "../../store/dashboard-types.js";
 import { type InstallationRepositories, ViewerAccess } from "./access.js";
 import { csvHeader, csvRow } from "./csv.js";
-import { authorizeUrl, exchangeCode, fetchViewer, GitHubRefused, type Readable } from "./github.js";
+import {
+  authorizeUrl,
+  exchangeCode,
+  fetchViewer,
+  GitHubRefused,
+  type Readable,
+  revokeToken,
+} from "./github.js";
 import { CONTENT_SECURITY_POLICY, h } from "./html.js";
 import { type ListQuery, parseDetailQuery, parseListQuery, repositoryName } from "./query.js";
 import { listPage, messagePage, repositoryPage, TIMELINE_LIMIT } from "./render.js";
@@ -399,7 +406,17 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
           return true;
         }
         const session = sealer.openSession(readCookies(req.headers.cookie).get(SESSION_COOKIE), 0);
-        if (session) access.forget(session.sid);
+        if (session) {
+          access.forget(session.sid);
+          // A copy of the cookie (a shared machine, a proxy's log) must not outlive the sign-out: without the
+          // token it carries, the next access check answers 401 and signs the copy out too.
+          const revoked = await revokeToken(settings, session.token).catch(() => false);
+          if (!revoked)
+            log.warn(
+              { login: session.login },
+              "dashboard: GitHub did not revoke the token at sign-out; a copy of the cookie works until it expires",
+            );
+        }
         redirect(res, 303, "/auth/signed-out", [cookie(SESSION_COOKIE, "", 0)]);
         return true;
       }

@@ -10,6 +10,7 @@ import {
   API_TOKENS,
   cookieOf,
   type DashboardServer,
+  OAUTH,
   PEOPLE,
   REPOSITORIES,
   SESSION_SECRET,
@@ -198,6 +199,27 @@ describe("the dashboard's access matrix", () => {
     expect(out.status).toBe(303);
     expect(out.headers.getSetCookie().join()).toMatch(/rg_session=; .*Max-Age=0/);
     expect((await fetch(`${d.url}/auth/logout`, { redirect: "manual" })).status).toBe(405);
+  });
+
+  it("signing out revokes the token at GitHub: a copy of the cookie kept from before is signed out too", async () => {
+    const cookie = await d.signIn(PEOPLE.collaborator.login);
+    expect((await get("/api/v1/repositories", cookie)).status).toBe(200);
+    const revocations = () =>
+      d.gh.requests.filter(
+        (r) => r.method === "DELETE" && r.path === `/applications/${OAUTH.clientId}/token`,
+      );
+    const before = revocations().length;
+    const out = await fetch(`${d.url}/auth/logout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin: new URL(d.url).origin },
+    });
+    expect(out.status).toBe(303);
+    expect(revocations()).toHaveLength(before + 1);
+    expectKnownEndpoint("DELETE", `https://api.github.com/applications/${OAUTH.clientId}/token`);
+    // The copy still opens (same secret, not expired), but GitHub no longer takes its token.
+    expect((await get("/api/v1/repositories", cookie)).status).toBe(401);
+    expect((await get("/dashboard", cookie)).status).toBe(302);
   });
 
   it("answers bad filters with a message, and sends the CSV with formulas defused", async () => {
