@@ -15,6 +15,7 @@ import type { AppOctokit } from "./octokit.js";
 import { type PushResult, RecentIds, WorkQueue } from "./queue.js";
 import { listRepositories, type ReconcileOptions, type ReconcileSummary, reconcile } from "./reconcile.js";
 import { EvaluationService, type EvidenceFactoryArgs } from "./service.js";
+import { Spool } from "./spool.js";
 import { DEFAULT_SWEEP_BUDGET, SWEEP_LOCK, type SweepSummary, sweep, sweepBudget } from "./sweep.js";
 import { Waiters } from "./waiters.js";
 
@@ -184,7 +185,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
   const store = options.store;
   const timers: NodeJS.Timeout[] = [];
 
-  const enqueue = async (job: Job): Promise<boolean> => {
+  const pushed = async (job: Job): Promise<boolean> => {
     const result = await queue.push(jobKey(job), job);
     if (result === "coalesced" || result === "rerun") metrics.queueCoalesced.inc();
     if (result === "rejected") {
@@ -192,6 +193,22 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       return false;
     }
     return true;
+  };
+  // With the shared queue: work that comes while its database does not answer waits here (./spool.ts).
+  let spool: Spool<Job> | undefined;
+  const enqueue = async (job: Job): Promise<boolean> => {
+    if (!spool) return pushed(job);
+    try {
+      return await pushed(job);
+    } catch (error) {
+      if (draining || !spool.hold(jobKey(job), job)) throw error;
+      if (spool.size === 1)
+        probot?.log.warn(
+          { err: errorForLog(error) },
+          "the database does not answer: work is kept in this process until it does",
+        );
+      return true;
+    }
   };
 
   const runtime: AppRuntime = {
@@ -211,6 +228,23 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       draining = true;
       if (timer) clearInterval(timer);
       for (const t of timers) clearInterval(t);
+      if (spool?.size) {
+        const held = spool;
+        let waited: NodeJS.Timeout | undefined;
+        await Promise.race([
+          held.flush(),
+          new Promise((r) => {
+            waited = setTimeout(r, Math.min(5_000, timeoutMs / 2));
+          }),
+        ]);
+        clearTimeout(waited);
+        held.stop();
+        if (held.size)
+          probot?.log.warn(
+            { lost: held.size },
+            "work kept while the database was away ends with this process; a reconcile pass evaluates it again",
+          );
+      }
       return queue.drain(timeoutMs);
     },
     async databaseProblem() {
@@ -353,6 +387,18 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         },
       });
       queue = shared;
+      spool = new Spool<Job>({
+        push: (_key, job) => pushed(job),
+        merge: mergeJobs,
+        max: options.maxQueued ?? 500,
+        retryMs: 2_000,
+        onChange: (held) => metrics.queueHeld.set(held),
+        onFlushed: (count) =>
+          instance.log.info(
+            { count, left: spool?.size ?? 0 },
+            "work kept while the database was away is queued",
+          ),
+      });
       timers.push(
         setInterval(() => {
           shared
@@ -407,8 +453,16 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
     const accept =
       (handler: AnyEventHandler) => async (context: { id: string; name: string; payload: unknown }) => {
         if (draining) throw new Unavailable("shutting down: not taking webhooks");
-        // With a store every replica sees the ids the others took (a redelivery may reach any of them).
-        if (store ? !(await store.claimDelivery(context.id)) : seen.has(context.id)) {
+        // With a store every replica sees the ids the others took (a redelivery may reach any of them). While
+        // its database does not answer, this replica's own memory of ids stands in and the work is held.
+        const claimed = store
+          ? await store.claimDelivery(context.id).catch((error: unknown) => {
+              if (!spool) throw error;
+              return null;
+            })
+          : !seen.has(context.id);
+        const fresh = claimed === null ? !seen.has(context.id) : claimed;
+        if (!fresh) {
           metrics.duplicateDeliveries.inc();
           instance.log.info({ deliveryId: context.id, event: context.name }, "duplicate delivery ignored");
           return;
@@ -421,7 +475,7 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
             throw new Unavailable("evaluation queue is full");
           }
         }
-        if (!store) seen.add(context.id);
+        if (!store || claimed === null) seen.add(context.id);
         const first = jobs[0];
         instance.log.info(
           {

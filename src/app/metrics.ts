@@ -26,6 +26,8 @@ export interface Metrics {
   github: { source: (() => GitHubCounters) | null };
   queueDepth: Gauge;
   queueRunning: Gauge;
+  /** Work this replica holds while the shared queue's database does not answer (./spool.ts). */
+  queueHeld: Gauge;
   queueCoalesced: Counter;
   queueRejected: Counter;
   /** Age of the oldest waiting work item, seconds (shared queue: over all replicas). */
@@ -142,6 +144,11 @@ export function createMetrics({ defaults = false, perInstallation = false }: Met
     queueRunning: new Gauge({
       name: "readiness_queue_running",
       help: "Evaluations running now.",
+      registers,
+    }),
+    queueHeld: new Gauge({
+      name: "readiness_queue_held",
+      help: "Work this replica keeps in memory while the database does not answer, handed to the queue once it does.",
       registers,
     }),
     queueCoalesced: new Counter({

@@ -3,7 +3,7 @@
 // lands in the verdict history; a delivery id is taken once across instances sharing the store.
 
 import { createServer as createHttpServer } from "node:http";
-import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SqlDashboard } from "../../src/store/dashboard.js";
@@ -23,10 +23,10 @@ import {
 } from "../app/harness.js";
 import { report } from "../report/fixtures.js";
 import {
+  databaseRelay,
   dropSchema,
   type Engine,
   storeEngines,
-  TEST_DATABASE_URL,
   uniqueSchema,
 } from "../support/database.js";
 
@@ -218,25 +218,10 @@ describe.each(engines.map((e) => [e.name, e] as const))(
 describe.runIf(engines.some((e) => e.name === "postgres"))("readiness follows the database", () => {
   it("/readyz is 503 while PostgreSQL cannot be reached, 200 again once it can", async () => {
     // The App reaches PostgreSQL through a TCP relay this test can cut.
-    const sockets = new Set<Socket>();
-    let open = true;
-    const relay = createServer((client) => {
-      if (!open) return client.destroy();
-      const upstream = connect(5432, "127.0.0.1");
-      sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on("error", end).on("close", end);
-      upstream.on("error", end).on("close", end);
-    });
-    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
-    const port = (relay.address() as AddressInfo).port;
+    const relay = await databaseRelay();
     const schema = uniqueSchema();
     const store = await Store.open({
-      databaseUrl: TEST_DATABASE_URL.replace(/127\.0\.0\.1:5432/, `127.0.0.1:${port}`),
+      databaseUrl: relay.url,
       schema,
       timeoutMs: 1_000,
     });
@@ -247,17 +232,16 @@ describe.runIf(engines.some((e) => e.name === "postgres"))("readiness follows th
     };
     try {
       expect(await readyz()).toBe("200 ready");
-      open = false;
-      for (const s of sockets) s.destroy();
+      relay.cut();
       expect(await readyz()).toMatch(/^503 database unreachable: /);
       expect((await h.runtime.metrics.databaseUp.get()).values[0]?.value).toBe(0);
-      open = true;
+      relay.restore();
       await waitFor(async () => (await readyz()) === "200 ready");
     } finally {
       await h.runtime.drain(500);
       teardown(h);
       await store.close().catch(() => {});
-      relay.close();
+      await relay.close();
       await dropSchema(schema);
     }
   }, 30_000);

@@ -2,6 +2,7 @@
 // PostgreSQL (TEST_DATABASE_URL, by default the project machines' 127.0.0.1:5432, database `test`) and the
 // embedded PGlite. Each test gets a schema of its own, dropped afterwards, so test files never collide.
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { Store, type StoreOptions } from "../../src/store/store.js";
@@ -116,4 +117,54 @@ export function pgliteEngine(): Engine {
 /** The engines a store suite runs on: PGlite always, PostgreSQL when reachable (always in CI). */
 export async function storeEngines(suite: string): Promise<Engine[]> {
   return (await postgresForTests(suite)) ? [postgresEngine(), pgliteEngine()] : [pgliteEngine()];
+}
+
+export interface DatabaseRelay {
+  /** TEST_DATABASE_URL through the relay. */
+  url: string;
+  /** Ends every connection through it and refuses new ones: the database, as the App sees it, is gone. */
+  cut(): void;
+  /** Connections pass again. */
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP relay in front of the test PostgreSQL that a test can cut, as a restart or a failover does. */
+export async function databaseRelay(): Promise<DatabaseRelay> {
+  const target = new URL(TEST_DATABASE_URL);
+  const sockets = new Set<Socket>();
+  let open = true;
+  const relay = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+  });
+  await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+  const url = new URL(TEST_DATABASE_URL);
+  url.hostname = "127.0.0.1";
+  url.port = String((relay.address() as AddressInfo).port);
+  return {
+    url: url.toString(),
+    cut() {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      open = true;
+    },
+    close() {
+      open = false;
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => relay.close(() => r()));
+    },
+  };
 }
