@@ -4,6 +4,11 @@
 // all of those answer `unknown`, naming the cause (and the missing permission), never an empty list.
 // Lists are read up to `limits.alertPages` pages of 100; when more remain the partial list is returned only
 // if it already holds a critical alert (then every threshold fails anyway), else the answer is unknown.
+//
+// Dependabot alerts stay REST although GraphQL has `vulnerabilityAlerts`: REST's 403 "disabled" is what makes
+// a disabled scanner unknown here, and GraphQL documents no such answer (its `hasVulnerabilityAlertsEnabled`,
+// like REST's /vulnerability-alerts, is for admins; the App does not ask for Administration). And warm, this
+// listing is a free 304, where a GraphQL field would make every warm evaluation send a charged query.
 import { type Alert, type AlertSource, type Fact, known, type Severity, unknown } from "../types.js";
 import { explain, type Failure, isPermissionDenied, PERMISSIONS, type Permission } from "./failure.js";
 import { at, type RepoScope } from "./scope.js";

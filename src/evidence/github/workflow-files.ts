@@ -10,7 +10,9 @@
 // Cost: the commit's side comes from the tree the file checks fetch anyway (else one directory listing at the
 // commit's SHA, immutable, so the ETag cache keeps it for good); the reference's side is one directory listing
 // (`contents/.github/workflows?ref=main`), a 304 until a workflow changes there. A release or deployment whose
-// files differ pays one compare more, to see whether the commit is on the default branch.
+// files differ pays one compare more, to see whether the commit is on the default branch. Not a GraphQL field
+// (`object(expression:)`): a warm evaluation sends no query, and a branch's answer cannot be kept by SHA, so
+// it would add a charged query to every warm evaluation to save one request cold.
 import { type Fact, known, type Target, unknown, type WorkflowChanges } from "../types.js";
 import { explain, PERMISSIONS } from "./failure.js";
 import type { Tree } from "./files.js";
