@@ -6,9 +6,10 @@
 // if it already holds a critical alert (then every threshold fails anyway), else the answer is unknown.
 //
 // Dependabot alerts stay REST although GraphQL has `vulnerabilityAlerts`: REST's 403 "disabled" is what makes
-// a disabled scanner unknown here, and GraphQL documents no such answer (its `hasVulnerabilityAlertsEnabled`,
-// like REST's /vulnerability-alerts, is for admins; the App does not ask for Administration). And warm, this
-// listing is a free 304, where a GraphQL field would make every warm evaluation send a charged query.
+// a disabled scanner unknown here; GraphQL documents no such answer, and asking whether alerts are enabled
+// (REST /vulnerability-alerts) needs admin access, which the App does not ask for. Nor would it save a
+// request: alerts are a need of the engine's first round, the evaluation's GraphQL query goes out in its
+// second (file texts, histories), and warm this listing is a free 304 where a query is always charged.
 import { type Alert, type AlertSource, type Fact, known, type Severity, unknown } from "../types.js";
 import { explain, type Failure, isPermissionDenied, PERMISSIONS, type Permission } from "./failure.js";
 import { at, type RepoScope } from "./scope.js";

@@ -11,8 +11,9 @@
 // commit's SHA, immutable, so the ETag cache keeps it for good); the reference's side is one directory listing
 // (`contents/.github/workflows?ref=main`), a 304 until a workflow changes there. A release or deployment whose
 // files differ pays one compare more, to see whether the commit is on the default branch. Not a GraphQL field
-// (`object(expression:)`): a warm evaluation sends no query, and a branch's answer cannot be kept by SHA, so
-// it would add a charged query to every warm evaluation to save one request cold.
+// (`object(expression:)`): this is a need of the engine's first round and the evaluation's query goes out in
+// its second, so it would be a query of its own; and a branch's answer cannot be kept by SHA, so warm it would
+// be a charged query where this listing is a free 304.
 import { type Fact, known, type Target, unknown, type WorkflowChanges } from "../types.js";
 import { explain, PERMISSIONS } from "./failure.js";
 import type { Tree } from "./files.js";
