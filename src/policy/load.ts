@@ -168,13 +168,16 @@ function hide(list: readonly PolicyError[], ctx: Context, noun: string): PolicyE
 /**
  * YAML → data → the file's own schema and value checks. The source is returned even when its values have
  * errors, so the rest (extends, references between checks) is still checked: every error in one pass.
+ * `accepted`: says the data is known to pass this schema (judged some other way), so it is not parsed again;
+ * `parsed` is then null and `ok` tells.
  */
 function readDocument<S extends z.ZodType>(
   text: unknown,
   file: string,
   schemaFor: (data: unknown) => S,
   ctx: Context,
-): { src: Source; parsed: z.output<S> | null } | null {
+  accepted?: (data: unknown) => boolean,
+): { src: Source; parsed: z.output<S> | null; ok: boolean } | null {
   const read = readYaml(text, file);
   append(ctx.warnings, read.warnings);
   if (!read.source) {
@@ -183,14 +186,20 @@ function readDocument<S extends z.ZodType>(
   }
   const src = read.source;
   const before = ctx.errors.length;
-  const schema = schemaFor(src.data);
-  const result = schema.safeParse(src.data, PARSE);
-  if (!result.success) {
-    const origin = (path: Path) => ({ src, path });
-    append(ctx.errors, issuesToErrors(result.error.issues, { schema, data: src.data, origin }));
+  let parsed: z.output<S> | null = null;
+  let success = true;
+  if (!accepted?.(src.data)) {
+    const schema = schemaFor(src.data);
+    const result = schema.safeParse(src.data, PARSE);
+    if (!result.success) {
+      const origin = (path: Path) => ({ src, path });
+      append(ctx.errors, issuesToErrors(result.error.issues, { schema, data: src.data, origin }));
+    } else parsed = result.data;
+    success = result.success;
   }
   checkValues(src, src.data, ctx.errors);
-  return { src, parsed: ctx.errors.length === before && result.success ? result.data : null };
+  const ok = ctx.errors.length === before && success;
+  return { src, parsed: ok ? parsed : null, ok };
 }
 
 /** One document, `extends` left unresolved. */
@@ -250,7 +259,15 @@ export async function validatePolicy(text: string, file: string, opts?: LoadOpti
 
 /** The root file and all it extends, merged and validated; null with errors in `ctx` (or references unread). */
 async function build(text: string, file: string, ctx: Context): Promise<Policy | null> {
-  const root = readDocument(text, file, policyDocumentSchema, ctx);
+  // A file extending nothing is the whole policy (resolve gives back its own data). When the whole's schema
+  // accepts it, the file's schema does too (the same schema but for checks, where a check with its kind is a
+  // valid override), so the file is parsed once, with the whole's schema; otherwise as below, both ways.
+  let early: { data: unknown; result: ReturnType<ReturnType<typeof policySchema>["safeParse"]> } | undefined;
+  const root = readDocument(text, file, policyDocumentSchema, ctx, (data) => {
+    if (!isRecord(data) || (Array.isArray(data.extends) && data.extends.length > 0)) return false;
+    early = { data, result: policySchema(data).safeParse(data, PARSE) };
+    return early.result.success;
+  });
   // a file that is not a mapping has said all there is to say about itself
   if (!root || !isRecord(root.src.data)) return null;
   const layer = await resolve(root.src, [file], ctx);
@@ -259,7 +276,7 @@ async function build(text: string, file: string, ctx: Context): Promise<Policy |
   if (ctx.partial || ctx.unread.length > 0) return null;
   const before = ctx.errors.length;
   const schema = policySchema(layer.data);
-  const result = schema.safeParse(layer.data, PARSE);
+  const result = early?.data === layer.data ? early.result : schema.safeParse(layer.data, PARSE);
   if (!result.success) {
     const issues = result.error.issues;
     append(ctx.errors, issuesToErrors(issues, { schema, data: layer.data, origin: layer.origin }));
@@ -267,7 +284,7 @@ async function build(text: string, file: string, ctx: Context): Promise<Policy |
   const shown = (f: string) => !ctx.foreign.has(f);
   const whole = result.success ? result.data : layer.data;
   crossCheck(whole, layer.origin, { ...ctx.opts, shown }, ctx.errors, ctx.warnings);
-  return result.success && ctx.errors.length === before && root.parsed ? result.data : null;
+  return result.success && ctx.errors.length === before && root.ok ? result.data : null;
 }
 
 type Target =
@@ -443,7 +460,7 @@ async function sourceOf(
   const text = await fetchTarget(target, ctx, fail);
   const read = text === null ? null : readDocument(text, target.id, policyDocumentSchema, ctx);
   // an extended file with errors of its own is not merged: what the whole would be is not known
-  const doc = read?.parsed ? read : null;
+  const doc = read?.ok ? read : null;
   if (read && !doc) ctx.partial = true;
   if (doc && target.kind === "preset") presetSources.set(target.id, doc.src);
   ctx.sources.set(target.id, doc?.src ?? null);
