@@ -24,13 +24,19 @@ export class FileIndex {
    * request per file on GitHub cannot).
    */
   constructor(
-    entries: Iterable<FileEntry>,
+    entries: Iterable<FileEntry> | string[],
     readonly truncated = false,
     readonly reads = DEFAULT_READS,
   ) {
+    // Bare paths (sizes unknown, a checkout's listing) are taken as they are: 20,000 entry objects cost.
+    if (Array.isArray(entries) && typeof entries[0] === "string") {
+      this.sizes = null;
+      this.paths = sortedUnique(entries as string[]);
+      return;
+    }
     const paths: string[] = [];
     let sizes: Map<string, number> | null = null;
-    for (const e of entries) {
+    for (const e of entries as Iterable<FileEntry>) {
       paths.push(e.path);
       // The last entry of a path wins, as it did when every entry went into one map.
       if (e.size !== undefined) {

@@ -1,6 +1,7 @@
 // What a schema cannot say: regular expressions RE2 accepts, paths inside the repository, references between
 // checks, categories and waivers, waiver expiry.
 import { RE2JS, RE2JSSyntaxException } from "re2js";
+import { compilePattern } from "../checks/common.js";
 import { globProblem } from "../evidence/glob.js";
 import { at, type PolicyError } from "./errors.js";
 import type { OriginOf } from "./issues.js";
@@ -24,6 +25,9 @@ export function escapesRepository(p: string, root = "repository"): string | null
 }
 
 export function re2Problem(pattern: string): string | null {
+  // As the check compiles it (multi-line, kept): `(?m)` before a pattern changes no syntax, so one compile
+  // serves both, and only a refused pattern is compiled again, for this message.
+  if (compilePattern(pattern).ok) return null;
   try {
     RE2JS.compile(pattern);
     return null;

@@ -264,13 +264,7 @@ export class LocalEvidence implements EvidenceProvider {
     try {
       const [walk, FileIndex] = await Promise.all([walkTree(root), fileIndex()]);
       return {
-        fact: known(
-          new FileIndex(
-            walk.paths.map((path) => ({ path })),
-            walk.incomplete,
-            LOCAL_READS,
-          ),
-        ),
+        fact: known(new FileIndex(walk.paths, walk.incomplete, LOCAL_READS)),
         untracked: new Set(),
       };
     } catch (e) {
@@ -387,13 +381,13 @@ function parseLsFiles(
   const deleted = new Set<string>();
   eachPath(deletedOut, false, (path) => deleted.add(path));
   const untracked = new Set<string>();
-  const entries: { path: string }[] = [];
+  const paths: string[] = [];
   eachPath(listed, true, (path, tag) => {
     if (tag === "?") untracked.add(path);
     // An unmerged path is listed once per stage; FileIndex keeps one.
-    if (deleted.size === 0 || !deleted.has(path)) entries.push({ path });
+    if (deleted.size === 0 || !deleted.has(path)) paths.push(path);
   });
-  return { fact: known(new FileIndex(entries, false, LOCAL_READS)), untracked };
+  return { fact: known(new FileIndex(paths, false, LOCAL_READS)), untracked };
 }
 
 async function readContent(root: string, path: string): Promise<Fact<string | null>> {
