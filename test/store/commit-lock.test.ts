@@ -20,6 +20,7 @@ import {
 } from "../reliability/support.js";
 import { dropSchema, postgresForTests, TEST_DATABASE_URL, uniqueSchema } from "../support/database.js";
 import { GitHubStandIn } from "../support/github-stand-in.js";
+import { README_POLICY } from "../support/replicas.js";
 
 const onPostgres = await postgresForTests("commit-lock");
 const SECRET = `commit-lock-${randomUUID()}`;
@@ -28,16 +29,6 @@ const NAME = "shared-head";
 const REPO = { owner: OWNER, name: NAME, id: 405 };
 const BASE = "release/5.0";
 const SHARED = "5".repeat(40);
-const POLICY = `version: 1
-applies:
-  pullRequests: { branches: ["release/**"] }
-gate:
-  minScore: 80
-checks:
-  readme:
-    required: true
-    file: { path: README.md }
-`;
 
 /** readiness_evaluations_total{context="pull_request"} of one server. */
 async function evaluations(server: Spawned): Promise<number> {
@@ -82,9 +73,9 @@ describe.runIf(onPostgres)("one commit, two pull requests, two servers", () => {
       ...REPO,
       defaultBranch: "main",
       files: {
-        main: { ".readiness.yml": POLICY },
-        [BASE]: { ".readiness.yml": POLICY },
-        [SHARED]: { ".readiness.yml": POLICY, "README.md": "# ok\n" },
+        main: { ".readiness.yml": README_POLICY },
+        [BASE]: { ".readiness.yml": README_POLICY },
+        [SHARED]: { ".readiness.yml": README_POLICY, "README.md": "# ok\n" },
       },
       pulls: [1, 2].map((number) => ({ number, base: BASE, head: `rel-${number}`, headSha: SHARED })),
     });

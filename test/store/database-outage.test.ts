@@ -5,21 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullRequestPayload, sleep, until } from "../reliability/support.js";
 import { type DatabaseRelay, databaseRelay, postgresForTests } from "../support/database.js";
 import type { GitHubStandIn } from "../support/github-stand-in.js";
-import { Replicas, replicaStandIn } from "../support/replicas.js";
+import { README_POLICY, Replicas, replicaStandIn } from "../support/replicas.js";
 
 const onPostgres = await postgresForTests("database outage");
 const REPO = { owner: "octo", name: "outage", id: 407 };
 const BASE = "release/8.0";
-const POLICY = `version: 1
-applies:
-  pullRequests: { branches: ["release/**"] }
-gate:
-  minScore: 80
-checks:
-  readme:
-    required: true
-    file: { path: README.md }
-`;
 /** Pull requests 1 and 2 have a README (GO), 3 has none (NO-GO). */
 const PRS = [1, 2, 3];
 const head = (pr: number) => `${pr}`.padStart(2, "0").padEnd(40, "d");
@@ -33,11 +23,11 @@ describe.runIf(onPostgres)("the database away while webhooks come", () => {
   beforeAll(async () => {
     gh = await replicaStandIn([{ id: 1, account: REPO.owner }]);
     const files: Record<string, Record<string, string>> = {
-      main: { ".readiness.yml": POLICY },
-      [BASE]: { ".readiness.yml": POLICY },
+      main: { ".readiness.yml": README_POLICY },
+      [BASE]: { ".readiness.yml": README_POLICY },
     };
     for (const pr of PRS)
-      files[head(pr)] = { ".readiness.yml": POLICY, ...(pr === 3 ? {} : { "README.md": "# ok\n" }) };
+      files[head(pr)] = { ".readiness.yml": README_POLICY, ...(pr === 3 ? {} : { "README.md": "# ok\n" }) };
     gh.addRepo({
       ...REPO,
       defaultBranch: "main",

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullRequestPayload, type Spawned, sendWebhook, sleep, until } from "../reliability/support.js";
 import { postgresForTests } from "../support/database.js";
 import type { GitHubStandIn } from "../support/github-stand-in.js";
-import { Replicas, replicaStandIn } from "../support/replicas.js";
+import { README_POLICY, Replicas, replicaStandIn } from "../support/replicas.js";
 
 const onPostgres = await postgresForTests("drain shared");
 const OWNER = "octo";
@@ -13,16 +13,6 @@ const NAME = "drain";
 const REPO = { owner: OWNER, name: NAME, id: 406 };
 const BASE = "release/6.0";
 const PRS = [1, 2, 3, 4, 5];
-const POLICY = `version: 1
-applies:
-  pullRequests: { branches: ["release/**"] }
-gate:
-  minScore: 80
-checks:
-  readme:
-    required: true
-    file: { path: README.md }
-`;
 const head = (pr: number) => `${pr}`.padStart(2, "0").padEnd(40, "e");
 
 describe.runIf(onPostgres)("SIGTERM on one of two servers sharing the queue", () => {
@@ -41,10 +31,10 @@ describe.runIf(onPostgres)("SIGTERM on one of two servers sharing the queue", ()
       return undefined;
     });
     const files: Record<string, Record<string, string>> = {
-      main: { ".readiness.yml": POLICY },
-      [BASE]: { ".readiness.yml": POLICY },
+      main: { ".readiness.yml": README_POLICY },
+      [BASE]: { ".readiness.yml": README_POLICY },
     };
-    for (const pr of PRS) files[head(pr)] = { ".readiness.yml": POLICY, "README.md": "# ok\n" };
+    for (const pr of PRS) files[head(pr)] = { ".readiness.yml": README_POLICY, "README.md": "# ok\n" };
     gh.addRepo({
       ...REPO,
       defaultBranch: "main",

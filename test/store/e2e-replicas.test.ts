@@ -18,22 +18,13 @@ import { example, pullRequestPayload, sleep, until, workflowRunPayload } from ".
 import { postgresForTests } from "../support/database.js";
 import type { GitHubStandIn } from "../support/github-stand-in.js";
 import { deploymentGatePayload, repositoryPayload } from "../support/payloads.js";
-import { REPLICA_APP_ID as APP_ID, Replicas, replicaStandIn } from "../support/replicas.js";
+import { REPLICA_APP_ID as APP_ID, README_POLICY, Replicas, replicaStandIn } from "../support/replicas.js";
 
 const onPostgres = await postgresForTests("e2e replicas");
 const INSTALLATIONS = 20;
 const PRS_PER_INSTALLATION = 10;
 const BASE = "release/7.0";
-const PR_POLICY = `version: 1
-applies:
-  pullRequests: { branches: ["release/**"] }
-gate:
-  minScore: 80
-checks:
-  readme:
-    required: true
-    file: { path: README.md }
-commands:
+const PR_POLICY = `${README_POLICY}commands:
   waive: { permission: maintain, maxDays: 14 }
 `;
 const GATE_POLICY = `version: 1

@@ -6,23 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pullRequestPayload, type Spawned, sleep, until } from "../reliability/support.js";
 import { postgresForTests } from "../support/database.js";
 import type { GitHubStandIn } from "../support/github-stand-in.js";
-import { REPLICA_APP_ID as APP_ID, Replicas, replicaStandIn } from "../support/replicas.js";
+import { REPLICA_APP_ID as APP_ID, README_POLICY, Replicas, replicaStandIn } from "../support/replicas.js";
 
 const onPostgres = await postgresForTests("replicas");
 const OWNER = "octo";
 const NAME = "replicas";
 const REPO = { owner: OWNER, name: NAME, id: 404 };
 const BASE = "release/4.0";
-const POLICY = `version: 1
-applies:
-  pullRequests: { branches: ["release/**"] }
-gate:
-  minScore: 80
-checks:
-  readme:
-    required: true
-    file: { path: README.md }
-`;
 const head = (pr: number) => `${pr}`.padStart(2, "0").padEnd(40, "d");
 
 describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
@@ -41,10 +31,10 @@ describe.runIf(onPostgres)("two servers on one PostgreSQL", () => {
       return undefined;
     });
     const files: Record<string, Record<string, string>> = {
-      main: { ".readiness.yml": POLICY },
-      [BASE]: { ".readiness.yml": POLICY },
+      main: { ".readiness.yml": README_POLICY },
+      [BASE]: { ".readiness.yml": README_POLICY },
     };
-    for (const pr of [1, 2]) files[head(pr)] = { ".readiness.yml": POLICY, "README.md": "# ok\n" };
+    for (const pr of [1, 2]) files[head(pr)] = { ".readiness.yml": README_POLICY, "README.md": "# ok\n" };
     gh.addRepo({
       ...REPO,
       defaultBranch: "main",

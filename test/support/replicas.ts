@@ -10,6 +10,18 @@ import { APP_KEYS } from "./payloads.js";
 
 export const REPLICA_APP_ID = 4242;
 
+/** The policy most multi-process tests gate release PRs with: a README is required, nothing else. */
+export const README_POLICY = `version: 1
+applies:
+  pullRequests: { branches: ["release/**"] }
+gate:
+  minScore: 80
+checks:
+  readme:
+    required: true
+    file: { path: README.md }
+`;
+
 /** A started stand-in that knows the App's key and these installations. */
 export function replicaStandIn(installations: { id: number; account: string }[]): Promise<GitHubStandIn> {
   return new GitHubStandIn({ appId: REPLICA_APP_ID, publicKey: APP_KEYS.publicKey, installations }).start();
