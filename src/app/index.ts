@@ -199,9 +199,18 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
   const enqueue = async (job: Job): Promise<boolean> => {
     if (!spool) return pushed(job);
     try {
-      return await pushed(job);
+      // A database that does not answer (a partition) must not hold the webhook past GitHub's 10 s; the push
+      // may still land late, and the held copy then coalesces with it.
+      return await within(pushed(job), INTAKE_WAIT_MS);
     } catch (error) {
-      if (draining || !spool.hold(jobKey(job), job)) throw error;
+      if (draining) throw error;
+      if (!spool.hold(jobKey(job), job)) {
+        probot?.log.error(
+          { held: spool.size, job: jobKey(job) },
+          "the database does not answer and the work held in this process is at QUEUE_MAX: refused (500)",
+        );
+        throw error;
+      }
       if (spool.size === 1)
         probot?.log.warn(
           { err: errorForLog(error) },
@@ -209,6 +218,18 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         );
       return true;
     }
+  };
+
+  /** Deployments held until a workflow on `job`'s commit finished, as jobs (a store that does not answer: none). */
+  const deploymentsWaitingOn = async (job: Extract<Job, { type: "commit" }>): Promise<Job[]> => {
+    const held = waiters.take(job.owner, job.repo, job.sha, (w) => w.type === "deployment");
+    const stored = store
+      ? await within(store.pendingGatesOn(job.owner, job.repo, job.sha), INTAKE_WAIT_MS).then(
+          (gates) => gates.map((g) => g.job as Job),
+          () => [],
+        )
+      : [];
+    return [...held, ...stored].map((w) => ({ ...w, deliveries: job.deliveries, reason: job.reason }));
   };
 
   const runtime: AppRuntime = {
@@ -228,24 +249,33 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
       draining = true;
       if (timer) clearInterval(timer);
       for (const t of timers) clearInterval(t);
+      let lost = 0;
       if (spool?.size) {
+        // Held work is offered to the queue for a few seconds (a database coming back); the rest is named, so
+        // an operator can redeliver it from the App's Recent Deliveries.
         const held = spool;
-        let waited: NodeJS.Timeout | undefined;
-        await Promise.race([
-          held.flush(),
-          new Promise((r) => {
-            waited = setTimeout(r, Math.min(5_000, timeoutMs / 2));
-          }),
-        ]);
-        clearTimeout(waited);
+        const until = Date.now() + Math.min(5_000, timeoutMs / 2);
+        while (held.size > 0 && Date.now() < until) {
+          await Promise.race([
+            held.flush(),
+            new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()))),
+          ]);
+          if (held.size > 0)
+            await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, until - Date.now()))));
+        }
         held.stop();
+        lost = held.size;
         if (held.size)
-          probot?.log.warn(
-            { lost: held.size },
-            "work kept while the database was away ends with this process; a reconcile pass evaluates it again",
+          probot?.log.error(
+            {
+              lost: held.size,
+              jobs: held.items().map(jobKey),
+              deliveries: held.items().flatMap((j) => j.deliveries),
+            },
+            "work kept while the database was away ends with this process: redeliver these deliveries (the App's Recent Deliveries); a reconcile pass finds pull requests without a run",
           );
       }
-      return queue.drain(timeoutMs);
+      return (await queue.drain(timeoutMs)) && lost === 0;
     },
     async databaseProblem() {
       if (!store) return null;
@@ -456,7 +486,10 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         // With a store every replica sees the ids the others took (a redelivery may reach any of them). While
         // its database does not answer, this replica's own memory of ids stands in and the work is held.
         const claimed = store
-          ? await store.claimDelivery(context.id).catch((error: unknown) => {
+          ? await (spool
+              ? within(store.claimDelivery(context.id), INTAKE_WAIT_MS)
+              : store.claimDelivery(context.id)
+            ).catch((error: unknown) => {
               if (!spool) throw error;
               return null;
             })
@@ -468,6 +501,10 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
           return;
         }
         const jobs = handler.jobs(context, { appId: id });
+        // A finished workflow: the deployments waiting on its commit go ahead of the queue now, not after its
+        // fan-out, which waits its turn behind the evaluations already queued.
+        for (const job of [...jobs])
+          if (job.type === "commit") jobs.push(...(await deploymentsWaitingOn(job)));
         for (const job of jobs) {
           // Refused work answers 503, so GitHub's delivery log shows it and it can be redelivered.
           if (!(await enqueue(job))) {
@@ -559,20 +596,31 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
 
 /** Why the database does not answer within `ms`, or null when it does. */
 async function pingWithin(store: Store, ms: number): Promise<string | null> {
+  try {
+    await within(store.ping(), ms);
+    return null;
+  } catch (error) {
+    return ((error as Error).message || String(error)).split("\n")[0]!.slice(0, 200);
+  }
+}
+
+/** `work`, or a rejection once `ms` passed without its answer (the work itself goes on). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      store.ping().then(() => null),
-      new Promise<string>((resolve) => {
-        timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms);
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
       }),
     ]);
-  } catch (error) {
-    return ((error as Error).message || String(error)).split("\n")[0]!.slice(0, 200);
   } finally {
     clearTimeout(timer);
   }
 }
+
+/** How long a webhook waits on the database before its work is held in the process instead. */
+const INTAKE_WAIT_MS = 3_000;
 
 const DEADLINE = Symbol.for("readiness.deadline");
 

@@ -110,13 +110,12 @@ export function repoName(job: Pick<JobBase, "owner" | "repo">): string {
 }
 
 /**
- * Someone waits on it: a deployment held by its protection rule, a comment command awaiting its reply, or a
- * finished workflow, which may be the one a held deployment waits for (its fan-out is a listing or two and
- * queues the deployment, urgent in turn, and the pull requests, not urgent). It goes ahead of the evaluations
- * a burst of pushes or a sweep queued.
+ * Someone waits on it: a deployment held by its protection rule, or a comment command awaiting its reply. It
+ * goes ahead of the evaluations a burst of pushes or a sweep queued. (A finished workflow is not: a stream of
+ * them would starve the pull requests; the deployments waiting on its commit are queued when it arrives.)
  */
 export function urgentJob(job: Job): boolean {
-  return job.type === "deployment" || job.type === "command" || job.type === "commit";
+  return job.type === "deployment" || job.type === "command";
 }
 
 /** Jobs with equal keys coalesce: same repository, commit and context. */

@@ -187,6 +187,12 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }
   stopping = true;
+  // A database that stopped answering can hold a pool's close or the queue's stop for ever: the drain bound,
+  // plus the held work's try and the server's close, is all a SIGTERM waits.
+  setTimeout(() => {
+    log.warn({ signal }, "shutdown did not finish within the drain bound: exiting");
+    process.exit(1);
+  }, settings.drainTimeoutMs + 10_000).unref();
   credentials.stop();
   // /readyz turns 503 and webhooks are answered 503 (GitHub can redeliver them) while the queue drains.
   log.info({ signal, queued: runtime.depth }, "draining: no new webhooks");

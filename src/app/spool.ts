@@ -62,6 +62,11 @@ export class Spool<T> {
     return pushed;
   }
 
+  /** What is held now, in the order it came. */
+  items(): T[] {
+    return [...this.held.values()];
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

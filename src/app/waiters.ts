@@ -22,11 +22,20 @@ export class Waiters {
     while (this.byCommit.size > this.max) this.byCommit.delete(this.byCommit.keys().next().value as string);
   }
 
-  take(owner: string, repo: string, sha: string, now = Date.now()): Job[] {
+  /** The commit's waiters (those `which` picks; the others stay). */
+  take(
+    owner: string,
+    repo: string,
+    sha: string,
+    which: (job: Job) => boolean = () => true,
+    now = Date.now(),
+  ): Job[] {
     const key = Waiters.key(owner, repo, sha);
     const list = this.byCommit.get(key) ?? [];
-    this.byCommit.delete(key);
-    return list.filter((w) => now - w.since < this.ttlMs).map((w) => w.job);
+    const stay = list.filter((w) => !which(w.job));
+    if (stay.length) this.byCommit.set(key, stay);
+    else this.byCommit.delete(key);
+    return list.filter((w) => which(w.job) && now - w.since < this.ttlMs).map((w) => w.job);
   }
 
   get size(): number {

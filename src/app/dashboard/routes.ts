@@ -6,6 +6,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { DashboardInputError, MAX_EXPORT_PAGE } from "../../store/dashboard.js";
 import type { DashboardQueries } from "../../store/dashboard-types.js";
+import { RecentIds } from "../queue.js";
 import { type InstallationRepositories, ViewerAccess } from "./access.js";
 import { csvHeader, csvRow } from "./csv.js";
 import {
@@ -68,6 +69,9 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
   const now = deps.now ?? (() => new Date());
   const sealer = new CookieSealer(settings.sessionSecret);
   const access = deps.access ?? new ViewerAccess(settings, deps.appId, deps.installationRepositories);
+  // Sessions signed out here: a copy of the cookie asking while GitHub revokes the token must not put the
+  // person's access back in the cache.
+  const endedSessions = new RecentIds(10_000);
   const cookie = (name: string, value: string, maxAge: number, path = "/") =>
     setCookie(name, value, { secure: settings.secureCookies, maxAge, path });
 
@@ -199,6 +203,27 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
     }
   }
 
+  /**
+   * A request another site made: its Origin (or, without one, its Referer) is not this server, or the browser
+   * says so (Sec-Fetch-Site).
+   */
+  function crossSite(req: IncomingMessage): boolean {
+    const self = settings.publicUrl
+      ? new URL(settings.publicUrl).origin
+      : `${(req.socket as { encrypted?: boolean }).encrypted ? "https" : "http"}://${req.headers.host ?? ""}`;
+    const site = req.headers["sec-fetch-site"];
+    if (site !== undefined && site !== "same-origin" && site !== "none") return true;
+    const origin = req.headers.origin;
+    if (origin !== undefined) return origin !== self;
+    const referer = req.headers.referer;
+    if (referer === undefined) return false;
+    try {
+      return new URL(referer).origin !== self;
+    } catch {
+      return true;
+    }
+  }
+
   function signedOut(req: IncomingMessage, res: ServerResponse, url: URL, api: boolean, clear: boolean) {
     const clearSession = clear ? [cookie(SESSION_COOKIE, "", 0)] : [];
     if (api) {
@@ -249,7 +274,8 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
     } else {
       const cookieValue = readCookies(req.headers.cookie).get(SESSION_COOKIE);
       const session = sealer.openSession(cookieValue, Math.floor(now().getTime() / 1000));
-      if (!session) return signedOut(req, res, url, api, cookieValue !== undefined);
+      if (!session || endedSessions.has(session.sid))
+        return signedOut(req, res, url, api, cookieValue !== undefined);
       viewer = session.login;
       try {
         readable = await access.readable(session, now().getTime());
@@ -395,8 +421,7 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
         }
         // Another site may not sign people out (a form posted cross-site still carries SameSite=Lax cookies
         // on top-level navigation in some browsers).
-        const origin = req.headers.origin;
-        if (origin && settings.publicUrl && origin !== new URL(settings.publicUrl).origin) {
+        if (crossSite(req)) {
           html(
             req,
             res,
@@ -407,6 +432,7 @@ export function createDashboardRoutes(deps: DashboardDeps): Handler {
         }
         const session = sealer.openSession(readCookies(req.headers.cookie).get(SESSION_COOKIE), 0);
         if (session) {
+          endedSessions.add(session.sid);
           access.forget(session.sid);
           // A copy of the cookie (a shared machine, a proxy's log) must not outlive the sign-out: without the
           // token it carries, the next access check answers 401 and signs the copy out too.

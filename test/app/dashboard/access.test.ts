@@ -222,6 +222,46 @@ describe("the dashboard's access matrix", () => {
     expect((await get("/dashboard", cookie)).status).toBe(302);
   });
 
+  it("a copy of the cookie asking while GitHub revokes the token is signed out all the same", async () => {
+    const cookie = await d.signIn(PEOPLE.collaborator.login);
+    let revoking = false;
+    d.gh.use(async (req) => {
+      if (req.method === "DELETE" && req.path.startsWith("/applications/")) {
+        revoking = true;
+        await new Promise((r) => setTimeout(r, 1_500));
+      }
+      return undefined;
+    });
+    const out = fetch(`${d.url}/auth/logout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin: new URL(d.url).origin },
+    });
+    while (!revoking) await new Promise((r) => setTimeout(r, 20));
+    // While GitHub still takes the token: the copy's ask must not put the person's access back.
+    await get("/api/v1/repositories", cookie);
+    expect((await out).status).toBe(303);
+    expect((await get("/api/v1/repositories", cookie)).status).toBe(401);
+  });
+
+  it("a sign-out another site asks for is refused, whatever header gives it away", async () => {
+    const cookie = await d.signIn(PEOPLE.collaborator.login);
+    const tells: Record<string, string>[] = [
+      { referer: "https://evil.example/page" },
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site", referer: `${d.url}/dashboard` },
+    ];
+    for (const headers of tells) {
+      const res = await fetch(`${d.url}/auth/logout`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie, ...headers },
+      });
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+    }
+    expect((await get("/api/v1/repositories", cookie)).status).toBe(200);
+  });
+
   it("answers bad filters with a message, and sends the CSV with formulas defused", async () => {
     const bad = await get("/api/v1/repositories?verdict=maybe", sessions.member);
     expect(bad.status).toBe(400);
