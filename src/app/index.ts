@@ -196,11 +196,12 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
   };
   // With the shared queue: work that comes while its database does not answer waits here (./spool.ts).
   let spool: Spool<Job> | undefined;
-  const enqueue = async (job: Job): Promise<boolean> => {
+  const enqueue = async (job: Job, databaseAway = false): Promise<boolean> => {
     if (!spool) return pushed(job);
     try {
       // A database that does not answer (a partition) must not hold the webhook past GitHub's 10 s; the push
       // may still land late, and the held copy then coalesces with it.
+      if (databaseAway) throw new Error("the database did not answer this webhook's delivery check");
       return await within(pushed(job), INTAKE_WAIT_MS);
     } catch (error) {
       if (draining) throw error;
@@ -504,10 +505,10 @@ export function createReadinessApp(options: ReadinessAppOptions = {}): {
         // A finished workflow: the deployments waiting on its commit go ahead of the queue now, not after its
         // fan-out, which waits its turn behind the evaluations already queued.
         for (const job of [...jobs])
-          if (job.type === "commit") jobs.push(...(await deploymentsWaitingOn(job)));
+          if (job.type === "commit" && claimed !== null) jobs.push(...(await deploymentsWaitingOn(job)));
         for (const job of jobs) {
           // Refused work answers 503, so GitHub's delivery log shows it and it can be redelivered.
-          if (!(await enqueue(job))) {
+          if (!(await enqueue(job, claimed === null))) {
             await store?.releaseDelivery(context.id).catch(() => {});
             throw new Unavailable("evaluation queue is full");
           }

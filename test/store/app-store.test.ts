@@ -22,13 +22,7 @@ import {
   tree,
 } from "../app/harness.js";
 import { report } from "../report/fixtures.js";
-import {
-  databaseRelay,
-  dropSchema,
-  type Engine,
-  storeEngines,
-  uniqueSchema,
-} from "../support/database.js";
+import { databaseRelay, dropSchema, type Engine, storeEngines, uniqueSchema } from "../support/database.js";
 
 const engines = await storeEngines("app on the store");
 const REPO = "Codertocat/Hello-World";

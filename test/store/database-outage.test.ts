@@ -35,7 +35,11 @@ describe.runIf(onPostgres)("the database away while webhooks come", () => {
       pulls: PRS.map((number) => ({ number, base: BASE, head: `rel-${number}`, headSha: head(number) })),
     });
     relay = await databaseRelay();
-    replicas = await Replicas.start({ gh, count: 1, env: { DATABASE_URL: relay.url } });
+    replicas = await Replicas.start({
+      gh,
+      count: 1,
+      env: { DATABASE_URL: relay.url, DRAIN_TIMEOUT_SECONDS: "5" },
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -75,5 +79,31 @@ describe.runIf(onPostgres)("the database away while webhooks come", () => {
       });
     expect(server!.output()).toContain("work kept while the database was away is queued");
     expect(gh.checkRuns.filter((r) => r.status === "in_progress")).toEqual([]);
+  }, 120_000);
+
+  it("a database that hangs: a webhook is held within seconds; a SIGTERM then exits in bound and names what it drops", async () => {
+    // The server's drain bound is DRAIN_TIMEOUT_SECONDS=5.
+    const [server] = replicas.alive();
+    relay.hang();
+    const started = Date.now();
+    const status = await replicas.send(
+      "pull_request",
+      pullRequestPayload(REPO, { number: 1, base: BASE, headSha: head(1), head: "rel-1" }, "reopened"),
+    );
+    const took = Date.now() - started;
+    expect(status).toBe(200);
+    // GitHub gives a delivery 10 s; the server gives the database 3 s of it.
+    expect(took).toBeLessThan(7_000);
+    const signalled = Date.now();
+    server!.child.kill("SIGTERM");
+    const code = await server!.exited;
+    const exitedAfter = Date.now() - signalled;
+    console.log(
+      `database outage: a hung database, webhook answered in ${took} ms; SIGTERM → exit ${code} after ${exitedAfter} ms`,
+    );
+    expect(exitedAfter).toBeLessThan(5_000 + 10_000 + 3_000);
+    expect(server!.output()).toMatch(/"deliveries":\["[0-9a-f-]{36}"\]/);
+    expect(server!.output()).toContain("redeliver these deliveries");
+    relay.restore();
   }, 120_000);
 });

@@ -124,6 +124,8 @@ export interface DatabaseRelay {
   url: string;
   /** Ends every connection through it and refuses new ones: the database, as the App sees it, is gone. */
   cut(): void;
+  /** Connections stay open and new ones are taken, but nothing passes: a database that stopped answering. */
+  hang(): void;
   /** Connections pass again. */
   restore(): void;
   close(): Promise<void>;
@@ -134,16 +136,24 @@ export async function databaseRelay(): Promise<DatabaseRelay> {
   const target = new URL(TEST_DATABASE_URL);
   const sockets = new Set<Socket>();
   let open = true;
+  let hung = false;
+  const pairs = new Set<[Socket, Socket]>();
   const relay = createServer((client) => {
     if (!open) return client.destroy();
+    sockets.add(client);
+    client.on("error", () => client.destroy()).on("close", () => sockets.delete(client));
+    if (hung) return; // taken, never answered
     const upstream = connect(Number(target.port || 5432), target.hostname);
-    sockets.add(client).add(upstream);
+    sockets.add(upstream);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
     client.pipe(upstream).pipe(client);
     const end = () => {
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
+      pairs.delete(pair);
     };
     client.on("error", end).on("close", end);
     upstream.on("error", end).on("close", end);
@@ -158,8 +168,22 @@ export async function databaseRelay(): Promise<DatabaseRelay> {
       open = false;
       for (const s of sockets) s.destroy();
     },
+    hang() {
+      hung = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     restore() {
       open = true;
+      if (hung) {
+        // Hung connections cannot be resumed mid-protocol: end them, as a partition that heals often does.
+        hung = false;
+        for (const s of sockets) s.destroy();
+      }
     },
     close() {
       open = false;
