@@ -83,7 +83,14 @@ export type Job = JobBase &
      * found by sha for fork PRs), releases and deployments waiting on it, and with `onDefaultBranch` every
      * open release PR.
      */
-    | { type: "commit"; sha: string; prNumbers: number[]; onDefaultBranch: boolean }
+    | {
+        type: "commit";
+        sha: string;
+        prNumbers: number[];
+        /** The workflow listed its pull requests and they were queued already: none to look for. */
+        listed?: boolean;
+        onDefaultBranch: boolean;
+      }
     /** Every open pull request the policy gates (into `base`, when given), e.g. after the policy changed. */
     | { type: "release_prs"; base?: string }
     | { type: "release"; release: ReleaseData }
@@ -157,6 +164,12 @@ export function mergeJobs(older: Job, newer: Job): Job {
     // inherit an older head's data.
     if (!merged.pr && older.pr && merged.sha !== undefined && older.pr.headSha === merged.sha)
       merged.pr = older.pr;
+  }
+  if (older.type === "commit" && merged.type === "commit") {
+    // Either one's pull requests, and a look for unlisted (fork) ones if either asked for it.
+    merged.prNumbers = [...new Set([...older.prNumbers, ...merged.prNumbers])];
+    merged.listed = Boolean(older.listed && merged.listed);
+    merged.onDefaultBranch = older.onDefaultBranch || merged.onDefaultBranch;
   }
   return merged;
 }

@@ -193,7 +193,7 @@ export class EvaluationService {
     if (job.prNumbers.length > 0) {
       for (const number of job.prNumbers)
         this.o.enqueue({ ...jobBase(job), type: "pull_request", number, sha: job.sha });
-    } else {
+    } else if (!job.listed) {
       // Fork pull requests are missing from workflow_run payloads: find them by their head commit.
       const open = await listOpenPullRequests(octokit, loc);
       for (const pr of open.filter((p) => p.headSha === job.sha))

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { workflowRunHandler } from "../../src/app/handlers/workflow-run.js";
+import { type Job, jobKey, mergeJobs, urgentJob } from "../../src/app/jobs.js";
 import { RecentIds, WorkQueue } from "../../src/app/queue.js";
+import { example } from "./harness.js";
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 5));
 
@@ -127,5 +130,57 @@ describe("RecentIds", () => {
     expect(ids.size).toBe(3);
     expect(ids.has("a")).toBe(false);
     expect(ids.has("d")).toBe(true);
+  });
+});
+
+describe("a workflow run finishing on pull requests whose evaluations are queued", () => {
+  it("adds no second evaluation of them: its jobs coalesce with the queued ones as the webhook arrives", async () => {
+    const payload = example("workflow_run", "completed", 2);
+    payload.workflow_run.pull_requests[0].base.repo.id = payload.repository.id;
+    const sha = payload.workflow_run.head_sha as string;
+    const number = payload.workflow_run.pull_requests[0].number as number;
+    const ran: string[] = [];
+    let release!: () => void;
+    const blocker = new Promise<void>((r) => {
+      release = r;
+    });
+    const q = new WorkQueue<Job>(
+      async (job) => {
+        ran.push(jobKey(job));
+        if (job.type === "release_prs") await blocker;
+        // The commit's fan-out, as the service does it: the pull requests it names.
+        if (job.type === "commit")
+          for (const n of job.prNumbers)
+            q.push(jobKey({ ...job, type: "pull_request", number: n }), {
+              ...job,
+              type: "pull_request",
+              number: n,
+            });
+      },
+      { concurrency: 1, maxQueued: 100, merge: mergeJobs, urgent: urgentJob },
+    );
+    const base = {
+      installationId: 1,
+      owner: "Codertocat",
+      repo: "Hello-World",
+      deliveries: ["d0"],
+      reason: "test",
+    };
+    q.push("busy", { ...base, type: "release_prs" });
+    const pr: Job = {
+      ...base,
+      owner: payload.repository.owner.login,
+      repo: payload.repository.name,
+      type: "pull_request",
+      number,
+      sha,
+    };
+    q.push(jobKey(pr), pr);
+    const jobs = workflowRunHandler.jobs({ id: "d1", name: "workflow_run", payload } as never, { appId: 1 });
+    for (const job of jobs) expect(q.push(jobKey(job), job)).not.toBe("rejected");
+    release();
+    await q.idle();
+    expect(ran.filter((k) => k === jobKey(pr))).toHaveLength(1);
+    expect(ran.some((k) => k.endsWith(":commit"))).toBe(true);
   });
 });

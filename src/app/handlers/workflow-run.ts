@@ -18,6 +18,18 @@ export const workflowRunHandler = defineHandler({
     const sameRepo = !run.head_repository || run.head_repository.id === ranIn;
     const onDefaultBranch =
       sameRepo && run.event !== "pull_request" && run.head_branch === repository.default_branch;
-    return [{ ...base, type: "commit", sha: run.head_sha, prNumbers, onDefaultBranch }];
+    // The listed pull requests are queued as the webhook arrives, where they coalesce with evaluations of them
+    // already waiting; the commit's fan-out takes its turn behind those and would evaluate them again.
+    return [
+      ...prNumbers.map((number) => ({ ...base, type: "pull_request" as const, number, sha: run.head_sha })),
+      {
+        ...base,
+        type: "commit",
+        sha: run.head_sha,
+        prNumbers: [],
+        listed: prNumbers.length > 0,
+        onDefaultBranch,
+      },
+    ];
   },
 });
